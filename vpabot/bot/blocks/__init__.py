@@ -1,0 +1,1 @@
+"""Block Kit builders: small ``build_*`` functions, never inline dicts in handlers."""

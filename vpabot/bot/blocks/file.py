@@ -1,0 +1,119 @@
+"""The assistant's file (VPA Akte), paginated to stay within Slack's block limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock
+
+from vpabot.bot.blocks.common import (
+    button,
+    context,
+    escape,
+    fmt_date,
+    fmt_instant,
+    header,
+    message,
+    section,
+    sections_from_lines,
+    user,
+)
+from vpabot.bot.blocks.labels import source_label, state_label, status_label, step_label
+from vpabot.bot.i18n import Translator
+from vpabot.bot.ids import Action
+from vpabot.bot.services.files import AssistantFile
+from vpabot.policy.catalogue import TagCatalogue
+
+ENTRIES_PER_PAGE = 20
+
+
+def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) -> list[tuple[str, str]]:
+    """(part, line) pairs in reading order: violations, notes, audit trail (newest first)."""
+    lang = t.lang
+    out: list[tuple[str, str]] = []
+    for v in reversed(file.violations):
+        line = t(
+            "file.violation_line",
+            date=fmt_date(v.logged_at.astimezone(tz).date(), lang),
+            source=source_label(t, v.source),
+            tag=tags.get(v.tag).label,
+            step=step_label(t, v.step, v.severe),
+            state=state_label(t, v.state),
+            by=user(v.logged_by),
+            note=escape(v.note),
+        )
+        if v.decision_reason:
+            line += "\n" + t("file.decision_reason", reason=escape(v.decision_reason))
+        out.append(("violations", line))
+    for n in reversed(file.notes):
+        out.append(
+            (
+                "notes",
+                t(
+                    "file.note_line",
+                    date=fmt_date(n.created_at.astimezone(tz).date(), lang),
+                    by=user(n.author),
+                    text=escape(n.text),
+                ),
+            )
+        )
+    for e in file.audit:
+        out.append(
+            (
+                "audit",
+                t(
+                    "file.audit_line",
+                    at=fmt_instant(e.at.astimezone(tz), lang),
+                    by=user(e.actor),
+                    action=t(f"audit.{e.action}") if t.has(f"audit.{e.action}") else e.action,
+                ),
+            )
+        )
+    return out
+
+
+def build_file(
+    t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: Any, page: int = 0
+) -> dict[str, Any]:
+    entries = _entries(t, file, tags, tz)
+    pages = max(1, -(-len(entries) // ENTRIES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = entries[page * ENTRIES_PER_PAGE : (page + 1) * ENTRIES_PER_PAGE]
+
+    title = t("file.title", name=file.name, handle=file.handle)
+    blocks: list[Any] = [header(title)]
+    if page == 0:
+        stop = (
+            t(f"file.stop.{file.stop.kind}", until=fmt_date(file.stop.until, t.lang))
+            if file.stop
+            else t("file.stop.none")
+        )
+        blocks.append(
+            section(
+                t(
+                    "file.summary",
+                    status=status_label(t, file.status),
+                    joined=fmt_date(file.joined_on, t.lang),
+                    counting=file.counting,
+                    stop=stop,
+                )
+            )
+        )
+        if not file.violations:
+            blocks.append(context(t("file.no_violations")))
+        if not file.notes:
+            blocks.append(context(t("file.no_notes")))
+    for part in ("violations", "notes", "audit"):
+        lines = [line for p, line in shown if p == part]
+        if lines:
+            blocks.append(section(f"*{t(f'file.part.{part}')}*"))
+            blocks.extend(sections_from_lines(lines))
+    if pages > 1:
+        nav = []
+        if page > 0:
+            nav.append(button(t("file.prev"), f"{Action.FILE_PAGE}_prev", f"{file.handle}:{page - 1}"))
+        if page < pages - 1:
+            nav.append(button(t("file.next"), f"{Action.FILE_PAGE}_next", f"{file.handle}:{page + 1}"))
+        blocks.append(context(t("file.page", page=page + 1, pages=pages)))
+        blocks.append(ActionsBlock(elements=nav))
+    return message(title, blocks)

@@ -1,0 +1,120 @@
+"""Modals opened when a command is typed without arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    CheckboxesElement,
+    ExternalDataSelectElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from vpabot.bot.blocks.common import context
+from vpabot.bot.blocks.labels import source_label
+from vpabot.bot.i18n import Translator
+from vpabot.bot.ids import Action, Block, Callback
+from vpabot.policy.catalogue import Source, TagCatalogue
+
+
+def _modal(t: Translator, callback: Callback, title: str, blocks: list[Any], metadata: str) -> dict[str, Any]:
+    return View(
+        type="modal",
+        callback_id=callback.value,
+        title=title[:24],
+        submit=t("modal.submit"),
+        close=t("modal.cancel"),
+        blocks=blocks,
+        private_metadata=metadata,
+    ).to_dict()
+
+
+def assistant_input(t: Translator, initial: Option | None = None) -> InputBlock:
+    return InputBlock(
+        block_id=Block.ASSISTANT,
+        label=t("modal.assistant"),
+        element=ExternalDataSelectElement(
+            action_id=Action.ASSISTANT_SELECT,
+            placeholder=t("modal.assistant_placeholder"),
+            min_query_length=1,
+            initial_option=initial,
+        ),
+    )
+
+
+def assistant_option(handle: str, name: str) -> Option:
+    return Option(value=handle, text=f"{name} ({handle})"[:75])
+
+
+def build_violation_modal(t: Translator, tags: TagCatalogue, *, metadata: str) -> dict[str, Any]:
+    sources = [Option(value=s.value, text=source_label(t, s.value)) for s in Source]
+    tag_options = [
+        Option(value=tag.key, text=(tag.label + (f" ({t('help.severe_mark')})" if tag.severe else ""))[:75])
+        for tag in tags.tags
+    ]
+    blocks = [
+        assistant_input(t),
+        InputBlock(
+            block_id=Block.SOURCE,
+            label=t("modal.source"),
+            element=StaticSelectElement(action_id="value", options=sources),
+        ),
+        InputBlock(
+            block_id=Block.TAG,
+            label=t("modal.tag"),
+            element=StaticSelectElement(action_id="value", options=tag_options),
+        ),
+        InputBlock(
+            block_id=Block.SEVERE,
+            label=t("modal.severe"),
+            optional=True,
+            element=CheckboxesElement(
+                action_id="value", options=[Option(value="severe", text=t("modal.severe_option"))]
+            ),
+        ),
+        InputBlock(
+            block_id=Block.NOTE,
+            label=t("modal.note"),
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
+        ),
+        context(t("modal.violation_hint")),
+    ]
+    return _modal(t, Callback.VIOLATION_MODAL, t("modal.violation_title"), blocks, metadata)
+
+
+def build_note_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
+    blocks = [
+        assistant_input(t),
+        InputBlock(
+            block_id=Block.NOTE,
+            label=t("modal.note_text"),
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
+        ),
+        context(t("modal.note_hint")),
+    ]
+    return _modal(t, Callback.NOTE_MODAL, t("modal.note_title"), blocks, metadata)
+
+
+def build_assistant_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
+    blocks = [
+        InputBlock(
+            block_id=Block.HANDLE,
+            label=t("modal.handle"),
+            hint=t("modal.handle_hint"),
+            element=PlainTextInputElement(action_id="value", max_length=64),
+        ),
+        InputBlock(
+            block_id=Block.NAME,
+            label=t("modal.name"),
+            element=PlainTextInputElement(action_id="value", max_length=200),
+        ),
+    ]
+    return _modal(t, Callback.ASSISTANT_MODAL, t("modal.assistant_title"), blocks, metadata)
+
+
+def build_assistant_options(assistants: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [assistant_option(handle, name).to_dict() for handle, name in assistants[:100]]

@@ -1,0 +1,77 @@
+"""What the admin sees after a command: ephemeral replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vpabot.bot.blocks.common import context, escape, header, message, section
+from vpabot.bot.blocks.labels import source_label, step_label
+from vpabot.bot.i18n import Translator
+from vpabot.bot.services.violations import LoggedViolation
+from vpabot.policy.catalogue import Source, TagCatalogue
+from vpabot.policy.errors import PolicyError
+from vpabot.policy.ladder import LadderStep
+
+
+def build_error(t: Translator, error: PolicyError) -> dict[str, Any]:
+    params = {k: v.strftime("%d.%m.%Y") if hasattr(v, "strftime") else v for k, v in error.params.items()}
+    text = t(f"error.{error.code}", **params)
+    return message(text, [section(f":warning: {text}")])
+
+
+def build_notice(text: str) -> dict[str, Any]:
+    return message(text, [section(text)])
+
+
+def build_help(t: Translator, tags: TagCatalogue) -> dict[str, Any]:
+    tag_lines = ", ".join(
+        f"`{tag.key}`" + (f" ({t('help.severe_mark')})" if tag.severe else "") for tag in tags.tags
+    )
+    sources = ", ".join(f"`{s.value}`" for s in Source)
+    blocks = [
+        header(t("help.title")),
+        section(t("help.commands")),
+        section(t("help.sources", sources=sources)),
+        section(t("help.tags", tags=tag_lines)),
+        context(t("help.footer")),
+    ]
+    return message(t("help.title"), blocks)
+
+
+def build_violation_logged(t: Translator, logged: LoggedViolation) -> dict[str, Any]:
+    decision = logged.decision
+    title = step_label(t, decision.step, decision.severe)
+    who = f"*{escape(logged.name)}* (`{logged.handle}`)"
+    blocks = [
+        section(t("reply.violation.title", title=title, who=who)),
+        section(
+            t(
+                "reply.violation.filed",
+                tag=logged.tag.label,
+                source=source_label(t, logged.source.value),
+                note=escape(logged.note),
+            )
+        ),
+    ]
+    if decision.severe:
+        blocks.append(section(t("reply.violation.next.severe")))
+    else:
+        blocks.append(section(t(f"reply.violation.next.{int(decision.step or 1)}")))
+    if decision.step in (LadderStep.REMINDER, LadderStep.ERMAHNUNG) and not decision.severe:
+        draft = t(
+            f"assistant.draft.step{int(decision.step)}",
+            name=logged.name.split()[0],
+            tag=logged.tag.label,
+        )
+        blocks.append(section(t("reply.draft.title")))
+        blocks.append(section("> " + escape(draft).replace("\n", "\n> ")))
+        blocks.append(context(t("reply.draft.footer")))
+    return message(f"{title}: {logged.name}", blocks)
+
+
+def build_note_added(t: Translator, handle: str, name: str) -> dict[str, Any]:
+    return build_notice(t("reply.note.added", who=f"*{escape(name)}* (`{handle}`)"))
+
+
+def build_assistant_added(t: Translator, handle: str, name: str) -> dict[str, Any]:
+    return build_notice(t("reply.assistant.added", who=f"*{escape(name)}* (`{handle}`)", handle=handle))

@@ -1,0 +1,1 @@
+"""The ``/vpa`` command: grammar (pure) and what each subcommand does."""

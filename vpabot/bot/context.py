@@ -1,0 +1,37 @@
+"""What every use case and listener needs, built once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from vpabot.bot.config import Settings
+from vpabot.bot.i18n import Translator
+from vpabot.clock import Clock, SystemClock
+from vpabot.policy.catalogue import DEFAULT_TAGS, TagCatalogue
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+    tags: TagCatalogue = DEFAULT_TAGS
+    # Set by the runtime: wakes the outbox dispatcher after a commit that queued messages.
+    kick_outbox: Callable[[], None] = lambda: None
+
+    def __post_init__(self) -> None:
+        self.t = Translator(self.settings.language)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        """The local calendar date (Europe/Berlin by default): what 'today' means to admins."""
+        return self.clock.now().astimezone(self.settings.tz).date()
+
+    def local(self, instant: datetime) -> datetime:
+        return instant.astimezone(self.settings.tz)

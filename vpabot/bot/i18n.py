@@ -1,0 +1,47 @@
+"""Message catalogues (gettext .po, read with Babel). German first, English second.
+
+Message ids are stable keys ("reply.violation.logged"); ids starting with ``assistant.`` are
+texts an admin may pass on to an assistant, and must never contain the internal word
+"Abmahnung" (a test scans every catalogue).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+LANGUAGES = ("de", "en")
+ASSISTANT_FACING_PREFIX = "assistant."
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    """All translated messages of one language, keyed by message id."""
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        parsed = read_po(fh, locale=lang)
+    return {str(m.id): str(m.string) for m in parsed if m.id and m.string}
+
+
+class Translator:
+    """``t("key", name=...)``: the text in the chosen language, German when a key is missing."""
+
+    def __init__(self, lang: str = "de") -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"unsupported language {lang!r}; choose one of {LANGUAGES}")
+        self.lang = lang
+        self._messages = catalogue(lang)
+        self._fallback = catalogue("de")
+
+    def __call__(self, key: str, /, **params: Any) -> str:
+        template = self._messages.get(key) or self._fallback.get(key)
+        if template is None:
+            raise KeyError(f"message {key!r} is missing from the catalogues")
+        return template.format(**params) if params else template
+
+    def has(self, key: str) -> bool:
+        return key in self._messages or key in self._fallback

@@ -1,0 +1,97 @@
+"""Send what the outbox holds: retry on 429/5xx/network trouble, park what can never work."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from vpabot.clock import Clock
+from vpabot.storage import outbox as store
+
+log = logging.getLogger(__name__)
+
+# Errors no retry can fix: the row is parked as dead and shown to admins.
+FATAL_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "invalid_blocks",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "message_not_found",
+        "cant_update_message",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "account_inactive",
+        "missing_scope",
+    }
+)
+MAX_ATTEMPTS = 12
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+class OutboxDispatcher:
+    def __init__(self, sessions: sessionmaker[Session], client: WebClient, clock: Clock) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.clock = clock
+
+    def dispatch_due(self, *, limit: int = 20) -> int:
+        """Send every due row once; returns how many were sent."""
+        sent = 0
+        for message in store.claim_due(self.sessions, now=self.clock.now(), limit=limit):
+            sent += self._send(message)
+        return sent
+
+    def _send(self, message: store.Claimed) -> int:
+        try:
+            response = self.client.api_call(message.method, json=message.payload)
+        except SlackApiError as error:
+            self._failed(message, error)
+            return 0
+        except (URLError, OSError) as error:  # network trouble: try again later
+            self._retry(message, f"network: {error}", backoff(message.attempts))
+            return 0
+        store.mark_sent(
+            self.sessions,
+            message.id,
+            now=self.clock.now(),
+            channel=response.get("channel"),
+            ts=response.get("ts"),
+        )
+        return 1
+
+    def _failed(self, message: store.Claimed, error: SlackApiError) -> None:
+        status = error.response.status_code
+        code = error.response.get("error") if isinstance(error.response.data, dict) else None
+        if status == 429:
+            retry_after = int(error.response.headers.get("Retry-After", "") or 0) or 30
+            self._retry(message, "ratelimited", timedelta(seconds=retry_after))
+        elif status >= 500:
+            self._retry(message, f"http {status}", backoff(message.attempts))
+        elif code in FATAL_ERRORS:
+            log.warning("outbox %s dead: %s", message.id, code)
+            store.mark_dead(self.sessions, message.id, error=str(code))
+        else:
+            self._retry(message, str(code or status), backoff(message.attempts))
+
+    def _retry(self, message: store.Claimed, reason: str, delay: timedelta) -> None:
+        if message.attempts >= MAX_ATTEMPTS:
+            store.mark_dead(self.sessions, message.id, error=f"gave up after {message.attempts}: {reason}")
+            return
+        store.mark_retry(self.sessions, message.id, at=self.clock.now() + delay, error=reason)

@@ -1,0 +1,1 @@
+"""Use cases: open a unit of work, ask policy, persist result, audit and outbox, commit."""

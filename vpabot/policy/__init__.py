@@ -1,0 +1,1 @@
+"""Pure domain rules: dataclasses in, decisions out. Imports only the standard library."""

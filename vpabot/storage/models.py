@@ -1,0 +1,175 @@
+"""Typed SQLAlchemy 2 models. Instants are timezone-aware UTC; dates users type are dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC, always returns aware datetimes (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Assistant(Base):
+    __tablename__ = "assistants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="neu")
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    joined_on: Mapped[date | None]
+    cg_accepted_on: Mapped[date | None]
+    ended_on: Mapped[date | None]  # collaboration ended (resigned, excluded, terminated)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(32))
+
+    violations: Mapped[list[Violation]] = relationship(
+        back_populates="assistant", order_by="Violation.id"
+    )
+    notes: Mapped[list[Note]] = relationship(back_populates="assistant", order_by="Note.id")
+
+
+class Violation(Base):
+    __tablename__ = "violations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    tag: Mapped[str] = mapped_column(String(40))
+    severe: Mapped[bool] = mapped_column(default=False)
+    step: Mapped[int | None]  # None: a severe violation skips the ladder
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    note: Mapped[str] = mapped_column(Text)
+    logged_by: Mapped[str] = mapped_column(String(32))
+    logged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    logged_on: Mapped[date]  # local date, what expiry counts from
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    communicated_at: Mapped[datetime | None]
+    approval_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    assistant: Mapped[Assistant] = relationship(back_populates="violations")
+
+
+class Note(Base):
+    """An observation that is not a violation: in the file, off the ladder."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="note")
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assistant: Mapped[Assistant] = relationship(back_populates="notes")
+
+
+class SalesStop(Base):
+    """A VT-Stop. One active (not lifted) stop per assistant, enforced by a partial index."""
+
+    __tablename__ = "sales_stops"
+    __table_args__ = (
+        Index(
+            "uq_one_active_stop",
+            "assistant_id",
+            unique=True,
+            sqlite_where=text("lifted_at IS NULL"),
+            postgresql_where=text("lifted_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # voll | kunden
+    reason: Mapped[str] = mapped_column(String(20))
+    violation_id: Mapped[int | None] = mapped_column(ForeignKey("violations.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date]
+    until: Mapped[date | None]  # None: open-ended (resigned, excluded, terminated)
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    review_at: Mapped[datetime | None] = mapped_column(index=True)  # next reminder due
+    review_reminders: Mapped[int] = mapped_column(Integer, default=0)
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(32))
+    lift_note: Mapped[str | None] = mapped_column(Text)
+
+    assistant: Mapped[Assistant] = relationship()
+
+
+class AuditEvent(Base):
+    """Append-only: who did what, when, with the state before and after."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(40))
+    assistant_id: Mapped[int | None] = mapped_column(ForeignKey("assistants.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int | None]
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+
+
+class OutboxMessage(Base):
+    """A Slack Web API call that must happen, written in the transaction that caused it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    method: Mapped[str] = mapped_column(String(40))  # chat.postMessage | chat.update | ...
+    payload: Mapped[dict[str, Any]]
+    purpose: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None]
+    # chat.update of a message this outbox sent earlier: its channel and ts are taken from there.
+    updates_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None]
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)

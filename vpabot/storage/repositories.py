@@ -1,0 +1,105 @@
+"""Queries and writes the use cases share. Callers own the transaction."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop
+
+
+def normalise_handle(handle: str) -> str:
+    return handle.strip().lstrip("@").lower()
+
+
+def get_assistant(session: Session, handle: str, *, lock: bool = False) -> Assistant | None:
+    """Load an assistant by handle; ``lock`` serialises concurrent writes to the same file."""
+    query = select(Assistant).where(Assistant.handle == normalise_handle(handle))
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Assistant]:
+    """For the assistant picker: handle or name contains what was typed, handles first."""
+    pattern = f"%{text.strip().lower()}%"
+    query = (
+        select(Assistant)
+        .where(or_(Assistant.handle.like(pattern), func.lower(Assistant.name).like(pattern)))
+        .order_by(Assistant.handle)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def similar_handles(session: Session, handle: str, *, limit: int = 3) -> list[str]:
+    """Close matches for a mistyped handle, best first."""
+    wanted = normalise_handle(handle)
+    handles = list(session.scalars(select(Assistant.handle)))
+    close = difflib.get_close_matches(wanted, handles, n=limit, cutoff=0.6)
+    prefixed = [h for h in handles if h.startswith(wanted[:3]) and h not in close] if wanted else []
+    return (close + sorted(prefixed))[:limit]
+
+
+def active_stop(session: Session, assistant_id: int, *, lock: bool = False) -> SalesStop | None:
+    query = select(SalesStop).where(
+        SalesStop.assistant_id == assistant_id, SalesStop.lifted_at.is_(None)
+    )
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    at: datetime,
+    subject: str,
+    subject_id: int | None = None,
+    assistant_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        actor=actor,
+        action=action,
+        at=at,
+        subject=subject,
+        subject_id=subject_id,
+        assistant_id=assistant_id,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event
+
+
+def enqueue(
+    session: Session,
+    *,
+    method: str,
+    payload: dict[str, Any],
+    purpose: str,
+    now: datetime,
+    subject_id: int | None = None,
+    updates: OutboxMessage | None = None,
+) -> OutboxMessage:
+    """Queue a Slack call in the caller's transaction: it is sent after commit, or never."""
+    message = OutboxMessage(
+        method=method,
+        payload=payload,
+        purpose=purpose,
+        subject_id=subject_id,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    if updates is not None:
+        message.updates_id = updates.id
+    session.add(message)
+    return message
