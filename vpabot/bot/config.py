@@ -48,6 +48,10 @@ class Settings:
     def is_manager(self, user_id: str) -> bool:
         return user_id in self.manager_ids
 
+    def is_staff(self, user_id: str) -> bool:
+        """Admins and managers: the people who may read files (personal data)."""
+        return self.is_admin(user_id) or self.is_manager(user_id)
+
 
 def _ids(value: str) -> frozenset[str]:
     return frozenset(part.strip() for part in value.split(",") if part.strip())

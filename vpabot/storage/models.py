@@ -39,7 +39,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+        return value.replace(tzinfo=value.tzinfo or timezone.utc).astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):

@@ -99,15 +99,14 @@ def build_file(
                 )
             )
         )
-        if not file.violations:
-            blocks.append(context(t("file.no_violations")))
-        if not file.notes:
-            blocks.append(context(t("file.no_notes")))
+    empty = {"violations": not file.violations, "notes": not file.notes, "audit": False}
     for part in ("violations", "notes", "audit"):
         lines = [line for p, line in shown if p == part]
         if lines:
             blocks.append(section(f"*{t(f'file.part.{part}')}*"))
             blocks.extend(sections_from_lines(lines))
+        elif page == 0 and empty[part]:
+            blocks.append(context(t(f"file.no_{part}")))
     if pages > 1:
         nav = []
         if page > 0:

@@ -21,15 +21,21 @@ def register(app: App, ctx: AppContext) -> None:
     def ack_only(ack: Ack) -> None:
         ack()
 
-    def turn_page(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        user_id = body["user"]["id"]
-        if not ctx.settings.is_admin(user_id):
-            respond(response_type="ephemeral", replace_original=False, **build_notice(t("error.not_admin")))
+    def show_file(user_id: str, handle: str, page: int, respond: Respond, *, replace: bool) -> None:
+        if not ctx.settings.is_staff(user_id):
+            respond(response_type="ephemeral", replace_original=False, **build_notice(t("error.not_staff")))
             return
-        handle, _, page = action["value"].rpartition(":")
-        reply = via_response_url(lambda **kw: respond(replace_original=True, **kw))
+        reply = via_response_url(lambda **kw: respond(replace_original=replace, **kw))
         with friendly_errors(t, reply):
             file = open_file(ctx, actor=user_id, handle=handle)
-            reply(build_file(t, file, tags=ctx.tags, tz=ctx.settings.tz, page=int(page or 0)))
+            reply(build_file(t, file, tags=ctx.tags, tz=ctx.settings.tz, page=page))
+
+    def turn_page(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        handle, _, page = action["value"].rpartition(":")
+        show_file(body["user"]["id"], handle, int(page or 0), respond, replace=True)
+
+    def open_from_button(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        show_file(body["user"]["id"], action["value"], 0, respond, replace=False)
 
     app.action(re.compile(rf"^{Action.FILE_PAGE}_(prev|next)$"))(ack=ack_only, lazy=[turn_page])
+    app.action(Action.OPEN_FILE.value)(ack=ack_only, lazy=[open_from_button])

@@ -72,18 +72,35 @@ def execute(
             reply(build_help(t, ctx.tags))
 
 
+READ_ONLY = (g.ShowHelp, g.OpenFile)
+
+
+def refusal(ctx: AppContext, user_id: str, command: g.Command | None) -> str | None:
+    """Admins may do everything; managers may read; anyone else gets a polite no."""
+    if ctx.settings.is_admin(user_id):
+        return None
+    if ctx.settings.is_manager(user_id) and isinstance(command, READ_ONLY):
+        return None
+    return "error.not_admin"
+
+
 def register(app: App, ctx: AppContext) -> None:
     t = ctx.t
 
     def answer_now(ack: Ack, command: dict[str, Any]) -> None:
         """Within Slack's 3 seconds: refusals, typos and help need no database."""
-        if not ctx.settings.is_admin(command["user_id"]):
-            ack(**build_notice(t("error.not_admin")))
-            return
         try:
             parsed = g.parse(command.get("text", ""), ctx.tags)
         except PolicyError as error:
-            ack(**build_error(t, error))
+            parsed, problem = None, error
+        else:
+            problem = None
+        refused = refusal(ctx, command["user_id"], parsed)
+        if refused:
+            ack(**build_notice(t(refused)))
+            return
+        if problem is not None:
+            ack(**build_error(t, problem))
             return
         if isinstance(parsed, g.ShowHelp):
             ack(**build_help(t, ctx.tags))
@@ -91,13 +108,11 @@ def register(app: App, ctx: AppContext) -> None:
         ack()
 
     def work_after_ack(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        if not ctx.settings.is_admin(command["user_id"]):
-            return
         try:
             parsed = g.parse(command.get("text", ""), ctx.tags)
         except PolicyError:
             return  # answered in the ack
-        if isinstance(parsed, g.ShowHelp):
+        if refusal(ctx, command["user_id"], parsed) or isinstance(parsed, g.ShowHelp):
             return
         reply = via_response_url(respond)
         with friendly_errors(t, reply):

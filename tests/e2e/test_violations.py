@@ -1,0 +1,147 @@
+"""Admins log violations with /vpa and read the file: what they see, what is stored."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.conftest import count, written
+from vpabot.storage.models import Note, Violation
+from vpabot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
+from vpabot.testing.transcript import render
+
+
+def say(bot: BotUnderTest, text: str, user: str = ADMIN) -> str:
+    """Type a command; return what the user sees (the ack's answer or the later reply)."""
+    ack, key = bot.slack.command(text, user=user)
+    assert ack.status == 200, ack
+    if ack.body:
+        return render(ack.json())
+    return render(bot.slack.reply(key).args)
+
+
+@pytest.fixture
+def anna(bot: BotUnderTest) -> BotUnderTest:
+    assert "angelegt" in say(bot, "assistent neu anna.m Anna Müller")
+    return bot
+
+
+def test_full_ladder_climbs_and_asks_for_approval_from_step_3(anna: BotUnderTest) -> None:
+    first = say(anna, "verstoss anna.m deadline deadline Angebot zu spät")
+    assert "1. Verstoß – Erinnerung an CGs" in first
+    assert "Tag *Deadline*" in first and "Hallo Anna" in first  # draft for the assistant
+
+    second = say(anna, "verstoss anna.m beschwerde qualitaet Tippfehler")
+    assert "2. Verstoß – Ermahnung" in second and "Hallo Anna" in second
+
+    third = say(anna, "violation anna.m complaint quality noch mehr Tippfehler")
+    assert "3. Verstoß – Abmahnung" in third
+    assert "Wartet auf Freigabe" in third and "noch nichts" in third
+    assert "Hallo Anna" not in third  # no draft before the manager cleared it
+
+    fourth = say(anna, "verstoss anna.m kontakt technik kein Headset")
+    assert "4. Verstoß – Ausschluss aus Community" in fourth and "Wartet auf Freigabe" in fourth
+
+    fifth = say(anna, "verstoss anna.m response erreichbarkeit wieder nicht erreichbar")
+    assert "4. Verstoß" in fifth  # steps stop at 4
+
+    assert count(anna, Violation) == 5
+    file = say(anna, "akte anna.m")
+    assert "VPA Akte: Anna Müller (anna.m)" in file
+    assert file.count("wartet auf Freigabe") == 3 and file.count("_eingetragen_") == 2
+    assert "Zählende Verstöße:* 4 von 4" in file
+    assert "Angebot zu spät" in file and "@UADMIN1" in file
+
+
+def test_manager_is_informed_of_an_ermahnung_but_not_of_a_reminder(anna: BotUnderTest) -> None:
+    say(anna, "verstoss anna.m deadline deadline eins")
+    anna.dispatch_outbox()
+    assert anna.fake.calls_to("chat.postMessage") == []
+    say(anna, "verstoss anna.m deadline deadline zwei")
+    anna.dispatch_outbox()
+    (dm,) = anna.fake.calls_to("chat.postMessage")
+    assert dm.args["channel"] == MANAGER
+    text = render(dm.args)
+    assert "Ermahnung" in text and "Anna Müller" in text and "zwei" in text
+    assert "Akte bisher" in text and "[Akte öffnen]" in text
+
+
+def test_severe_violation_skips_the_ladder_and_waits_for_the_manager(anna: BotUnderTest) -> None:
+    reply = say(anna, "verstoss anna.m beschwerde eigenwerbung eigene Website an Kunden geschickt")
+    assert "Gravierender Verstoß" in reply and "Wartet auf Freigabe" in reply
+    explicit = say(anna, "verstoss anna.m kontakt kommunikation schwer Kunde beleidigt")
+    assert "Gravierender Verstoß" in explicit
+
+
+def test_note_is_filed_without_climbing_the_ladder(anna: BotUnderTest) -> None:
+    assert "zählt nicht als Verstoß" in say(anna, "notiz anna.m wirkt überlastet")
+    assert count(anna, Note) == 1 and count(anna, Violation) == 0
+    assert "1. Verstoß" in say(anna, "verstoss anna.m deadline deadline zu spät")
+    assert "wirkt überlastet" in say(anna, "akte anna.m")
+
+
+def test_unknown_handle_suggests_close_matches_and_writes_nothing(anna: BotUnderTest) -> None:
+    before = written(anna)
+    reply = say(anna, "verstoss ana.m deadline deadline zu spät")
+    assert "„ana.m“ gibt es nicht" in reply and "anna.m" in reply
+    assert written(anna) == before
+
+
+def test_bad_source_and_tag_list_the_valid_ones_and_write_nothing(anna: BotUnderTest) -> None:
+    before = written(anna)
+    source = say(anna, "verstoss anna.m telefon deadline zu spät")
+    assert "„telefon“" in source and "beschwerde" in source and "pruefung" in source
+    tag = say(anna, "verstoss anna.m deadline pünktlichkeit zu spät")
+    assert "„pünktlichkeit“" in tag and "eigenwerbung" in tag
+    missing = say(anna, "verstoss anna.m deadline deadline")
+    assert "Notiz fehlt" in missing
+    assert written(anna) == before
+
+
+def test_non_admin_is_refused_politely_and_nothing_is_written(anna: BotUnderTest) -> None:
+    before = written(anna)
+    reply = say(anna, "verstoss anna.m deadline deadline zu spät", user=OUTSIDER)
+    assert "nur Mitglieder des Admin-Teams" in reply
+    assert "nur Mitglieder" in say(anna, "akte anna.m", user=OUTSIDER)
+    assert written(anna) == before
+
+
+def test_manager_may_read_the_file_but_not_log(anna: BotUnderTest) -> None:
+    assert "VPA Akte" in say(anna, "akte anna.m", user=MANAGER)
+    assert "nur Mitglieder" in say(anna, "verstoss anna.m deadline deadline x", user=MANAGER)
+
+
+def test_forged_signature_is_rejected_and_nothing_written(anna: BotUnderTest) -> None:
+    before = written(anna)
+    body = anna.slack.command_body("verstoss anna.m deadline deadline zu spät", user=ADMIN, key="x")
+    result = anna.slack.post(body, signature="v0=" + "0" * 64)
+    assert result.status == 401
+    time.sleep(0.3)  # a lazy listener would have run by now
+    assert written(anna) == before
+
+
+def test_stale_timestamp_is_rejected(anna: BotUnderTest) -> None:
+    before = written(anna)
+    body = anna.slack.command_body("verstoss anna.m deadline deadline zu spät", user=ADMIN, key="x")
+    result = anna.slack.post(body, timestamp=int(time.time()) - 10 * 60)
+    assert result.status == 401
+    time.sleep(0.3)
+    assert written(anna) == before
+
+
+def test_help_and_unknown_subcommand(bot: BotUnderTest) -> None:
+    assert "/vpa verstoss" in say(bot, "hilfe") and "/vpa verstoss" in say(bot, "")
+    assert "/vpa hilfe" in say(bot, "stornieren anna.m")
+
+
+def test_duplicate_handle_is_refused(anna: BotUnderTest) -> None:
+    assert "schon vergeben" in say(anna, "assistent neu anna.m Anna Meier")
+
+
+def test_healthz(bot: BotUnderTest) -> None:
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(bot.url + "/healthz", timeout=5) as response:
+        assert response.status == 200 and json.load(response) == {"ok": True}

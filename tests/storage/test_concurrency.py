@@ -1,0 +1,147 @@
+"""Several writers at once, as with two admins or two bot instances, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import START
+from vpabot.bot.context import AppContext
+from vpabot.bot.services import violations
+from vpabot.bot.services.assistants import add_assistant
+from vpabot.policy.catalogue import DEFAULT_TAGS, Source
+from vpabot.storage import repositories as repo
+from vpabot.storage.db import session_scope
+from vpabot.storage.models import OutboxMessage, Violation
+from vpabot.storage.outbox import LEASE, claim_due
+
+T = TypeVar("T")
+
+
+def run_together(count: int, work: Callable[[int], T], *, timeout: float = 60) -> list[T]:
+    """Run ``work(0..count-1)`` in threads released by one barrier; re-raise the first error."""
+    barrier = threading.Barrier(count)
+    results: list[T | None] = [None] * count
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            results[index] = work(index)
+        except BaseException as error:  # noqa: BLE001 - handed to the test thread below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(i,), name=f"writer-{i}") for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(thread.is_alive() for thread in threads), "a writer hung (deadlock?)"
+    if errors:
+        raise errors[0]
+    return results  # type: ignore[return-value]
+
+
+@pytest.fixture
+def slow_decision(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold every writer between reading the history and writing its violation.
+
+    Without the row lock (PostgreSQL) or BEGIN IMMEDIATE (SQLite) all writers would then read
+    the same history and pick the same step; with it they queue up. The sleep only widens the
+    window, it never decides the outcome.
+    """
+    decide = violations.decide_violation
+
+    def decide_slowly(**kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        return decide(**kwargs)
+
+    monkeypatch.setattr(violations, "decide_violation", decide_slowly)
+
+
+@pytest.mark.usefixtures("slow_decision")
+@pytest.mark.parametrize(
+    ("writers", "expected_steps"),
+    [(2, [1, 2]), (5, [1, 2, 3, 4, 4])],  # the ladder stops at 4 (exclusion)
+)
+def test_concurrent_violations_for_one_assistant_get_distinct_steps(
+    ctx: AppContext, writers: int, expected_steps: list[int]
+) -> None:
+    add_assistant(ctx, actor="UADMIN1", handle="anna.m", name="Anna Müller")
+    deadline = DEFAULT_TAGS.parse("deadline")
+
+    logged = run_together(
+        writers,
+        lambda i: violations.log_violation(
+            ctx,
+            actor=f"UADMIN{i}",
+            handle="anna.m",
+            source=Source.COMPLAINT,
+            tag=deadline,
+            severe=False,
+            note=f"writer {i}",
+        ),
+    )
+
+    assert sorted(int(entry.decision.step) for entry in logged) == expected_steps
+    with session_scope(ctx.sessions) as session:
+        stored = session.scalars(select(Violation.step).order_by(Violation.id)).all()
+    assert stored == expected_steps  # committed in step order: each saw all earlier ones
+
+
+def seed_outbox(ctx: AppContext, count: int, *, now: datetime) -> list[int]:
+    with session_scope(ctx.sessions) as session:
+        rows = [
+            repo.enqueue(
+                session,
+                method="chat.postMessage",
+                payload={"channel": "CTEAM", "text": f"message {i}"},
+                purpose="test",
+                now=now,
+            )
+            for i in range(count)
+        ]
+        session.flush()
+        return [row.id for row in rows]
+
+
+def test_two_dispatchers_never_claim_the_same_row(ctx: AppContext) -> None:
+    seeded = seed_outbox(ctx, 50, now=START)
+
+    def dispatcher(_: int) -> list[int]:
+        mine: list[int] = []
+        while batch := claim_due(ctx.sessions, now=START, limit=5):
+            mine.extend(message.id for message in batch)
+        return mine
+
+    first, second = run_together(2, dispatcher)
+
+    assert set(first).isdisjoint(second)
+    assert sorted(first + second) == seeded
+    with session_scope(ctx.sessions) as session:
+        attempts = session.scalars(select(OutboxMessage.attempts)).all()
+    assert attempts == [1] * 50  # each row was claimed exactly once
+
+
+def test_a_claimed_row_waits_for_its_lease_to_run_out(ctx: AppContext) -> None:
+    [message_id] = seed_outbox(ctx, 1, now=START)
+
+    [claimed] = claim_due(ctx.sessions, now=START)
+    assert (claimed.id, claimed.attempts) == (message_id, 1)
+    assert claimed.payload == {"channel": "CTEAM", "text": "message 0"}
+
+    assert claim_due(ctx.sessions, now=START) == []
+    assert claim_due(ctx.sessions, now=START + LEASE - timedelta(seconds=1)) == []
+
+    [again] = claim_due(ctx.sessions, now=START + LEASE)  # the first dispatcher died mid-send
+    assert (again.id, again.attempts) == (message_id, 2)
+    with session_scope(ctx.sessions) as session:
+        row = session.get_one(OutboxMessage, message_id)
+        assert row.next_attempt_at == START + 2 * LEASE
+        assert row.status == "pending"

@@ -1,0 +1,90 @@
+"""Finding assistants the way admins type them: any case, a leading @, typos."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from tests.storage.builders import assistant
+from vpabot.storage import repositories as repo
+
+ROSTER = {
+    "anna.m": "Anna Müller",
+    "anne.b": "Anne Berg",
+    "ben.k": "Benjamin Kranz",
+    "j.lind": "Johanna Lind",
+    "oezdemir": "Ömer Özdemir",
+}
+
+
+@pytest.fixture
+def session(migrated_engine: Engine) -> Iterator[Session]:
+    with Session(migrated_engine) as seeding, seeding.begin():
+        seeding.add_all(assistant(handle, name) for handle, name in ROSTER.items())
+    with Session(migrated_engine) as session:
+        yield session
+
+
+def handles(found: list) -> list[str]:  # type: ignore[type-arg]
+    return [a.handle for a in found]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("ANNA", ["anna.m", "j.lind"]),  # handle and name / name only ("Johanna")
+        ("kRANZ", ["ben.k"]),  # name only
+        ("BEN.K", ["ben.k"]),  # handle only
+        ("  Anne ", ["anne.b"]),
+        ("müller", ["anna.m"]),
+        ("nobody", []),
+    ],
+)
+def test_search_matches_handle_and_name_in_any_case(
+    session: Session, typed: str, expected: list[str]
+) -> None:
+    assert handles(repo.search_assistants(session, typed)) == expected
+
+
+def test_search_folds_case_of_non_ascii_capitals(session: Session) -> None:
+    # German names start with Ä/Ö/Ü. SQLite's built-in lower() folds ASCII only, so on SQLite
+    # "özdemir" does not find "Ömer Özdemir" (PostgreSQL's lower() folds it).
+    assert handles(repo.search_assistants(session, "özdemir")) == ["oezdemir"]
+    assert handles(repo.search_assistants(session, "ÖMER")) == ["oezdemir"]
+
+
+def test_search_is_ordered_by_handle_and_limited(session: Session) -> None:
+    assert handles(repo.search_assistants(session, "")) == sorted(ROSTER)
+    assert handles(repo.search_assistants(session, "", limit=2)) == ["anna.m", "anne.b"]
+
+
+@pytest.mark.parametrize("typed", ["ana.m", "@Ana.M "])
+def test_similar_handles_suggests_the_close_one(session: Session, typed: str) -> None:
+    assert repo.similar_handles(session, typed) == ["anna.m"]
+
+
+@pytest.mark.parametrize("typed", ["xyz.q", "zzzz", "@", ""])
+def test_similar_handles_stays_quiet_for_unrelated_text(session: Session, typed: str) -> None:
+    assert repo.similar_handles(session, typed) == []
+
+
+@pytest.mark.parametrize("typed", ["@Anna.M ", "anna.m", " ANNA.M", "@anna.m"])
+def test_get_assistant_normalises_the_handle(session: Session, typed: str) -> None:
+    found = repo.get_assistant(session, typed)
+
+    assert found is not None
+    assert (found.handle, found.name) == ("anna.m", "Anna Müller")
+
+
+def test_get_assistant_does_not_guess(session: Session) -> None:
+    assert repo.get_assistant(session, "anna") is None
+    assert repo.get_assistant(session, "ana.m") is None
+
+
+def test_get_assistant_can_lock_on_both_databases(session: Session) -> None:
+    found = repo.get_assistant(session, "@Anna.M ", lock=True)
+
+    assert found is not None and found.handle == "anna.m"
