@@ -103,7 +103,7 @@ def test_scans_are_not_empty() -> None:
         POLICY_MODULES
     )
     assert {"vpabot.storage.models", "vpabot.storage.repositories"} <= set(STORAGE_MODULES)
-    # The scanner sees real imports (ladder uses dates), so an empty result is not a pass by accident.
+    # The scanner sees real imports (ladder uses dates): an empty result is no accidental pass.
     assert "vpabot.policy.dates" in POLICY_MODULES["vpabot.policy.ladder"]
 
 
@@ -133,10 +133,14 @@ def test_storage_imports_nothing_from_bot_or_slack(module: str) -> None:
             "from sqlalchemy.orm import Session\n", "vpabot.policy.x", "sqlalchemy.orm", id="from"
         ),
         pytest.param(
-            "def f():\n    import slack_sdk\n", "vpabot.policy.x", "slack_sdk", id="inside a function"
+            "def f():\n    import slack_sdk\n",
+            "vpabot.policy.x",
+            "slack_sdk",
+            id="inside a function",
         ),
         pytest.param(
-            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from vpabot.bot import i18n\n",
+            "from typing import TYPE_CHECKING\n"
+            "if TYPE_CHECKING:\n    from vpabot.bot import i18n\n",
             "vpabot.policy.x",
             "vpabot.bot",
             id="type-checking block",
@@ -155,7 +159,9 @@ def test_storage_imports_nothing_from_bot_or_slack(module: str) -> None:
         ),
     ],
 )
-def test_scanner_detects_forbidden_policy_imports(source: str, module: str, forbidden: str) -> None:
+def test_scanner_detects_forbidden_policy_imports(
+    source: str, module: str, forbidden: str
+) -> None:
     imports = imported_modules(source, module)
     assert forbidden in imports
     assert forbidden in policy_violations(imports)

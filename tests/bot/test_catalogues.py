@@ -14,7 +14,7 @@ import pytest
 
 from vpabot.bot import i18n
 from vpabot.bot.i18n import ASSISTANT_FACING_PREFIX, LANGUAGES, Translator, catalogue
-from vpabot.policy.catalogue import DEFAULT_TAGS
+from vpabot.policy.catalogue import DEFAULT_TAGS, Tag
 
 INTERNAL_WORD = re.compile(r"abmahn|abgemahnt", re.IGNORECASE)  # Abmahnung, abmahnen, abgemahnt
 
@@ -73,7 +73,7 @@ def test_assistant_facing_message_never_says_abmahnung(lang: str, key: str) -> N
 
 @pytest.mark.parametrize(("lang", "key"), ASSISTANT_FACING)
 @pytest.mark.parametrize("tag", DEFAULT_TAGS.tags, ids=lambda t: t.key)
-def test_rendered_draft_never_says_abmahnung(lang: str, key: str, tag) -> None:  # type: ignore[no-untyped-def]
+def test_rendered_draft_never_says_abmahnung(lang: str, key: str, tag: Tag) -> None:
     values = dummy_values(catalogue(lang)[key])
     values.update({k: v for k, v in {"name": "Anna", "tag": tag.label}.items() if k in values})
     rendered = Translator(lang)(key, **values)
@@ -84,7 +84,9 @@ def test_rendered_draft_never_says_abmahnung(lang: str, key: str, tag) -> None: 
 
 def test_the_internal_word_is_still_shown_to_admins() -> None:
     """Sanity check of the scanner's target: admin-only texts do use the word."""
-    admin_texts = [v for k, v in catalogue("de").items() if not k.startswith(ASSISTANT_FACING_PREFIX)]
+    admin_texts = [
+        v for k, v in catalogue("de").items() if not k.startswith(ASSISTANT_FACING_PREFIX)
+    ]
     assert any(INTERNAL_WORD.search(text) for text in admin_texts)
 
 

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from vpabot.bot.commands.grammar import (
@@ -30,7 +32,7 @@ CONTRACT = DEFAULT_TAGS.parse("vertragsinhalte")
 
 
 def run(text: str) -> Command:
-    return parse(text, DEFAULT_TAGS)
+    return parse(text, DEFAULT_TAGS, today=date(2026, 11, 26))
 
 
 def refusal(text: str) -> PolicyError:
@@ -239,7 +241,9 @@ def test_assistant_name_words_are_joined_by_single_spaces() -> None:
         pytest.param(
             "verstoss anna.m beschwerde qualitaet schwer", "note_missing", id="schwer but no note"
         ),
-        pytest.param("violation anna.m complaint quality severe", "note_missing", id="severe, no note"),
+        pytest.param(
+            "violation anna.m complaint quality severe", "note_missing", id="severe, no note"
+        ),
         pytest.param("notiz anna.m", "usage_note", id="notiz: no text"),
         pytest.param("note anna.m", "usage_note", id="note: no text"),
         pytest.param("akte", "usage_file", id="akte: no handle"),
@@ -249,7 +253,7 @@ def test_assistant_name_words_are_joined_by_single_spaces() -> None:
         pytest.param("assistent anna.m Anna", "usage_assistant", id="assistent: neu missing"),
         pytest.param("assistent neu anna.m", "usage_assistant", id="assistent neu: no name"),
         pytest.param("assistant new anna.m", "usage_assistant", id="assistant new: no name"),
-        pytest.param("stop anna.m", "unknown_command", id="unknown subcommand"),
+        pytest.param("stornieren anna.m", "unknown_command", id="unknown subcommand"),
         pytest.param("verstösse anna.m", "unknown_command", id="near miss"),
         pytest.param(
             "verstoss anna.m dashboard qualitaet note", "unknown_source", id="bad source"

@@ -50,8 +50,7 @@ def test_search_matches_handle_and_name_in_any_case(
 
 
 def test_search_folds_case_of_non_ascii_capitals(session: Session) -> None:
-    # German names start with Ä/Ö/Ü. SQLite's built-in lower() folds ASCII only, so on SQLite
-    # "özdemir" does not find "Ömer Özdemir" (PostgreSQL's lower() folds it).
+    # German names start with Ä/Ö/Ü; admins type them in lower case.
     assert handles(repo.search_assistants(session, "özdemir")) == ["oezdemir"]
     assert handles(repo.search_assistants(session, "ÖMER")) == ["oezdemir"]
 

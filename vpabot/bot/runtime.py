@@ -12,6 +12,7 @@ from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
 from vpabot.bot.context import AppContext
 from vpabot.bot.outbox import OutboxDispatcher
+from vpabot.bot.services.reviews import sweep_reviews
 from vpabot.clock import Clock, SystemClock
 from vpabot.storage.db import make_engine, make_session_factory
 from vpabot.storage.migrate import upgrade
@@ -53,6 +54,15 @@ class Runtime:
             coalesce=True,
             next_run_time=datetime.now(timezone.utc),
         )
+        scheduler.add_job(
+            self.sweep,
+            "interval",
+            seconds=self.settings.sweep_seconds,
+            id="sweep",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(timezone.utc),
+        )
         scheduler.start()
         self.scheduler = scheduler
 
@@ -66,6 +76,17 @@ class Runtime:
             self.dispatcher.dispatch_due()
         except Exception:  # a broken run must not stop the job; the rows stay due
             log.exception("outbox dispatch failed")
+
+    def sweep(self) -> int:
+        """Due review reminders into the outbox, then send them. Safe to run on every instance."""
+        try:
+            queued = sweep_reviews(self.ctx)
+        except Exception:
+            log.exception("review sweep failed")
+            return 0
+        if queued:
+            self.kick_outbox()
+        return queued
 
     def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:

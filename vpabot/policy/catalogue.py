@@ -13,8 +13,11 @@ from vpabot.policy.errors import PolicyError
 
 
 def fold(word: str) -> str:
-    """Lower-case and strip accents/umlauts so 'Qualität', 'qualitaet' and 'qualitat' meet."""
-    word = word.strip().lower()
+    """Lower-case and spell out umlauts, so 'Qualität', 'QUALITAET' and 'qualitaet' meet.
+
+    NFC first: pasted text may carry an umlaut as 'a' plus a combining diaeresis.
+    """
+    word = unicodedata.normalize("NFC", word.strip()).lower()
     for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
         word = word.replace(umlaut, plain)
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()

@@ -25,7 +25,7 @@ def get_assistant(session: Session, handle: str, *, lock: bool = False) -> Assis
 
 
 def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Assistant]:
-    """For the assistant picker: handle or name contains what was typed, handles first."""
+    """For the assistant picker: handle or name contains what was typed, sorted by handle."""
     pattern = f"%{text.strip().lower()}%"
     query = (
         select(Assistant)

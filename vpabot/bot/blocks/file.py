@@ -19,6 +19,7 @@ from vpabot.bot.blocks.common import (
     user,
 )
 from vpabot.bot.blocks.labels import source_label, state_label, status_label, step_label
+from vpabot.bot.blocks.stops import period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.services.files import AssistantFile
@@ -84,7 +85,7 @@ def build_file(
     blocks: list[Any] = [header(title)]
     if page == 0:
         stop = (
-            t(f"file.stop.{file.stop.kind}", until=fmt_date(file.stop.until, t.lang))
+            t(f"file.stop.{file.stop.kind}", period=period(t, file.stop.until))
             if file.stop
             else t("file.stop.none")
         )

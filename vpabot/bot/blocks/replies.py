@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from vpabot.bot.blocks.common import context, escape, header, message, section
+from vpabot.bot.blocks.common import context, escape, fmt_date, header, message, section
 from vpabot.bot.blocks.labels import source_label, step_label
+from vpabot.bot.blocks.stops import build_stop_button
 from vpabot.bot.i18n import Translator
 from vpabot.bot.services.violations import LoggedViolation
 from vpabot.policy.catalogue import Source, TagCatalogue
@@ -13,9 +15,13 @@ from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import LadderStep
 
 
+def error_text(t: Translator, error: PolicyError) -> str:
+    params = {k: fmt_date(v, t.lang) if isinstance(v, date) else v for k, v in error.params.items()}
+    return t(f"error.{error.code}", **params)
+
+
 def build_error(t: Translator, error: PolicyError) -> dict[str, Any]:
-    params = {k: v.strftime("%d.%m.%Y") if hasattr(v, "strftime") else v for k, v in error.params.items()}
-    text = t(f"error.{error.code}", **params)
+    text = error_text(t, error)
     return message(text, [section(f":warning: {text}")])
 
 
@@ -66,6 +72,7 @@ def build_violation_logged(t: Translator, logged: LoggedViolation) -> dict[str, 
         blocks.append(section(t("reply.draft.title")))
         blocks.append(section("> " + escape(draft).replace("\n", "\n> ")))
         blocks.append(context(t("reply.draft.footer")))
+    blocks.append(build_stop_button(t, handle=logged.handle, violation_id=logged.violation_id))
     return message(f"{title}: {logged.name}", blocks)
 
 
@@ -74,4 +81,10 @@ def build_note_added(t: Translator, handle: str, name: str) -> dict[str, Any]:
 
 
 def build_assistant_added(t: Translator, handle: str, name: str) -> dict[str, Any]:
-    return build_notice(t("reply.assistant.added", who=f"*{escape(name)}* (`{handle}`)", handle=handle))
+    text = t("reply.assistant.added", who=f"*{escape(name)}* (`{handle}`)", handle=handle)
+    blocks = [
+        section(text),
+        context(t("reply.assistant.onboarding_stop")),
+        build_stop_button(t, handle=handle, onboarding=True),
+    ]
+    return message(text, blocks)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from vpabot.policy.catalogue import Source, Tag, TagCatalogue, fold, parse_source
+from vpabot.policy.dates import parse_until, split_until
 from vpabot.policy.errors import PolicyError
+from vpabot.policy.stops import StopKind, StopReason, parse_kind, parse_reason
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,56 @@ class OpenFile:
     handle: str
 
 
-Command = ShowHelp | OpenModal | AddAssistant | LogViolation | AddNote | OpenFile
+@dataclass(frozen=True)
+class SetStop:
+    handle: str
+    kind: StopKind
+    until: date
+    reason: StopReason
+    note: str
+    violation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ExtendStop:
+    """Also a review's 'convert': ``kind`` switches the stop's kind with the new date."""
+
+    handle: str
+    until: date
+    kind: StopKind | None = None
+    review: str | None = None  # the reminder's ReviewToken, so a stale button changes nothing
+
+
+@dataclass(frozen=True)
+class LiftStop:
+    handle: str
+    note: str
+    review: str | None = None
+
+
+@dataclass(frozen=True)
+class Resign:
+    handle: str
+
+
+@dataclass(frozen=True)
+class ListStops:
+    pass
+
+
+Command = (
+    ShowHelp
+    | OpenModal
+    | AddAssistant
+    | LogViolation
+    | AddNote
+    | OpenFile
+    | SetStop
+    | ExtendStop
+    | LiftStop
+    | Resign
+    | ListStops
+)
 
 # German first; English aliases. Folded (lower-case, umlauts spelled out) before lookup.
 SUBCOMMANDS = {
@@ -60,12 +112,21 @@ SUBCOMMANDS = {
     "note": "note",
     "akte": "file",
     "file": "file",
+    "stop": "stop",
+    "vt-stop": "stop",
+    "verlaengern": "extend",
+    "extend": "extend",
+    "aufheben": "lift",
+    "lift": "lift",
+    "gekuendigt": "resign",
+    "resigned": "resign",
+    "stops": "stops",
 }
 SEVERE_WORDS = {"schwer", "severe", "gravierend"}
 NEW_WORDS = {"neu", "new"}
 
 
-def parse(text: str, tags: TagCatalogue) -> Command:
+def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
     words = text.split()
     if not words:
         return ShowHelp()
@@ -85,9 +146,43 @@ def parse(text: str, tags: TagCatalogue) -> Command:
         if len(args) < 2:
             raise PolicyError("usage_note")
         return AddNote(handle=args[0], text=" ".join(args[1:]))
+    if name == "stop":
+        return _stop(args, today) if args else OpenModal("stop")
+    if name == "extend":
+        if len(args) < 2:
+            raise PolicyError("usage_extend")
+        date_text, _rest = split_until(args[1:])
+        return ExtendStop(handle=args[0], until=parse_until(date_text, today=today))
+    if name == "lift":
+        if not args:
+            raise PolicyError("usage_lift")
+        if len(args) < 2:
+            raise PolicyError("lift_note_missing")
+        return LiftStop(handle=args[0], note=" ".join(args[1:]))
+    if name == "resign":
+        if len(args) != 1:
+            raise PolicyError("usage_resign")
+        return Resign(handle=args[0])
+    if name == "stops":
+        return ListStops()
     if not args:
         raise PolicyError("usage_file")
     return OpenFile(handle=args[0])
+
+
+def _stop(args: list[str], today: date) -> SetStop:
+    if len(args) < 3:
+        raise PolicyError("usage_stop")
+    handle, kind_word, *rest = args
+    kind = parse_kind(kind_word)
+    date_text, rest = split_until(rest)
+    until = parse_until(date_text, today=today)
+    reason = parse_reason(rest[0]) if rest else None
+    if reason is not None:
+        rest = rest[1:]
+    return SetStop(
+        handle=handle, kind=kind, until=until, reason=reason or StopReason.OTHER, note=" ".join(rest)
+    )
 
 
 def _assistant(args: list[str]) -> Command:

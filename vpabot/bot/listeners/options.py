@@ -1,20 +1,25 @@
-"""``external_select`` search: the assistant picker. Answers from the database in the ack,
-because Slack wants the options in the response itself (one indexed query, limit 100)."""
+"""``external_select`` searches. Slack wants the options in the response itself, so these
+answer from the database inside the ack: one indexed query, at most 100 rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk.models.blocks import Option
+from sqlalchemy import select
 
 from vpabot.bot.blocks.modals import build_assistant_options
 from vpabot.bot.context import AppContext
-from vpabot.bot.ids import Action
+from vpabot.bot.ids import Action, Block
+from vpabot.bot.listeners.modal_state import modal_values
+from vpabot.bot.services.files import violation_label
 from vpabot.storage import repositories as repo
+from vpabot.storage.models import Violation
 
 
 def register(app: App, ctx: AppContext) -> None:
-    def search(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
+    def search_assistants(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
         if not ctx.settings.is_admin(body.get("user", {}).get("id", "")):
             ack(options=[])
             return
@@ -23,4 +28,26 @@ def register(app: App, ctx: AppContext) -> None:
             pairs = [(a.handle, a.name) for a in found]
         ack(options=build_assistant_options(pairs))
 
-    app.options(Action.ASSISTANT_SELECT.value)(search)
+    def violations_of_chosen_assistant(ack: Ack, body: dict[str, Any]) -> None:
+        """The stop form's 'which violation': those of the assistant picked above, newest first."""
+        handle = modal_values(body.get("view") or {}).get(Block.ASSISTANT)
+        if not ctx.settings.is_admin(body.get("user", {}).get("id", "")) or not handle:
+            ack(options=[])
+            return
+        with ctx.sessions() as session:
+            assistant = repo.get_assistant(session, handle)
+            found = (
+                session.scalars(
+                    select(Violation)
+                    .where(Violation.assistant_id == assistant.id)
+                    .order_by(Violation.id.desc())
+                    .limit(100)
+                ).all()
+                if assistant
+                else []
+            )
+            options = [Option(value=str(v.id), text=violation_label(ctx, v)[:75]).to_dict() for v in found]
+        ack(options=options)
+
+    app.options(Action.ASSISTANT_SELECT.value)(search_assistants)
+    app.options(Action.VIOLATION_SELECT.value)(violations_of_chosen_assistant)

@@ -1,22 +1,34 @@
-"""Modal submissions: validate in the ack (``response_action=errors``), persist after it."""
+"""Modal submissions: validate in the ack (``response_action=errors``), persist after it.
+
+Turning a modal's values into a command is pure (no database), so every typo or bad date
+is shown next to its field before the ack; the work then runs exactly like a typed command.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from vpabot.bot.commands import grammar as g
+from vpabot.bot.commands.run import execute
 from vpabot.bot.context import AppContext
+from vpabot.bot.blocks.replies import error_text
 from vpabot.bot.ids import Block, Callback
-from vpabot.bot.listeners.commands import execute
 from vpabot.bot.listeners.modal_state import modal_values
 from vpabot.bot.listeners.replies import friendly_errors, from_metadata
 from vpabot.policy.catalogue import parse_source
+from vpabot.policy.dates import parse_until
+from vpabot.policy.errors import PolicyError
+from vpabot.policy.stops import StopKind, StopReason
+
+ToCommand = Callable[[AppContext, dict[str, Any], dict[str, Any]], g.Command]
 
 
-def _violation(ctx: AppContext, values: dict[str, Any]) -> g.Command:
+def _violation(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
     return g.LogViolation(
         handle=values[Block.ASSISTANT],
         source=parse_source(values[Block.SOURCE]),
@@ -26,19 +38,65 @@ def _violation(ctx: AppContext, values: dict[str, Any]) -> g.Command:
     )
 
 
-def _note(ctx: AppContext, values: dict[str, Any]) -> g.Command:
+def _note(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
     return g.AddNote(handle=values[Block.ASSISTANT], text=values[Block.NOTE])
 
 
-def _assistant(ctx: AppContext, values: dict[str, Any]) -> g.Command:
+def _assistant(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
     return g.AddAssistant(handle=values[Block.HANDLE], name=values[Block.NAME])
 
 
-FORMS = {
+def _stop(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
+    violation = values.get(Block.VIOLATION)
+    reason = StopReason(values[Block.REASON])
+    if reason is StopReason.VIOLATION and not violation:
+        raise PolicyError("stop_violation_missing")
+    return g.SetStop(
+        handle=values[Block.ASSISTANT],
+        kind=StopKind(values[Block.KIND]),
+        until=parse_until(values[Block.UNTIL], today=ctx.today()),
+        reason=reason,
+        note=values.get(Block.NOTE) or "",
+        violation_id=int(violation) if violation else None,
+    )
+
+
+def _lift(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
+    return g.LiftStop(handle=meta["handle"], note=values[Block.NOTE], review=meta.get("review"))
+
+
+def _extend(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
+    return g.ExtendStop(
+        handle=meta["handle"],
+        until=parse_until(values[Block.UNTIL], today=ctx.today()),
+        kind=StopKind(meta["kind"]) if meta.get("kind") else None,
+        review=meta.get("review"),
+    )
+
+
+FORMS: dict[Callback, tuple[ToCommand, tuple[Block, ...]]] = {
     Callback.VIOLATION_MODAL: (_violation, (Block.ASSISTANT, Block.SOURCE, Block.TAG, Block.NOTE)),
     Callback.NOTE_MODAL: (_note, (Block.ASSISTANT, Block.NOTE)),
     Callback.ASSISTANT_MODAL: (_assistant, (Block.HANDLE, Block.NAME)),
+    Callback.STOP_MODAL: (_stop, (Block.ASSISTANT, Block.KIND, Block.UNTIL, Block.REASON)),
+    Callback.LIFT_MODAL: (_lift, (Block.NOTE,)),
+    Callback.EXTEND_MODAL: (_extend, (Block.UNTIL,)),
 }
+
+# Which field a refusal belongs next to; anything else goes to the first field.
+FIELD_OF_ERROR = {
+    "unknown_source": Block.SOURCE,
+    "unknown_tag": Block.TAG,
+    "stop_violation_missing": Block.VIOLATION,
+}
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def register(app: App, ctx: AppContext) -> None:
@@ -46,28 +104,33 @@ def register(app: App, ctx: AppContext) -> None:
 
     for callback, (to_command, required) in FORMS.items():
 
-        def check(ack: Ack, body: dict[str, Any], view: dict[str, Any], required=required) -> None:
+        def check(ack: Ack, body: dict[str, Any], view: dict[str, Any], to_command=to_command, required=required) -> None:
             if not ctx.settings.is_admin(body["user"]["id"]):
-                ack(response_action="errors", errors={required[0]: t("error.not_admin")})
+                ack(response_action="errors", errors={required[0].value: t("error.not_admin")})
                 return
             values = modal_values(view)
             missing = {b.value: t("error.field_missing") for b in required if not values.get(b)}
             if missing:
                 ack(response_action="errors", errors=missing)
                 return
+            try:
+                to_command(ctx, values, _metadata(view))
+            except PolicyError as error:
+                block = FIELD_OF_ERROR.get(error.code)
+                if block is None:
+                    block = Block.UNTIL if error.code.startswith("date_") else required[0]
+                ack(response_action="errors", errors={block.value: error_text(t, error)})
+                return
             ack()
 
-        def submit(
-            body: dict[str, Any], view: dict[str, Any], client: WebClient, to_command=to_command
-        ) -> None:
+        def submit(body: dict[str, Any], view: dict[str, Any], client: WebClient, to_command=to_command) -> None:
             user_id = body["user"]["id"]
             if not ctx.settings.is_admin(user_id):
                 return
             reply = from_metadata(client, user_id, view.get("private_metadata", ""))
             with friendly_errors(t, reply):
-                command = to_command(ctx, modal_values(view))
+                command = to_command(ctx, modal_values(view), _metadata(view))
                 execute(ctx, command, user_id=user_id, reply=reply, client=client)
             ctx.kick_outbox()
 
         app.view(callback.value)(ack=check, lazy=[submit])
-

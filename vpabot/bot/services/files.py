@@ -8,12 +8,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from vpabot.bot.blocks.common import fmt_date
+from vpabot.bot.blocks.labels import step_label
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import require_assistant
 from vpabot.policy.ladder import PastViolation, ViolationState, current_step
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
-from vpabot.storage.models import AuditEvent
+from vpabot.storage.models import AuditEvent, Violation
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,12 @@ class AssistantFile:
     notes: list[NoteEntry]
     audit: list[AuditEntry]
     stop: StopEntry | None
+
+
+def violation_label(ctx: AppContext, v: Violation) -> str:
+    """One line naming a violation, for pick lists (date, step, tag)."""
+    day = fmt_date(ctx.local(v.logged_at).date(), ctx.t.lang)
+    return f"{day} · {step_label(ctx.t, v.step, v.severe)} · {ctx.tags.get(v.tag).label}"
 
 
 def open_file(ctx: AppContext, *, actor: str, handle: str) -> AssistantFile:

@@ -1,0 +1,95 @@
+"""The review reminder on a stop's end date, and the list of active stops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock
+
+from vpabot.bot.blocks.common import button, context, escape, fmt_date, message, section, sections_from_lines, user
+from vpabot.bot.blocks.labels import state_label, step_label
+from vpabot.bot.blocks.stops import kind_label, period
+from vpabot.bot.i18n import Translator
+from vpabot.bot.ids import Action
+from vpabot.policy.catalogue import TagCatalogue
+from vpabot.policy.stops import StopKind
+from vpabot.storage.models import Note, Violation
+
+MAX_LISTED = 45  # stays well inside the 50-block limit
+
+
+def build_review_reminder(
+    t: Translator,
+    *,
+    name: str,
+    handle: str,
+    kind: StopKind,
+    starts_on: date,
+    until: date | None,
+    overdue: bool,
+    violations: Sequence[Violation],
+    notes: Sequence[Note],
+    tags: TagCatalogue,
+    tz: Any,
+    token: str,
+) -> dict[str, Any]:
+    who = f"*{escape(name)}* (`{handle}`)"
+    title_key = "review.overdue" if overdue else "review.due"
+    title = t(title_key, who=who, kind=kind_label(t, kind))
+    lines = [
+        t(
+            "review.violation_line",
+            date=fmt_date(v.logged_at.astimezone(tz).date(), t.lang),
+            step=step_label(t, v.step, v.severe),
+            tag=tags.get(v.tag).label,
+            state=state_label(t, v.state),
+            note=escape(v.note),
+        )
+        for v in violations
+    ] or [t("review.no_violations")]
+    lines += [
+        t("review.note_line", date=fmt_date(n.created_at.astimezone(tz).date(), t.lang), text=escape(n.text))
+        for n in notes
+    ]
+    other = StopKind(kind).other
+    blocks: list[Any] = [
+        section(title),
+        section(t("review.period", since=fmt_date(starts_on, t.lang), period=period(t, until))),
+        section(f"*{t('review.since_start')}*"),
+        *sections_from_lines(lines)[:10],
+        section(t("review.ask")),
+        ActionsBlock(
+            elements=[
+                button(t("review.lift"), Action.REVIEW_LIFT, token, style="primary"),
+                button(t("review.extend"), Action.REVIEW_EXTEND, token),
+                button(t("review.convert", kind=kind_label(t, other)), Action.REVIEW_CONVERT, token),
+            ]
+        ),
+    ]
+    plain = t("review.plain", name=name)
+    return message(plain, blocks)
+
+
+def build_stops_list(t: Translator, stops: Sequence[Any]) -> dict[str, Any]:
+    if not stops:
+        return message(t("stops.none"), [section(t("stops.none"))])
+    lines = []
+    for stop in stops:
+        flag = t("stops.overdue") + " " if stop.overdue else ""
+        lines.append(
+            t(
+                "stops.line",
+                flag=flag,
+                who=f"*{escape(stop.name)}* (`{stop.handle}`)",
+                kind=kind_label(t, stop.kind),
+                since=fmt_date(stop.starts_on, t.lang),
+                period=period(t, stop.until),
+                by=user(stop.set_by),
+            )
+        )
+    overdue = sum(1 for s in stops if s.overdue)
+    title = t("stops.title", count=len(stops), overdue=overdue)
+    blocks: list[Any] = [section(title), *sections_from_lines(lines)[:MAX_LISTED]]
+    return message(title, blocks)

@@ -1,0 +1,61 @@
+"""VT-Stop messages: team announcements (no personal data), replies, lists, reviews."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock
+
+from vpabot.bot.blocks.common import button, context, escape, fmt_date, message, section, user
+from vpabot.bot.i18n import Translator
+from vpabot.bot.ids import Action
+from vpabot.policy.stops import StopKind
+
+
+def kind_label(t: Translator, kind: StopKind | str) -> str:
+    return t(f"stop.kind.{StopKind(kind).value}")
+
+
+def kind_meaning(t: Translator, kind: StopKind | str) -> str:
+    return t(f"stop.meaning.{StopKind(kind).value}")
+
+
+def period(t: Translator, until: date | None) -> str:
+    return t("stop.until", date=fmt_date(until, t.lang)) if until else t("stop.open_ended")
+
+
+def build_announcement(
+    t: Translator, *, action: str, name: str, handle: str, kind: StopKind, until: date | None, by: str
+) -> dict[str, Any]:
+    """For the whole team. Names the assistant, the kind and the period – never the
+    violation, its note or its step: those stay with admins and managers."""
+    who = f"*{escape(name)}* (`{handle}`)"
+    text = t(
+        f"announce.{action}",
+        who=who,
+        kind=kind_label(t, kind),
+        meaning=kind_meaning(t, kind),
+        period=period(t, until),
+        by=user(by),
+    )
+    blocks = [section(text)]
+    if action != "lifted":
+        blocks.append(context(t("announce.not_a_punishment")))
+    plain = t(f"announce.{action}.plain", name=name, kind=kind_label(t, kind))
+    return message(plain, blocks)
+
+
+def build_stop_reply(t: Translator, *, action: str, name: str, handle: str, kind: StopKind, until: date | None) -> dict[str, Any]:
+    who = f"*{escape(name)}* (`{handle}`)"
+    text = t(f"reply.stop.{action}", who=who, kind=kind_label(t, kind), period=period(t, until))
+    blocks = [section(text)]
+    if action in ("set", "changed") and until is not None:
+        blocks.append(context(t("reply.stop.tell_openly", period=period(t, until))))
+    return message(text, blocks)
+
+
+def build_stop_button(t: Translator, *, handle: str, violation_id: int | None = None, onboarding: bool = False) -> ActionsBlock:
+    value = f"{handle}:{violation_id or ''}:{'newbie' if onboarding else ''}"
+    label = t("button.stop_customers") if onboarding else t("button.stop")
+    return ActionsBlock(elements=[button(label, Action.STOP_OPEN, value)])

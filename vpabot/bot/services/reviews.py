@@ -1,0 +1,120 @@
+"""Review reminders: a due-date column and a sweep, so each is sent exactly once.
+
+The sweep claims due stops with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), queues the DM in
+the outbox and moves ``review_at`` to the next working day, all in one transaction: a
+restart, a crash or a second instance can neither lose nor double a reminder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vpabot.bot.blocks.reviews import build_review_reminder
+from vpabot.bot.context import AppContext
+from vpabot.bot.services.stops import ReviewToken
+from vpabot.policy.stops import StopKind, next_review_at
+from vpabot.storage import repositories as repo
+from vpabot.storage.db import session_scope
+from vpabot.storage.models import Assistant, SalesStop
+
+
+def recipients(ctx: AppContext, stop: SalesStop) -> list[str]:
+    """The admin who set the stop; if they left the admin team, the admin channel or all admins."""
+    if ctx.settings.is_admin(stop.set_by):
+        return [stop.set_by]
+    if ctx.settings.admin_channel:
+        return [ctx.settings.admin_channel]
+    return sorted(ctx.settings.admin_ids)
+
+
+def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
+    now, settings = ctx.now(), ctx.settings
+    with session_scope(ctx.sessions) as session:
+        query = (
+            select(SalesStop)
+            .where(SalesStop.lifted_at.is_(None), SalesStop.review_at <= now)
+            .order_by(SalesStop.review_at)
+            .limit(limit)
+        )
+        if session.bind is not None and session.bind.dialect.name != "sqlite":
+            query = query.with_for_update(skip_locked=True, of=SalesStop)
+        stops = list(session.scalars(query))
+        for stop in stops:
+            _remind(ctx, session, stop)
+            stop.review_reminders += 1
+            stop.review_at = next_review_at(now, at=settings.review_time, tz=settings.timezone)
+        return len(stops)
+
+
+def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
+    assistant: Assistant = stop.assistant
+    since = stop.starts_on
+    violations = [v for v in assistant.violations if _local_day(ctx, v.logged_at) >= since]
+    notes = [n for n in assistant.notes if _local_day(ctx, n.created_at) >= since]
+    payload = build_review_reminder(
+        ctx.t,
+        name=assistant.name,
+        handle=assistant.handle,
+        kind=StopKind(stop.kind),
+        starts_on=stop.starts_on,
+        until=stop.until,
+        overdue=stop.review_reminders > 0,
+        violations=violations,
+        notes=notes,
+        tags=ctx.tags,
+        tz=ctx.settings.tz,
+        token=ReviewToken(stop.id, stop.until).encode(),
+    )
+    for channel in recipients(ctx, stop):
+        repo.enqueue(
+            session,
+            method="chat.postMessage",
+            payload={"channel": channel, **payload},
+            purpose="stop_review",
+            subject_id=stop.id,
+            now=ctx.now(),
+        )
+
+
+def _local_day(ctx: AppContext, instant: datetime) -> date:
+    return ctx.local(instant).date()
+
+
+@dataclass(frozen=True)
+class ActiveStop:
+    handle: str
+    name: str
+    kind: StopKind
+    starts_on: date
+    until: date | None
+    set_by: str
+    overdue: bool
+
+
+def active_stops(ctx: AppContext) -> list[ActiveStop]:
+    """Overdue reviews first, then by end date; open-ended stops last."""
+    now = ctx.now()
+    with ctx.sessions() as session:
+        rows = session.execute(
+            select(SalesStop, Assistant)
+            .join(Assistant, SalesStop.assistant_id == Assistant.id)
+            .where(SalesStop.lifted_at.is_(None))
+        ).all()
+        stops = [
+            ActiveStop(
+                handle=assistant.handle,
+                name=assistant.name,
+                kind=StopKind(stop.kind),
+                starts_on=stop.starts_on,
+                until=stop.until,
+                set_by=stop.set_by,
+                overdue=stop.review_reminders > 0 or (stop.review_at is not None and stop.review_at <= now),
+            )
+            for stop, assistant in rows
+        ]
+    return sorted(stops, key=lambda s: (not s.overdue, s.until is None, s.until or date.max, s.handle))
+

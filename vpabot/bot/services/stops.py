@@ -1,0 +1,275 @@
+"""VT-Stops: set, change, extend, lift, resign. Every change is audited and announced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vpabot.bot.blocks.stops import build_announcement
+from vpabot.bot.context import AppContext
+from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.policy.errors import PolicyError
+from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
+from vpabot.policy.stops import (
+    CurrentStop,
+    StopKind,
+    StopPlan,
+    StopReason,
+    first_review_at,
+    plan_extension,
+    plan_stop,
+)
+from vpabot.storage import repositories as repo
+from vpabot.storage.db import session_scope
+from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
+
+STOP_FIELDS = ("kind", "reason", "starts_on", "until", "note", "lifted_at", "lift_note")
+
+
+@dataclass(frozen=True)
+class ReviewToken:
+    """What a review reminder was about. A decision since then makes its buttons stale."""
+
+    stop_id: int
+    until: date | None
+
+    def encode(self) -> str:
+        return f"{self.stop_id}:{self.until.isoformat() if self.until else ''}"
+
+    @classmethod
+    def decode(cls, value: str) -> ReviewToken:
+        stop_id, _, until = value.partition(":")
+        return cls(int(stop_id), date.fromisoformat(until) if until else None)
+
+
+def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> SalesStop:
+    """The stop a review button is about, if nobody has decided it yet; else who did, when."""
+    stop = session.get(SalesStop, token.stop_id)
+    if stop is not None and stop.lifted_at is None and stop.until == token.until:
+        return stop
+    last = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject == "stop", AuditEvent.subject_id == token.stop_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    raise PolicyError(
+        "review_decided",
+        by=f"<@{last.actor}>" if last else "?",
+        at=ctx.local(last.at).strftime("%d.%m.%Y %H:%M") if last else "?",
+    )
+
+
+@dataclass(frozen=True)
+class StopOutcome:
+    action: str  # set | changed | lifted
+    handle: str
+    name: str
+    kind: StopKind
+    until: date | None
+    stop_id: int
+
+
+def _current(stop: SalesStop | None) -> CurrentStop | None:
+    return CurrentStop(StopKind(stop.kind), stop.until) if stop else None
+
+
+def _apply(
+    ctx: AppContext,
+    session: Session,
+    assistant: Assistant,
+    plan: StopPlan,
+    *,
+    actor: str,
+    reason: StopReason | None = None,
+    violation_id: int | None = None,
+    note: str | None = None,
+) -> StopOutcome:
+    """Write a set or a change, its audit event and its team announcement, in one go."""
+    now, settings = ctx.now(), ctx.settings
+    stop = repo.active_stop(session, assistant.id, lock=True)
+    before = snapshot(stop, *STOP_FIELDS) if stop else None
+    if stop is None:
+        stop = SalesStop(
+            assistant=assistant,
+            starts_on=ctx.today(),
+            set_by=actor,
+            set_at=now,
+            reason=(reason or StopReason.OTHER).value,
+            note="",
+        )
+        session.add(stop)
+    elif reason is not None:
+        stop.reason = reason.value
+    if violation_id is not None:
+        stop.violation_id = violation_id
+    if note is not None:
+        stop.note = note
+    stop.kind, stop.until = plan.kind.value, plan.until
+    stop.set_by = actor  # the admin who last decided is the one reminded
+    stop.review_at = first_review_at(plan.until, at=settings.review_time, tz=settings.timezone)
+    stop.review_reminders = 0
+    session.flush()
+    repo.audit(
+        session,
+        actor=actor,
+        action=f"stop.{plan.action}",
+        at=now,
+        subject="stop",
+        subject_id=stop.id,
+        assistant_id=assistant.id,
+        before=before,
+        after=snapshot(stop, *STOP_FIELDS),
+    )
+    outcome = StopOutcome(plan.action, assistant.handle, assistant.name, plan.kind, plan.until, stop.id)
+    _announce(ctx, session, outcome, actor=actor)
+    return outcome
+
+
+def _announce(ctx: AppContext, session: Session, outcome: StopOutcome, *, actor: str) -> None:
+    payload = build_announcement(
+        ctx.t,
+        action=outcome.action,
+        name=outcome.name,
+        handle=outcome.handle,
+        kind=outcome.kind,
+        until=outcome.until,
+        by=actor,
+    )
+    repo.enqueue(
+        session,
+        method="chat.postMessage",
+        payload={"channel": ctx.settings.team_channel, **payload},
+        purpose="stop_announcement",
+        subject_id=outcome.stop_id,
+        now=ctx.now(),
+    )
+
+
+def set_stop(
+    ctx: AppContext,
+    *,
+    actor: str,
+    handle: str,
+    kind: StopKind,
+    until: date,
+    reason: StopReason = StopReason.OTHER,
+    violation_id: int | None = None,
+    note: str = "",
+) -> StopOutcome:
+    with session_scope(ctx.sessions) as session:
+        assistant = require_assistant(session, handle, lock=True)
+        if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
+            raise PolicyError("stop_for_ended", name=assistant.name)
+        if violation_id is not None:
+            violation = session.get(Violation, violation_id)
+            if violation is None or violation.assistant_id != assistant.id:
+                raise PolicyError("violation_not_in_file", handle=assistant.handle)
+        plan = plan_stop(_current(repo.active_stop(session, assistant.id)), kind=kind, until=until)
+        return _apply(
+            ctx,
+            session,
+            assistant,
+            plan,
+            actor=actor,
+            reason=reason,
+            violation_id=violation_id,
+            note=note.strip(),
+        )
+
+
+def extend_stop(
+    ctx: AppContext,
+    *,
+    actor: str,
+    handle: str,
+    until: date,
+    kind: StopKind | None = None,
+    review: ReviewToken | None = None,
+) -> StopOutcome:
+    """Move the end date (and, for a review's 'convert', switch the kind at the same time)."""
+    with session_scope(ctx.sessions) as session:
+        assistant = require_assistant(session, handle, lock=True)
+        if review is not None:
+            check_review(ctx, session, review)
+        current = _current(repo.active_stop(session, assistant.id))
+        if kind is None:
+            plan = plan_extension(current, until=until)
+        else:
+            if current is None:
+                raise PolicyError("no_active_stop")
+            plan = plan_stop(current, kind=kind, until=until)
+        return _apply(ctx, session, assistant, plan, actor=actor)
+
+
+def lift_stop(
+    ctx: AppContext, *, actor: str, handle: str, note: str, review: ReviewToken | None = None
+) -> StopOutcome:
+    """Lifting asks for a short note on the re-check of performance (rule 7)."""
+    note = note.strip()
+    if not note:
+        raise PolicyError("lift_note_missing")
+    now = ctx.now()
+    with session_scope(ctx.sessions) as session:
+        assistant = require_assistant(session, handle, lock=True)
+        if review is not None:
+            check_review(ctx, session, review)
+        stop = repo.active_stop(session, assistant.id, lock=True)
+        if stop is None:
+            raise PolicyError("no_active_stop")
+        if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
+            raise PolicyError("stop_for_ended", name=assistant.name)
+        before = snapshot(stop, *STOP_FIELDS)
+        stop.lifted_at, stop.lifted_by, stop.lift_note, stop.review_at = now, actor, note, None
+        session.flush()
+        repo.audit(
+            session,
+            actor=actor,
+            action="stop.lifted",
+            at=now,
+            subject="stop",
+            subject_id=stop.id,
+            assistant_id=assistant.id,
+            before=before,
+            after=snapshot(stop, *STOP_FIELDS),
+        )
+        outcome = StopOutcome("lifted", assistant.handle, assistant.name, StopKind(stop.kind), stop.until, stop.id)
+        _announce(ctx, session, outcome, actor=actor)
+        return outcome
+
+
+def close_collaboration(
+    ctx: AppContext, session: Session, assistant: Assistant, *, actor: str, status: AssistantStatus
+) -> StopOutcome:
+    """Resigned, excluded or terminated: new status and an open-ended full VT-Stop (rule 8)."""
+    now = ctx.now()
+    before = snapshot(assistant, "status", "ended_on")
+    assistant.status, assistant.ended_on = status.value, ctx.today()
+    repo.audit(
+        session,
+        actor=actor,
+        action="assistant.status",
+        at=now,
+        subject="assistant",
+        subject_id=assistant.id,
+        assistant_id=assistant.id,
+        before=before,
+        after=snapshot(assistant, "status", "ended_on"),
+    )
+    current = _current(repo.active_stop(session, assistant.id))
+    if current == CurrentStop(StopKind.FULL, None):
+        raise PolicyError("already_ended", name=assistant.name)
+    plan = plan_stop(current, kind=StopKind.FULL, until=None)
+    return _apply(ctx, session, assistant, plan, actor=actor, reason=StopReason(status.value))
+
+
+def resign(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
+    with session_scope(ctx.sessions) as session:
+        assistant = require_assistant(session, handle, lock=True)
+        status = AssistantStatus(assistant.status)
+        if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
+            raise PolicyError("already_ended", name=assistant.name)
+        return close_collaboration(ctx, session, assistant, actor=actor, status=AssistantStatus.RESIGNED)
