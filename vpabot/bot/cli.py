@@ -1,4 +1,4 @@
-"""``vpabot``: run (Socket Mode), serve (HTTP), demo (no Slack needed), db upgrade."""
+"""``vpabot``: run (Socket Mode), serve (HTTP), demo (no Slack needed), db upgrade, export."""
 
 from __future__ import annotations
 
@@ -45,18 +45,65 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(database_url=args.database_url, language=args.language)
 
 
-def _db_upgrade(args: argparse.Namespace) -> int:
+def _database_url() -> str:
+    """Only the database: maintenance and export must work without Slack tokens."""
     import os
-
-    from vpabot.storage.db import make_engine
-    from vpabot.storage.migrate import upgrade
 
     from dotenv import load_dotenv
 
     load_dotenv(override=False)
-    url = os.environ.get("DATABASE_URL") or "sqlite:///vpabot.db"
-    upgrade(make_engine(url))
+    return os.environ.get("DATABASE_URL", "").strip() or "sqlite:///vpabot.db"
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from vpabot.storage.db import make_engine
+    from vpabot.storage.migrate import upgrade
+
+    upgrade(make_engine(_database_url()))
     print("Datenbank ist auf dem neuesten Stand.")
+    return 0
+
+
+def _export_format(value: str) -> str:
+    from vpabot.bot.services.export import FORMATS
+
+    if value not in FORMATS:
+        raise argparse.ArgumentTypeError(f"unbekanntes Format {value!r}, möglich sind: csv, json")
+    return value
+
+
+def _export_stops(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vpabot.bot.services.export import export_records, render
+    from vpabot.storage.db import make_engine, make_session_factory
+
+    url = _database_url()
+    file = make_url(url).database if url.startswith("sqlite") else None
+    if file and file != ":memory:" and not Path(file).exists():
+        # Reading must not leave an empty database file behind in the wrong directory.
+        print(f"vpabot: Datenbank {file} gibt es nicht (DATABASE_URL prüfen).", file=sys.stderr)
+        return 1
+    engine = make_engine(url)
+    now = datetime.now(timezone.utc)
+    try:
+        records = export_records(make_session_factory(engine), now=now)
+    except SQLAlchemyError as error:
+        reason = str(error).splitlines()[0]
+        print(f"vpabot: Datenbank nicht lesbar: {reason}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    text = render(records, args.format, generated_at=now)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
     return 0
 
 
@@ -81,6 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply Alembic migrations").set_defaults(func=_db_upgrade)
+
+    export = sub.add_parser("export", help="data for other systems (reads DATABASE_URL only)")
+    export_sub = export.add_subparsers(dest="export_command", required=True)
+    stops = export_sub.add_parser("stops", help="active VT-Stops for the scheduling system")
+    stops.add_argument(
+        "--format", type=_export_format, default="json", metavar="{csv,json}", help="default: json"
+    )
+    stops.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    stops.set_defaults(func=_export_stops)
     return parser
 
 

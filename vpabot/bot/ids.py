@@ -10,6 +10,9 @@ class Callback(StrEnum):
     STOP_MODAL = "stop_modal"
     LIFT_MODAL = "lift_modal"
     EXTEND_MODAL = "extend_modal"
+    REJECT_MODAL = "reject_modal"
+    QUESTION_MODAL = "question_modal"
+    ANSWER_MODAL = "answer_modal"
 
 
 class Action(StrEnum):
@@ -22,6 +25,12 @@ class Action(StrEnum):
     REVIEW_LIFT = "review_lift"
     REVIEW_EXTEND = "review_extend"
     REVIEW_CONVERT = "review_convert"
+    # Stable ids of the approval request's buttons (the issue names them).
+    APPROVAL_APPROVE = "approval_approve"
+    APPROVAL_REJECT = "approval_reject"
+    COMMUNICATED = "communicated"
+    CONSULT_ASK = "consult_ask"
+    CONSULT_ANSWER = "consult_answer"
 
 
 class Block(StrEnum):
@@ -36,3 +45,6 @@ class Block(StrEnum):
     UNTIL = "until"
     REASON = "reason"
     VIOLATION = "violation"
+    REASON_TEXT = "reason_text"
+    QUESTION = "question"
+    ANSWER = "answer"

@@ -12,6 +12,7 @@ from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
 from vpabot.bot.context import AppContext
 from vpabot.bot.outbox import OutboxDispatcher
+from vpabot.bot.services.approvals import sweep_approvals
 from vpabot.bot.services.reviews import sweep_reviews
 from vpabot.clock import Clock, SystemClock
 from vpabot.storage.db import make_engine, make_session_factory
@@ -78,12 +79,13 @@ class Runtime:
             log.exception("outbox dispatch failed")
 
     def sweep(self) -> int:
-        """Due review reminders into the outbox, then send them. Safe to run on every instance."""
-        try:
-            queued = sweep_reviews(self.ctx)
-        except Exception:
-            log.exception("review sweep failed")
-            return 0
+        """Due review and approval reminders into the outbox. Safe to run on every instance."""
+        queued = 0
+        for sweep in (sweep_reviews, sweep_approvals):
+            try:
+                queued += sweep(self.ctx)
+            except Exception:  # one failing sweep must not stop the other; rows stay due
+                log.exception("%s failed", sweep.__name__)
         if queued:
             self.kick_outbox()
         return queued

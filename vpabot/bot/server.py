@@ -1,23 +1,51 @@
-"""HTTP: Slack at ``POST /slack/events``, ``GET /healthz``, served by waitress (production WSGI)."""
+"""HTTP: Slack at ``POST /slack/events``, ``GET /healthz``, served by waitress (production WSGI).
+
+``GET /api/stops`` gives the scheduling system the active VT-Stops (JSON, ``?format=csv``),
+behind ``Authorization: Bearer <VPA_API_TOKEN>``; without a configured token it stays closed.
+"""
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from vpabot.bot.runtime import Runtime
+from vpabot.bot.services.export import FORMATS, export_records, render
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:
-    data = json.dumps(body).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+Header = tuple[str, str]
+
+
+def _respond(
+    start_response: Callable[..., Any], status: str, content_type: str, body: str, *headers: Header
+) -> list[bytes]:
+    data = body.encode()
+    length = ("Content-Length", str(len(data)))
+    start_response(status, [("Content-Type", content_type), length, *headers])
     return [data]
+
+
+def _json(
+    start_response: Callable[..., Any], status: str, body: dict[str, Any], *headers: Header
+) -> list[bytes]:
+    return _respond(start_response, status, "application/json", json.dumps(body), *headers)
+
+
+def bearer_ok(environ: dict[str, Any], token: str | None) -> bool:
+    """Constant-time check of ``Authorization: Bearer <token>``; no token configured: closed."""
+    scheme, _, given = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    # WSGI hands headers over as latin-1 strings: back to the bytes the client sent.
+    return hmac.compare_digest(given.strip().encode("latin-1"), token.encode())
 
 
 def make_wsgi_app(runtime: Runtime) -> WSGIApp:
@@ -31,10 +59,30 @@ def make_wsgi_app(runtime: Runtime) -> WSGIApp:
             return _json(start_response, "503 Service Unavailable", {"ok": False, "error": str(error)})
         return _json(start_response, "200 OK", {"ok": True})
 
+    def api_stops(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET":
+            body = {"error": "method_not_allowed"}
+            return _json(start_response, "405 Method Not Allowed", body, ("Allow", "GET"))
+        if not bearer_ok(environ, runtime.settings.api_token):
+            challenge = ("WWW-Authenticate", 'Bearer realm="vpabot"')
+            return _json(start_response, "401 Unauthorized", {"error": "unauthorized"}, challenge)
+        fmt = parse_qs(environ.get("QUERY_STRING", "")).get("format", ["json"])[0]
+        if fmt not in FORMATS:
+            return _json(start_response, "400 Bad Request", {"error": "format must be json or csv"})
+        now = runtime.ctx.now()
+        document = render(export_records(runtime.ctx.sessions, now=now), fmt, generated_at=now)
+        content_type = "text/csv" if fmt == "csv" else "application/json"
+        # Personal data: no shared cache may keep a copy.
+        no_store = ("Cache-Control", "no-store")
+        content_type += "; charset=utf-8"
+        return _respond(start_response, "200 OK", content_type, document, no_store)
+
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method == "GET":
             return healthz(start_response)
+        if path == "/api/stops":
+            return api_stops(environ, start_response)
         return slack(environ, start_response)
 
     return wsgi

@@ -45,6 +45,8 @@ def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) ->
         )
         if v.decision_reason:
             line += "\n" + t("file.decision_reason", reason=escape(v.decision_reason))
+        if v.communicated_at:
+            line += "\n" + t("file.communicated", at=fmt_instant(v.communicated_at.astimezone(tz), lang))
         out.append(("violations", line))
     for n in reversed(file.notes):
         out.append(
@@ -55,7 +57,8 @@ def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) ->
                     date=fmt_date(n.created_at.astimezone(tz).date(), lang),
                     by=user(n.author),
                     text=escape(n.text),
-                ),
+                )
+                + (f" _({t(f'file.note_kind.{n.kind}')})_" if n.kind != "note" else ""),
             )
         )
     for e in file.audit:

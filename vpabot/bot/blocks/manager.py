@@ -1,4 +1,4 @@
-"""Messages to the VPA managers."""
+"""Messages to the VPA managers: FYI on an Ermahnung, approval requests and their outcome."""
 
 from __future__ import annotations
 
@@ -10,34 +10,88 @@ from vpabot.bot.blocks.common import button, context, escape, message, section, 
 from vpabot.bot.blocks.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.services.cases import Case
 
 
-def build_ermahnung_fyi(
-    t: Translator,
-    *,
-    handle: str,
-    name: str,
-    tag: str,
-    source: str,
-    note: str,
-    logged_by: str,
-    history: str,
-) -> dict[str, Any]:
+def _case_section(t: Translator, case: Case, key: str) -> Any:
+    return section(
+        t(
+            key,
+            who=f"*{escape(case.name)}* (`{case.handle}`)",
+            step=step_label(t, case.step, case.severe),
+            tag=case.tag,
+            source=source_label(t, case.source),
+            by=user(case.logged_by),
+            note=escape(case.note),
+        )
+    )
+
+
+def build_ermahnung_fyi(t: Translator, case: Case) -> dict[str, Any]:
     """Rule 4: the manager is informed of every Ermahnung. No decision needed."""
-    title = t("manager.fyi.title", name=name)
     blocks = [
-        section(
-            t(
-                "manager.fyi.body",
-                who=f"*{escape(name)}* (`{handle}`)",
-                step=step_label(t, 2, False),
-                tag=tag,
-                source=source_label(t, source),
-                by=user(logged_by),
-                note=escape(note),
-            )
-        ),
-        context(t("manager.fyi.history", history=history)),
-        ActionsBlock(elements=[button(t("manager.open_file"), Action.OPEN_FILE, handle)]),
+        _case_section(t, case, "manager.fyi.body"),
+        context(t("manager.fyi.history", history=escape(case.history))),
+        ActionsBlock(elements=[button(t("manager.open_file"), Action.OPEN_FILE, case.handle)]),
     ]
+    return message(t("manager.fyi.title", name=case.name), blocks)
+
+
+def build_approval_request(t: Translator, case: Case, *, reminder: bool = False) -> dict[str, Any]:
+    """Rule 5 and the product decision: step 3, step 4 and severe cases wait for a manager."""
+    value = str(case.violation_id)
+    blocks = [
+        *([section(t("approval.reminder"))] if reminder else []),
+        _case_section(t, case, "approval.body"),
+        context(t("manager.fyi.history", history=escape(case.history))),
+        context(t(f"approval.effect.{'severe' if case.severe else case.step}")),
+        ActionsBlock(
+            elements=[
+                button(t("approval.approve"), Action.APPROVAL_APPROVE, value, style="primary"),
+                button(t("approval.reject"), Action.APPROVAL_REJECT, value, style="danger"),
+                button(t("manager.open_file"), Action.OPEN_FILE, case.handle),
+            ]
+        ),
+    ]
+    return message(t("approval.title", name=case.name, step=step_label(t, case.step, case.severe)), blocks)
+
+
+def build_approval_outcome(
+    t: Translator, case: Case, *, approved: bool, by: str, at: str, reason: str | None
+) -> dict[str, Any]:
+    """What every manager's request turns into once someone decided: no stale buttons."""
+    outcome = t(
+        "approval.outcome.approved" if approved else "approval.outcome.rejected",
+        by=user(by),
+        at=at,
+        reason=escape(reason or ""),
+    )
+    blocks = [_case_section(t, case, "approval.body"), section(outcome)]
+    return message(outcome, blocks)
+
+
+MAX_PENDING_SHOWN = 14  # three blocks each, inside Slack's 50-block limit
+
+
+def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) -> dict[str, Any]:
+    """``/vpa offen``: oldest first; managers get the decision buttons right here."""
+    if not cases:
+        return message(t("pending.none"), [section(t("pending.none"))])
+    title = t("pending.title", count=len(cases))
+    blocks: list[Any] = [section(title)]
+    for case in cases[:MAX_PENDING_SHOWN]:
+        blocks.append(_case_section(t, case, "approval.body"))
+        if with_buttons:
+            value = str(case.violation_id)
+            blocks.append(
+                ActionsBlock(
+                    elements=[
+                        button(t("approval.approve"), Action.APPROVAL_APPROVE, value, style="primary"),
+                        button(t("approval.reject"), Action.APPROVAL_REJECT, value, style="danger"),
+                        button(t("manager.open_file"), Action.OPEN_FILE, case.handle),
+                    ]
+                )
+            )
+    if len(cases) > MAX_PENDING_SHOWN:
+        blocks.append(context(t("pending.more", count=len(cases) - MAX_PENDING_SHOWN)))
     return message(title, blocks)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from slack_sdk.models.blocks import ActionsBlock
+
 from vpabot.bot.blocks.common import context, escape, fmt_date, header, message, section
 from vpabot.bot.blocks.labels import source_label, step_label
-from vpabot.bot.blocks.stops import build_stop_button
+from vpabot.bot.blocks.consultation import ask_button
+from vpabot.bot.blocks.stops import stop_button
 from vpabot.bot.i18n import Translator
 from vpabot.bot.services.violations import LoggedViolation
 from vpabot.policy.catalogue import Source, TagCatalogue
@@ -72,7 +75,14 @@ def build_violation_logged(t: Translator, logged: LoggedViolation) -> dict[str, 
         blocks.append(section(t("reply.draft.title")))
         blocks.append(section("> " + escape(draft).replace("\n", "\n> ")))
         blocks.append(context(t("reply.draft.footer")))
-    blocks.append(build_stop_button(t, handle=logged.handle, violation_id=logged.violation_id))
+    blocks.append(
+        ActionsBlock(
+            elements=[
+                stop_button(t, handle=logged.handle, violation_id=logged.violation_id),
+                ask_button(t, logged.handle),
+            ]
+        )
+    )
     return message(f"{title}: {logged.name}", blocks)
 
 
@@ -85,6 +95,6 @@ def build_assistant_added(t: Translator, handle: str, name: str) -> dict[str, An
     blocks = [
         section(text),
         context(t("reply.assistant.onboarding_stop")),
-        build_stop_button(t, handle=handle, onboarding=True),
+        ActionsBlock(elements=[stop_button(t, handle=handle, onboarding=True)]),
     ]
     return message(text, blocks)

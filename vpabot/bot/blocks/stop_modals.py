@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     DatePickerElement,
     ExternalDataSelectElement,
     InputBlock,
@@ -17,6 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from vpabot.bot.blocks.common import context, escape, section
+from vpabot.bot.blocks.consultation import ask_button
 from vpabot.bot.blocks.modals import assistant_input, assistant_option
 from vpabot.bot.blocks.stops import kind_label, kind_meaning
 from vpabot.bot.i18n import Translator
@@ -101,6 +103,7 @@ def build_stop_modal(
             element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
         ),
         context(t("modal.stop_hint")),
+        ActionsBlock(elements=[ask_button(t, assistant[0] if assistant else "")]),
     ]
     return _view(t, Callback.STOP_MODAL, t("modal.stop_title"), blocks, metadata)
 

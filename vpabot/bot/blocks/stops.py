@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock
+from slack_sdk.models.blocks import ButtonElement
 
 from vpabot.bot.blocks.common import button, context, escape, fmt_date, message, section, user
 from vpabot.bot.i18n import Translator
@@ -55,7 +55,10 @@ def build_stop_reply(t: Translator, *, action: str, name: str, handle: str, kind
     return message(text, blocks)
 
 
-def build_stop_button(t: Translator, *, handle: str, violation_id: int | None = None, onboarding: bool = False) -> ActionsBlock:
+def stop_button(
+    t: Translator, *, handle: str, violation_id: int | None = None, onboarding: bool = False
+) -> ButtonElement:
+    """Opens the stop form prefilled: after a violation, or for a newcomer's onboarding."""
     value = f"{handle}:{violation_id or ''}:{'newbie' if onboarding else ''}"
     label = t("button.stop_customers") if onboarding else t("button.stop")
-    return ActionsBlock(elements=[button(label, Action.STOP_OPEN, value)])
+    return button(label, Action.STOP_OPEN, value)

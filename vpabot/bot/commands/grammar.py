@@ -86,6 +86,32 @@ class ListStops:
     pass
 
 
+@dataclass(frozen=True)
+class ListPending:
+    pass
+
+
+@dataclass(frozen=True)
+class AskManager:
+    handle: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Decide:
+    """A manager's decision (from the approval buttons and the reject modal)."""
+
+    violation_id: int
+    approve: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerQuestion:
+    question_id: int
+    answer: str
+
+
 Command = (
     ShowHelp
     | OpenModal
@@ -98,6 +124,10 @@ Command = (
     | LiftStop
     | Resign
     | ListStops
+    | ListPending
+    | AskManager
+    | Decide
+    | AnswerQuestion
 )
 
 # German first; English aliases. Folded (lower-case, umlauts spelled out) before lookup.
@@ -121,6 +151,10 @@ SUBCOMMANDS = {
     "gekuendigt": "resign",
     "resigned": "resign",
     "stops": "stops",
+    "offen": "pending",
+    "pending": "pending",
+    "frage": "ask",
+    "ask": "ask",
 }
 SEVERE_WORDS = {"schwer", "severe", "gravierend"}
 NEW_WORDS = {"neu", "new"}
@@ -165,6 +199,14 @@ def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
         return Resign(handle=args[0])
     if name == "stops":
         return ListStops()
+    if name == "pending":
+        return ListPending()
+    if name == "ask":
+        if not args:
+            return OpenModal("question")
+        if len(args) < 2:
+            raise PolicyError("usage_ask")
+        return AskManager(handle=args[0], question=" ".join(args[1:]))
     if not args:
         raise PolicyError("usage_file")
     return OpenFile(handle=args[0])

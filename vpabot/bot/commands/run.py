@@ -18,13 +18,17 @@ from vpabot.bot.blocks.replies import (
     build_notice,
     build_violation_logged,
 )
+from vpabot.bot.blocks.consultation import build_question_modal
+from vpabot.bot.blocks.manager import build_pending_list
 from vpabot.bot.blocks.reviews import build_stops_list
 from vpabot.bot.blocks.stop_modals import build_stop_modal
 from vpabot.bot.blocks.stops import build_stop_reply
 from vpabot.bot.commands import grammar as g
 from vpabot.bot.context import AppContext
 from vpabot.bot.listeners.replies import Reply
+from vpabot.bot.services.approvals import decide, pending
 from vpabot.bot.services.assistants import add_assistant
+from vpabot.bot.services.consultations import answer_question, ask_manager
 from vpabot.bot.services.common import require_assistant
 from vpabot.bot.services.files import open_file, violation_label
 from vpabot.bot.services.reviews import active_stops
@@ -162,5 +166,18 @@ def execute(
             reply(build_notice(t("reply.resigned", who=f"*{escape(outcome.name)}* (`{outcome.handle}`)")))
         case g.ListStops():
             reply(build_stops_list(t, active_stops(ctx)))
+        case g.ListPending():
+            cases = pending(ctx)
+            reply(build_pending_list(t, cases, with_buttons=ctx.settings.is_manager(user_id)))
+        case g.OpenModal(modal="question"):
+            client.views_open(trigger_id=trigger_id, view=build_question_modal(t, metadata=metadata, assistant=None))
+        case g.AskManager(handle=handle, question=question):
+            asked = ask_manager(ctx, actor=user_id, handle=handle, question=question)
+            reply(build_notice(t("question.sent", who=f"*{escape(asked.name)}* (`{asked.handle}`)")))
+        case g.Decide(violation_id=violation_id, approve=approve, reason=reason):
+            decide(ctx, actor=user_id, violation_id=violation_id, approve=approve, reason=reason)
+        case g.AnswerQuestion(question_id=question_id, answer=answer):
+            asker = answer_question(ctx, actor=user_id, question_id=question_id, answer=answer)
+            reply(build_notice(t("question.thanks", by=f"<@{asker}>")))
         case g.ShowHelp():
             reply(build_help(t, ctx.tags))

@@ -8,9 +8,10 @@ from vpabot.bot.context import AppContext
 
 
 def register_listeners(app: App, ctx: AppContext) -> None:
-    from vpabot.bot.listeners import actions, commands, options, views
+    from vpabot.bot.listeners import actions, commands, manager_actions, options, views
 
     commands.register(app, ctx)
     views.register(app, ctx)
     actions.register(app, ctx)
+    manager_actions.register(app, ctx)
     options.register(app, ctx)

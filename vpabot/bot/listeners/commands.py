@@ -14,7 +14,7 @@ from vpabot.bot.commands.run import execute
 from vpabot.bot.listeners.replies import friendly_errors, via_response_url
 from vpabot.policy.errors import PolicyError
 
-READ_ONLY = (g.ShowHelp, g.OpenFile, g.ListStops)
+READ_ONLY = (g.ShowHelp, g.OpenFile, g.ListStops, g.ListPending)
 
 
 def refusal(ctx: AppContext, user_id: str, command: g.Command | None) -> str | None:

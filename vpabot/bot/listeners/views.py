@@ -74,13 +74,30 @@ def _extend(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.
     )
 
 
-FORMS: dict[Callback, tuple[ToCommand, tuple[Block, ...]]] = {
-    Callback.VIOLATION_MODAL: (_violation, (Block.ASSISTANT, Block.SOURCE, Block.TAG, Block.NOTE)),
-    Callback.NOTE_MODAL: (_note, (Block.ASSISTANT, Block.NOTE)),
-    Callback.ASSISTANT_MODAL: (_assistant, (Block.HANDLE, Block.NAME)),
-    Callback.STOP_MODAL: (_stop, (Block.ASSISTANT, Block.KIND, Block.UNTIL, Block.REASON)),
-    Callback.LIFT_MODAL: (_lift, (Block.NOTE,)),
-    Callback.EXTEND_MODAL: (_extend, (Block.UNTIL,)),
+def _reject(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
+    return g.Decide(violation_id=int(meta["violation_id"]), approve=False, reason=values[Block.REASON_TEXT])
+
+
+def _question(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
+    return g.AskManager(handle=values[Block.ASSISTANT], question=values[Block.QUESTION])
+
+
+def _answer(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
+    return g.AnswerQuestion(question_id=int(meta["question_id"]), answer=values[Block.ANSWER])
+
+
+ADMINS, MANAGERS = "admin", "manager"
+
+FORMS: dict[Callback, tuple[ToCommand, tuple[Block, ...], str]] = {
+    Callback.VIOLATION_MODAL: (_violation, (Block.ASSISTANT, Block.SOURCE, Block.TAG, Block.NOTE), ADMINS),
+    Callback.NOTE_MODAL: (_note, (Block.ASSISTANT, Block.NOTE), ADMINS),
+    Callback.ASSISTANT_MODAL: (_assistant, (Block.HANDLE, Block.NAME), ADMINS),
+    Callback.STOP_MODAL: (_stop, (Block.ASSISTANT, Block.KIND, Block.UNTIL, Block.REASON), ADMINS),
+    Callback.LIFT_MODAL: (_lift, (Block.NOTE,), ADMINS),
+    Callback.EXTEND_MODAL: (_extend, (Block.UNTIL,), ADMINS),
+    Callback.QUESTION_MODAL: (_question, (Block.ASSISTANT, Block.QUESTION), ADMINS),
+    Callback.REJECT_MODAL: (_reject, (Block.REASON_TEXT,), MANAGERS),
+    Callback.ANSWER_MODAL: (_answer, (Block.ANSWER,), MANAGERS),
 }
 
 # Which field a refusal belongs next to; anything else goes to the first field.
@@ -102,11 +119,15 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
 def register(app: App, ctx: AppContext) -> None:
     t = ctx.t
 
-    for callback, (to_command, required) in FORMS.items():
+    def allowed(who: str, user_id: str) -> bool:
+        return ctx.settings.is_manager(user_id) if who == MANAGERS else ctx.settings.is_admin(user_id)
 
-        def check(ack: Ack, body: dict[str, Any], view: dict[str, Any], to_command=to_command, required=required) -> None:
-            if not ctx.settings.is_admin(body["user"]["id"]):
-                ack(response_action="errors", errors={required[0].value: t("error.not_admin")})
+    def listeners(to_command: ToCommand, required: tuple[Block, ...], who: str) -> tuple[Any, Any]:
+        # A factory, not default arguments: Bolt fills listener arguments by name.
+        def check(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+            if not allowed(who, body["user"]["id"]):
+                key = "error.not_manager" if who == MANAGERS else "error.not_admin"
+                ack(response_action="errors", errors={required[0].value: t(key)})
                 return
             values = modal_values(view)
             missing = {b.value: t("error.field_missing") for b in required if not values.get(b)}
@@ -123,9 +144,9 @@ def register(app: App, ctx: AppContext) -> None:
                 return
             ack()
 
-        def submit(body: dict[str, Any], view: dict[str, Any], client: WebClient, to_command=to_command) -> None:
+        def submit(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
             user_id = body["user"]["id"]
-            if not ctx.settings.is_admin(user_id):
+            if not allowed(who, user_id):
                 return
             reply = from_metadata(client, user_id, view.get("private_metadata", ""))
             with friendly_errors(t, reply):
@@ -133,4 +154,8 @@ def register(app: App, ctx: AppContext) -> None:
                 execute(ctx, command, user_id=user_id, reply=reply, client=client)
             ctx.kick_outbox()
 
+        return check, submit
+
+    for callback, (to_command, required, who) in FORMS.items():
+        check, submit = listeners(to_command, required, who)
         app.view(callback.value)(ack=check, lazy=[submit])

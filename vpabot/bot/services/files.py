@@ -30,6 +30,8 @@ class ViolationEntry:
     note: str
     logged_by: str
     decision_reason: str | None
+    decided_by: str | None
+    communicated_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class NoteEntry:
     created_at: datetime
     text: str
     author: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,12 @@ def open_file(ctx: AppContext, *, actor: str, handle: str) -> AssistantFile:
                     note=v.note,
                     logged_by=v.logged_by,
                     decision_reason=v.decision_reason,
+                    decided_by=v.decided_by,
+                    communicated_at=v.communicated_at,
                 )
                 for v in assistant.violations
             ],
-            notes=[NoteEntry(n.created_at, n.text, n.author) for n in assistant.notes],
+            notes=[NoteEntry(n.created_at, n.text, n.author, n.kind) for n in assistant.notes],
             audit=[AuditEntry(e.at, e.actor, e.action, e.after) for e in events],
             stop=StopEntry(stop.kind, stop.starts_on, stop.until) if stop else None,
         )

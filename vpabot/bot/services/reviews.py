@@ -97,24 +97,27 @@ class ActiveStop:
 
 def active_stops(ctx: AppContext) -> list[ActiveStop]:
     """Overdue reviews first, then by end date; open-ended stops last."""
-    now = ctx.now()
     with ctx.sessions() as session:
-        rows = session.execute(
-            select(SalesStop, Assistant)
-            .join(Assistant, SalesStop.assistant_id == Assistant.id)
-            .where(SalesStop.lifted_at.is_(None))
-        ).all()
-        stops = [
-            ActiveStop(
-                handle=assistant.handle,
-                name=assistant.name,
-                kind=StopKind(stop.kind),
-                starts_on=stop.starts_on,
-                until=stop.until,
-                set_by=stop.set_by,
-                overdue=stop.review_reminders > 0 or (stop.review_at is not None and stop.review_at <= now),
-            )
-            for stop, assistant in rows
-        ]
-    return sorted(stops, key=lambda s: (not s.overdue, s.until is None, s.until or date.max, s.handle))
+        return load_active_stops(session, now=ctx.now())
 
+
+def load_active_stops(session: Session, *, now: datetime) -> list[ActiveStop]:
+    """``active_stops`` for callers without an AppContext (the export CLI needs no Slack)."""
+    rows = session.execute(
+        select(SalesStop, Assistant)
+        .join(Assistant, SalesStop.assistant_id == Assistant.id)
+        .where(SalesStop.lifted_at.is_(None))
+    ).all()
+    stops = [
+        ActiveStop(
+            handle=assistant.handle,
+            name=assistant.name,
+            kind=StopKind(stop.kind),
+            starts_on=stop.starts_on,
+            until=stop.until,
+            set_by=stop.set_by,
+            overdue=stop.review_reminders > 0 or (stop.review_at is not None and stop.review_at <= now),
+        )
+        for stop, assistant in rows
+    ]
+    return sorted(stops, key=lambda s: (not s.overdue, s.until is None, s.until or date.max, s.handle))

@@ -243,7 +243,7 @@ def lift_stop(
 
 def close_collaboration(
     ctx: AppContext, session: Session, assistant: Assistant, *, actor: str, status: AssistantStatus
-) -> StopOutcome:
+) -> StopOutcome | None:
     """Resigned, excluded or terminated: new status and an open-ended full VT-Stop (rule 8)."""
     now = ctx.now()
     before = snapshot(assistant, "status", "ended_on")
@@ -261,7 +261,7 @@ def close_collaboration(
     )
     current = _current(repo.active_stop(session, assistant.id))
     if current == CurrentStop(StopKind.FULL, None):
-        raise PolicyError("already_ended", name=assistant.name)
+        return None  # already stopped for good; nothing to change or announce
     plan = plan_stop(current, kind=StopKind.FULL, until=None)
     return _apply(ctx, session, assistant, plan, actor=actor, reason=StopReason(status.value))
 
@@ -272,4 +272,7 @@ def resign(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
         status = AssistantStatus(assistant.status)
         if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
             raise PolicyError("already_ended", name=assistant.name)
-        return close_collaboration(ctx, session, assistant, actor=actor, status=AssistantStatus.RESIGNED)
+        outcome = close_collaboration(ctx, session, assistant, actor=actor, status=AssistantStatus.RESIGNED)
+        if outcome is None:
+            raise PolicyError("already_ended", name=assistant.name)
+        return outcome

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
-from vpabot.bot.blocks.common import fmt_date
-from vpabot.bot.blocks.labels import step_label
-from vpabot.bot.blocks.manager import build_ermahnung_fyi
 from vpabot.bot.context import AppContext
+from vpabot.bot.services.approvals import inform_managers, request_approval
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.catalogue import Source, Tag
 from vpabot.policy.errors import PolicyError
@@ -22,7 +18,7 @@ from vpabot.policy.ladder import (
 )
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
-from vpabot.storage.models import Assistant, Note, Violation
+from vpabot.storage.models import Note, Violation
 
 
 @dataclass(frozen=True)
@@ -97,44 +93,11 @@ def log_violation(
             note=note,
             decision=decision,
         )
-        if decision.informs_manager and not decision.needs_approval:
-            _inform_managers(ctx, session, assistant, logged, actor=actor)
+        if decision.needs_approval:
+            request_approval(ctx, session, violation)
+        elif decision.informs_manager:
+            inform_managers(ctx, session, violation)
         return logged
-
-
-def history_line(ctx: AppContext, assistant: Assistant) -> str:
-    """The file in one line, oldest first: what a manager needs at a glance."""
-    t, tz = ctx.t, ctx.settings.tz
-    parts = [
-        f"{step_label(t, v.step, v.severe)} {fmt_date(v.logged_at.astimezone(tz).date(), t.lang)}"
-        f" ({ctx.tags.get(v.tag).label}, {t(f'state.{v.state}')})"
-        for v in assistant.violations
-    ]
-    return " · ".join(parts)
-
-
-def _inform_managers(
-    ctx: AppContext, session: Session, assistant: Assistant, logged: LoggedViolation, *, actor: str
-) -> None:
-    payload = build_ermahnung_fyi(
-        ctx.t,
-        handle=logged.handle,
-        name=logged.name,
-        tag=logged.tag.label,
-        source=logged.source.value,
-        note=logged.note,
-        logged_by=actor,
-        history=history_line(ctx, assistant),
-    )
-    for manager in sorted(ctx.settings.manager_ids):
-        repo.enqueue(
-            session,
-            method="chat.postMessage",
-            payload={"channel": manager, **payload},
-            purpose="manager_fyi",
-            subject_id=logged.violation_id,
-            now=ctx.now(),
-        )
 
 
 def add_note(ctx: AppContext, *, actor: str, handle: str, text: str) -> tuple[str, str]:

@@ -1,0 +1,52 @@
+"""What the admin who logged a case hears once the VPA manager decided."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock
+
+from vpabot.bot.blocks.common import button, context, escape, message, section, user
+from vpabot.bot.blocks.labels import step_label
+from vpabot.bot.i18n import Translator
+from vpabot.bot.ids import Action
+from vpabot.bot.services.cases import Case
+
+
+def draft_key(case: Case) -> str:
+    """Which assistant-facing draft fits an approved case (never says 'Abmahnung')."""
+    if case.severe:
+        return "assistant.draft.termination"
+    if case.step == 4:
+        return "assistant.draft.exclusion"
+    return "assistant.draft.step3"
+
+
+def quote(text: str) -> str:
+    return "> " + escape(text).replace("\n", "\n> ")
+
+
+def build_admin_outcome(
+    t: Translator, case: Case, *, approved: bool, by: str, reason: str | None, communicated: str | None = None
+) -> dict[str, Any]:
+    who = f"*{escape(case.name)}* (`{case.handle}`)"
+    step = step_label(t, case.step, case.severe)
+    if not approved:
+        text = t("admin.rejected", step=step, who=who, by=user(by), reason=escape(reason or ""))
+        return message(text, [section(text)])
+    text = t("admin.approved", step=step, who=who, by=user(by))
+    blocks: list[Any] = [section(text)]
+    if case.severe or case.step == 4:
+        blocks.append(context(t("admin.collaboration_ended")))
+    blocks += [
+        section(t("reply.draft.title")),
+        section(quote(t(draft_key(case), name=case.name.split()[0], tag=case.tag))),
+        context(t("reply.draft.footer")),
+    ]
+    if communicated:
+        blocks.append(section(t("admin.communicated", at=communicated)))
+    else:
+        blocks.append(
+            ActionsBlock(elements=[button(t("admin.mark_communicated"), Action.COMMUNICATED, str(case.violation_id), style="primary")])
+        )
+    return message(text, blocks)

@@ -1,0 +1,228 @@
+"""The VPA manager in the loop: FYI on an Ermahnung, approval of irreversible steps.
+
+The first decision wins: the violation row is locked and must still be awaiting approval,
+so a double click, a retry or two managers racing produce exactly one decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vpabot.bot.blocks.admin import build_admin_outcome
+from vpabot.bot.blocks.manager import build_approval_outcome, build_approval_request, build_ermahnung_fyi
+from vpabot.bot.context import AppContext
+from vpabot.bot.services.cases import Case, case_of
+from vpabot.bot.services.common import snapshot
+from vpabot.bot.services.stops import close_collaboration
+from vpabot.policy.dates import at_local_time, next_working_day
+from vpabot.policy.errors import PolicyError
+from vpabot.policy.ladder import AssistantStatus, LadderStep, ViolationState
+from vpabot.storage import repositories as repo
+from vpabot.storage.db import session_scope
+from vpabot.storage.models import OutboxMessage, Violation
+
+REQUEST = "approval_request"
+DECISION_FIELDS = ("state", "decided_by", "decided_at", "decision_reason")
+
+
+def _next_reminder(ctx: AppContext, after: datetime) -> datetime:
+    day = ctx.local(after).date()
+    return at_local_time(next_working_day(day), ctx.settings.review_time, ctx.settings.timezone)
+
+
+def _to_managers(ctx: AppContext, session: Session, payload: dict, *, purpose: str, violation_id: int) -> None:  # type: ignore[type-arg]
+    for manager in sorted(ctx.settings.manager_ids):
+        repo.enqueue(
+            session,
+            method="chat.postMessage",
+            payload={"channel": manager, **payload},
+            purpose=purpose,
+            subject_id=violation_id,
+            now=ctx.now(),
+        )
+
+
+def inform_managers(ctx: AppContext, session: Session, violation: Violation) -> None:
+    _to_managers(
+        ctx, session, build_ermahnung_fyi(ctx.t, case_of(ctx, violation)), purpose="manager_fyi", violation_id=violation.id
+    )
+
+
+def request_approval(ctx: AppContext, session: Session, violation: Violation) -> None:
+    _to_managers(
+        ctx, session, build_approval_request(ctx.t, case_of(ctx, violation)), purpose=REQUEST, violation_id=violation.id
+    )
+    violation.approval_reminder_at = _next_reminder(ctx, ctx.now())
+
+
+@dataclass(frozen=True)
+class Decision:
+    violation_id: int
+    approved: bool
+    handle: str
+    name: str
+
+
+def _decided_error(ctx: AppContext, violation: Violation) -> PolicyError:
+    at = ctx.local(violation.decided_at).strftime("%d.%m.%Y %H:%M") if violation.decided_at else "?"
+    key = "approved" if violation.state == ViolationState.APPROVED else "rejected"
+    return PolicyError(f"already_{key}", by=f"<@{violation.decided_by}>", at=at)
+
+
+def decide(
+    ctx: AppContext, *, actor: str, violation_id: int, approve: bool, reason: str | None = None
+) -> Decision:
+    if not ctx.settings.is_manager(actor):
+        raise PolicyError("not_manager")
+    reason = (reason or "").strip() or None
+    if not approve and not reason:
+        raise PolicyError("reason_missing")
+    now = ctx.now()
+    with session_scope(ctx.sessions) as session:
+        violation = session.scalars(
+            select(Violation).where(Violation.id == violation_id).with_for_update()
+        ).one_or_none()
+        if violation is None:
+            raise PolicyError("violation_unknown")
+        if violation.state != ViolationState.AWAITING_APPROVAL:
+            raise _decided_error(ctx, violation)
+        before = snapshot(violation, *DECISION_FIELDS)
+        violation.state = (ViolationState.APPROVED if approve else ViolationState.REJECTED).value
+        violation.decided_by, violation.decided_at = actor, now
+        violation.decision_reason, violation.approval_reminder_at = reason, None
+        session.flush()
+        assistant = violation.assistant
+        repo.audit(
+            session,
+            actor=actor,
+            action="violation.approved" if approve else "violation.rejected",
+            at=now,
+            subject="violation",
+            subject_id=violation.id,
+            assistant_id=assistant.id,
+            before=before,
+            after=snapshot(violation, *DECISION_FIELDS),
+        )
+        if approve and (violation.severe or violation.step == LadderStep.EXCLUSION):
+            status = AssistantStatus.TERMINATED if violation.severe else AssistantStatus.EXCLUDED
+            close_collaboration(ctx, session, assistant, actor=actor, status=status)
+        _settle_messages(ctx, session, violation, approved=approve, reason=reason)
+        return Decision(violation.id, approve, assistant.handle, assistant.name)
+
+
+def _settle_messages(
+    ctx: AppContext, session: Session, violation: Violation, *, approved: bool, reason: str | None
+) -> None:
+    """Every manager's request shows the outcome; the admin who logged it hears it."""
+    case = case_of(ctx, violation)
+    at = ctx.local(ctx.now()).strftime("%d.%m.%Y %H:%M")
+    outcome = build_approval_outcome(
+        ctx.t, case, approved=approved, by=violation.decided_by or "", at=at, reason=reason
+    )
+    requests = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.purpose == REQUEST,
+            OutboxMessage.subject_id == violation.id,
+            OutboxMessage.method == "chat.postMessage",
+        )
+    )
+    for request in requests:
+        repo.enqueue(
+            session,
+            method="chat.update",
+            payload=outcome,
+            purpose="approval_outcome",
+            subject_id=violation.id,
+            now=ctx.now(),
+            updates=request,
+        )
+    repo.enqueue(
+        session,
+        method="chat.postMessage",
+        payload={"channel": violation.logged_by, **build_admin_outcome(ctx.t, case, approved=approved, by=violation.decided_by or "", reason=reason)},
+        purpose="approval_admin",
+        subject_id=violation.id,
+        now=ctx.now(),
+    )
+
+
+def still_pending(ctx: AppContext, violation_id: int) -> Case:
+    """The case behind a button, if nobody has decided it yet; else who did, when."""
+    with ctx.sessions() as session:
+        violation = session.get(Violation, violation_id)
+        if violation is None:
+            raise PolicyError("violation_unknown")
+        if violation.state != ViolationState.AWAITING_APPROVAL:
+            raise _decided_error(ctx, violation)
+        return case_of(ctx, violation)
+
+
+@dataclass(frozen=True)
+class Communicated:
+    case: Case
+    at: datetime
+    decided_by: str
+
+
+def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Communicated:
+    """Records when the admin told the assistant; a second click keeps the first time."""
+    if not ctx.settings.is_admin(actor):
+        raise PolicyError("not_admin")
+    now = ctx.now()
+    with session_scope(ctx.sessions) as session:
+        violation = session.scalars(
+            select(Violation).where(Violation.id == violation_id).with_for_update()
+        ).one_or_none()
+        if violation is None or violation.state != ViolationState.APPROVED:
+            raise PolicyError("violation_unknown")
+        if violation.communicated_at is None:
+            violation.communicated_at = now
+            repo.audit(
+                session,
+                actor=actor,
+                action="violation.communicated",
+                at=now,
+                subject="violation",
+                subject_id=violation.id,
+                assistant_id=violation.assistant_id,
+                after={"communicated_at": now.isoformat()},
+            )
+        return Communicated(case_of(ctx, violation), violation.communicated_at, violation.decided_by or "")
+
+
+def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
+    """Pending approvals are reminded to the managers each working day until decided."""
+    now = ctx.now()
+    with session_scope(ctx.sessions) as session:
+        query = (
+            select(Violation)
+            .where(
+                Violation.state == ViolationState.AWAITING_APPROVAL.value,
+                Violation.approval_reminder_at <= now,
+            )
+            .order_by(Violation.id)
+            .limit(limit)
+        )
+        if session.bind is not None and session.bind.dialect.name != "sqlite":
+            query = query.with_for_update(skip_locked=True, of=Violation)
+        due = list(session.scalars(query))
+        for violation in due:
+            payload = build_approval_request(ctx.t, case_of(ctx, violation), reminder=True)
+            _to_managers(ctx, session, payload, purpose=REQUEST, violation_id=violation.id)
+            violation.approval_reminder_at = _next_reminder(ctx, now)
+        return len(due)
+
+
+def pending(ctx: AppContext) -> list[Case]:
+    """Cases waiting for a manager, oldest first."""
+    with ctx.sessions() as session:
+        rows = session.scalars(
+            select(Violation)
+            .where(Violation.state == ViolationState.AWAITING_APPROVAL.value)
+            .order_by(Violation.logged_at, Violation.id)
+        )
+        return [case_of(ctx, row) for row in rows]

@@ -1,0 +1,96 @@
+"""Active VT-Stops for the scheduling system (Zeitplanung): records, CSV and JSON.
+
+One shape for both ways out (``vpabot export stops`` and ``GET /api/stops``), so the
+scheduling system reads the same truth whichever it uses. Field names and labels are a
+contract with another system: they do not follow ``VPA_LANGUAGE`` or the message catalogues.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import TypedDict
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from vpabot.bot.services.reviews import ActiveStop, load_active_stops
+from vpabot.policy.stops import StopKind
+
+FORMATS = ("csv", "json")
+FIELDS = ("handle", "name", "kind", "kind_label", "since", "until", "review_overdue")
+KIND_LABELS = {StopKind.FULL: "VT-Stop", StopKind.CUSTOMERS: "VT-Stop (Kunden)"}
+
+
+class StopRecord(TypedDict):
+    handle: str
+    name: str
+    kind: str  # "voll" | "kunden"
+    kind_label: str
+    since: str  # ISO date the stop began
+    until: str | None  # ISO date; None: open-ended (resigned, excluded, ended)
+    review_overdue: bool
+
+
+def stop_records(stops: Iterable[ActiveStop]) -> list[StopRecord]:
+    """Export records, sorted by handle (a stable order for diffs on the other side)."""
+    return [
+        StopRecord(
+            handle=stop.handle,
+            name=stop.name,
+            kind=stop.kind.value,
+            kind_label=KIND_LABELS[stop.kind],
+            since=stop.starts_on.isoformat(),
+            until=stop.until.isoformat() if stop.until else None,
+            review_overdue=stop.overdue,
+        )
+        for stop in sorted(stops, key=lambda s: s.handle)
+    ]
+
+
+def export_records(sessions: sessionmaker[Session], *, now: datetime) -> list[StopRecord]:
+    """The active stops as records, read straight from the database (no Slack settings)."""
+    with sessions() as session:
+        return stop_records(load_active_stops(session, now=now))
+
+
+def to_csv(records: Iterable[StopRecord]) -> str:
+    """Header row, then one row per stop; ``until`` empty when open-ended."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(FIELDS)
+    for record in records:
+        writer.writerow(
+            [
+                record["handle"],
+                record["name"],
+                record["kind"],
+                record["kind_label"],
+                record["since"],
+                record["until"] or "",
+                "true" if record["review_overdue"] else "false",
+            ]
+        )
+    return out.getvalue()
+
+
+def to_json(records: Iterable[StopRecord], *, generated_at: datetime | None = None) -> str:
+    """``{"stops": [...], "count": n, "generated_at": "...Z"}``; ``until`` null when open-ended."""
+    stops = list(records)
+    instant = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    document = {
+        "stops": stops,
+        "count": len(stops),
+        "generated_at": instant.isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def render(records: list[StopRecord], fmt: str, *, generated_at: datetime | None = None) -> str:
+    if fmt == "csv":
+        return to_csv(records)
+    if fmt == "json":
+        return to_json(records, generated_at=generated_at)
+    raise ValueError(f"unknown export format {fmt!r}")
