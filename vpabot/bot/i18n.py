@@ -20,11 +20,22 @@ ASSISTANT_FACING_PREFIX = "assistant."
 
 @lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
-    """All translated messages of one language, keyed by message id."""
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as fh:
-        parsed = read_po(fh, locale=lang)
-    return {str(m.id): str(m.string) for m in parsed if m.id and m.string}
+    """All translated messages of one language, keyed by message id.
+
+    Every ``*.po`` file of the language is read (one per feature keeps files small and
+    merges painless); a message id defined twice is an error, not a silent override.
+    """
+    messages: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fh:
+            parsed = read_po(fh, locale=lang)
+        for m in parsed:
+            if not (m.id and m.string):
+                continue
+            if str(m.id) in messages:
+                raise ValueError(f"message {m.id!r} is defined twice ({path.name})")
+            messages[str(m.id)] = str(m.string)
+    return messages
 
 
 class Translator:

@@ -1,0 +1,45 @@
+"""CG re-acceptance (rule 13): every 3 calendar months a read confirmation is due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from vpabot.policy.dates import add_months
+
+ACCEPTANCE_MONTHS = 3
+DUE_SOON_DAYS = 14
+
+
+class CgState(StrEnum):
+    OK = "ok"
+    DUE_SOON = "due_soon"  # due within the next 14 days
+    OVERDUE = "overdue"  # no collaboration possible until accepted
+    NEVER = "never"  # no acceptance recorded at all: treated as overdue
+
+
+@dataclass(frozen=True)
+class CgStatus:
+    state: CgState
+    due_on: date | None
+
+    @property
+    def blocks_collaboration(self) -> bool:
+        return self.state in (CgState.OVERDUE, CgState.NEVER)
+
+
+def cg_due_on(last_accepted: date) -> date:
+    """Due 3 calendar months after the last acceptance (month ends clamp: 30.11. -> 28.02.)."""
+    return add_months(last_accepted, ACCEPTANCE_MONTHS)
+
+
+def cg_status(last_accepted: date | None, *, today: date) -> CgStatus:
+    if last_accepted is None:
+        return CgStatus(CgState.NEVER, None)
+    due = cg_due_on(last_accepted)
+    if due < today:
+        return CgStatus(CgState.OVERDUE, due)
+    if due <= today + timedelta(days=DUE_SOON_DAYS):
+        return CgStatus(CgState.DUE_SOON, due)
+    return CgStatus(CgState.OK, due)
