@@ -1,61 +1,128 @@
-"""``vpabot demo``: a scripted day of the admin team, against a local fake Slack.
+"""``vpabot demo``: a scripted stretch of the admin team's work, against a local fake Slack.
 
 Everything real runs: signed HTTP requests into the Bolt app served by waitress, the
-database (a fresh SQLite file unless told otherwise), the outbox, and Web API calls to a
-fake Slack that records what it was sent. Nothing leaves this machine.
+database (a fresh SQLite file unless told otherwise), the outbox, the review sweep, and Web
+API calls to a fake Slack that records what it was sent. Nothing leaves this machine.
 """
 
 from __future__ import annotations
 
 import tempfile
 import textwrap
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
-from vpabot.testing.harness import ADMIN, ADMIN_2, MANAGER, BotUnderTest
+from vpabot.clock import SettableClock
+from vpabot.testing.harness import ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, BotUnderTest
 from vpabot.testing.transcript import render
 
-PEOPLE = {ADMIN: "Alex (Admin)", ADMIN_2: "Kim (Admin)", MANAGER: "Maria (VPA Manager)"}
-
-SCRIPT_DE = [
-    ("Alex legt eine neue Assistentin an", ADMIN, "assistent neu anna.m Anna Müller"),
-    ("Erster Verstoß: Deadline verpasst", ADMIN, "verstoss anna.m deadline deadline Angebot für Kunde Weber 2 Tage zu spät"),
-    ("Zweiter Verstoß: Kundenbeschwerde", ADMIN_2, "verstoss anna.m beschwerde qualitaet Kunde bemängelt viele Tippfehler im Newsletter"),
-    ("Dritter Verstoß: schlecht erreichbar", ADMIN, "verstoss anna.m response erreichbarkeit Antwortzeit im Dashlet seit zwei Wochen über 24 h"),
-    ("Vierter Verstoß: Video-Call ohne Headset", ADMIN, "verstoss anna.m kontakt technik Videocall aus dem Café, kein Headset, Verbindung bricht ab"),
-    ("Eine Beobachtung, kein Verstoß", ADMIN_2, "notiz anna.m Hat sich für die Verspätungen entschuldigt und will Kapazitäten reduzieren"),
-    ("Ein Tippfehler im Handle", ADMIN, "akte ana.m"),
-    ("Zweiter Assistent", ADMIN, "assistent neu ben.k Ben Krüger"),
-    ("Gravierender Verstoß: Eigenwerbung", ADMIN_2, "verstoss ben.k beschwerde eigenwerbung Hat Kunden seine eigene Agentur-Website geschickt"),
-    ("Akte von Anna öffnen", ADMIN, "akte anna.m"),
-    ("Akte von Ben öffnen", ADMIN, "akte ben.k"),
-]
+PEOPLE = {
+    ADMIN: "Alex (Admin)",
+    ADMIN_2: "Kim (Admin)",
+    MANAGER: "Maria (VPA Manager)",
+    TEAM_CHANNEL: "#team",
+}
 
 
-def _print_block(title: str, body: str) -> None:
-    print(f"\n━━ {title}")
-    print(textwrap.indent(body.strip(), "   "))
+class Scenario:
+    """Types commands and clicks buttons like people do, and prints what they see."""
+
+    def __init__(self, bot: BotUnderTest, clock: SettableClock) -> None:
+        self.bot, self.clock = bot, clock
+        self.seen = 0
+
+    def heading(self, text: str) -> None:
+        print(f"\n━━ {text}")
+
+    def show(self, who: str, payload: dict[str, Any]) -> None:
+        print(f"   {who} sieht:")
+        print(textwrap.indent(render(payload, PEOPLE), "   │ "))
+
+    def type(self, user: str, text: str, title: str) -> None:
+        self.heading(title)
+        print(f"   {PEOPLE[user]} tippt: /vpa {text}")
+        ack, key = self.bot.slack.command(text, user=user)
+        if ack.status != 200:
+            raise RuntimeError(f"Slack would have shown an error: HTTP {ack.status} {ack.body}")
+        self.show(PEOPLE[user], ack.json() if ack.body else self.bot.slack.reply(key).args)
+        self.deliver()
+
+    def click(self, user: str, label: str, action_id: str, value: str, title: str) -> None:
+        self.heading(title)
+        print(f"   {PEOPLE[user]} klickt: [{label}]")
+        _ack, key = self.bot.slack.click(action_id, value, user=user)
+        time.sleep(0.3)  # the click's work runs right after Slack's ack
+        for answer in self.bot.fake.calls_to("response_url"):
+            if answer.args.get("_key") == key:
+                self.show(PEOPLE[user], answer.args)
+        self.deliver()
+
+    def deliver(self) -> None:
+        """Send what the outbox holds and print every message people receive."""
+        self.bot.dispatch_outbox()
+        calls = [c for c in self.bot.fake.calls if c.method in ("chat.postMessage", "chat.update")]
+        for call in calls[self.seen :]:
+            where = call.args.get("channel", "")
+            who = PEOPLE.get(where, PEOPLE.get(where.removeprefix("D"), where))
+            kind = "Nachricht aktualisiert" if call.method == "chat.update" else "Nachricht"
+            print(f"   ✉ {kind} an {who}:")
+            print(textwrap.indent(render(call.args, PEOPLE), "   │ "))
+        self.seen = len(calls)
+
+    def button(self, user: str, action_id: str) -> str:
+        """The value of the newest button with this action id in a message to ``user``."""
+        for call in reversed(self.bot.fake.calls_to("chat.postMessage")):
+            if call.args.get("channel") != user:
+                continue
+            for block in call.args.get("blocks", []):
+                for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                    if element.get("action_id") == action_id:
+                        return str(element["value"])
+        raise LookupError(f"no {action_id} button for {user}")
+
+
+def _script(s: Scenario) -> None:
+    s.type(ADMIN, "assistent neu anna.m Anna Müller", "Alex legt eine neue Assistentin an")
+    s.type(ADMIN, "verstoss anna.m deadline deadline Angebot für Kunde Weber 2 Tage zu spät", "Erster Verstoß: Deadline verpasst")
+    s.type(ADMIN_2, "verstoss anna.m beschwerde qualitaet Kunde bemängelt viele Tippfehler im Newsletter", "Zweiter Verstoß: Kundenbeschwerde")
+    s.type(ADMIN, "verstoss anna.m response erreichbarkeit Antwortzeit im Dashlet seit zwei Wochen über 24 h", "Dritter Verstoß: schlecht erreichbar")
+    s.click(MANAGER, "Freigeben", "approval_approve", s.button(MANAGER, "approval_approve"), "Maria gibt die Abmahnung frei")
+    s.click(ADMIN, "Mitgeteilt", "communicated", s.button(ADMIN, "communicated"), "Alex hat mit Anna gesprochen")
+    s.type(ADMIN, "stop anna.m voll 14 Tage verstoss Zeit zum Neuorganisieren", "Alex setzt einen VT-Stop")
+    s.type(ADMIN, "verstoss anna.m kontakt technik Videocall aus dem Café, kein Headset, Verbindung bricht ab", "Vierter Verstoß: Video-Call ohne Headset")
+    s.type(ADMIN_2, "notiz anna.m Hat sich entschuldigt und will Kapazitäten reduzieren", "Eine Beobachtung, kein Verstoß")
+    s.type(ADMIN, "akte ana.m", "Ein Tippfehler im Handle")
+    s.type(ADMIN, "assistent neu ben.k Ben Krüger", "Zweiter Assistent")
+    s.type(ADMIN_2, "verstoss ben.k beschwerde eigenwerbung Hat Kunden seine eigene Agentur-Website geschickt", "Gravierender Verstoß: Eigenwerbung")
+    s.type(ADMIN, "stops", "Welche VT-Stops laufen?")
+
+    s.clock.advance(timedelta(days=14))
+    s.heading("Zwei Wochen später, 9:00 Uhr: der VT-Stop endet heute")
+    s.bot.runtime.sweep()
+    s.deliver()
+    s.type(ADMIN, "aufheben anna.m Antwortzeiten seit einer Woche wieder im Ziel", "Alex prüft die Performance und hebt den Stop auf")
+
+    s.click(MANAGER, "Freigeben", "approval_approve", s.button(MANAGER, "approval_approve"), "Maria beendet die Zusammenarbeit mit Ben")
+    s.type(ADMIN, "akte anna.m", "Akte von Anna öffnen")
+    s.type(ADMIN, "akte ben.k", "Akte von Ben öffnen")
+
+
+def _demo_start() -> datetime:
+    """Today 09:00 in Berlin (08:00 UTC in winter): the demo's clock starts in the morning."""
+    today = datetime.now(timezone.utc).date()
+    return datetime(today.year, today.month, today.day, 8, 0, tzinfo=timezone.utc)
 
 
 def run_demo(*, database_url: str | None = None, language: str = "de") -> int:
     with tempfile.TemporaryDirectory(prefix="vpabot-demo-") as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
-        with BotUnderTest(url, language=language) as bot:
-            print("vpabot demo – ein Tag im Admin-Team (lokales Fake-Slack, nichts verlässt den Rechner)")
+        clock = SettableClock(_demo_start())
+        with BotUnderTest(url, clock=clock, language=language) as bot:
+            print("vpabot demo – das Admin-Team bei der Arbeit (lokales Fake-Slack, nichts verlässt den Rechner)")
             print(f"Datenbank: {url}")
-            for title, user, text in SCRIPT_DE:
-                ack, key = bot.slack.command(text, user=user)
-                if ack.status != 200:
-                    print(f"FEHLER: {ack.status} {ack.body}")
-                    return 1
-                _print_block(f"{title}\n   {PEOPLE[user]} tippt: /vpa {text}", "")
-                answer = ack.json() if ack.body else None
-                if answer is None:
-                    answer = bot.slack.reply(key).args
-                print(textwrap.indent(render(answer, PEOPLE), "   │ "))
-            bot.dispatch_outbox()
-            dms = [c for c in bot.fake.calls_to("chat.postMessage") if c.args.get("channel") == MANAGER]
-            for call in dms:
-                _print_block(f"Direktnachricht an {PEOPLE[MANAGER]}", "")
-                print(textwrap.indent(render(call.args, PEOPLE), "   │ "))
+            _script(Scenario(bot, clock))
         print("\nDemo beendet.")
     return 0
+

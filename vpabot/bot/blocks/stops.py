@@ -41,7 +41,9 @@ def build_announcement(
     )
     blocks = [section(text)]
     if action != "lifted":
-        blocks.append(context(t("announce.not_a_punishment")))
+        # An open-ended stop follows the end of a collaboration (or missing CG acceptance):
+        # the "time to improve" line would ring false there.
+        blocks.append(context(t("announce.not_a_punishment" if until else "announce.open_ended")))
     plain = t(f"announce.{action}.plain", name=name, kind=kind_label(t, kind))
     return message(plain, blocks)
 

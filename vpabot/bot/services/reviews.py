@@ -8,7 +8,7 @@ restart, a crash or a second instance can neither lose nor double a reminder.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,9 +52,8 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
 
 def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
     assistant: Assistant = stop.assistant
-    since = stop.starts_on
-    violations = [v for v in assistant.violations if _local_day(ctx, v.logged_at) >= since]
-    notes = [n for n in assistant.notes if _local_day(ctx, n.created_at) >= since]
+    violations = [v for v in assistant.violations if v.logged_at >= stop.set_at]
+    notes = [n for n in assistant.notes if n.created_at >= stop.set_at]
     payload = build_review_reminder(
         ctx.t,
         name=assistant.name,
@@ -78,10 +77,6 @@ def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
             subject_id=stop.id,
             now=ctx.now(),
         )
-
-
-def _local_day(ctx: AppContext, instant: datetime) -> date:
-    return ctx.local(instant).date()
 
 
 @dataclass(frozen=True)
