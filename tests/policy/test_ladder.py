@@ -314,3 +314,30 @@ def test_file_summary_agrees_with_the_next_step(earlier: int) -> None:
     history = recorded(earlier)
     shown = current_step(history, today=TODAY)
     assert int(decide(history).step) == min(shown + 1, 4)
+
+
+# --- the cut-off a database filters on agrees with `counts` ---------------------------------
+
+
+@pytest.mark.parametrize("months", [1, 3, 6, 12])
+@pytest.mark.parametrize(
+    "today",
+    [date(2026, 11, 26), date(2027, 2, 28), date(2028, 2, 29), date(2026, 3, 31), date(2026, 5, 31)],
+)
+def test_counting_since_is_the_same_rule_as_counts(months: int, today: date) -> None:
+    from datetime import timedelta
+
+    from vpabot.policy.ladder import counting_since
+
+    cutoff = counting_since(today=today, expiry_months=months)
+    assert cutoff is not None
+    for offset in range(0, 500):
+        logged = today - timedelta(days=offset)
+        past = PastViolation(logged_on=logged, state=ViolationState.RECORDED)
+        assert counts(past, today=today, expiry_months=months) == (logged > cutoff), logged
+
+
+def test_counting_since_without_expiry_counts_everything() -> None:
+    from vpabot.policy.ladder import counting_since
+
+    assert counting_since(today=date(2026, 11, 26), expiry_months=None) is None

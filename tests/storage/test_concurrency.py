@@ -56,13 +56,13 @@ def slow_decision(monkeypatch: pytest.MonkeyPatch) -> None:
     the same history and pick the same step; with it they queue up. The sleep only widens the
     window, it never decides the outcome.
     """
-    decide = violations.decide_violation
+    decide = violations.decide_step
 
     def decide_slowly(**kwargs):  # type: ignore[no-untyped-def]
         time.sleep(0.05)
         return decide(**kwargs)
 
-    monkeypatch.setattr(violations, "decide_violation", decide_slowly)
+    monkeypatch.setattr(violations, "decide_step", decide_slowly)
 
 
 @pytest.mark.usefixtures("slow_decision")

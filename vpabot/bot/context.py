@@ -20,11 +20,15 @@ class AppContext:
     sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
     tags: TagCatalogue = DEFAULT_TAGS
+    # Sessions for pure reads (no write lock on SQLite); defaults to ``sessions``.
+    reads: sessionmaker[Session] | None = None
     # Set by the runtime: wakes the outbox dispatcher after a commit that queued messages.
     kick_outbox: Callable[[], None] = lambda: None
 
     def __post_init__(self) -> None:
         self.t = Translator(self.settings.language)
+        if self.reads is None:
+            self.reads = self.sessions
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 
 from vpabot.policy.dates import add_months
@@ -35,7 +35,7 @@ class AssistantStatus(StrEnum):
 
 
 CLOSED_STATUSES = frozenset({AssistantStatus.EXCLUDED, AssistantStatus.TERMINATED})
-_NOT_COUNTING = frozenset({ViolationState.REJECTED, ViolationState.WITHDRAWN})
+NOT_COUNTING = frozenset({ViolationState.REJECTED, ViolationState.WITHDRAWN})
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,47 @@ class ViolationDecision:
 
 def counts(violation: PastViolation, *, today: date, expiry_months: int | None) -> bool:
     """Whether an earlier violation still counts for the ladder."""
-    if violation.state in _NOT_COUNTING:
+    if violation.state in NOT_COUNTING:
         return False
     if expiry_months is None:
         return True
     return add_months(violation.logged_on, expiry_months) > today
+
+
+def counting_since(*, today: date, expiry_months: int | None) -> date | None:
+    """Violations logged *after* this day still count (None: all count).
+
+    The same rule as ``counts``, as a cut-off a database can filter on, so a long file
+    is counted, not loaded.
+    """
+    if expiry_months is None:
+        return None
+    cutoff = add_months(today, -expiry_months)
+    # add_months clamps at month ends, so several days can expire on the same day.
+    while add_months(cutoff + timedelta(days=1), expiry_months) <= today:
+        cutoff += timedelta(days=1)
+    while add_months(cutoff, expiry_months) > today:
+        cutoff -= timedelta(days=1)
+    return cutoff
+
+
+def decide_step(*, status: AssistantStatus, earlier: int, severe: bool) -> ViolationDecision:
+    """Step = 1 + ``earlier`` violations that still count, capped at 4.
+
+    Steps 3 and 4 and every severe case are irreversible enough to need the VPA manager's
+    approval; an Ermahnung only informs the manager.
+    """
+    if status in CLOSED_STATUSES:
+        raise PolicyError("assistant_closed", status=status.value)
+    if severe:
+        return ViolationDecision(step=None, severe=True, needs_approval=True, informs_manager=True)
+    step = LadderStep(min(1 + earlier, LadderStep.EXCLUSION))
+    return ViolationDecision(
+        step=step,
+        severe=False,
+        needs_approval=step >= LadderStep.ABMAHNUNG,
+        informs_manager=step >= LadderStep.ERMAHNUNG,
+    )
 
 
 def decide_violation(
@@ -75,23 +111,9 @@ def decide_violation(
     today: date,
     expiry_months: int | None = None,
 ) -> ViolationDecision:
-    """Step = 1 + earlier violations that still count, capped at 4.
-
-    Steps 3 and 4 and every severe case are irreversible enough to need the VPA manager's
-    approval; an Ermahnung only informs the manager.
-    """
-    if status in CLOSED_STATUSES:
-        raise PolicyError("assistant_closed", status=status.value)
-    if severe:
-        return ViolationDecision(step=None, severe=True, needs_approval=True, informs_manager=True)
+    """The ladder decision from the assistant's earlier violations."""
     earlier = sum(counts(v, today=today, expiry_months=expiry_months) for v in history)
-    step = LadderStep(min(1 + earlier, LadderStep.EXCLUSION))
-    return ViolationDecision(
-        step=step,
-        severe=False,
-        needs_approval=step >= LadderStep.ABMAHNUNG,
-        informs_manager=step >= LadderStep.ERMAHNUNG,
-    )
+    return decide_step(status=status, earlier=earlier, severe=severe)
 
 
 def current_step(

@@ -9,6 +9,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
+READ_ONLY = "vpabot_read_only"
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -34,7 +37,10 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn):  # type: ignore[no-untyped-def]
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # WAL: readers never wait for the writer
+            return
         # Take the write lock at the start: two admins logging at once must see each
         # other's violations (steps 2 and 3, never 2 and 2). SQLite has no row locks.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -44,6 +50,11 @@ def make_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for pure reads: on SQLite they don't take the write lock."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 @contextmanager

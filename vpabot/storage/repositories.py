@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop
+from vpabot.policy.ladder import NOT_COUNTING
+from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
 
 
 def normalise_handle(handle: str) -> str:
@@ -43,6 +44,32 @@ def similar_handles(session: Session, handle: str, *, limit: int = 3) -> list[st
     close = difflib.get_close_matches(wanted, handles, n=limit, cutoff=0.6)
     prefixed = [h for h in handles if h.startswith(wanted[:3]) and h not in close] if wanted else []
     return (close + sorted(prefixed))[:limit]
+
+
+def count_counting_violations(session: Session, assistant_id: int, *, since: date | None) -> int:
+    """Violations that count for the ladder: not rejected/withdrawn, logged after ``since``."""
+    query = select(func.count(Violation.id)).where(
+        Violation.assistant_id == assistant_id,
+        Violation.state.not_in([s.value for s in NOT_COUNTING]),
+    )
+    if since is not None:
+        query = query.where(Violation.logged_on > since)
+    return session.scalar(query) or 0
+
+
+def latest_violations(session: Session, assistant_id: int, *, limit: int, offset: int = 0) -> list[Violation]:
+    query = (
+        select(Violation)
+        .where(Violation.assistant_id == assistant_id)
+        .order_by(Violation.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def count_rows(session: Session, model: type, assistant_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(model.assistant_id == assistant_id)) or 0
 
 
 def active_stop(session: Session, assistant_id: int, *, lock: bool = False) -> SalesStop | None:

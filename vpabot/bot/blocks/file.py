@@ -18,6 +18,7 @@ from vpabot.bot.blocks.common import (
     sections_from_lines,
     user,
 )
+from vpabot.bot.blocks.cg import cg_file_blocks
 from vpabot.bot.blocks.labels import source_label, state_label, status_label, step_label
 from vpabot.bot.blocks.stops import period
 from vpabot.bot.i18n import Translator
@@ -25,14 +26,11 @@ from vpabot.bot.ids import Action
 from vpabot.bot.services.files import AssistantFile
 from vpabot.policy.catalogue import TagCatalogue
 
-ENTRIES_PER_PAGE = 20
-
-
 def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) -> list[tuple[str, str]]:
-    """(part, line) pairs in reading order: violations, notes, audit trail (newest first)."""
+    """(part, line) pairs of this page: violations, notes, history (each newest first)."""
     lang = t.lang
     out: list[tuple[str, str]] = []
-    for v in reversed(file.violations):
+    for v in file.violations:
         line = t(
             "file.violation_line",
             date=fmt_date(v.logged_at.astimezone(tz).date(), lang),
@@ -48,7 +46,7 @@ def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) ->
         if v.communicated_at:
             line += "\n" + t("file.communicated", at=fmt_instant(v.communicated_at.astimezone(tz), lang))
         out.append(("violations", line))
-    for n in reversed(file.notes):
+    for n in file.notes:
         out.append(
             (
                 "notes",
@@ -76,13 +74,10 @@ def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) ->
     return out
 
 
-def build_file(
-    t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: Any, page: int = 0
-) -> dict[str, Any]:
-    entries = _entries(t, file, tags, tz)
-    pages = max(1, -(-len(entries) // ENTRIES_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = entries[page * ENTRIES_PER_PAGE : (page + 1) * ENTRIES_PER_PAGE]
+def build_file(t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: Any) -> dict[str, Any]:
+    """The page of the file that ``open_file`` read, with buttons to turn pages."""
+    shown = _entries(t, file, tags, tz)
+    page, pages = file.page, file.pages
 
     title = t("file.title", name=file.name, handle=file.handle)
     blocks: list[Any] = [header(title)]
@@ -103,7 +98,13 @@ def build_file(
                 )
             )
         )
-    empty = {"violations": not file.violations, "notes": not file.notes, "audit": False}
+        if file.cg is not None:
+            blocks.extend(
+                cg_file_blocks(
+                    t, handle=file.handle, accepted_on=file.cg_accepted_on, status=file.cg, cg_stop=file.cg_stop
+                )
+            )
+    empty = {"violations": not file.total_violations, "notes": not file.total_notes, "audit": False}
     for part in ("violations", "notes", "audit"):
         lines = [line for p, line in shown if p == part]
         if lines:

@@ -40,8 +40,8 @@ def register(app: App, ctx: AppContext) -> None:
             return
         reply = via_response_url(lambda **kw: respond(replace_original=replace, **kw))
         with friendly_errors(t, reply):
-            file = open_file(ctx, actor=user_id, handle=handle)
-            reply(build_file(t, file, tags=ctx.tags, tz=ctx.settings.tz, page=page))
+            file = open_file(ctx, actor=user_id, handle=handle, page=page)
+            reply(build_file(t, file, tags=ctx.tags, tz=ctx.settings.tz))
 
     def turn_page(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         handle, _, page = action["value"].rpartition(":")

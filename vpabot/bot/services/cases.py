@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session, object_session
+
 from vpabot.bot.blocks.common import fmt_date
 from vpabot.bot.blocks.labels import state_label, step_label
 from vpabot.bot.context import AppContext
+from vpabot.storage import repositories as repo
 from vpabot.storage.models import Violation
 
 
@@ -24,14 +27,32 @@ class Case:
     history: str
 
 
-def history_line(ctx: AppContext, violations: list[Violation]) -> str:
-    """The file in one line, oldest first: what a manager needs at a glance."""
+HISTORY_SHOWN = 6
+
+
+def history_line(ctx: AppContext, session: Session, assistant_id: int) -> str:
+    """The file in one line, oldest first: what a manager needs at a glance.
+
+    Only the latest few entries are read; a long file says how many came before.
+    """
     t, tz = ctx.t, ctx.settings.tz
-    return " · ".join(
+    latest = repo.latest_violations(session, assistant_id, limit=HISTORY_SHOWN)
+    total = repo.count_rows(session, Violation, assistant_id)
+    parts = [
         f"{step_label(t, v.step, v.severe)} {fmt_date(v.logged_at.astimezone(tz).date(), t.lang)}"
         f" ({ctx.tags.get(v.tag).label}, {state_label(t, v.state)})"
-        for v in violations
-    )
+        for v in reversed(latest)
+    ]
+    if total > len(latest):
+        parts.insert(0, t("history.earlier", count=total - len(latest)))
+    return " · ".join(parts)
+
+
+def object_session_of(row: object) -> Session:
+    session = object_session(row)
+    if session is None:
+        raise RuntimeError("case_of needs a row that is attached to a session")
+    return session
 
 
 def case_of(ctx: AppContext, violation: Violation) -> Case:
@@ -46,5 +67,5 @@ def case_of(ctx: AppContext, violation: Violation) -> Case:
         source=violation.source,
         note=violation.note,
         logged_by=violation.logged_by,
-        history=history_line(ctx, list(assistant.violations)),
+        history=history_line(ctx, object_session_of(violation), assistant.id),
     )

@@ -49,7 +49,7 @@ def ask_manager(ctx: AppContext, *, actor: str, handle: str, question: str) -> A
             name=assistant.name,
             by=actor,
             question=question,
-            history=history_line(ctx, list(assistant.violations)),
+            history=history_line(ctx, session, assistant.id),
         )
         for manager in sorted(ctx.settings.manager_ids):
             repo.enqueue(

@@ -7,15 +7,18 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.common import fmt_date
 from vpabot.bot.blocks.labels import step_label
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import require_assistant
-from vpabot.policy.ladder import PastViolation, ViolationState, current_step
+from vpabot.policy.cg import CgStatus, cg_status
+from vpabot.policy.ladder import AssistantStatus, counting_since
+from vpabot.policy.stops import StopReason
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
-from vpabot.storage.models import AuditEvent, Violation
+from vpabot.storage.models import Assistant, AuditEvent, Note, Violation
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class StopEntry:
 
 @dataclass(frozen=True)
 class AssistantFile:
+    """One page of the file. Entries are newest first: violations, then notes, then history."""
+
     handle: str
     name: str
     status: str
@@ -68,6 +73,17 @@ class AssistantFile:
     notes: list[NoteEntry]
     audit: list[AuditEntry]
     stop: StopEntry | None
+    total_violations: int
+    total_notes: int
+    page: int = 0
+    pages: int = 1
+    # CG re-acceptance; None once the collaboration has ended (nothing is due any more).
+    cg: CgStatus | None = None
+    cg_accepted_on: date | None = None
+    cg_stop: bool = False  # the active stop is the one for "CG nicht akzeptiert"
+
+
+ENTRIES_PER_PAGE = 20
 
 
 def violation_label(ctx: AppContext, v: Violation) -> str:
@@ -76,35 +92,54 @@ def violation_label(ctx: AppContext, v: Violation) -> str:
     return f"{day} · {step_label(ctx.t, v.step, v.severe)} · {ctx.tags.get(v.tag).label}"
 
 
-def open_file(ctx: AppContext, *, actor: str, handle: str) -> AssistantFile:
-    now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+def _page_slices(totals: list[int], page: int, per_page: int) -> list[tuple[int, int]]:
+    """(offset, limit) per part for one page of the parts read one after another."""
+    start, left = page * per_page, per_page
+    slices = []
+    for total in totals:
+        offset = min(start, total)
+        take = min(total - offset, left)
+        slices.append((offset, take))
+        start, left = max(start - total, 0), left - take
+    return slices
+
+
+def open_file(ctx: AppContext, *, actor: str, handle: str, page: int = 0) -> AssistantFile:
+    """Read one page of the file. Only that page is loaded, however long the file is."""
+    with session_scope(ctx.sessions) as session:  # short: the opening is audited first
         assistant = require_assistant(session, handle)
         repo.audit(
             session,
             actor=actor,
             action="file.opened",
-            at=now,
+            at=ctx.now(),
             subject="assistant",
             subject_id=assistant.id,
             assistant_id=assistant.id,
         )
-        session.flush()
-        events = session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.assistant_id == assistant.id)
-            .order_by(AuditEvent.id.desc())
-        )
-        stop = repo.active_stop(session, assistant.id)
-        history = [PastViolation(v.logged_on, ViolationState(v.state)) for v in assistant.violations]
+        assistant_id = assistant.id
+    assert ctx.reads is not None
+    with ctx.reads() as session:
+        assistant = session.get_one(Assistant, assistant_id)
+        totals = [
+            repo.count_rows(session, Violation, assistant_id),
+            repo.count_rows(session, Note, assistant_id),
+            repo.count_rows(session, AuditEvent, assistant_id),
+        ]
+        pages = max(1, -(-sum(totals) // ENTRIES_PER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        (v_off, v_n), (n_off, n_n), (a_off, a_n) = _page_slices(totals, page, ENTRIES_PER_PAGE)
+        violations = repo.latest_violations(session, assistant_id, limit=v_n, offset=v_off) if v_n else []
+        notes = _newest(session, Note, assistant_id, n_off, n_n)
+        events = _newest(session, AuditEvent, assistant_id, a_off, a_n)
+        stop = repo.active_stop(session, assistant_id)
+        since = counting_since(today=ctx.today(), expiry_months=ctx.settings.strike_expiry_months)
         return AssistantFile(
             handle=assistant.handle,
             name=assistant.name,
             status=assistant.status,
             joined_on=assistant.joined_on,
-            counting=current_step(
-                history, today=ctx.today(), expiry_months=ctx.settings.strike_expiry_months
-            ),
+            counting=min(repo.count_counting_violations(session, assistant_id, since=since), 4),
             violations=[
                 ViolationEntry(
                     id=v.id,
@@ -120,9 +155,33 @@ def open_file(ctx: AppContext, *, actor: str, handle: str) -> AssistantFile:
                     decided_by=v.decided_by,
                     communicated_at=v.communicated_at,
                 )
-                for v in assistant.violations
+                for v in violations
             ],
-            notes=[NoteEntry(n.created_at, n.text, n.author, n.kind) for n in assistant.notes],
+            notes=[NoteEntry(n.created_at, n.text, n.author, n.kind) for n in notes],
             audit=[AuditEntry(e.at, e.actor, e.action, e.after) for e in events],
             stop=StopEntry(stop.kind, stop.starts_on, stop.until) if stop else None,
+            total_violations=totals[0],
+            total_notes=totals[1],
+            page=page,
+            pages=pages,
+            cg=(
+                cg_status(assistant.cg_accepted_on, today=ctx.today())
+                if assistant.status in (AssistantStatus.NEW, AssistantStatus.ACTIVE)
+                else None
+            ),
+            cg_accepted_on=assistant.cg_accepted_on,
+            cg_stop=stop is not None and stop.reason == StopReason.CG_NOT_ACCEPTED,
         )
+
+
+def _newest(session: Session, model: Any, assistant_id: int, offset: int, limit: int) -> list[Any]:
+    if not limit:
+        return []
+    query = (
+        select(model)
+        .where(model.assistant_id == assistant_id)
+        .order_by(model.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.scalars(query))

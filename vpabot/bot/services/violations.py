@@ -9,13 +9,7 @@ from vpabot.bot.services.approvals import inform_managers, request_approval
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.catalogue import Source, Tag
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.ladder import (
-    AssistantStatus,
-    PastViolation,
-    ViolationDecision,
-    ViolationState,
-    decide_violation,
-)
+from vpabot.policy.ladder import AssistantStatus, ViolationDecision, counting_since, decide_step
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
 from vpabot.storage.models import Note, Violation
@@ -49,16 +43,11 @@ def log_violation(
     now, today = ctx.now(), ctx.today()
     with session_scope(ctx.sessions) as session:
         assistant = require_assistant(session, handle, lock=True)
-        history = [
-            PastViolation(logged_on=v.logged_on, state=ViolationState(v.state))
-            for v in assistant.violations
-        ]
-        decision = decide_violation(
+        since = counting_since(today=today, expiry_months=ctx.settings.strike_expiry_months)
+        decision = decide_step(
             status=AssistantStatus(assistant.status),
-            history=history,
+            earlier=repo.count_counting_violations(session, assistant.id, since=since),
             severe=severe,
-            today=today,
-            expiry_months=ctx.settings.strike_expiry_months,
         )
         violation = Violation(
             assistant=assistant,
