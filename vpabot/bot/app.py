@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor, ThreadPoolExecutor
+
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -20,9 +22,13 @@ def make_client(token: str, api_url: str, *, retries: bool = True) -> WebClient:
     return client
 
 
-def create_app(ctx: AppContext, client: WebClient | None = None) -> App:
+def create_app(
+    ctx: AppContext, client: WebClient | None = None, executor: Executor | None = None
+) -> App:
+    """``executor`` runs the lazy listeners; its owner waits for them on shutdown."""
     settings = ctx.settings
     app = App(
+        listener_executor=executor or ThreadPoolExecutor(max_workers=10),
         client=client or make_client(settings.bot_token, settings.api_url),
         signing_secret=settings.signing_secret,
         # Ack first, then lazy listeners do the database and Web API work; works the same

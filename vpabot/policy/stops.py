@@ -110,6 +110,11 @@ def first_review_at(until: date | None, *, at: time, tz: str) -> datetime | None
     return at_local_time(working_day_on_or_after(until), at, tz)
 
 
+def review_overdue(until: date | None, *, today: date) -> bool:
+    """Overdue once the review day (end date, or the next working day) has passed undecided."""
+    return until is not None and today > working_day_on_or_after(until)
+
+
 def next_review_at(reminded: datetime, *, at: time, tz: str) -> datetime:
     """An unanswered review is reminded again on the next working day."""
     local_day = reminded.astimezone(ZoneInfo(tz)).date()

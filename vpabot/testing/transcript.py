@@ -30,6 +30,9 @@ def render(payload: Mapping[str, Any], people: Mapping[str, str] | None = None) 
             lines.append(_text_of(block.get("text")))
             for field in block.get("fields") or []:
                 lines.append(_text_of(field))
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button":
+                lines[-1] += f"  [{_text_of(accessory.get('text'))}]"
         elif kind == "context":
             lines.append("  " + " ".join(_text_of(e) for e in block.get("elements", [])))
         elif kind == "actions":

@@ -11,7 +11,7 @@ def modal_values(view: dict[str, Any]) -> dict[str, Any]:
     for block_id, actions in view.get("state", {}).get("values", {}).items():
         for element in actions.values():
             kind = element.get("type")
-            if kind in ("static_select", "external_select"):
+            if kind in ("static_select", "external_select", "radio_buttons"):
                 option = element.get("selected_option") or {}
                 out[block_id] = option.get("value")
             elif kind == "checkboxes":
