@@ -188,12 +188,15 @@ def ack_series(c: Ctx, handle: str, name: str, n: int, *, before_each=None) -> d
         latencies.append(latency)
         keys.append(key)
         bad_acks += not ok
-    return {"latencies": latencies, "keys": keys, "bad_acks": bad_acks, "name": name, "handle": handle}
+    return {"latencies": latencies, "keys": keys, "bad_acks": bad_acks, "name": name,
+            "handle": handle, "sent_until": time.perf_counter()}
 
 
 def settle(c: Ctx, series: dict[str, Any], budget: float) -> dict[str, Any]:
-    started = time.perf_counter()
+    """Wait (bounded) for every reply; ``drain_s`` runs from the last ack to the last reply."""
     got = c.replies.wait_all(series["keys"], budget)
+    arrivals = [c.replies.arrived_at(k) for k in series["keys"]]
+    last = max((a for a in arrivals if a is not None), default=series["sent_until"])
     logged = sum(is_logged(got.get(k), series["name"]) for k in series["keys"])
     return {
         **summary(series["latencies"]),
@@ -201,7 +204,7 @@ def settle(c: Ctx, series: dict[str, Any], budget: float) -> dict[str, Any]:
         "replies": len(got),
         "replies_logged": logged,
         "stored": stored_violations(c.bot.settings.database_url, series["handle"]),
-        "drain_s": time.perf_counter() - started,
+        "drain_s": max(0.0, last - series["sent_until"]),
     }
 
 
@@ -216,6 +219,7 @@ def bench_ack(c: Ctx, n: int, db_path: str) -> None:
 
     fast = settle(c, ack_series(c, "bench.fast", "Fast Slack", n), drain_budget(n, 0.1))
 
+    posts_before = len(fake.calls_to("chat.postMessage"))
     fake.delay("response_url", SLOW_SLACK_SECONDS)
     fake.delay("chat.postMessage", SLOW_SLACK_SECONDS)
     try:
@@ -224,6 +228,8 @@ def bench_ack(c: Ctx, n: int, db_path: str) -> None:
     finally:
         fake.delay("response_url", 0)
         fake.delay("chat.postMessage", 0)
+    # The manager's DM on the Ermahnung went through the outbox into the slow chat.postMessage.
+    slow["chat_postMessage_calls"] = len(fake.calls_to("chat.postMessage")) - posts_before
 
     # 2: a second connection holds SQLite's write lock in 2 s bursts; every command is sent
     # while the lock is held, so the lazy listeners that follow its ack are all stuck behind it.
@@ -237,7 +243,7 @@ def bench_ack(c: Ctx, n: int, db_path: str) -> None:
                 conn.execute("BEGIN IMMEDIATE")
                 held.set()
                 lock_windows.append(time.perf_counter())
-                stop.wait(LOCK_SECONDS)
+                time.sleep(LOCK_SECONDS)  # always the full hold, even when the last send is in
                 held.clear()
                 conn.execute("COMMIT")
                 time.sleep(LOCK_GAP_SECONDS)
@@ -257,7 +263,7 @@ def bench_ack(c: Ctx, n: int, db_path: str) -> None:
         lock_series = ack_series(c, "bench.lock", "Slow Datenbank", n, before_each=wait_for_lock)
     finally:
         stop.set()
-        locker.join(LOCK_SECONDS + 5)
+        locker.join(LOCK_SECONDS + LOCK_GAP_SECONDS + 5)
     locked = settle(c, lock_series, drain_budget(n, 0.1))
     locked["sent_under_lock"] = sent_under_lock
     locked["lock_windows"] = len(lock_windows)
@@ -514,7 +520,8 @@ def code_state() -> dict[str, Any]:
             return ""
 
     changed = [line for line in git("status", "--porcelain", "--", "vpabot").splitlines() if line]
-    return {"commit": git("rev-parse", "HEAD"), "vpabot_files_changed": len(changed)}
+    return {"root": str(ROOT), "commit": git("rev-parse", "HEAD") or None,
+            "vpabot_files_changed": len(changed)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -529,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     tally = LogTally()
     logging.getLogger().addHandler(tally)  # with a handler, logging's stderr fallback stays quiet
 
+    code = code_state()  # before the run: other people may be editing the tree meanwhile
     workdir = tempfile.mkdtemp(prefix="vpabot-bench-")
     db_path = os.path.join(workdir, "bench.db")
     started = time.time()
@@ -551,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
         "n_acks": n,
         "started": datetime.fromtimestamp(started, timezone.utc).isoformat(),
         "duration_s": time.time() - started,
-        "code": code_state(),
+        "code": code,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "loadavg_1m": os.getloadavg()[0], "platform": platform.platform()},
         "targets": {"ack_p95_ratio": ACK_RATIO_TARGET, "ack_p95_s": ACK_P95_LIMIT_S,

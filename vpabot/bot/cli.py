@@ -137,6 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stops.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     stops.set_defaults(func=_export_stops)
+
+    # `import <what>`: roster (and whatever else is loaded from files) share one parser.
+    imports = sub.add_parser("import", help="load data from files (reads DATABASE_URL only)")
+    import_sub = imports.add_subparsers(dest="import_command", required=True)
+    from vpabot.bot import cli_assistants  # import/export/erase assistants
+
+    cli_assistants.add_commands(import_sub, export_sub, sub)
+    from vpabot.bot import cli_cg  # import acceptances
+
+    cli_cg.add_commands(import_sub)
+
+    from vpabot.bot import cli_report  # monthly report and chart
+
+    cli_report.add_commands(sub)
     return parser
 
 

@@ -36,6 +36,7 @@ class Settings:
     sweep_seconds: int = 60
     api_token: str | None = None
     run_scheduler: bool = True
+    retention_months: int | None = None  # anonymise this long after the collaboration ended
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -90,7 +91,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_app_token: bool 
     timezone = env.get("VPA_TIMEZONE", "Europe/Berlin").strip() or "Europe/Berlin"
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # tzdata: a folder name is no zone
         raise ConfigError(f"VPA_TIMEZONE is not a known time zone: {timezone!r}") from None
     try:
         review_time = parse_time_of_day(env.get("VPA_REVIEW_TIME", "09:00") or "09:00")
@@ -115,4 +116,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_app_token: bool 
         sweep_seconds=_int(env, "VPA_SWEEP_SECONDS", 60) or 60,
         api_token=env.get("VPA_API_TOKEN", "").strip() or None,
         run_scheduler=env.get("VPA_RUN_SCHEDULER", "1").strip().lower() not in ("0", "false", "no"),
+        retention_months=_int(env, "VPA_RETENTION_MONTHS", None),
     )

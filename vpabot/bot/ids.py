@@ -31,6 +31,11 @@ class Action(StrEnum):
     COMMUNICATED = "communicated"
     CONSULT_ASK = "consult_ask"
     CONSULT_ANSWER = "consult_answer"
+    # CG re-acceptance: stop an overdue assistant, lift that stop after the acceptance.
+    CG_STOP_SET = "cg_stop_set"
+    CG_STOP_LIFT = "cg_stop_lift"
+    # App Home: send a dead outbox message again (admins only).
+    OUTBOX_RETRY = "outbox_retry"
 
 
 class Block(StrEnum):

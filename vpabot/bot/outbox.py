@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import timedelta
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.clock import Clock
@@ -37,6 +39,9 @@ FATAL_ERRORS = frozenset(
         "missing_scope",
     }
 )
+# Not a Web API method: WebClient.files_upload_v2 (get an upload URL, upload, complete).
+# Payload: channel, filename, title, initial_comment and the file as base64 (content_b64).
+FILE_UPLOAD = "files.upload_v2"
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -60,12 +65,18 @@ class OutboxDispatcher:
 
     def _send(self, message: store.Claimed) -> int:
         try:
-            response = self.client.api_call(message.method, json=message.payload)
+            if message.method == FILE_UPLOAD:
+                response = self._upload(message.payload)
+            else:
+                response = self.client.api_call(message.method, json=message.payload)
         except SlackApiError as error:
             self._failed(message, error)
             return 0
         except (URLError, OSError) as error:  # network trouble: try again later
             self._retry(message, f"network: {error}", backoff(message.attempts))
+            return 0
+        except SlackRequestError as error:  # the file's upload URL refused it: try again later
+            self._retry(message, f"upload: {error}", backoff(message.attempts))
             return 0
         store.mark_sent(
             self.sessions,
@@ -75,6 +86,22 @@ class OutboxDispatcher:
             ts=response.get("ts"),
         )
         return 1
+
+    def _upload(self, payload: dict[str, Any]) -> dict[str, Any]:
+        channel = payload["channel"]
+        if channel[:1] in ("U", "W"):
+            # Unlike chat.postMessage, files.completeUploadExternal wants a conversation id:
+            # a user's DM is opened first (conversations.open is idempotent).
+            channel = self.client.conversations_open(users=channel)["channel"]["id"]
+        self.client.files_upload_v2(
+            channel=channel,
+            content=base64.b64decode(payload["content_b64"]),
+            filename=payload["filename"],
+            title=payload.get("title"),
+            initial_comment=payload.get("initial_comment"),
+        )
+        # Slack shares the file asynchronously: there is no message ts to keep.
+        return {"channel": channel, "ts": None}
 
     def _failed(self, message: store.Claimed, error: SlackApiError) -> None:
         status = error.response.status_code

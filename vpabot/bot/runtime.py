@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -13,14 +14,18 @@ from vpabot.bot.config import Settings
 from vpabot.bot.context import AppContext
 from vpabot.bot.outbox import OutboxDispatcher
 from vpabot.bot.services.approvals import sweep_approvals
+from vpabot.bot.services.cg import sweep_cg_digest
+from vpabot.bot.services.privacy import erase_expired
+from vpabot.bot.services.monthly_report import sweep_monthly_report
 from vpabot.bot.services.reviews import sweep_reviews
 from vpabot.clock import Clock, SystemClock
-from vpabot.storage.db import make_engine, make_session_factory
+from vpabot.storage.db import make_engine, make_read_session_factory, make_session_factory
 from vpabot.storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
 OUTBOX_SECONDS = 5
+RETENTION_AT = time(3, 30)  # local time, daily: at night, when nobody works in the files
 
 
 class Runtime:
@@ -33,10 +38,12 @@ class Runtime:
         self.ctx = AppContext(
             settings=settings,
             sessions=make_session_factory(self.engine),
+            reads=make_read_session_factory(self.engine),
             clock=clock or SystemClock(),
         )
         self.ctx.kick_outbox = self.kick_outbox
-        self.app: App = create_app(self.ctx)
+        self.listeners = ThreadPoolExecutor(max_workers=10, thread_name_prefix="vpabot-lazy")
+        self.app: App = create_app(self.ctx, executor=self.listeners)
         self.dispatcher = OutboxDispatcher(
             self.ctx.sessions,
             make_client(settings.bot_token, settings.api_url, retries=False),
@@ -64,6 +71,26 @@ class Runtime:
             coalesce=True,
             next_run_time=datetime.now(timezone.utc),
         )
+        scheduler.add_job(
+            self.cg_digest,
+            "interval",
+            seconds=self.settings.sweep_seconds,
+            id="cg_digest",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(timezone.utc),
+        )
+        if self.settings.retention_months:
+            scheduler.add_job(
+                self.retention,
+                "cron",
+                hour=RETENTION_AT.hour,
+                minute=RETENTION_AT.minute,
+                id="retention",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=6 * 3600,
+            )
         scheduler.start()
         self.scheduler = scheduler
 
@@ -79,9 +106,9 @@ class Runtime:
             log.exception("outbox dispatch failed")
 
     def sweep(self) -> int:
-        """Due review and approval reminders into the outbox. Safe to run on every instance."""
+        """Due reminders and the monthly report into the outbox. Safe to run on every instance."""
         queued = 0
-        for sweep in (sweep_reviews, sweep_approvals):
+        for sweep in (sweep_reviews, sweep_approvals, sweep_monthly_report):
             try:
                 queued += sweep(self.ctx)
             except Exception:  # one failing sweep must not stop the other; rows stay due
@@ -90,7 +117,36 @@ class Runtime:
             self.kick_outbox()
         return queued
 
+    def cg_digest(self) -> int:
+        """The working day's CG digest, from VPA_REVIEW_TIME on. Safe on every instance: the
+        day is claimed in the database, so it goes out once across instances and restarts."""
+        try:
+            queued = sweep_cg_digest(self.ctx)
+        except Exception:  # the next run tries again: the claim was rolled back with the failure
+            log.exception("cg digest failed")
+            return 0
+        if queued:
+            self.kick_outbox()
+        return queued
+
+    def retention(self) -> int:
+        """Anonymise whoever left more than VPA_RETENTION_MONTHS ago. Safe on every instance."""
+        months = self.settings.retention_months
+        if not months:
+            return 0
+        try:
+            erased = erase_expired(
+                self.ctx.sessions, months=months, today=self.ctx.today(), now=self.ctx.now()
+            )
+        except Exception:  # the next day's run catches up: nothing is lost by waiting
+            log.exception("retention failed")
+            return 0
+        if erased:
+            log.info("retention: %d assistant(s) anonymised", erased)
+        return erased
+
     def stop(self) -> None:
+        self.listeners.shutdown(wait=True)  # work already acked is finished, not dropped
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.engine.dispose()

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from vpabot.policy.dates import add_months
+from vpabot.policy.dates import add_months, parse_day
+from vpabot.policy.errors import PolicyError
 
 ACCEPTANCE_MONTHS = 3
 DUE_SOON_DAYS = 14
@@ -43,3 +44,24 @@ def cg_status(last_accepted: date | None, *, today: date) -> CgStatus:
     if due <= today + timedelta(days=DUE_SOON_DAYS):
         return CgStatus(CgState.DUE_SOON, due)
     return CgStatus(CgState.OK, due)
+
+
+class AcceptanceChange(StrEnum):
+    NEWER = "newer"  # moves the due date on
+    SAME = "same"  # already recorded: nothing to write
+    OLDER = "older"  # before the last recorded acceptance
+
+
+def parse_accepted_on(text: str, *, today: date) -> date:
+    """The day an assistant confirmed reading the CGs: 31.12.2026 or 2026-12-31, never ahead."""
+    day = parse_day(text)
+    if day > today:
+        raise PolicyError("cg_date_in_future", date=day)
+    return day
+
+
+def compare_acceptance(last: date | None, new: date) -> AcceptanceChange:
+    """How a newly reported acceptance relates to the one on record."""
+    if last is None or new > last:
+        return AcceptanceChange.NEWER
+    return AcceptanceChange.SAME if new == last else AcceptanceChange.OLDER

@@ -58,6 +58,14 @@ def _absolute_date(cleaned: str, original: str) -> date | None:
         raise PolicyError("date_unreadable", text=original) from None
 
 
+def parse_day(text: str) -> date:
+    """A calendar date typed as ``31.12.2026`` or ``2026-12-31`` (no durations)."""
+    day = _absolute_date(text.strip(), text)
+    if day is None:
+        raise PolicyError("date_unreadable", text=text)
+    return day
+
+
 def _relative_date(cleaned: str, original: str, today: date) -> date:
     """Return ``today`` plus a duration such as "14 Tage" or "2w"."""
     match = _RELATIVE.fullmatch(cleaned)
@@ -159,7 +167,7 @@ def at_local_time(day: date, at: time, tz_name: str) -> datetime:
     """
     try:
         zone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # tzdata: a folder name is no zone
         raise PolicyError("timezone_unknown", tz=tz_name) from None
     local = datetime.combine(day, at.replace(tzinfo=None, fold=0)).replace(tzinfo=zone)
     return local.astimezone(UTC)  # the same object as timezone.utc

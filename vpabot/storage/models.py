@@ -173,3 +173,17 @@ class OutboxMessage(Base):
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRun(Base):
+    """One row per scheduled job and period (a day, a month): the claim that makes it run once.
+
+    A job inserts its row in the same transaction that writes its outbox messages; a second
+    instance or a restart finds the row and does nothing.
+    """
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)  # e.g. monthly_report
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)  # e.g. 2026-11
+    ran_at: Mapped[datetime] = mapped_column(default=utcnow)

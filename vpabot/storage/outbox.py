@@ -44,6 +44,10 @@ def claim_due(factory: sessionmaker[Session], *, now: datetime, limit: int = 20)
             payload = dict(row.payload)
             if row.updates_id is not None:
                 original = session.get(OutboxMessage, row.updates_id)
+                if original is not None and original.status == "cancelled":
+                    # Cancelled on purpose (an assistant's data was erased): nothing to update.
+                    row.status, row.last_error = "cancelled", "original message was cancelled"
+                    continue
                 if original is None or original.status == "dead":
                     row.status, row.last_error = "dead", "original message was never sent"
                     continue

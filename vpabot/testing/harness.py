@@ -66,14 +66,21 @@ class SlackDriver:
         self._ids = itertools.count(1)
 
     # -- transport ---------------------------------------------------------------------------
-    def post(self, body: str, *, timestamp: int | None = None, signature: str | None = None) -> HttpResult:
+    def post(
+        self,
+        body: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> HttpResult:
         ts = str(int(time.time()) if timestamp is None else timestamp)
         sig = signature or self.verifier.generate_signature(timestamp=ts, body=body)
         request = urllib.request.Request(
             self.app_url + "/slack/events",
             data=body.encode(),
             headers={
-                "Content-Type": "application/x-www-form-urlencoded",
+                "Content-Type": content_type,
                 "X-Slack-Request-Timestamp": ts,
                 "X-Slack-Signature": sig,
             },
@@ -147,6 +154,37 @@ class SlackDriver:
         }
         return self.interaction(payload), key
 
+    def home_click(self, action_id: str, value: str, *, user: str = ADMIN) -> HttpResult:
+        """A button on the user's App Home: Slack sends no response_url from there."""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "user": {"id": user},
+            "trigger_id": f"trigger-{self.next_key()}",
+            "container": {"type": "view", "view_id": "VHOME"},
+            "view": {"id": "VHOME", "type": "home", "callback_id": "", "private_metadata": ""},
+            "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button"}],
+        }
+        return self.interaction(payload)
+
+    def event(self, event: dict[str, Any]) -> HttpResult:
+        """An Events API callback (JSON), signed like Slack signs it."""
+        now = int(time.time())
+        envelope = {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event": {"event_ts": f"{now}.000100", **event},
+            "type": "event_callback",
+            "event_id": f"Ev{self.next_key()}",
+            "event_time": now,
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+        }
+        return self.post(json.dumps(envelope), content_type="application/json")
+
+    def open_home(self, user: str) -> HttpResult:
+        return self.event({"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"})
+
     def options(self, action_id: str, value: str, *, user: str = ADMIN) -> HttpResult:
         payload = {
             "type": "block_suggestion",
@@ -187,8 +225,19 @@ class BotUnderTest:
         return self.runtime.dispatcher.dispatch_due()
 
     def close(self) -> None:
-        self.server.close()
+        # Close every socket from inside waitress's own loop thread: closing them from here
+        # races with its select() and ends in "Bad file descriptor".
+        server = self.server
+
+        def close_all() -> None:
+            for channel in list(server._map.values()):
+                if channel is not server.trigger:
+                    channel.close()
+            server.close()
+
+        server.trigger.pull_trigger(close_all)
         self._thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
         self.runtime.stop()
         self.fake.stop()
 

@@ -40,6 +40,8 @@ def build_help(t: Translator, tags: TagCatalogue) -> dict[str, Any]:
     blocks = [
         header(t("help.title")),
         section(t("help.commands")),
+        section(t("help.roster")),
+        section(t("cg.help")),
         section(t("help.sources", sources=sources)),
         section(t("help.tags", tags=tag_lines)),
         context(t("help.footer")),

@@ -8,7 +8,18 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import button, context, escape, fmt_date, message, section, sections_from_lines, user
+from vpabot.bot.blocks.cg import cg_overdue_blocks
+from vpabot.bot.blocks.common import (
+    MAX_BLOCKS,
+    button,
+    context,
+    escape,
+    fmt_date,
+    message,
+    section,
+    sections_from_lines,
+    user,
+)
 from vpabot.bot.blocks.labels import state_label, step_label
 from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
@@ -18,6 +29,7 @@ from vpabot.policy.stops import StopKind
 from vpabot.storage.models import Note, Violation
 
 MAX_LISTED = 45  # stays well inside the 50-block limit
+CG_RESERVED = 20  # blocks kept for the CG section when assistants are overdue
 
 
 def build_review_reminder(
@@ -29,6 +41,7 @@ def build_review_reminder(
     starts_on: date,
     until: date | None,
     overdue: bool,
+    today: date,
     violations: Sequence[Violation],
     notes: Sequence[Note],
     tags: TagCatalogue,
@@ -36,8 +49,12 @@ def build_review_reminder(
     token: str,
 ) -> dict[str, Any]:
     who = f"*{escape(name)}* (`{handle}`)"
-    title_key = "review.overdue" if overdue else "review.due"
-    title = t(title_key, who=who, kind=kind_label(t, kind))
+    if overdue:
+        title = t("review.overdue", who=who, kind=kind_label(t, kind))
+    elif until is not None and until < today:  # ended on a weekend or holiday
+        title = t("review.due_past", who=who, kind=kind_label(t, kind), date=fmt_date(until, t.lang))
+    else:
+        title = t("review.due", who=who, kind=kind_label(t, kind))
     lines = [
         t(
             "review.violation_line",
@@ -72,9 +89,20 @@ def build_review_reminder(
     return message(plain, blocks)
 
 
-def build_stops_list(t: Translator, stops: Sequence[Any]) -> dict[str, Any]:
+def build_stops_list(
+    t: Translator, stops: Sequence[Any], *, cg_overdue: Sequence[Any] = (), with_buttons: bool = False
+) -> dict[str, Any]:
+    """Active stops, then (a section of its own) who may not work for lack of CG acceptance."""
     if not stops:
-        return message(t("stops.none"), [section(t("stops.none"))])
+        title = t("stops.none")
+        blocks: list[Any] = [section(title)]
+    else:
+        title, blocks = _stop_lines(t, stops, room=MAX_LISTED - (CG_RESERVED if cg_overdue else 0))
+    blocks += cg_overdue_blocks(t, cg_overdue, max_blocks=MAX_BLOCKS - len(blocks), with_buttons=with_buttons)
+    return message(title, blocks)
+
+
+def _stop_lines(t: Translator, stops: Sequence[Any], *, room: int) -> tuple[str, list[Any]]:
     lines = []
     for stop in stops:
         flag = t("stops.overdue") + " " if stop.overdue else ""
@@ -91,5 +119,4 @@ def build_stops_list(t: Translator, stops: Sequence[Any]) -> dict[str, Any]:
         )
     overdue = sum(1 for s in stops if s.overdue)
     title = t("stops.title", count=len(stops), overdue=overdue)
-    blocks: list[Any] = [section(title), *sections_from_lines(lines)[:MAX_LISTED]]
-    return message(title, blocks)
+    return title, [section(title), *sections_from_lines(lines)[:room]]

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from vpabot.policy.catalogue import Source, Tag, TagCatalogue, fold, parse_source
+from vpabot.policy.cg import parse_accepted_on
 from vpabot.policy.dates import parse_until, split_until
 from vpabot.policy.errors import PolicyError
+from vpabot.policy.ladder import AssistantStatus
 from vpabot.policy.stops import StopKind, StopReason, parse_kind, parse_reason
 
 
@@ -27,6 +29,12 @@ class OpenModal:
 class AddAssistant:
     handle: str
     name: str
+
+
+@dataclass(frozen=True)
+class SetAssistantStatus:
+    handle: str
+    status: AssistantStatus
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,14 @@ class ListPending:
 
 
 @dataclass(frozen=True)
+class AcceptCg:
+    """A read confirmation of the Community Guidelines (rule 13)."""
+
+    handle: str
+    accepted_on: date
+
+
+@dataclass(frozen=True)
 class AskManager:
     handle: str
     question: str
@@ -116,6 +132,7 @@ Command = (
     ShowHelp
     | OpenModal
     | AddAssistant
+    | SetAssistantStatus
     | LogViolation
     | AddNote
     | OpenFile
@@ -125,6 +142,7 @@ Command = (
     | Resign
     | ListStops
     | ListPending
+    | AcceptCg
     | AskManager
     | Decide
     | AnswerQuestion
@@ -155,9 +173,16 @@ SUBCOMMANDS = {
     "pending": "pending",
     "frage": "ask",
     "ask": "ask",
+    "cg": "cg",
 }
 SEVERE_WORDS = {"schwer", "severe", "gravierend"}
 NEW_WORDS = {"neu", "new"}
+STATUS_WORDS = {
+    "neu": AssistantStatus.NEW,
+    "new": AssistantStatus.NEW,
+    "aktiv": AssistantStatus.ACTIVE,
+    "active": AssistantStatus.ACTIVE,
+}
 
 
 def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
@@ -201,6 +226,11 @@ def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
         return ListStops()
     if name == "pending":
         return ListPending()
+    if name == "cg":
+        if not args or len(args) > 2:
+            raise PolicyError("usage_cg")
+        accepted_on = parse_accepted_on(args[1], today=today) if len(args) == 2 else today
+        return AcceptCg(handle=args[0], accepted_on=accepted_on)
     if name == "ask":
         if not args:
             return OpenModal("question")
@@ -228,6 +258,8 @@ def _stop(args: list[str], today: date) -> SetStop:
 
 
 def _assistant(args: list[str]) -> Command:
+    if len(args) >= 2 and fold(args[1]) == "status":
+        return _assistant_status(args)
     if not args or fold(args[0]) not in NEW_WORDS:
         raise PolicyError("usage_assistant")
     if len(args) == 1:
@@ -235,6 +267,16 @@ def _assistant(args: list[str]) -> Command:
     if len(args) < 3:
         raise PolicyError("usage_assistant")
     return AddAssistant(handle=args[1], name=" ".join(args[2:]))
+
+
+def _assistant_status(args: list[str]) -> SetAssistantStatus:
+    """``assistent <handle> status neu|aktiv``: ending a collaboration has its own commands."""
+    if len(args) != 3:
+        raise PolicyError("roster_status_usage")
+    status = STATUS_WORDS.get(fold(args[2]))
+    if status is None:
+        raise PolicyError("roster_status_usage")
+    return SetAssistantStatus(handle=args[0], status=status)
 
 
 def _violation(args: list[str], tags: TagCatalogue) -> LogViolation:

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from vpabot.bot.blocks.cg import build_acceptance_reply
 from vpabot.bot.blocks.file import build_file
 from vpabot.bot.blocks.modals import build_assistant_modal, build_note_modal, build_violation_modal
 from vpabot.bot.blocks.common import escape
@@ -21,13 +22,15 @@ from vpabot.bot.blocks.replies import (
 from vpabot.bot.blocks.consultation import build_question_modal
 from vpabot.bot.blocks.manager import build_pending_list
 from vpabot.bot.blocks.reviews import build_stops_list
+from vpabot.bot.blocks.roster import build_status_changed
 from vpabot.bot.blocks.stop_modals import build_stop_modal
 from vpabot.bot.blocks.stops import build_stop_reply
 from vpabot.bot.commands import grammar as g
 from vpabot.bot.context import AppContext
 from vpabot.bot.listeners.replies import Reply
 from vpabot.bot.services.approvals import decide, pending
-from vpabot.bot.services.assistants import add_assistant
+from vpabot.bot.services.assistants import add_assistant, change_status
+from vpabot.bot.services.cg import cg_overview, record_acceptance
 from vpabot.bot.services.consultations import answer_question, ask_manager
 from vpabot.bot.services.common import require_assistant
 from vpabot.bot.services.files import open_file, violation_label
@@ -114,6 +117,9 @@ def execute(
         case g.AddAssistant(handle=handle, name=name):
             assistant = add_assistant(ctx, actor=user_id, handle=handle, name=name)
             reply(build_assistant_added(t, assistant.handle, assistant.name))
+        case g.SetAssistantStatus(handle=handle, status=status):
+            change = change_status(ctx, actor=user_id, handle=handle, status=status)
+            reply(build_status_changed(t, change))
         case g.LogViolation():
             logged = log_violation(
                 ctx,
@@ -165,7 +171,15 @@ def execute(
             outcome = resign(ctx, actor=user_id, handle=handle)
             reply(build_notice(t("reply.resigned", who=f"*{escape(outcome.name)}* (`{outcome.handle}`)")))
         case g.ListStops():
-            reply(build_stops_list(t, active_stops(ctx)))
+            overdue, _due_soon = cg_overview(ctx)
+            reply(
+                build_stops_list(
+                    t, active_stops(ctx), cg_overdue=overdue, with_buttons=ctx.settings.is_admin(user_id)
+                )
+            )
+        case g.AcceptCg(handle=handle, accepted_on=accepted_on):
+            outcome = record_acceptance(ctx, actor=user_id, handle=handle, accepted_on=accepted_on)
+            reply(build_acceptance_reply(t, outcome))
         case g.ListPending():
             cases = pending(ctx)
             reply(build_pending_list(t, cases, with_buttons=ctx.settings.is_manager(user_id)))

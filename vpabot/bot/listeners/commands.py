@@ -11,10 +11,12 @@ from vpabot.bot.blocks.replies import build_error, build_help, build_notice
 from vpabot.bot.commands import grammar as g
 from vpabot.bot.context import AppContext
 from vpabot.bot.commands.run import execute
+from vpabot.bot.listeners.home import refresh_home
 from vpabot.bot.listeners.replies import friendly_errors, via_response_url
 from vpabot.policy.errors import PolicyError
 
 READ_ONLY = (g.ShowHelp, g.OpenFile, g.ListStops, g.ListPending)
+CHANGES_NOTHING = (*READ_ONLY, g.OpenModal)  # a modal's submission refreshes App Home instead
 
 
 def refusal(ctx: AppContext, user_id: str, command: g.Command | None) -> str | None:
@@ -68,5 +70,7 @@ def register(app: App, ctx: AppContext) -> None:
                 response_url=command.get("response_url", ""),
             )
         ctx.kick_outbox()
+        if not isinstance(parsed, CHANGES_NOTHING):
+            refresh_home(ctx, client, command["user_id"])
 
     app.command("/vpa")(ack=answer_now, lazy=[work_after_ack])

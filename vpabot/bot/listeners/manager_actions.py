@@ -14,7 +14,8 @@ from vpabot.bot.blocks.labels import step_label
 from vpabot.bot.blocks.replies import build_notice
 from vpabot.bot.context import AppContext
 from vpabot.bot.ids import Action
-from vpabot.bot.listeners.replies import friendly_errors, via_response_url
+from vpabot.bot.listeners.home import refresh_home
+from vpabot.bot.listeners.replies import friendly_errors, to_clicker, via_response_url
 from vpabot.bot.services.approvals import decide, mark_communicated, still_pending
 from vpabot.bot.services.common import require_assistant
 from vpabot.policy.errors import PolicyError
@@ -30,16 +31,18 @@ def register(app: App, ctx: AppContext) -> None:
     def ephemeral(respond: Respond) -> Any:
         return via_response_url(lambda **kw: respond(replace_original=False, **kw))
 
-    def approve(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def approve(body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
         user_id = body["user"]["id"]
-        with friendly_errors(t, ephemeral(respond)):
+        # to_clicker: the buttons are on App Home too, where Slack gives no response_url.
+        with friendly_errors(t, to_clicker(respond, client, user_id)):
             decide(ctx, actor=user_id, violation_id=int(action["value"]), approve=True)
         ctx.kick_outbox()
+        refresh_home(ctx, client, user_id)
 
     def reject(body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
         """Rejecting needs a reason: a modal, if the case is still open and the clicker may."""
         user_id = body["user"]["id"]
-        with friendly_errors(t, ephemeral(respond)):
+        with friendly_errors(t, to_clicker(respond, client, user_id)):
             if not ctx.settings.is_manager(user_id):
                 raise PolicyError("not_manager")
             violation = still_pending(ctx, int(action["value"]))

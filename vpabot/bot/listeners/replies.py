@@ -29,6 +29,18 @@ def via_response_url(respond: Any) -> Reply:
     return reply
 
 
+def to_clicker(respond: Any, client: WebClient, user_id: str) -> Reply:
+    """A click's answer: ephemeral where the button was, or a DM for a click on App Home
+    (Slack gives no response_url there)."""
+    if getattr(respond, "response_url", None):
+        return via_response_url(lambda **kw: respond(replace_original=False, **kw))
+
+    def reply(payload: dict[str, Any]) -> None:
+        client.chat_postMessage(channel=user_id, **payload)
+
+    return reply
+
+
 def from_metadata(client: WebClient, user_id: str, metadata: str) -> Reply:
     """After a modal: back to the command's response_url if we kept it, else a DM."""
     try:

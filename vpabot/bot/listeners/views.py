@@ -18,6 +18,7 @@ from vpabot.bot.commands.run import execute
 from vpabot.bot.context import AppContext
 from vpabot.bot.blocks.replies import error_text
 from vpabot.bot.ids import Block, Callback
+from vpabot.bot.listeners.home import refresh_home
 from vpabot.bot.listeners.modal_state import modal_values
 from vpabot.bot.listeners.replies import friendly_errors, from_metadata
 from vpabot.policy.catalogue import parse_source
@@ -153,6 +154,7 @@ def register(app: App, ctx: AppContext) -> None:
                 command = to_command(ctx, modal_values(view), _metadata(view))
                 execute(ctx, command, user_id=user_id, reply=reply, client=client)
             ctx.kick_outbox()
+            refresh_home(ctx, client, user_id)
 
         return check, submit
 

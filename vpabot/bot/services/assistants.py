@@ -1,18 +1,23 @@
-"""Adding assistants to the roster."""
+"""The roster: adding assistants and moving them between "neu" and "aktiv"."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from vpabot.bot.blocks.labels import status_label
 from vpabot.bot.context import AppContext
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.ladder import AssistantStatus
+from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant
-from vpabot.bot.services.common import snapshot
+from vpabot.bot.services.common import require_assistant, snapshot
 
 HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+# Erased assistants are renamed "geloescht-<id>" (services/privacy.py); nobody else may be.
+RESERVED_HANDLE_PREFIX = "geloescht-"
+SETTABLE_STATUSES = frozenset({AssistantStatus.NEW, AssistantStatus.ACTIVE})
 
 
 def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Assistant:
@@ -20,6 +25,8 @@ def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Ass
     name = " ".join(name.split())
     if not HANDLE.fullmatch(handle):
         raise PolicyError("handle_invalid", handle=handle)
+    if handle.startswith(RESERVED_HANDLE_PREFIX):
+        raise PolicyError("roster_handle_reserved", handle=handle)
     if not name:
         raise PolicyError("name_missing")
     now = ctx.now()
@@ -47,3 +54,46 @@ def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Ass
             after=snapshot(assistant, "handle", "name", "status", "joined_on"),
         )
     return assistant
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    handle: str
+    name: str
+    before: AssistantStatus
+    after: AssistantStatus
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def change_status(
+    ctx: AppContext, *, actor: str, handle: str, status: AssistantStatus
+) -> StatusChange:
+    """Newcomer to regular and back. Ending a collaboration has its own commands (and stop)."""
+    if status not in SETTABLE_STATUSES:
+        raise PolicyError("roster_status_not_settable", status=status_label(ctx.t, status.value))
+    now = ctx.now()
+    with session_scope(ctx.sessions) as session:
+        assistant = require_assistant(session, handle, lock=True)
+        before = AssistantStatus(assistant.status)
+        if before in CLOSED_STATUSES or before is AssistantStatus.RESIGNED:
+            raise PolicyError(
+                "roster_status_ended", name=assistant.name, status=status_label(ctx.t, before.value)
+            )
+        if before != status:
+            old = snapshot(assistant, "status")
+            assistant.status = status.value
+            repo.audit(
+                session,
+                actor=actor,
+                action="assistant.status",
+                at=now,
+                subject="assistant",
+                subject_id=assistant.id,
+                assistant_id=assistant.id,
+                before=old,
+                after=snapshot(assistant, "status"),
+            )
+        return StatusChange(assistant.handle, assistant.name, before, status)

@@ -8,7 +8,8 @@ restart, a crash or a second instance can neither lose nor double a reminder.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,10 +17,12 @@ from sqlalchemy.orm import Session
 from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.stops import ReviewToken
-from vpabot.policy.stops import StopKind, next_review_at
+from vpabot.policy.stops import StopKind, next_review_at, review_overdue
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
-from vpabot.storage.models import Assistant, SalesStop
+from vpabot.storage.models import Assistant, Note, SalesStop, Violation
+
+SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
 
 
 def recipients(ctx: AppContext, stop: SalesStop) -> list[str]:
@@ -52,8 +55,22 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
 
 def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
     assistant: Assistant = stop.assistant
-    violations = [v for v in assistant.violations if v.logged_at >= stop.set_at]
-    notes = [n for n in assistant.notes if n.created_at >= stop.set_at]
+    violations = list(
+        session.scalars(
+            select(Violation)
+            .where(Violation.assistant_id == assistant.id, Violation.logged_at >= stop.set_at)
+            .order_by(Violation.id)
+            .limit(SINCE_START_SHOWN)
+        )
+    )
+    notes = list(
+        session.scalars(
+            select(Note)
+            .where(Note.assistant_id == assistant.id, Note.created_at >= stop.set_at)
+            .order_by(Note.id)
+            .limit(SINCE_START_SHOWN)
+        )
+    )
     payload = build_review_reminder(
         ctx.t,
         name=assistant.name,
@@ -62,6 +79,7 @@ def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
         starts_on=stop.starts_on,
         until=stop.until,
         overdue=stop.review_reminders > 0,
+        today=ctx.today(),
         violations=violations,
         notes=notes,
         tags=ctx.tags,
@@ -93,11 +111,12 @@ class ActiveStop:
 def active_stops(ctx: AppContext) -> list[ActiveStop]:
     """Overdue reviews first, then by end date; open-ended stops last."""
     with ctx.sessions() as session:
-        return load_active_stops(session, now=ctx.now())
+        return load_active_stops(session, now=ctx.now(), tz=ctx.settings.timezone)
 
 
-def load_active_stops(session: Session, *, now: datetime) -> list[ActiveStop]:
+def load_active_stops(session: Session, *, now: datetime, tz: str = "Europe/Berlin") -> list[ActiveStop]:
     """``active_stops`` for callers without an AppContext (the export CLI needs no Slack)."""
+    today = now.astimezone(ZoneInfo(tz)).date()
     rows = session.execute(
         select(SalesStop, Assistant)
         .join(Assistant, SalesStop.assistant_id == Assistant.id)
@@ -111,7 +130,7 @@ def load_active_stops(session: Session, *, now: datetime) -> list[ActiveStop]:
             starts_on=stop.starts_on,
             until=stop.until,
             set_by=stop.set_by,
-            overdue=stop.review_reminders > 0 or (stop.review_at is not None and stop.review_at <= now),
+            overdue=review_overdue(stop.until, today=today),
         )
         for stop, assistant in rows
     ]

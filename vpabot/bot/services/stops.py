@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from vpabot.bot.blocks.stops import build_announcement
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.policy.cg import cg_status
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.policy.stops import (
@@ -179,6 +180,23 @@ def set_stop(
             violation_id=violation_id,
             note=note.strip(),
         )
+
+
+def set_cg_stop(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
+    """Full VT-Stop until the CGs are accepted again (rule 13): open-ended, so never reviewed.
+
+    Refused when the acceptance is not (or no longer) overdue: a stale button changes nothing.
+    """
+    with session_scope(ctx.sessions) as session:
+        assistant = require_assistant(session, handle, lock=True)
+        if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
+            raise PolicyError("stop_for_ended", name=assistant.name)
+        status = cg_status(assistant.cg_accepted_on, today=ctx.today())
+        if not status.blocks_collaboration:
+            raise PolicyError("cg_not_overdue", name=assistant.name, due=status.due_on)
+        current = _current(repo.active_stop(session, assistant.id))
+        plan = plan_stop(current, kind=StopKind.FULL, until=None)
+        return _apply(ctx, session, assistant, plan, actor=actor, reason=StopReason.CG_NOT_ACCEPTED)
 
 
 def extend_stop(

@@ -1,0 +1,96 @@
+"""The Home tab's builders without a database: block budget per role, both languages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from vpabot.bot.blocks.home import MAX_HOME_BLOCKS, build_home
+from vpabot.bot.i18n import LANGUAGES, Translator
+from vpabot.bot.services.cases import Case
+from vpabot.bot.services.cg import CgEntry
+from vpabot.bot.services.home import DeadMessage, Home, Overview, RecentViolation
+from vpabot.bot.services.reviews import ActiveStop
+from vpabot.policy.cg import cg_status
+from vpabot.policy.stops import StopKind
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+TODAY = date(2026, 11, 26)
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def stops(n: int, *, overdue: bool = False) -> list[ActiveStop]:
+    return [
+        ActiveStop(f"vpa{i}", f"Name {i}", StopKind.FULL, TODAY, TODAY, "UADMIN1", overdue)
+        for i in range(n)
+    ]
+
+
+def overview(n: int) -> Overview:
+    return Overview(
+        overdue_reviews=stops(n, overdue=True),
+        upcoming_reviews=stops(n),
+        active_stops=stops(n),
+        cg_due=[
+            CgEntry(f"vpa{i}", f"Name {i}", None, cg_status(None, today=TODAY), False)
+            for i in range(n)
+        ],
+        violations_this_week=[
+            RecentViolation(f"vpa{i}", f"Name {i}", 2, False, "Deadline", "recorded", "UADMIN1", TODAY)
+            for i in range(n)
+        ],
+        dead=[
+            DeadMessage(i, "stop_announcement", "CTEAM", "channel_not_found", NOW, 1)
+            for i in range(n)
+        ],
+        dead_total=n,
+    )
+
+
+def cases(n: int) -> list[Case]:
+    return [
+        Case(i, f"vpa{i}", f"Name {i}", 3, False, "Deadline", "deadline", "zu spät", "UADMIN1", "")
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_worst_case_fits_the_home_tab(lang: str) -> None:
+    home = Home("UADMIN1", is_admin=True, pending=cases(300), overview=overview(1000))
+    view = build_home(Translator(lang), home, tz=BERLIN, now=NOW, admin_channel=None)
+    assert len(view["blocks"]) == 97 <= MAX_HOME_BLOCKS
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_admin_with_nothing_to_do_gets_short_empty_sections(lang: str) -> None:
+    home = Home("UADMIN1", is_admin=True, pending=None, overview=overview(0))
+    view = build_home(Translator(lang), home, tz=BERLIN, now=NOW, admin_channel=None)
+    # title 2 + five empty lists of header, "nothing" and divider + the last one without divider
+    assert len(view["blocks"]) == 2 + 5 * 3 + 2
+
+
+def test_a_manager_who_is_no_admin_gets_no_my_reviews() -> None:
+    home = Home("UMANAGER1", is_admin=False, pending=[], overview=overview(0))
+    view = build_home(Translator("de"), home, tz=BERLIN, now=NOW, admin_channel=None)
+    titles = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+    assert titles[1] == "Warten auf deine Freigabe (0)"
+    assert not any("Deine" in title for title in titles[1:])
+
+
+def test_the_outsider_paragraph_names_the_admin_channel_when_there_is_one() -> None:
+    home = Home("UOTHER", is_admin=False, pending=None, overview=None)
+    view = build_home(Translator("de"), home, tz=BERLIN, now=NOW, admin_channel="CADMINS")
+    (only,) = view["blocks"]
+    assert "im Kanal <#CADMINS>" in only["text"]["text"]
+
+
+def test_retry_and_stop_buttons_are_for_admins_only() -> None:
+    manager = Home("UMANAGER1", is_admin=False, pending=[], overview=overview(3))
+    admin = Home("UADMIN1", is_admin=True, pending=None, overview=overview(3))
+    t = Translator("de")
+    as_manager = str(build_home(t, manager, tz=BERLIN, now=NOW, admin_channel=None))
+    as_admin = str(build_home(t, admin, tz=BERLIN, now=NOW, admin_channel=None))
+    for action in ("outbox_retry", "cg_stop_set"):
+        assert action not in as_manager and action in as_admin

@@ -1,0 +1,150 @@
+"""CG re-acceptance: the reply to ``/vpa cg``, the daily digest, the flag in file and stop list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from vpabot.bot.blocks.common import (
+    button,
+    context,
+    escape,
+    fmt_date,
+    header,
+    message,
+    section,
+    sections_from_lines,
+)
+from vpabot.bot.i18n import Translator
+from vpabot.bot.ids import Action
+from vpabot.policy.cg import CgState, CgStatus
+
+if TYPE_CHECKING:  # services import these builders; the types only flow back for checking
+    from vpabot.bot.services.cg import AcceptanceOutcome, CgEntry
+
+DIGEST_LINES = 40  # per part: read at a glance, a few blocks, far inside the 50-block limit
+
+
+def _who(name: str, handle: str) -> str:
+    return f"*{escape(name)}* (`{handle}`)"
+
+
+def cg_stop_button(t: Translator, handle: str) -> ButtonElement:
+    """Full, open-ended VT-Stop with reason "CG nicht akzeptiert" (admins only, checked on click)."""
+    return button(t("cg.button.stop"), Action.CG_STOP_SET, handle, style="danger")
+
+
+def cg_lift_button(t: Translator, token: str) -> ButtonElement:
+    return button(t("cg.button.lift"), Action.CG_STOP_LIFT, token, style="primary")
+
+
+def build_acceptance_reply(t: Translator, outcome: AcceptanceOutcome) -> dict[str, Any]:
+    who = _who(outcome.name, outcome.handle)
+    lang = t.lang
+    key = "cg.reply.recorded" if outcome.changed else "cg.reply.same"
+    text = t(
+        key,
+        who=who,
+        date=fmt_date(outcome.accepted_on, lang),
+        due=fmt_date(outcome.status.due_on, lang),
+    )
+    blocks: list[Block] = [section(text)]
+    if outcome.status.blocks_collaboration:
+        blocks.append(
+            section(t("cg.reply.still_overdue", due=fmt_date(outcome.status.due_on, lang)))
+        )
+    if outcome.lift_offer is not None:
+        blocks.append(section(t("cg.reply.lift_offer", who=who)))
+        blocks.append(ActionsBlock(elements=[cg_lift_button(t, outcome.lift_offer.encode())]))
+    return message(text, blocks)
+
+
+def _status_text(t: Translator, state: CgState, due_on: date | None) -> str:
+    if state is CgState.NEVER:
+        return t("cg.status.never")
+    key = "cg.status.overdue" if state is CgState.OVERDUE else "cg.status.due"
+    return t(key, due=fmt_date(due_on, t.lang))
+
+
+def cg_file_blocks(
+    t: Translator, *, handle: str, accepted_on: date | None, status: CgStatus, cg_stop: bool
+) -> list[Block]:
+    """The CG line of the file; an overdue one is flagged, with the stop offer or the stop."""
+    lang = t.lang
+    if not status.blocks_collaboration:
+        key = "cg.file.due_soon" if status.state is CgState.DUE_SOON else "cg.file.ok"
+        return [
+            context(t(key, accepted=fmt_date(accepted_on, lang), due=fmt_date(status.due_on, lang)))
+        ]
+    if status.state is CgState.NEVER:
+        flag = t("cg.file.never")
+    else:
+        flag = t(
+            "cg.file.overdue",
+            accepted=fmt_date(accepted_on, lang),
+            due=fmt_date(status.due_on, lang),
+        )
+    if cg_stop:
+        return [section(flag), context(t("cg.file.stopped"))]
+    return [section(flag + "\n" + t("cg.file.offer_stop"), accessory=cg_stop_button(t, handle))]
+
+
+def cg_overdue_blocks(
+    t: Translator, overdue: Sequence[CgEntry], *, max_blocks: int, with_buttons: bool
+) -> list[Block]:
+    """The `/vpa stops` section of assistants without a valid acceptance, one block each."""
+    if not overdue or max_blocks < 2:
+        return []
+    blocks: list[Block] = [section(t("cg.stops.title", count=len(overdue)))]
+    room = max_blocks - 1
+    shown = overdue if len(overdue) <= room else overdue[: room - 1]
+    for entry in shown:
+        line = t(
+            "cg.stops.line",
+            who=_who(entry.name, entry.handle),
+            status=_status_text(t, entry.state, entry.due_on),
+        )
+        if entry.cg_stop:
+            blocks.append(section(line + t("cg.stops.stopped")))
+        else:
+            blocks.append(
+                section(line, accessory=cg_stop_button(t, entry.handle) if with_buttons else None)
+            )
+    if len(shown) < len(overdue):
+        blocks.append(context(t("cg.more", count=len(overdue) - len(shown))))
+    return blocks
+
+
+def _part(t: Translator, title: str, lines: list[str]) -> list[Block]:
+    shown = lines[:DIGEST_LINES]
+    blocks: list[Block] = [section(title), *sections_from_lines(shown)]
+    if len(lines) > len(shown):
+        blocks.append(context(t("cg.more", count=len(lines) - len(shown))))
+    return blocks
+
+
+def build_cg_digest(
+    t: Translator, *, overdue: Sequence[CgEntry], due_soon: Sequence[CgEntry], today: date
+) -> dict[str, Any]:
+    """Overdue (never accepted first) before due within 14 days; each with name, handle, date."""
+
+    def line(entry: CgEntry) -> str:
+        return t(
+            "cg.digest.line",
+            who=_who(entry.name, entry.handle),
+            status=_status_text(t, entry.state, entry.due_on),
+        ) + (t("cg.stops.stopped") if entry.cg_stop else "")
+
+    blocks: list[Block] = [header(t("cg.digest.title", date=fmt_date(today, t.lang)))]
+    if overdue:
+        blocks += _part(t, t("cg.digest.overdue", count=len(overdue)), [line(e) for e in overdue])
+    if due_soon:
+        blocks += _part(
+            t, t("cg.digest.due_soon", count=len(due_soon)), [line(e) for e in due_soon]
+        )
+    blocks.append(context(t("cg.digest.footer")))
+    plain = t("cg.digest.plain", overdue=len(overdue), due_soon=len(due_soon))
+    return message(plain, blocks)

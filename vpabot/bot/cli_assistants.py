@@ -1,0 +1,313 @@
+"""CLI commands about assistants: roster import, GDPR export and erasure.
+
+They read DATABASE_URL (and VPA_LANGUAGE, VPA_TIMEZONE) only: no Slack tokens needed, so an
+admin can run them on any machine that reaches the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from vpabot.bot.i18n import Translator
+
+PROGRESS_ROWS = 200  # longer imports get a progress line even when stderr is no terminal
+
+
+def _translator() -> Translator:
+    language = os.environ.get("VPA_LANGUAGE", "").strip() or "de"
+    return Translator(language if language in ("de", "en") else "de")
+
+
+def _today() -> date:
+    tz = os.environ.get("VPA_TIMEZONE", "").strip() or "Europe/Berlin"
+    try:
+        return datetime.now(timezone.utc).astimezone(ZoneInfo(tz)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return datetime.now(timezone.utc).date()
+
+
+def _actor() -> str:
+    """Who ran the command, for the audit trail (the OS user; Slack is not involved)."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in a bare container: still say it came from the CLI
+        user = "?"
+    return f"cli:{user}"[:32]
+
+
+def _sessions(t: Translator) -> tuple[Any, sessionmaker[Session]] | None:
+    """Engine and sessions on an existing, upgraded database; None (and a message) if absent."""
+    from sqlalchemy import make_url
+
+    from vpabot.bot.cli import _database_url
+    from vpabot.storage.db import make_engine, make_session_factory
+    from vpabot.storage.migrate import upgrade
+
+    url = _database_url()
+    file = make_url(url).database if url.startswith("sqlite") else None
+    if file and file != ":memory:" and not Path(file).exists():
+        print(t("privacy.cli.no_database", file=file), file=sys.stderr)
+        return None
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine, make_session_factory(engine)
+
+
+class ProgressLine:
+    """``Import: 120/500 (24 %)`` on stderr: rewritten in place on a terminal, else every 10 %."""
+
+    def __init__(self, t: Translator, stream: TextIO) -> None:
+        self.t, self.stream = t, stream
+        self.tty = stream.isatty()
+        self.shown = -1 if self.tty else 0  # a log starts at 10 %, a terminal at once
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        if not self.tty and percent // 10 == self.shown // 10 and done != total:
+            return
+        if self.tty and percent == self.shown and done != total:
+            return
+        self.shown = percent
+        text = self.t("roster.import.progress", done=done, total=total, percent=percent)
+        self.stream.write(
+            ("\r" + text + ("\n" if done == total else "")) if self.tty else text + "\n"
+        )
+        self.stream.flush()
+
+
+# --- import assistants ------------------------------------------------------------------------
+
+
+def _problem_text(t: Translator, problem: Any) -> str:
+    from vpabot.bot.blocks.labels import status_label
+
+    params = dict(problem.params)
+    if "status" in params:
+        params["status"] = status_label(t, params["status"])
+    return t(
+        "roster.error.line", line=problem.line, reason=t(f"roster.error.{problem.code}", **params)
+    )
+
+
+def _change_text(t: Translator, change: Any) -> str:
+    from vpabot.bot.blocks.common import fmt_date
+    from vpabot.bot.blocks.labels import status_label
+
+    def shown(key: str, value: Any) -> str:
+        if value is None or value == "":
+            return "–"
+        if key == "status":
+            return status_label(t, value)
+        if key.endswith("_on"):
+            return fmt_date(date.fromisoformat(value), t.lang)
+        return str(value)
+
+    if change.is_new:
+        after = change.after
+        return t(
+            "roster.import.new_line",
+            handle=change.handle,
+            name=after["name"],
+            status=shown("status", after["status"]),
+            joined=shown("joined_on", after["joined_on"]),
+        )
+    parts = [
+        t(
+            "roster.import.field",
+            field=key,
+            before=shown(key, change.before[key]),
+            after=shown(key, value),
+        )
+        for key, value in change.after.items()
+    ]
+    return t("roster.import.changed_line", handle=change.handle, changes="; ".join(parts))
+
+
+def import_assistants_command(args: argparse.Namespace) -> int:
+    from vpabot.bot.blocks.labels import status_label
+    from vpabot.bot.services.roster import BadFile, decode, import_assistants
+
+    t = _translator()
+    path = Path(args.file)
+    try:
+        text = decode(path.read_bytes())
+    except OSError as error:
+        print(
+            t("roster.import.unreadable", file=path, reason=error.strerror or error),
+            file=sys.stderr,
+        )
+        return 1
+    opened = _sessions(t)
+    if opened is None:
+        return 1
+    engine, sessions = opened
+    rows = max(len(text.splitlines()) - 1, 0)
+    progress = ProgressLine(t, sys.stderr) if sys.stderr.isatty() or rows > PROGRESS_ROWS else None
+    try:
+        result = import_assistants(
+            sessions,
+            text,
+            now=datetime.now(timezone.utc),
+            today=_today(),
+            dry_run=args.dry_run,
+            progress=progress,
+        )
+    except BadFile as bad:
+        for problem in bad.problems:
+            print(_problem_text(t, problem), file=sys.stderr)
+        lines = len({p.line for p in bad.problems})
+        print(t("roster.import.refused", file=path.name, lines=lines), file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    for change in result.changes:
+        print(_change_text(t, change))
+    for row in result.skipped:
+        status = status_label(t, row.status.value)
+        print(t("roster.import.skipped_line", line=row.line, handle=row.handle, status=status))
+    counts = dict(new=len(result.new), changed=len(result.changed), unchanged=result.unchanged)
+    print(t("roster.import.dry_run" if args.dry_run else "roster.import.summary", **counts))
+    if result.skipped:
+        print(t("roster.import.skipped", count=len(result.skipped)))
+    return 0
+
+
+# --- export and erase one assistant -----------------------------------------------------------
+
+
+def _policy_error(t: Translator, error: Any) -> int:
+    from vpabot.bot.blocks.replies import error_text
+
+    print(f"vpabot: {error_text(t, error)}", file=sys.stderr)
+    return 1
+
+
+def export_assistant_command(args: argparse.Namespace) -> int:
+    from vpabot.bot.services.privacy import export_assistant
+    from vpabot.policy.errors import PolicyError
+
+    t = _translator()
+    opened = _sessions(t)
+    if opened is None:
+        return 1
+    engine, sessions = opened
+    try:
+        document = export_assistant(
+            sessions, args.handle, actor=_actor(), now=datetime.now(timezone.utc)
+        )
+    except PolicyError as error:
+        return _policy_error(t, error)
+    finally:
+        engine.dispose()
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(t("privacy.export.written", file=args.output), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return 0
+
+
+def _confirm(t: Translator, handle: str, summary: str) -> bool:
+    print(summary, file=sys.stderr)
+    print(t("privacy.erase.confirm", handle=handle), end=" ", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    if not sys.stdin.isatty():
+        print(file=sys.stderr)  # a piped answer is not echoed: end the prompt's line
+    return answer.strip().lstrip("@").lower() == handle
+
+
+def _summary(t: Translator, sessions: sessionmaker[Session], handle: str) -> tuple[str, str]:
+    """The handle as stored and one line on what erasing it touches, for the confirmation."""
+    from sqlalchemy import func, select
+
+    from vpabot.bot.blocks.labels import status_label
+    from vpabot.bot.services.common import require_assistant
+    from vpabot.bot.services.privacy import is_erased
+    from vpabot.policy.errors import PolicyError
+    from vpabot.storage.models import AuditEvent, Note, SalesStop, Violation
+
+    with sessions() as session:
+        assistant = require_assistant(session, handle)
+        if is_erased(assistant):
+            raise PolicyError("privacy_already_erased", handle=assistant.handle)
+
+        def count(model: Any) -> int:
+            query = (
+                select(func.count()).select_from(model).where(model.assistant_id == assistant.id)
+            )
+            return session.scalar(query) or 0
+
+        return assistant.handle, t(
+            "privacy.erase.summary",
+            name=assistant.name,
+            handle=assistant.handle,
+            status=status_label(t, assistant.status),
+            violations=count(Violation),
+            notes=count(Note),
+            stops=count(SalesStop),
+            events=count(AuditEvent),
+        )
+
+
+def erase_assistant_command(args: argparse.Namespace) -> int:
+    from vpabot.bot.services.privacy import erase_assistant
+    from vpabot.policy.errors import PolicyError
+
+    t = _translator()
+    opened = _sessions(t)
+    if opened is None:
+        return 1
+    engine, sessions = opened
+    try:
+        handle, summary = _summary(t, sessions, args.handle)
+        if not args.yes and not _confirm(t, handle, summary):
+            print(t("privacy.erase.aborted"), file=sys.stderr)
+            return 1
+        erased = erase_assistant(sessions, handle, actor=_actor(), now=datetime.now(timezone.utc))
+    except PolicyError as error:
+        return _policy_error(t, error)
+    finally:
+        engine.dispose()
+    print(t("privacy.erase.done", handle=handle, pseudonym=erased.handle))
+    return 0
+
+
+def add_commands(
+    import_sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    export_sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+) -> None:
+    roster = import_sub.add_parser(
+        "assistants", help="roster CSV: handle,name,slack_id,joined_on,status,cg_accepted_on"
+    )
+    roster.add_argument("file", metavar="FILE.csv")
+    roster.add_argument(
+        "--dry-run", action="store_true", help="show what would change, write nothing"
+    )
+    roster.set_defaults(func=import_assistants_command)
+
+    export = export_sub.add_parser("assistant", help="everything stored about one assistant (JSON)")
+    export.add_argument("handle")
+    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    export.set_defaults(func=export_assistant_command)
+
+    erase = sub.add_parser("erase", help="data protection: anonymise stored personal data")
+    erase_sub = erase.add_subparsers(dest="erase_command", required=True)
+    one = erase_sub.add_parser(
+        "assistant", help="anonymise one assistant (asks to type the handle)"
+    )
+    one.add_argument("handle")
+    one.add_argument("--yes", action="store_true", help="no confirmation (for scripts)")
+    one.set_defaults(func=erase_assistant_command)

@@ -1,0 +1,199 @@
+"""``vpabot import acceptances FILE.csv``: read confirmations from the confirmation system.
+
+Columns ``handle`` and ``accepted_on`` (2026-12-31 or 31.12.2026; ``,`` or ``;`` separated).
+All or nothing: every row is checked first, and one bad row (unknown handle, no date, a date
+ahead) means nothing of the file is written. A date older than the stored one is skipped and
+the same date changes nothing, so a file imported twice writes nothing the second time.
+Problems are codes and values; the CLI words them from the catalogues.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from vpabot.bot.services.common import snapshot
+from vpabot.policy.cg import AcceptanceChange, cg_status, compare_acceptance, parse_accepted_on
+from vpabot.policy.errors import PolicyError
+from vpabot.policy.stops import StopReason
+from vpabot.storage import repositories as repo
+from vpabot.storage.db import session_scope
+from vpabot.storage.models import Assistant, SalesStop
+
+ACTOR = "import"
+DATE_COLUMNS = ("accepted_on", "cg_accepted_on")  # the roster's name for it works too
+CHUNK = 500  # handles per IN (...) query
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a line cannot be imported: ``code`` is ``cg.import.error.<code>`` in the catalogues."""
+
+    line: int
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    line: int
+    handle: str
+    accepted_on: date
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    recorded: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    older: int = 0
+    still_stopped: list[str] = field(default_factory=list)  # CG stop active, acceptance valid now
+
+
+class BadFile(Exception):
+    """The file has problems; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM); Excel on Windows still saves CSV as cp1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def _delimiter(header: str) -> str:
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+
+
+def read_acceptances(text: str, *, today: date) -> tuple[list[Acceptance], list[Problem]]:
+    """Rows and problems of the file, without the database. Line 1 is the header."""
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        return [], [Problem(1, "empty_file")]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(lines[0]))
+    header = ["_".join(name.strip().lower().split()) for name in next(reader)]
+    date_column = next((c for c in DATE_COLUMNS if c in header), None)
+    missing = [
+        c for c, ok in (("handle", "handle" in header), ("accepted_on", date_column)) if not ok
+    ]
+    if missing or date_column is None:
+        return [], [Problem(1, "columns_missing", {"columns": ", ".join(missing)})]
+    handle_at, date_at = header.index("handle"), header.index(date_column)
+    rows: list[Acceptance] = []
+    problems: list[Problem] = []
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.append(Problem(line, "csv", {"reason": str(error)}))
+            break
+        if not any(cell.strip() for cell in cells):
+            continue
+        cells += [""] * (len(header) - len(cells))
+        handle, typed = repo.normalise_handle(cells[handle_at]), cells[date_at].strip()
+        if not handle:
+            problems.append(Problem(line, "handle_missing"))
+        if not typed:
+            problems.append(Problem(line, "date_missing"))
+            continue
+        try:
+            accepted_on = parse_accepted_on(typed, today=today)
+        except PolicyError as error:
+            code = "date_in_future" if error.code == "cg_date_in_future" else "date_unreadable"
+            problems.append(Problem(line, code, {"text": typed}))
+            continue
+        if handle:
+            rows.append(Acceptance(line, handle, accepted_on))
+    return rows, problems
+
+
+def _assistants(session: Session, handles: list[str]) -> dict[str, Assistant]:
+    """The assistants the file names, locked: a concurrent ``/vpa cg`` waits for the import."""
+    found: dict[str, Assistant] = {}
+    for start in range(0, len(handles), CHUNK):
+        query = select(Assistant).where(Assistant.handle.in_(handles[start : start + CHUNK]))
+        found.update((a.handle, a) for a in session.scalars(query.with_for_update()))
+    return found
+
+
+def import_acceptances(
+    sessions: sessionmaker[Session], text: str, *, now: datetime, today: date
+) -> ImportSummary:
+    """Check the whole file, then record all of it in one transaction, or nothing."""
+    rows, problems = read_acceptances(text, today=today)
+    summary = ImportSummary(rows=len(rows))
+    with session_scope(sessions) as session:
+        if session.bind is not None and session.bind.dialect.name == "sqlite":
+            session.connection()  # BEGIN IMMEDIATE: nobody writes between the check and the write
+        known = _assistants(session, sorted({r.handle for r in rows}))
+        problems += [
+            Problem(r.line, "unknown_handle", {"handle": r.handle})
+            for r in rows
+            if r.handle not in known
+        ]
+        if problems:
+            raise BadFile(sorted(problems, key=lambda p: p.line))
+        newest: dict[str, Acceptance] = {}
+        for row in rows:  # a handle listed twice: its latest confirmation counts
+            if row.handle not in newest or row.accepted_on > newest[row.handle].accepted_on:
+                newest[row.handle] = row
+        for handle, row in sorted(newest.items()):
+            assistant = known[handle]
+            change = compare_acceptance(assistant.cg_accepted_on, row.accepted_on)
+            if change is AcceptanceChange.SAME:
+                summary.unchanged += 1
+            elif change is AcceptanceChange.OLDER:
+                summary.older += 1
+            else:
+                before = snapshot(assistant, "cg_accepted_on")
+                assistant.cg_accepted_on = row.accepted_on
+                repo.audit(
+                    session,
+                    actor=ACTOR,
+                    action="cg.accepted",
+                    at=now,
+                    subject="assistant",
+                    subject_id=assistant.id,
+                    assistant_id=assistant.id,
+                    before=before,
+                    after=snapshot(assistant, "cg_accepted_on"),
+                )
+                summary.recorded.append(handle)
+        summary.still_stopped = _still_stopped(session, [known[h] for h in newest], today=today)
+    return summary
+
+
+def _still_stopped(session: Session, assistants: list[Assistant], *, today: date) -> list[str]:
+    valid = {
+        a.id: a.handle
+        for a in assistants
+        if not cg_status(a.cg_accepted_on, today=today).blocks_collaboration
+    }
+    if not valid:
+        return []
+    stopped: list[str] = []
+    ids = sorted(valid)
+    for start in range(0, len(ids), CHUNK):
+        query = select(SalesStop.assistant_id).where(
+            SalesStop.assistant_id.in_(ids[start : start + CHUNK]),
+            SalesStop.lifted_at.is_(None),
+            SalesStop.reason == StopReason.CG_NOT_ACCEPTED.value,
+        )
+        stopped += [valid[assistant_id] for assistant_id in session.scalars(query)]
+    return sorted(stopped)

@@ -1,0 +1,76 @@
+"""The previous month's report and chart to every VPA manager, once, on the first working day.
+
+Exactly once across instances and restarts: the sweep claims the ``job_runs`` row
+(monthly_report, 2026-11) in the same transaction that queues the uploads in the outbox.
+Whoever commits first sends; a crash before the commit leaves neither, so the next sweep
+tries again; the outbox then delivers each manager's upload once.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from vpabot.bot.blocks.report import month_name, render_report
+from vpabot.bot.charts import violations_chart
+from vpabot.bot.context import AppContext
+from vpabot.bot.outbox import FILE_UPLOAD
+from vpabot.bot.services.reports import build_report
+from vpabot.policy.dates import at_local_time
+from vpabot.policy.reports import Month, first_working_day, working_days_after
+from vpabot.storage import repositories as repo
+from vpabot.storage.db import session_scope
+from vpabot.storage.jobs import claim_job_run
+
+JOB = "monthly_report"
+# If no instance ran on the first working day (an outage, a redeploy), the report still goes
+# out on the next working days, but not later: a report a week late is news to no one, and
+# a fresh installation must not greet the managers with last month's numbers mid-month.
+CATCH_UP_WORKING_DAYS = 2
+
+
+def report_due(now: datetime, *, at: time, tz: str) -> Month | None:
+    """The month whose report is due at ``now``: the previous one, from the first working day
+    at ``at`` (VPA_REVIEW_TIME) until the catch-up days are over; None on every other day."""
+    today = now.astimezone(ZoneInfo(tz)).date()
+    first = first_working_day(Month.of(today))
+    if now < at_local_time(first, at, tz):
+        return None
+    if today > working_days_after(first, CATCH_UP_WORKING_DAYS):
+        return None
+    return Month.of(today).previous()
+
+
+def report_filename(month: Month) -> str:
+    return f"vpabot-report-{month}.png"
+
+
+def sweep_monthly_report(ctx: AppContext) -> int:
+    """Queue the report for every manager if it is due and nobody queued it yet."""
+    settings, now = ctx.settings, ctx.now()
+    month = report_due(now, at=settings.review_time, tz=settings.timezone)
+    if month is None or not settings.manager_ids:
+        return 0
+    with session_scope(ctx.sessions) as session:
+        if not claim_job_run(session, job=JOB, period=str(month), now=now):
+            return 0
+        report = build_report(session, month, tz=settings.timezone, today=ctx.today())
+        text = render_report(ctx.t, report, tags=ctx.tags)
+        chart = base64.b64encode(violations_chart(ctx.t, report)).decode("ascii")
+        title = ctx.t("report.upload.title", month=month_name(month, ctx.t.lang))
+        for manager in sorted(settings.manager_ids):
+            repo.enqueue(
+                session,
+                method=FILE_UPLOAD,
+                payload={
+                    "channel": manager,
+                    "filename": report_filename(month),
+                    "title": title,
+                    "initial_comment": text,
+                    "content_b64": chart,
+                },
+                purpose=JOB,
+                now=now,
+            )
+        return len(settings.manager_ids)
