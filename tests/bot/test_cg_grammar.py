@@ -33,8 +33,8 @@ def test_cg_command(text: str, expected: AcceptCg) -> None:
         ("cg", "usage_cg"),
         ("cg anna.m 01.10.2026 extra", "usage_cg"),
         ("cg anna.m 27.11.2026", "cg_date_in_future"),
-        ("cg anna.m 31.11.2026", "date_unreadable"),
-        ("cg anna.m morgen", "date_unreadable"),
+        ("cg anna.m 31.11.2026", "day_unreadable"),
+        ("cg anna.m morgen", "day_unreadable"),
     ],
 )
 def test_cg_command_refused(text: str, code: str) -> None:

@@ -47,8 +47,11 @@ def violation(
     tag=QUALITY,  # type: ignore[no-untyped-def]
     source: Source = Source.COMPLAINT,
     severe: bool = False,
+    word: str = "",
 ) -> LogViolation:
-    return LogViolation(handle="anna.m", source=source, tag=tag, severe=severe, note=note)
+    return LogViolation(
+        handle="anna.m", source=source, tag=tag, severe=severe, note=note, severe_word=word
+    )
 
 
 # --- each subcommand in German and English ---------------------------------------------
@@ -143,22 +146,22 @@ def test_no_arguments_open_the_modal(text: str, modal: str) -> None:
     [
         pytest.param(
             "verstoss anna.m beschwerde qualitaet schwer Kunde bemängelt Tippfehler",
-            violation(severe=True),
+            violation(severe=True, word="schwer"),
             id="schwer",
         ),
         pytest.param(
             "verstoss anna.m beschwerde qualitaet SCHWER Kunde bemängelt Tippfehler",
-            violation(severe=True),
+            violation(severe=True, word="SCHWER"),
             id="SCHWER upper case",
         ),
         pytest.param(
             "violation anna.m complaint quality severe Kunde bemängelt Tippfehler",
-            violation(severe=True),
+            violation(severe=True, word="severe"),
             id="severe",
         ),
         pytest.param(
             "verstoss anna.m beschwerde qualitaet gravierend Kunde bemängelt Tippfehler",
-            violation(severe=True),
+            violation(severe=True, word="gravierend"),
             id="gravierend",
         ),
         pytest.param(

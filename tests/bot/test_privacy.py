@@ -118,7 +118,7 @@ def full_file(ctx: AppContext) -> AppContext:
         )
     # Some messages went out already, the rest is still pending.
     for claimed in claim_due(ctx.sessions, now=ctx.now(), limit=4):
-        mark_sent(ctx.sessions, claimed.id, now=ctx.now(), channel="D1", ts=f"1.{claimed.id}")
+        mark_sent(ctx.sessions, claimed, now=ctx.now(), channel="D1", ts=f"1.{claimed.id}")
     return ctx
 
 

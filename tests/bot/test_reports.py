@@ -302,7 +302,7 @@ def test_the_text_is_german_and_names_what_it_counts(seeded: AppContext) -> None
         "  • Kundenbeschwerde: 2",
         "  • Qualität/Feedback: 2",
         "  • 1. Verstoß – Erinnerung an CGs: 2",
-        "  • 4. Verstoß – Ausschluss aus Community: 0",
+        "  • 4. Verstoß – Ausschluss aus der Community: 0",
         "  • Gravierender Verstoß: 1",
         "  • gesetzt: 5",
         "    geplante Dauer im Schnitt: 13,8 Tage "

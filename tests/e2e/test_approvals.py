@@ -134,7 +134,7 @@ def test_approved_abmahnung_gives_the_admin_a_draft_and_a_mitgeteilt_button(bot:
     click(bot, "approval_approve", violation_id, MANAGER)
     (outcome,) = dm_containing(bot, ADMIN, "Freigegeben")
     text = render(outcome.args)
-    assert "Hallo Anna" in text and "Abmahnung" not in text.split("Entwurf")[1]
+    assert "Hallo Anna" in text and "Abmahnung" not in text.split("Entwurf –")[1]
     assert "communicated" in buttons(outcome)
 
     # every manager's request now shows the outcome, without buttons
@@ -323,3 +323,38 @@ def test_violation_reply_offers_to_ask_the_manager(bot: BotUnderTest) -> None:
     view = bot.fake.wait_for("views.open")[-1].args["view"]
     assert view["callback_id"] == "question_modal"
     assert json.dumps(view).count("anna.m") >= 1
+
+
+# --- the ladder follows the manager's decisions --------------------------------------------
+
+
+def test_rejecting_the_abmahnung_moves_a_pending_exclusion_down(bot: BotUnderTest) -> None:
+    climb_to(bot, 4)  # step 3 and step 4 both wait for the manager
+    requests = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_reject")]
+    third, fourth = (buttons(c)["approval_reject"] for c in requests)
+    click(bot, "approval_reject", third, MANAGER)
+    view = bot.fake.wait_for("views.open")[-1].args["view"]
+    bot.slack.submit_view(
+        "reject_modal",
+        {"reason_text": {"type": "plain_text_input", "value": "Beschwerde war unberechtigt"}},
+        user=MANAGER,
+        metadata=view["private_metadata"],
+    )
+    eventually(lambda: row(bot, Violation, id=int(fourth)).step == 3)
+    assert row(bot, Violation, id=int(fourth)).state == "awaiting_approval"
+    updated = dm_containing(bot, "D" + MANAGER, "3. Verstoß – Abmahnung", method="chat.update")
+    assert any(buttons(c).get("approval_approve") == fourth for c in updated)
+    # approving it now is an Abmahnung, not an exclusion
+    click(bot, "approval_approve", fourth, MANAGER)
+    dm_containing(bot, ADMIN, "Freigegeben")
+    assert row(bot, Assistant, handle="anna.m").status == "neu"
+
+
+def test_approved_exclusion_settles_other_open_cases(bot: BotUnderTest) -> None:
+    climb_to(bot, 4)
+    requests = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
+    third, fourth = (buttons(c)["approval_approve"] for c in requests)
+    click(bot, "approval_approve", fourth, MANAGER)
+    eventually(lambda: row(bot, Violation, id=int(third)).state == "settled")
+    assert "keine offenen Freigaben" in say(bot, "offen", user=MANAGER)
+    assert "keine Verstöße mehr" in say(bot, "verstoss anna.m deadline deadline noch einer")

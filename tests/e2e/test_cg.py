@@ -168,8 +168,8 @@ def test_german_and_iso_dates(anna: BotUnderTest, typed: str, stored: date, due:
         ("cg anna.m 14 Tage", ADMIN, "So geht's: `/vpa cg <handle> [datum]`"),
         ("cg", ADMIN, "So geht's: `/vpa cg <handle> [datum]`"),
         ("cg nobody", ADMIN, "gibt es nicht"),
-        ("cg anna.m", MANAGER, "nur Mitglieder des Admin-Teams"),
-        ("cg anna.m", OUTSIDER, "nur Mitglieder des Admin-Teams"),
+        ("cg anna.m", MANAGER, "nur das Admin-Team"),
+        ("cg anna.m", OUTSIDER, "nur das Admin-Team"),
     ],
 )
 def test_refusals_write_nothing(anna: BotUnderTest, text: str, user: str, answer: str) -> None:
@@ -267,7 +267,7 @@ def test_stops_list_stays_within_the_block_limit(anna: BotUnderTest) -> None:
 
 def test_stop_button_sets_a_full_open_ended_cg_stop_for_admins_only(anna: BotUnderTest) -> None:
     for user in (MANAGER, OUTSIDER):
-        assert "nur Mitglieder des Admin-Teams" in click(anna, "cg_stop_set", "anna.m", user=user)
+        assert "nur das Admin-Team" in click(anna, "cg_stop_set", "anna.m", user=user)
     assert stops(anna) == []
 
     reply = click(anna, "cg_stop_set", "anna.m")
@@ -302,11 +302,13 @@ def test_a_stale_stop_button_after_the_acceptance_changes_nothing(anna: BotUnder
     assert stops(anna) == []
 
 
-def test_stop_button_changes_an_active_stop_to_the_cg_stop(anna: BotUnderTest) -> None:
+def test_stop_button_leaves_a_running_stop_alone(anna: BotUnderTest) -> None:
+    """A running stop keeps its kind, end date and review: the CG button doesn't swallow it."""
     say(anna, "stop anna.m kunden 14 Tage newbie")
-    assert "geändert" in click(anna, "cg_stop_set", "anna.m")
+    assert "hat schon einen laufenden VT-Stop" in click(anna, "cg_stop_set", "anna.m")
     (stop,) = stops(anna)
-    assert (stop.kind, stop.until, stop.reason) == ("voll", None, "cg")
+    assert (stop.kind, stop.until, stop.reason) == ("kunden", date(2026, 12, 10), "newbie")
+    assert "hat schon einen VT-Stop" in say(anna, "stops")
 
 
 # -- acceptance offers to lift the CG stop -----------------------------------------------------------
@@ -320,7 +322,7 @@ def test_acceptance_offers_to_lift_the_cg_stop_and_the_lift_is_announced(
     (value,) = buttons(reply)["cg_stop_lift"]
     assert "[VT-Stop aufheben]" in render(reply)
 
-    assert "nur Mitglieder des Admin-Teams" in click(anna, "cg_stop_lift", value, user=MANAGER)
+    assert "nur das Admin-Team" in click(anna, "cg_stop_lift", value, user=MANAGER)
     assert stops(anna)[0].lifted_at is None
 
     assert "VT-Stop für *Anna Müller* (`anna.m`) aufgehoben" in click(anna, "cg_stop_lift", value)

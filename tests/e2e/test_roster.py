@@ -55,7 +55,7 @@ def test_admin_moves_a_newcomer_to_active_and_back(bot: BotUnderTest) -> None:
 def test_only_admins_change_a_status(bot: BotUnderTest) -> None:
     say(bot, "assistent neu anna.m Anna Müller")
     for user in (MANAGER, OUTSIDER):
-        assert "Das dürfen nur Mitglieder des Admin-Teams" in say(
+        assert "Das darf nur das Admin-Team" in say(
             bot, "assistent anna.m status aktiv", user
         )
     assert stored(bot) == ("neu", [])

@@ -413,7 +413,7 @@ def test_resign_sets_status_and_an_open_ended_stop_that_is_never_reviewed(
     assert "Anna Müller" in listed and "unbefristet" in listed and "überfällig: 0" in listed
 
     before, rows = written(anna), snapshot(anna)
-    assert "unbefristet (Zusammenarbeit beendet) und kann nicht verlängert werden" in say(
+    assert "hat kein Enddatum (Zusammenarbeit beendet oder CG-Lesebestätigung fehlt)" in say(
         anna, "verlaengern anna.m 23.12.2026"
     )
     assert "Zusammenarbeit mit Anna Müller ist beendet" in say(anna, "aufheben anna.m wieder gut")
@@ -817,7 +817,7 @@ def test_review_click_by_a_non_admin_is_refused_and_changes_nothing(
             assert (
                 answer["response_type"] == "ephemeral" and answer.get("replace_original") is False
             )
-            assert "Das dürfen nur Mitglieder des Admin-Teams" in render(answer)
+            assert "Das darf nur das Admin-Team" in render(answer)
             assert not [
                 c
                 for c in anna.fake.calls_to("views.open")
@@ -831,7 +831,7 @@ def test_review_click_by_a_non_admin_is_refused_and_changes_nothing(
         user=OUTSIDER,
         metadata=json.dumps({"handle": "anna.m", "review": token}),
     )
-    assert "nur Mitglieder des Admin-Teams" in field_errors(ack)["note"]
+    assert "nur das Admin-Team" in field_errors(ack)["note"]
     time.sleep(0.3)
     assert written(anna) == before and snapshot(anna) == rows
     assert anna.fake.calls_to("views.open") == []
@@ -1043,7 +1043,7 @@ def test_stops_lists_overdue_first_then_by_end_date(
     assert all("emil.w" not in line for line in lines)  # lifted: not active
 
     assert "Aktive VT-Stops" in say(bot, "stops", user=MANAGER)  # managers may read
-    assert "nur Mitglieder" in say(bot, "stops", user=OUTSIDER)
+    assert "nur das Admin-Team" in say(bot, "stops", user=OUTSIDER)
 
 
 # == bad input =================================================================================
@@ -1106,6 +1106,6 @@ def test_non_admin_cannot_set_or_lift(anna: BotUnderTest) -> None:
         "gekuendigt anna.m",
     ):
         for user in (OUTSIDER, MANAGER):
-            assert "nur Mitglieder des Admin-Teams" in say(anna, text, user=user)
+            assert "nur das Admin-Team" in say(anna, text, user=user)
     time.sleep(0.3)
     assert written(anna) == before and snapshot(anna) == rows

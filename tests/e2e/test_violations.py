@@ -41,7 +41,7 @@ def test_full_ladder_climbs_and_asks_for_approval_from_step_3(anna: BotUnderTest
     assert "Hallo Anna" not in third  # no draft before the manager cleared it
 
     fourth = say(anna, "verstoss anna.m kontakt technik kein Headset")
-    assert "4. Verstoß – Ausschluss aus Community" in fourth and "Wartet auf Freigabe" in fourth
+    assert "4. Verstoß – Ausschluss aus der Community" in fourth and "Wartet auf Freigabe" in fourth
 
     fifth = say(anna, "verstoss anna.m response erreichbarkeit wieder nicht erreichbar")
     assert "4. Verstoß" in fifth  # steps stop at 4
@@ -71,7 +71,7 @@ def test_severe_violation_skips_the_ladder_and_waits_for_the_manager(anna: BotUn
     reply = say(anna, "verstoss anna.m beschwerde eigenwerbung eigene Website an Kunden geschickt")
     assert "Gravierender Verstoß" in reply and "Wartet auf Freigabe" in reply
     explicit = say(anna, "verstoss anna.m kontakt kommunikation schwer Kunde beleidigt")
-    assert "Gravierender Verstoß" in explicit
+    assert "gravierenden Verstoß" in explicit  # typed severity is confirmed first
 
 
 def test_note_is_filed_without_climbing_the_ladder(anna: BotUnderTest) -> None:
@@ -102,14 +102,14 @@ def test_bad_source_and_tag_list_the_valid_ones_and_write_nothing(anna: BotUnder
 def test_non_admin_is_refused_politely_and_nothing_is_written(anna: BotUnderTest) -> None:
     before = written(anna)
     reply = say(anna, "verstoss anna.m deadline deadline zu spät", user=OUTSIDER)
-    assert "nur Mitglieder des Admin-Teams" in reply
-    assert "nur Mitglieder" in say(anna, "akte anna.m", user=OUTSIDER)
+    assert "nur das Admin-Team" in reply
+    assert "nur das Admin-Team" in say(anna, "akte anna.m", user=OUTSIDER)
     assert written(anna) == before
 
 
 def test_manager_may_read_the_file_but_not_log(anna: BotUnderTest) -> None:
     assert "VPA Akte" in say(anna, "akte anna.m", user=MANAGER)
-    assert "nur Mitglieder" in say(anna, "verstoss anna.m deadline deadline x", user=MANAGER)
+    assert "nur das Admin-Team" in say(anna, "verstoss anna.m deadline deadline x", user=MANAGER)
 
 
 def test_forged_signature_is_rejected_and_nothing_written(anna: BotUnderTest) -> None:
@@ -145,3 +145,29 @@ def test_healthz(bot: BotUnderTest) -> None:
 
     with urllib.request.urlopen(bot.url + "/healthz", timeout=5) as response:
         assert response.status == 200 and json.load(response) == {"ok": True}
+
+
+def test_typed_schwer_is_confirmed_before_anything_is_written(anna: BotUnderTest) -> None:
+    """'schwer erreichbar' is everyday German for this tag: ask, don't guess."""
+    question = say(anna, "verstoss anna.m response erreichbarkeit schwer erreichbar seit Tagen")
+    assert "Als *gravierenden Verstoß* eintragen?" in question
+    assert "[Ja, gravierend]" in question and "[Nein, normaler Verstoß]" in question
+    assert count(anna, Violation) == 0
+
+    ack, key = anna.slack.command("verstoss anna.m response erreichbarkeit schwer erreichbar seit Tagen")
+    buttons = [
+        e for b in anna.slack.reply(key).args["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    decline = next(e for e in buttons if e["action_id"] == "severe_decline")
+    _result, click_key = anna.slack.click("severe_decline", decline["value"])
+    answer = render(anna.slack.reply(click_key).args)
+    assert "1. Verstoß – Erinnerung an CGs" in answer and "schwer erreichbar seit Tagen" in answer
+
+    confirm = next(e for e in buttons if e["action_id"] == "severe_confirm")
+    _result, click_key = anna.slack.click("severe_confirm", confirm["value"])
+    assert "Gravierender Verstoß" in render(anna.slack.reply(click_key).args)
+    assert count(anna, Violation) == 2
+
+
+def test_a_severe_tag_needs_no_confirmation(anna: BotUnderTest) -> None:
+    assert "Gravierender Verstoß" in say(anna, "verstoss anna.m beschwerde eigenwerbung eigene Website")

@@ -125,11 +125,11 @@ def test_acceptance_dates_as_admins_type_them(text: str, expected: date) -> None
     [
         ("27.11.2026", "cg_date_in_future"),
         ("2027-01-01", "cg_date_in_future"),
-        ("31.02.2026", "date_unreadable"),
-        ("29.02.2026", "date_unreadable"),
-        ("14 Tage", "date_unreadable"),  # a duration is no acceptance day
-        ("gestern", "date_unreadable"),
-        ("", "date_unreadable"),
+        ("31.02.2026", "day_unreadable"),
+        ("29.02.2026", "day_unreadable"),
+        ("14 Tage", "day_unreadable"),  # a duration is no acceptance day
+        ("gestern", "day_unreadable"),
+        ("", "day_unreadable"),
     ],
 )
 def test_acceptance_dates_refused(text: str, code: str) -> None:

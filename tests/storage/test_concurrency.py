@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from tests.conftest import START
 from vpabot.bot.context import AppContext
@@ -17,7 +17,7 @@ from vpabot.bot.services import violations
 from vpabot.bot.services.assistants import add_assistant
 from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
+from vpabot.storage.db import make_session_factory, session_scope
 from vpabot.storage.models import OutboxMessage, Violation
 from vpabot.storage.outbox import LEASE, claim_due
 
@@ -145,3 +145,19 @@ def test_a_claimed_row_waits_for_its_lease_to_run_out(ctx: AppContext) -> None:
         row = session.get_one(OutboxMessage, message_id)
         assert row.next_attempt_at == START + 2 * LEASE
         assert row.status == "pending"
+
+
+def test_a_dispatcher_that_overran_its_lease_cannot_overwrite_the_new_claim(
+    migrated_engine: Engine,
+) -> None:
+    """The first claim's lease ran out and a second dispatcher claimed the row again:
+    the late outcome of the first send must not be written over the second claim."""
+    from vpabot.storage.outbox import mark_sent
+
+    sessions = make_session_factory(migrated_engine)
+    with session_scope(sessions) as session:
+        repo.enqueue(session, method="chat.postMessage", payload={"channel": "C1"}, purpose="t", now=START)
+    (first,) = claim_due(sessions, now=START)
+    (second,) = claim_due(sessions, now=START + LEASE)
+    assert mark_sent(sessions, first, now=START, channel="C1", ts="1.1") is False
+    assert mark_sent(sessions, second, now=START, channel="C1", ts="2.2") is True

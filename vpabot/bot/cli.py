@@ -45,21 +45,12 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(database_url=args.database_url, language=args.language)
 
 
-def _database_url() -> str:
-    """Only the database: maintenance and export must work without Slack tokens."""
-    import os
-
-    from dotenv import load_dotenv
-
-    load_dotenv(override=False)
-    return os.environ.get("DATABASE_URL", "").strip() or "sqlite:///vpabot.db"
-
-
 def _db_upgrade(args: argparse.Namespace) -> int:
+    from vpabot.bot.cli_common import database_url
     from vpabot.storage.db import make_engine
     from vpabot.storage.migrate import upgrade
 
-    upgrade(make_engine(_database_url()))
+    upgrade(make_engine(database_url()))
     print("Datenbank ist auf dem neuesten Stand.")
     return 0
 
@@ -76,26 +67,20 @@ def _export_stops(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
     from pathlib import Path
 
-    from sqlalchemy import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
+    from vpabot.bot.cli_common import database_unreadable, open_engine
     from vpabot.bot.services.export import export_records, render
-    from vpabot.storage.db import make_engine, make_session_factory
+    from vpabot.storage.db import make_session_factory
 
-    url = _database_url()
-    file = make_url(url).database if url.startswith("sqlite") else None
-    if file and file != ":memory:" and not Path(file).exists():
-        # Reading must not leave an empty database file behind in the wrong directory.
-        print(f"vpabot: Datenbank {file} gibt es nicht (DATABASE_URL prüfen).", file=sys.stderr)
+    engine = open_engine()  # the export follows no VPA_LANGUAGE: its message stays German
+    if engine is None:
         return 1
-    engine = make_engine(url)
     now = datetime.now(timezone.utc)
     try:
         records = export_records(make_session_factory(engine), now=now)
     except SQLAlchemyError as error:
-        reason = str(error).splitlines()[0]
-        print(f"vpabot: Datenbank nicht lesbar: {reason}", file=sys.stderr)
-        return 1
+        return database_unreadable(error)
     finally:
         engine.dispose()
     text = render(records, args.format, generated_at=now)

@@ -9,31 +9,18 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from vpabot.bot.cli_common import open_engine, read_import_file, today
+from vpabot.bot.cli_common import translator as _translator
 from vpabot.bot.i18n import Translator
 
 PROGRESS_ROWS = 200  # longer imports get a progress line even when stderr is no terminal
-
-
-def _translator() -> Translator:
-    language = os.environ.get("VPA_LANGUAGE", "").strip() or "de"
-    return Translator(language if language in ("de", "en") else "de")
-
-
-def _today() -> date:
-    tz = os.environ.get("VPA_TIMEZONE", "").strip() or "Europe/Berlin"
-    try:
-        return datetime.now(timezone.utc).astimezone(ZoneInfo(tz)).date()
-    except (ZoneInfoNotFoundError, ValueError):
-        return datetime.now(timezone.utc).date()
 
 
 def _actor() -> str:
@@ -47,18 +34,12 @@ def _actor() -> str:
 
 def _sessions(t: Translator) -> tuple[Any, sessionmaker[Session]] | None:
     """Engine and sessions on an existing, upgraded database; None (and a message) if absent."""
-    from sqlalchemy import make_url
-
-    from vpabot.bot.cli import _database_url
-    from vpabot.storage.db import make_engine, make_session_factory
+    from vpabot.storage.db import make_session_factory
     from vpabot.storage.migrate import upgrade
 
-    url = _database_url()
-    file = make_url(url).database if url.startswith("sqlite") else None
-    if file and file != ":memory:" and not Path(file).exists():
-        print(t("privacy.cli.no_database", file=file), file=sys.stderr)
+    engine = open_engine(t)
+    if engine is None:
         return None
-    engine = make_engine(url)
     upgrade(engine)
     return engine, make_session_factory(engine)
 
@@ -135,17 +116,14 @@ def _change_text(t: Translator, change: Any) -> str:
 
 def import_assistants_command(args: argparse.Namespace) -> int:
     from vpabot.bot.blocks.labels import status_label
-    from vpabot.bot.services.roster import BadFile, decode, import_assistants
+    from vpabot.bot.services.csv_import import BadFile
+    from vpabot.bot.services.roster import import_assistants
 
     t = _translator()
+    day = today()  # a bad VPA_TIMEZONE stops the command before it touches anything
     path = Path(args.file)
-    try:
-        text = decode(path.read_bytes())
-    except OSError as error:
-        print(
-            t("roster.import.unreadable", file=path, reason=error.strerror or error),
-            file=sys.stderr,
-        )
+    text = read_import_file(t, path, "roster.import.unreadable", file=path)
+    if text is None:
         return 1
     opened = _sessions(t)
     if opened is None:
@@ -158,7 +136,7 @@ def import_assistants_command(args: argparse.Namespace) -> int:
             sessions,
             text,
             now=datetime.now(timezone.utc),
-            today=_today(),
+            today=day,
             dry_run=args.dry_run,
             progress=progress,
         )

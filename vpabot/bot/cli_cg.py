@@ -7,57 +7,33 @@ Exit 0 when the file was imported (or changed nothing), 1 when nothing was writt
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from vpabot.bot.i18n import Translator
-
-
-def _translator() -> Translator:
-    language = os.environ.get("VPA_LANGUAGE", "").strip() or "de"
-    return Translator(language if language in ("de", "en") else "de")
-
-
-def _today(now: datetime) -> date:
-    tz = os.environ.get("VPA_TIMEZONE", "").strip() or "Europe/Berlin"
-    try:
-        return now.astimezone(ZoneInfo(tz)).date()
-    except (ZoneInfoNotFoundError, ValueError):
-        return now.date()
+from vpabot.bot.cli_common import open_engine, read_import_file, today, translator
 
 
 def _import_acceptances(args: argparse.Namespace) -> int:
-    from sqlalchemy import make_url
-
-    from vpabot.bot.cli import _database_url
-    from vpabot.bot.services.cg_import import BadFile, decode, import_acceptances
-    from vpabot.storage.db import make_engine, make_session_factory
+    from vpabot.bot.services.cg_import import import_acceptances
+    from vpabot.bot.services.csv_import import BadFile
+    from vpabot.storage.db import make_session_factory
     from vpabot.storage.migrate import upgrade
 
-    t = _translator()
-    path = Path(args.file)
-    try:
-        text = decode(path.read_bytes())
-    except OSError as error:
-        print(
-            t("cg.import.file_unreadable", path=path, reason=error.strerror or error),
-            file=sys.stderr,
-        )
-        return 1
-    url = _database_url()
-    file = make_url(url).database if url.startswith("sqlite") else None
-    if file and file != ":memory:" and not Path(file).exists():
-        print(f"vpabot: Datenbank {file} gibt es nicht (DATABASE_URL prüfen).", file=sys.stderr)
-        return 1
-    engine = make_engine(url)
+    t = translator()
     now = datetime.now(timezone.utc)
+    day = today(now)  # a bad VPA_TIMEZONE stops the command before it touches anything
+    path = Path(args.file)
+    text = read_import_file(t, path, "cg.import.file_unreadable", path=path)
+    if text is None:
+        return 1
+    engine = open_engine()
+    if engine is None:
+        return 1
     try:
         upgrade(engine)
-        summary = import_acceptances(make_session_factory(engine), text, now=now, today=_today(now))
+        summary = import_acceptances(make_session_factory(engine), text, now=now, today=day)
     except BadFile as bad:
         for problem in bad.problems:
             reason = t(f"cg.import.error.{problem.code}", **problem.params)

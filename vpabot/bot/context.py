@@ -30,6 +30,10 @@ class AppContext:
         if self.reads is None:
             self.reads = self.sessions
 
+    def read(self) -> Session:
+        """A session for pure reads: on SQLite it never waits for (or blocks) a writer."""
+        return (self.reads or self.sessions)()
+
     def now(self) -> datetime:
         return self.clock.now()
 

@@ -31,6 +31,8 @@ class Action(StrEnum):
     COMMUNICATED = "communicated"
     CONSULT_ASK = "consult_ask"
     CONSULT_ANSWER = "consult_answer"
+    SEVERE_CONFIRM = "severe_confirm"
+    SEVERE_DECLINE = "severe_decline"
     # CG re-acceptance: stop an overdue assistant, lift that stop after the acceptance.
     CG_STOP_SET = "cg_stop_set"
     CG_STOP_LIFT = "cg_stop_lift"

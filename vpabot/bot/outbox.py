@@ -56,11 +56,18 @@ class OutboxDispatcher:
         self.client = client
         self.clock = clock
 
-    def dispatch_due(self, *, limit: int = 20) -> int:
-        """Send every due row once; returns how many were sent."""
+    def dispatch_due(self, *, limit: int = 50) -> int:
+        """Send due rows, one claim at a time; returns how many were sent.
+
+        Claiming one row per lease keeps the lease longer than any single send, so a slow
+        Slack can't let a second instance claim (and send) the same row again.
+        """
         sent = 0
-        for message in store.claim_due(self.sessions, now=self.clock.now(), limit=limit):
-            sent += self._send(message)
+        for _ in range(limit):
+            claimed = store.claim_due(self.sessions, now=self.clock.now(), limit=1)
+            if not claimed:
+                break
+            sent += self._send(claimed[0])
         return sent
 
     def _send(self, message: store.Claimed) -> int:
@@ -78,9 +85,13 @@ class OutboxDispatcher:
         except SlackRequestError as error:  # the file's upload URL refused it: try again later
             self._retry(message, f"upload: {error}", backoff(message.attempts))
             return 0
+        except Exception as error:  # anything else: keep the row, retry, and in the end park it
+            log.exception("outbox %s: unexpected error", message.id)
+            self._retry(message, f"unexpected: {error!r}", backoff(message.attempts))
+            return 0
         store.mark_sent(
             self.sessions,
-            message.id,
+            message,
             now=self.clock.now(),
             channel=response.get("channel"),
             ts=response.get("ts"),
@@ -113,12 +124,12 @@ class OutboxDispatcher:
             self._retry(message, f"http {status}", backoff(message.attempts))
         elif code in FATAL_ERRORS:
             log.warning("outbox %s dead: %s", message.id, code)
-            store.mark_dead(self.sessions, message.id, error=str(code))
+            store.mark_dead(self.sessions, message, error=str(code))
         else:
             self._retry(message, str(code or status), backoff(message.attempts))
 
     def _retry(self, message: store.Claimed, reason: str, delay: timedelta) -> None:
         if message.attempts >= MAX_ATTEMPTS:
-            store.mark_dead(self.sessions, message.id, error=f"gave up after {message.attempts}: {reason}")
+            store.mark_dead(self.sessions, message, error=f"gave up after {message.attempts}: {reason}")
             return
-        store.mark_retry(self.sessions, message.id, at=self.clock.now() + delay, error=reason)
+        store.mark_retry(self.sessions, message, at=self.clock.now() + delay, error=reason)

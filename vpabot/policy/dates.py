@@ -26,8 +26,9 @@ _NUMBER = re.compile(r"\d+", re.ASCII)
 _TIME = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 
 
-def parse_until(text: str, *, today: date) -> date:
-    """Read the end date of a sales stop: an absolute date or a duration from ``today``.
+def parse_until(text: str, *, today: date, start: date | None = None) -> date:
+    """Read the end date of a sales stop: an absolute date or a duration from ``start``
+    (default today; extending a stop counts "2w" from its current end date).
 
     The result must lie after today (a stop ending today is pointless) and at most
     MAX_DAYS_AHEAD days ahead, so every stop comes up for review within a year.
@@ -35,7 +36,7 @@ def parse_until(text: str, *, today: date) -> date:
     cleaned = text.strip().lower()
     until = _absolute_date(cleaned, text)
     if until is None:
-        until = _relative_date(cleaned, text, today)
+        until = _relative_date(cleaned, text, max(start or today, today))
     if until <= today:
         raise PolicyError("date_in_past", date=until)
     latest = today + timedelta(days=MAX_DAYS_AHEAD)
@@ -60,9 +61,12 @@ def _absolute_date(cleaned: str, original: str) -> date | None:
 
 def parse_day(text: str) -> date:
     """A calendar date typed as ``31.12.2026`` or ``2026-12-31`` (no durations)."""
-    day = _absolute_date(text.strip(), text)
-    if day is None:
-        raise PolicyError("date_unreadable", text=text)
+    try:
+        day = _absolute_date(text.strip(), text)
+    except PolicyError:
+        day = None
+    if day is None or day.year < 2000:  # a typo like 01.01.0001 is no acceptance date
+        raise PolicyError("day_unreadable", text=text)
     return day
 
 

@@ -15,7 +15,7 @@ class LadderStep(IntEnum):
     REMINDER = 1  # Erinnerung an CGs
     ERMAHNUNG = 2
     ABMAHNUNG = 3  # internal word only
-    EXCLUSION = 4  # Ausschluss aus Community
+    EXCLUSION = 4  # Ausschluss aus der Community
 
 
 class ViolationState(StrEnum):
@@ -24,6 +24,7 @@ class ViolationState(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"  # "nicht freigegeben": stays in the file, does not count
     WITHDRAWN = "withdrawn"
+    SETTLED = "settled"  # still pending when the collaboration ended: nothing left to decide
 
 
 class AssistantStatus(StrEnum):
@@ -90,7 +91,7 @@ def decide_step(*, status: AssistantStatus, earlier: int, severe: bool) -> Viola
     Steps 3 and 4 and every severe case are irreversible enough to need the VPA manager's
     approval; an Ermahnung only informs the manager.
     """
-    if status in CLOSED_STATUSES:
+    if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
         raise PolicyError("assistant_closed", status=status.value)
     if severe:
         return ViolationDecision(step=None, severe=True, needs_approval=True, informs_manager=True)

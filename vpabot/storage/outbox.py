@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.storage.db import session_scope
@@ -61,25 +61,38 @@ def claim_due(factory: sessionmaker[Session], *, now: datetime, limit: int = 20)
         return claimed
 
 
+def _settle(factory: sessionmaker[Session], claimed: Claimed, **values: Any) -> bool:
+    """Write a send's outcome only if the row is still this dispatcher's claim.
+
+    A dispatcher that overran its lease must not overwrite what another one did since.
+    """
+    with session_scope(factory) as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == claimed.id,
+                OutboxMessage.attempts == claimed.attempts,
+                OutboxMessage.status == "pending",
+            )
+            .values(**values)
+        )
+        return bool(result.rowcount)
+
+
 def mark_sent(
-    factory: sessionmaker[Session], message_id: int, *, now: datetime, channel: str | None, ts: str | None
-) -> None:
-    with session_scope(factory) as session:
-        row = session.get_one(OutboxMessage, message_id)
-        row.status, row.sent_at, row.last_error = "sent", now, None
-        row.slack_channel, row.slack_ts = channel, ts
+    factory: sessionmaker[Session], claimed: Claimed, *, now: datetime, channel: str | None, ts: str | None
+) -> bool:
+    return _settle(
+        factory, claimed, status="sent", sent_at=now, last_error=None, slack_channel=channel, slack_ts=ts
+    )
 
 
-def mark_retry(factory: sessionmaker[Session], message_id: int, *, at: datetime, error: str) -> None:
-    with session_scope(factory) as session:
-        row = session.get_one(OutboxMessage, message_id)
-        row.next_attempt_at, row.last_error = at, error
+def mark_retry(factory: sessionmaker[Session], claimed: Claimed, *, at: datetime, error: str) -> bool:
+    return _settle(factory, claimed, next_attempt_at=at, last_error=error)
 
 
-def mark_dead(factory: sessionmaker[Session], message_id: int, *, error: str) -> None:
-    with session_scope(factory) as session:
-        row = session.get_one(OutboxMessage, message_id)
-        row.status, row.last_error = "dead", error
+def mark_dead(factory: sessionmaker[Session], claimed: Claimed, *, error: str) -> bool:
+    return _settle(factory, claimed, status="dead", last_error=error)
 
 
 def dead_messages(session: Session, *, limit: int = 20) -> list[OutboxMessage]:

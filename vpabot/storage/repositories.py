@@ -46,14 +46,19 @@ def similar_handles(session: Session, handle: str, *, limit: int = 3) -> list[st
     return (close + sorted(prefixed))[:limit]
 
 
-def count_counting_violations(session: Session, assistant_id: int, *, since: date | None) -> int:
-    """Violations that count for the ladder: not rejected/withdrawn, logged after ``since``."""
+def count_counting_violations(
+    session: Session, assistant_id: int, *, since: date | None, before_id: int | None = None
+) -> int:
+    """Violations that count for the ladder: not rejected/withdrawn, logged after ``since``
+    (and, to re-check an older case, logged before violation ``before_id``)."""
     query = select(func.count(Violation.id)).where(
         Violation.assistant_id == assistant_id,
         Violation.state.not_in([s.value for s in NOT_COUNTING]),
     )
     if since is not None:
         query = query.where(Violation.logged_on > since)
+    if before_id is not None:
+        query = query.where(Violation.id < before_id)
     return session.scalar(query) or 0
 
 

@@ -41,7 +41,8 @@ def build_admin_outcome(
     blocks += [
         section(t("reply.draft.title")),
         section(quote(t(draft_key(case), name=case.name.split()[0], tag=case.tag))),
-        context(t("reply.draft.footer")),
+        # Ending a collaboration is no "help to improve": that footer would ring false.
+        context(t("admin.draft_footer_final" if case.severe or case.step == 4 else "reply.draft.footer")),
     ]
     if communicated:
         blocks.append(section(t("admin.communicated", at=communicated)))

@@ -109,6 +109,8 @@ def cg_overdue_blocks(
         )
         if entry.cg_stop:
             blocks.append(section(line + t("cg.stops.stopped")))
+        elif entry.other_stop:
+            blocks.append(section(line + t("cg.stops.other_stop")))
         else:
             blocks.append(
                 section(line, accessory=cg_stop_button(t, entry.handle) if with_buttons else None)

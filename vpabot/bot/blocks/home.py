@@ -196,7 +196,7 @@ def build_cg_due(t: Translator, due: Sequence[CgEntry], *, can_stop: bool) -> li
             CgState.NEVER: t("home.cg.never"),
             CgState.OVERDUE: t("home.cg.overdue", date=when),
         }.get(item.state) or t("home.cg.due_soon", date=when)
-        offer = can_stop and item.status.blocks_collaboration and not item.cg_stop
+        offer = can_stop and item.status.blocks_collaboration and not (item.cg_stop or item.other_stop)
         accessory = cg_stop_button(t, item.handle) if offer else None
         line = t("home.cg.line", who=_who(item.name, item.handle), status=status)
         return [section(line, accessory=accessory)]

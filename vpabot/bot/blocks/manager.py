@@ -66,7 +66,7 @@ def build_approval_outcome(
         at=at,
         reason=escape(reason or ""),
     )
-    blocks = [_case_section(t, case, "approval.body"), section(outcome)]
+    blocks = [_case_section(t, case, "approval.decided_title"), section(outcome)]
     return message(outcome, blocks)
 
 
@@ -95,3 +95,23 @@ def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) 
     if len(cases) > MAX_PENDING_SHOWN:
         blocks.append(context(t("pending.more", count=len(cases) - MAX_PENDING_SHOWN)))
     return message(title, blocks)
+
+
+def build_restep_notice(t: Translator, case: Case, *, for_manager: bool) -> dict[str, Any]:
+    """A rejected earlier case moved this one down the ladder to a step without approval."""
+    step = step_label(t, case.step, case.severe)
+    who = f"*{escape(case.name)}* (`{case.handle}`)"
+    if for_manager:
+        text = t("restep.manager", step=step, who=who)
+        return message(text, [_case_section(t, case, "approval.body"), section(text)])
+    text = t("restep.admin", step=step, who=who)
+    blocks: list[Any] = [section(text)]
+    if case.step in (1, 2):
+        draft = t(f"assistant.draft.step{case.step}", name=case.name.split()[0], tag=case.tag)
+        blocks += [section(t("reply.draft.title")), section("> " + escape(draft).replace("\n", "\n> "))]
+    return message(text, blocks)
+
+
+def build_settled_notice(t: Translator, case: Case) -> dict[str, Any]:
+    text = t("settled.manager")
+    return message(text, [_case_section(t, case, "approval.body"), section(text)])

@@ -44,6 +44,9 @@ class LogViolation:
     tag: Tag
     severe: bool
     note: str
+    # The "schwer" typed before the note. It may just start the note ("schwer erreichbar"),
+    # so a typed severity is confirmed with buttons before anything is written.
+    severe_word: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class ExtendStop:
     until: date
     kind: StopKind | None = None
     review: str | None = None  # the reminder's ReviewToken, so a stale button changes nothing
+    typed: str = ""  # what was typed: a duration counts from the stop's current end date
 
 
 @dataclass(frozen=True)
@@ -211,7 +215,7 @@ def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
         if len(args) < 2:
             raise PolicyError("usage_extend")
         date_text, _rest = split_until(args[1:])
-        return ExtendStop(handle=args[0], until=parse_until(date_text, today=today))
+        return ExtendStop(handle=args[0], until=parse_until(date_text, today=today), typed=date_text)
     if name == "lift":
         if not args:
             raise PolicyError("usage_lift")
@@ -286,10 +290,16 @@ def _violation(args: list[str], tags: TagCatalogue) -> LogViolation:
     source = parse_source(source_word)
     tag = tags.parse(tag_word)
     severe = bool(rest) and fold(rest[0]) in SEVERE_WORDS
+    severe_word = rest[0] if severe else ""
     if severe:
         rest = rest[1:]
     if not rest:
         raise PolicyError("note_missing")
     return LogViolation(
-        handle=handle, source=source, tag=tag, severe=severe or tag.severe, note=" ".join(rest)
+        handle=handle,
+        source=source,
+        tag=tag,
+        severe=severe or tag.severe,
+        note=" ".join(rest),
+        severe_word=severe_word if not tag.severe else "",
     )

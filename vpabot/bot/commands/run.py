@@ -22,6 +22,7 @@ from vpabot.bot.blocks.replies import (
 from vpabot.bot.blocks.consultation import build_question_modal
 from vpabot.bot.blocks.manager import build_pending_list
 from vpabot.bot.blocks.reviews import build_stops_list
+from vpabot.bot.blocks.severe import build_severe_question
 from vpabot.bot.blocks.roster import build_status_changed
 from vpabot.bot.blocks.stop_modals import build_stop_modal
 from vpabot.bot.blocks.stops import build_stop_reply
@@ -63,7 +64,7 @@ def open_stop_modal(
     """The stop form, prefilled when it comes from a violation or a new assistant."""
     assistant = violation = None
     if handle:
-        with ctx.sessions() as session:
+        with ctx.read() as session:
             found = require_assistant(session, handle)
             assistant = (found.handle, found.name)
             chosen = session.get(Violation, violation_id) if violation_id is not None else None
@@ -120,6 +121,8 @@ def execute(
         case g.SetAssistantStatus(handle=handle, status=status):
             change = change_status(ctx, actor=user_id, handle=handle, status=status)
             reply(build_status_changed(t, change))
+        case g.LogViolation(severe_word=word) if word:
+            reply(build_severe_question(t, command))
         case g.LogViolation():
             logged = log_violation(
                 ctx,
@@ -156,6 +159,7 @@ def execute(
                 until=command.until,
                 kind=command.kind,
                 review=ReviewToken.decode(command.review) if command.review else None,
+                typed=command.typed,
             )
             reply(stop_reply(ctx, outcome))
         case g.LiftStop():

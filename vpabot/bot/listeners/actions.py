@@ -11,13 +11,15 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from vpabot.bot.blocks.file import build_file
-from vpabot.bot.blocks.replies import build_notice
+from vpabot.bot.blocks.replies import build_notice, build_violation_logged
 from vpabot.bot.blocks.stop_modals import build_extend_modal, build_lift_modal
 from vpabot.bot.commands.run import DEFAULT_STOP_DAYS, open_stop_modal
 from vpabot.bot.context import AppContext
 from vpabot.bot.ids import Action
 from vpabot.bot.listeners.replies import friendly_errors, via_response_url
 from vpabot.bot.services.files import open_file
+from vpabot.bot.services.violations import log_violation
+from vpabot.policy.catalogue import Source
 from vpabot.bot.services.stops import ReviewToken, check_review
 from vpabot.policy.stops import StopKind
 
@@ -74,7 +76,7 @@ def register(app: App, ctx: AppContext) -> None:
             return
         with friendly_errors(t, ephemeral(respond)):
             token = ReviewToken.decode(action["value"])
-            with ctx.sessions() as session:
+            with ctx.read() as session:
                 stop = check_review(ctx, session, token)
                 handle, name, kind = stop.assistant.handle, stop.assistant.name, StopKind(stop.kind)
             meta: dict[str, Any] = {"handle": handle, "review": token.encode()}
@@ -90,7 +92,32 @@ def register(app: App, ctx: AppContext) -> None:
                 )
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
+    def severity_answered(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        """The admin's answer to 'really severe?': only now is the violation written."""
+        user_id = body["user"]["id"]
+        if not ctx.settings.is_admin(user_id):
+            refuse(respond, "error.not_admin")
+            return
+        case = json.loads(action["value"])
+        severe = action["action_id"] == Action.SEVERE_CONFIRM
+        reply = via_response_url(lambda **kw: respond(replace_original=True, **kw))
+        with friendly_errors(t, reply):
+            logged = log_violation(
+                ctx,
+                actor=user_id,
+                handle=case["h"],
+                source=Source(case["s"]),
+                tag=ctx.tags.parse(case["t"]),
+                severe=severe,
+                # "schwer erreichbar": the word belonged to the note after all
+                note=case["n"] if severe else f"{case['w']} {case['n']}",
+            )
+            reply(build_violation_logged(t, logged))
+        ctx.kick_outbox()
+
     app.action(re.compile(rf"^{Action.FILE_PAGE}_(prev|next)$"))(ack=ack_only, lazy=[turn_page])
+    for answer in (Action.SEVERE_CONFIRM, Action.SEVERE_DECLINE):
+        app.action(answer.value)(ack=ack_only, lazy=[severity_answered])
     app.action(Action.OPEN_FILE.value)(ack=ack_only, lazy=[open_from_button])
     app.action(Action.STOP_OPEN.value)(ack=ack_only, lazy=[stop_from_button])
     for review_action in (Action.REVIEW_LIFT, Action.REVIEW_EXTEND, Action.REVIEW_CONVERT):

@@ -67,29 +67,30 @@ def register(app: App, ctx: AppContext) -> None:
     def ask(body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
         """'VPA Manager fragen' in a reply (opens a modal) or inside the stop form (pushes one)."""
         user_id = body["user"]["id"]
-        if not ctx.settings.is_admin(user_id):
-            if body.get("container", {}).get("type") != "view":
-                respond(response_type="ephemeral", replace_original=False, **build_notice(t("error.not_admin")))
-            return
-        handle = action.get("value", "-")
-        assistant = None
-        if handle and handle != "-":
-            with ctx.sessions() as session:
-                found = require_assistant(session, handle)
-                assistant = (found.handle, found.name)
-        response_url = body.get("response_url", "")
-        view = build_question_modal(t, metadata=json.dumps({"response_url": response_url}), assistant=assistant)
-        if body.get("container", {}).get("type") == "view":
-            client.views_push(trigger_id=body["trigger_id"], view=view)
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+        in_modal = body.get("container", {}).get("type") == "view"
+        # Inside the stop form there is no message to answer under: to_clicker then DMs.
+        with friendly_errors(t, to_clicker(respond, client, user_id)):
+            if not ctx.settings.is_admin(user_id):
+                raise PolicyError("not_admin")
+            handle = action.get("value", "-")
+            assistant = None
+            if handle and handle != "-":
+                with ctx.read() as session:
+                    found = require_assistant(session, handle)
+                    assistant = (found.handle, found.name)
+            response_url = body.get("response_url", "")
+            view = build_question_modal(t, metadata=json.dumps({"response_url": response_url}), assistant=assistant)
+            if in_modal:
+                client.views_push(trigger_id=body["trigger_id"], view=view)
+            else:
+                client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def answer(body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
         user_id = body["user"]["id"]
         with friendly_errors(t, ephemeral(respond)):
             if not ctx.settings.is_manager(user_id):
                 raise PolicyError("not_manager")
-            with ctx.sessions() as session:
+            with ctx.read() as session:
                 question = session.get(Note, int(action["value"]))
                 if question is None or question.kind != "question":
                     raise PolicyError("question_unknown")

@@ -23,7 +23,7 @@ def register(app: App, ctx: AppContext) -> None:
         if not ctx.settings.is_admin(body.get("user", {}).get("id", "")):
             ack(options=[])
             return
-        with ctx.sessions() as session:
+        with ctx.read() as session:
             found = repo.search_assistants(session, payload.get("value", ""), limit=100)
             pairs = [(a.handle, a.name) for a in found]
         ack(options=build_assistant_options(pairs))
@@ -34,7 +34,7 @@ def register(app: App, ctx: AppContext) -> None:
         if not ctx.settings.is_admin(body.get("user", {}).get("id", "")) or not handle:
             ack(options=[])
             return
-        with ctx.sessions() as session:
+        with ctx.read() as session:
             assistant = repo.get_assistant(session, handle)
             found = (
                 session.scalars(

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from vpabot.bot.commands import grammar as g
 from vpabot.bot.commands.run import execute
+from vpabot.bot.services.assistants import checked_new_assistant
 from vpabot.bot.context import AppContext
 from vpabot.bot.blocks.replies import error_text
 from vpabot.bot.ids import Block, Callback
@@ -44,7 +45,8 @@ def _note(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Co
 
 
 def _assistant(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
-    return g.AddAssistant(handle=values[Block.HANDLE], name=values[Block.NAME])
+    handle, name = checked_new_assistant(values[Block.HANDLE], values[Block.NAME])
+    return g.AddAssistant(handle=handle, name=name)
 
 
 def _stop(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
@@ -103,6 +105,7 @@ FORMS: dict[Callback, tuple[ToCommand, tuple[Block, ...], str]] = {
 
 # Which field a refusal belongs next to; anything else goes to the first field.
 FIELD_OF_ERROR = {
+    "name_missing": Block.NAME,
     "unknown_source": Block.SOURCE,
     "unknown_tag": Block.TAG,
     "stop_violation_missing": Block.VIOLATION,

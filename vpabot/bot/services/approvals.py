@@ -13,14 +13,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.admin import build_admin_outcome
-from vpabot.bot.blocks.manager import build_approval_outcome, build_approval_request, build_ermahnung_fyi
+from vpabot.bot.blocks.manager import (
+    build_approval_outcome,
+    build_approval_request,
+    build_ermahnung_fyi,
+    build_restep_notice,
+    build_settled_notice,
+)
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.cases import Case, case_of
-from vpabot.bot.services.common import snapshot
+from vpabot.bot.services.common import admin_recipients, snapshot
 from vpabot.bot.services.stops import close_collaboration
 from vpabot.policy.dates import at_local_time, next_working_day
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.ladder import AssistantStatus, LadderStep, ViolationState
+from vpabot.policy.ladder import (
+    CLOSED_STATUSES,
+    AssistantStatus,
+    LadderStep,
+    ViolationState,
+    counting_since,
+    decide_step,
+)
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
 from vpabot.storage.models import OutboxMessage, Violation
@@ -110,8 +123,114 @@ def decide(
         if approve and (violation.severe or violation.step == LadderStep.EXCLUSION):
             status = AssistantStatus.TERMINATED if violation.severe else AssistantStatus.EXCLUDED
             close_collaboration(ctx, session, assistant, actor=actor, status=status)
+            _settle_open_cases(ctx, session, assistant.id, actor=actor)
         _settle_messages(ctx, session, violation, approved=approve, reason=reason)
+        if not approve:
+            _restep_later_cases(ctx, session, violation, actor=actor)
         return Decision(violation.id, approve, assistant.handle, assistant.name)
+
+
+def _open_cases(session: Session, assistant_id: int, *, after_id: int = 0) -> list[Violation]:
+    return list(
+        session.scalars(
+            select(Violation)
+            .where(
+                Violation.assistant_id == assistant_id,
+                Violation.id > after_id,
+                Violation.state == ViolationState.AWAITING_APPROVAL.value,
+            )
+            .order_by(Violation.id)
+            .with_for_update()
+        )
+    )
+
+
+def _restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *, actor: str) -> None:
+    """A rejected case no longer counts, so later open cases move down the ladder: an
+    exclusion may become an Abmahnung, an Abmahnung an Ermahnung that needs no approval."""
+    since = counting_since(today=ctx.today(), expiry_months=ctx.settings.strike_expiry_months)
+    status = AssistantStatus(rejected.assistant.status)
+    if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
+        return  # the file is closed: nothing left to re-decide
+    for case in _open_cases(session, rejected.assistant_id, after_id=rejected.id):
+        if case.severe:
+            continue  # severe cases skip the ladder
+        earlier = repo.count_counting_violations(session, case.assistant_id, since=since, before_id=case.id)
+        decision = decide_step(status=status, earlier=earlier, severe=False)
+        if decision.step is None or int(decision.step) == case.step:
+            continue
+        before = snapshot(case, "step", "state")
+        case.step = int(decision.step)
+        if not decision.needs_approval:
+            case.state, case.approval_reminder_at = ViolationState.RECORDED.value, None
+        session.flush()
+        repo.audit(
+            session,
+            actor=actor,
+            action="violation.restepped",
+            at=ctx.now(),
+            subject="violation",
+            subject_id=case.id,
+            assistant_id=case.assistant_id,
+            before=before,
+            after=snapshot(case, "step", "state"),
+        )
+        _announce_restep(ctx, session, case, still_pending=decision.needs_approval)
+
+
+def _announce_restep(ctx: AppContext, session: Session, case: Violation, *, still_pending: bool) -> None:
+    """Managers' requests show the new step (or that no approval is needed); the admin hears it."""
+    current = case_of(ctx, case)
+    update = (
+        build_approval_request(ctx.t, current)
+        if still_pending
+        else build_restep_notice(ctx.t, current, for_manager=True)
+    )
+    for request in _requests(session, case.id):
+        repo.enqueue(
+            session, method="chat.update", payload=update, purpose="approval_outcome",
+            subject_id=case.id, now=ctx.now(), updates=request,
+        )
+    if still_pending:
+        return  # the request now names the lower step; the manager still decides
+    for channel in admin_recipients(ctx, case.logged_by):
+        repo.enqueue(
+            session,
+            method="chat.postMessage",
+            payload={"channel": channel, **build_restep_notice(ctx.t, current, for_manager=False)},
+            purpose="approval_admin",
+            subject_id=case.id,
+            now=ctx.now(),
+        )
+
+
+def _settle_open_cases(ctx: AppContext, session: Session, assistant_id: int, *, actor: str) -> None:
+    """The collaboration ended: other open cases have nothing left to decide."""
+    for case in _open_cases(session, assistant_id):
+        case.state, case.approval_reminder_at = ViolationState.SETTLED.value, None
+        session.flush()
+        repo.audit(
+            session, actor=actor, action="violation.settled", at=ctx.now(), subject="violation",
+            subject_id=case.id, assistant_id=assistant_id, after={"state": case.state},
+        )
+        payload = build_settled_notice(ctx.t, case_of(ctx, case))
+        for request in _requests(session, case.id):
+            repo.enqueue(
+                session, method="chat.update", payload=payload, purpose="approval_outcome",
+                subject_id=case.id, now=ctx.now(), updates=request,
+            )
+
+
+def _requests(session: Session, violation_id: int) -> list[OutboxMessage]:
+    return list(
+        session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.purpose == REQUEST,
+                OutboxMessage.subject_id == violation_id,
+                OutboxMessage.method == "chat.postMessage",
+            )
+        )
+    )
 
 
 def _settle_messages(
@@ -123,14 +242,7 @@ def _settle_messages(
     outcome = build_approval_outcome(
         ctx.t, case, approved=approved, by=violation.decided_by or "", at=at, reason=reason
     )
-    requests = session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.purpose == REQUEST,
-            OutboxMessage.subject_id == violation.id,
-            OutboxMessage.method == "chat.postMessage",
-        )
-    )
-    for request in requests:
+    for request in _requests(session, violation.id):
         repo.enqueue(
             session,
             method="chat.update",
@@ -140,19 +252,21 @@ def _settle_messages(
             now=ctx.now(),
             updates=request,
         )
-    repo.enqueue(
-        session,
-        method="chat.postMessage",
-        payload={"channel": violation.logged_by, **build_admin_outcome(ctx.t, case, approved=approved, by=violation.decided_by or "", reason=reason)},
-        purpose="approval_admin",
-        subject_id=violation.id,
-        now=ctx.now(),
-    )
+    told = build_admin_outcome(ctx.t, case, approved=approved, by=violation.decided_by or "", reason=reason)
+    for channel in admin_recipients(ctx, violation.logged_by):
+        repo.enqueue(
+            session,
+            method="chat.postMessage",
+            payload={"channel": channel, **told},
+            purpose="approval_admin",
+            subject_id=violation.id,
+            now=ctx.now(),
+        )
 
 
 def still_pending(ctx: AppContext, violation_id: int) -> Case:
     """The case behind a button, if nobody has decided it yet; else who did, when."""
-    with ctx.sessions() as session:
+    with ctx.read() as session:
         violation = session.get(Violation, violation_id)
         if violation is None:
             raise PolicyError("violation_unknown")
@@ -219,7 +333,7 @@ def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
 
 def pending(ctx: AppContext) -> list[Case]:
     """Cases waiting for a manager, oldest first."""
-    with ctx.sessions() as session:
+    with ctx.read() as session:
         rows = session.scalars(
             select(Violation)
             .where(Violation.state == ViolationState.AWAITING_APPROVAL.value)

@@ -20,7 +20,8 @@ RESERVED_HANDLE_PREFIX = "geloescht-"
 SETTABLE_STATUSES = frozenset({AssistantStatus.NEW, AssistantStatus.ACTIVE})
 
 
-def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Assistant:
+def checked_new_assistant(handle: str, name: str) -> tuple[str, str]:
+    """The handle and name as stored, or a refusal. Pure, so a form can show it in place."""
     handle = repo.normalise_handle(handle)
     name = " ".join(name.split())
     if not HANDLE.fullmatch(handle):
@@ -29,6 +30,11 @@ def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Ass
         raise PolicyError("roster_handle_reserved", handle=handle)
     if not name:
         raise PolicyError("name_missing")
+    return handle, name
+
+
+def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Assistant:
+    handle, name = checked_new_assistant(handle, name)
     now = ctx.now()
     with session_scope(ctx.sessions) as session:
         if repo.get_assistant(session, handle) is not None:

@@ -42,6 +42,7 @@ class CgEntry:
     accepted_on: date | None
     status: CgStatus
     cg_stop: bool  # a VT-Stop for "CG nicht akzeptiert" is already active
+    other_stop: bool = False  # another VT-Stop is active: no CG stop is offered over it
 
     @property
     def state(self) -> CgState:
@@ -54,7 +55,7 @@ class CgEntry:
 
 def cg_overview(ctx: AppContext) -> tuple[list[CgEntry], list[CgEntry]]:
     """(overdue, due_soon): never accepted first, then oldest due date; due soon by date."""
-    with ctx.sessions() as session:
+    with ctx.read() as session:
         return load_cg_overview(session, today=ctx.today())
 
 
@@ -64,18 +65,24 @@ def load_cg_overview(session: Session, *, today: date) -> tuple[list[CgEntry], l
             Assistant.ended_on.is_(None), Assistant.status.in_(WORKING_STATUSES)
         )
     ).all()
-    stopped = set(
-        session.scalars(
-            select(SalesStop.assistant_id).where(
-                SalesStop.lifted_at.is_(None), SalesStop.reason == StopReason.CG_NOT_ACCEPTED.value
-            )
-        )
+    active = dict(
+        session.execute(
+            select(SalesStop.assistant_id, SalesStop.reason).where(SalesStop.lifted_at.is_(None))
+        ).all()
     )
+    stopped = {a for a, reason in active.items() if reason == StopReason.CG_NOT_ACCEPTED.value}
     overdue: list[CgEntry] = []
     due_soon: list[CgEntry] = []
     for assistant_id, handle, name, accepted_on in rows:
         status = cg_status(accepted_on, today=today)
-        entry = CgEntry(handle, name, accepted_on, status, assistant_id in stopped)
+        entry = CgEntry(
+            handle,
+            name,
+            accepted_on,
+            status,
+            assistant_id in stopped,
+            other_stop=assistant_id in active and assistant_id not in stopped,
+        )
         if status.blocks_collaboration:
             overdue.append(entry)
         elif status.state is CgState.DUE_SOON:
@@ -151,7 +158,7 @@ def lift_cg_stop(ctx: AppContext, *, actor: str, token: ReviewToken) -> StopOutc
     The button names the stop it was offered for; once that stop was lifted or changed by
     someone else, or the acceptance is overdue again, the click changes nothing.
     """
-    with ctx.sessions() as session:
+    with ctx.read() as session:
         try:
             stop = check_review(ctx, session, token)
         except PolicyError as decided:

@@ -9,16 +9,21 @@ Problems are codes and values; the CLI words them from the catalogues.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.bot.services.common import snapshot
+from vpabot.bot.services.csv_import import (
+    BadFile,
+    Problem,
+    Table,
+    begin_write,
+    chunks,
+    lock_assistants,
+)
 from vpabot.policy.cg import AcceptanceChange, cg_status, compare_acceptance, parse_accepted_on
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.stops import StopReason
@@ -28,16 +33,6 @@ from vpabot.storage.models import Assistant, SalesStop
 
 ACTOR = "import"
 DATE_COLUMNS = ("accepted_on", "cg_accepted_on")  # the roster's name for it works too
-CHUNK = 500  # handles per IN (...) query
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a line cannot be imported: ``code`` is ``cg.import.error.<code>`` in the catalogues."""
-
-    line: int
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,35 +51,12 @@ class ImportSummary:
     still_stopped: list[str] = field(default_factory=list)  # CG stop active, acceptance valid now
 
 
-class BadFile(Exception):
-    """The file has problems; nothing was written."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM); Excel on Windows still saves CSV as cp1252."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
-
-
-def _delimiter(header: str) -> str:
-    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
-    return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
-
-
 def read_acceptances(text: str, *, today: date) -> tuple[list[Acceptance], list[Problem]]:
     """Rows and problems of the file, without the database. Line 1 is the header."""
-    text = text.lstrip("\ufeff")
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
+    table = Table.read(text)
+    if table is None:
         return [], [Problem(1, "empty_file")]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(lines[0]))
-    header = ["_".join(name.strip().lower().split()) for name in next(reader)]
+    header = table.header
     date_column = next((c for c in DATE_COLUMNS if c in header), None)
     missing = [
         c for c, ok in (("handle", "handle" in header), ("accepted_on", date_column)) if not ok
@@ -94,17 +66,7 @@ def read_acceptances(text: str, *, today: date) -> tuple[list[Acceptance], list[
     handle_at, date_at = header.index("handle"), header.index(date_column)
     rows: list[Acceptance] = []
     problems: list[Problem] = []
-    while True:
-        line = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            problems.append(Problem(line, "csv", {"reason": str(error)}))
-            break
-        if not any(cell.strip() for cell in cells):
-            continue
+    for line, cells in table.records(problems):
         cells += [""] * (len(header) - len(cells))
         handle, typed = repo.normalise_handle(cells[handle_at]), cells[date_at].strip()
         if not handle:
@@ -123,15 +85,6 @@ def read_acceptances(text: str, *, today: date) -> tuple[list[Acceptance], list[
     return rows, problems
 
 
-def _assistants(session: Session, handles: list[str]) -> dict[str, Assistant]:
-    """The assistants the file names, locked: a concurrent ``/vpa cg`` waits for the import."""
-    found: dict[str, Assistant] = {}
-    for start in range(0, len(handles), CHUNK):
-        query = select(Assistant).where(Assistant.handle.in_(handles[start : start + CHUNK]))
-        found.update((a.handle, a) for a in session.scalars(query.with_for_update()))
-    return found
-
-
 def import_acceptances(
     sessions: sessionmaker[Session], text: str, *, now: datetime, today: date
 ) -> ImportSummary:
@@ -139,9 +92,8 @@ def import_acceptances(
     rows, problems = read_acceptances(text, today=today)
     summary = ImportSummary(rows=len(rows))
     with session_scope(sessions) as session:
-        if session.bind is not None and session.bind.dialect.name == "sqlite":
-            session.connection()  # BEGIN IMMEDIATE: nobody writes between the check and the write
-        known = _assistants(session, sorted({r.handle for r in rows}))
+        begin_write(session)
+        known = lock_assistants(session, sorted({r.handle for r in rows}))
         problems += [
             Problem(r.line, "unknown_handle", {"handle": r.handle})
             for r in rows
@@ -188,10 +140,9 @@ def _still_stopped(session: Session, assistants: list[Assistant], *, today: date
     if not valid:
         return []
     stopped: list[str] = []
-    ids = sorted(valid)
-    for start in range(0, len(ids), CHUNK):
+    for ids in chunks(sorted(valid)):
         query = select(SalesStop.assistant_id).where(
-            SalesStop.assistant_id.in_(ids[start : start + CHUNK]),
+            SalesStop.assistant_id.in_(ids),
             SalesStop.lifted_at.is_(None),
             SalesStop.reason == StopReason.CG_NOT_ACCEPTED.value,
         )

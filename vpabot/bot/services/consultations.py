@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from vpabot.bot.blocks.consultation import build_answer, build_question
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.cases import history_line
-from vpabot.bot.services.common import require_assistant
+from vpabot.bot.services.common import admin_recipients, require_assistant
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
@@ -92,12 +92,13 @@ def answer_question(ctx: AppContext, *, actor: str, question_id: int, answer: st
         payload = build_answer(
             ctx.t, handle=assistant.handle, name=assistant.name, by=actor, question=question.text, answer=answer
         )
-        repo.enqueue(
-            session,
-            method="chat.postMessage",
-            payload={"channel": question.author, **payload},
-            purpose="consultation_answer",
-            subject_id=note.id,
-            now=now,
-        )
+        for channel in admin_recipients(ctx, question.author):
+            repo.enqueue(
+                session,
+                method="chat.postMessage",
+                payload={"channel": channel, **payload},
+                purpose="consultation_answer",
+                subject_id=note.id,
+                now=now,
+            )
         return question.author

@@ -50,10 +50,12 @@ def stop_records(stops: Iterable[ActiveStop]) -> list[StopRecord]:
     ]
 
 
-def export_records(sessions: sessionmaker[Session], *, now: datetime) -> list[StopRecord]:
+def export_records(
+    sessions: sessionmaker[Session], *, now: datetime, tz: str = "Europe/Berlin"
+) -> list[StopRecord]:
     """The active stops as records, read straight from the database (no Slack settings)."""
     with sessions() as session:
-        return stop_records(load_active_stops(session, now=now))
+        return stop_records(load_active_stops(session, now=now, tz=tz))
 
 
 def to_csv(records: Iterable[StopRecord]) -> str:

@@ -118,8 +118,7 @@ def open_file(ctx: AppContext, *, actor: str, handle: str, page: int = 0) -> Ass
             assistant_id=assistant.id,
         )
         assistant_id = assistant.id
-    assert ctx.reads is not None
-    with ctx.reads() as session:
+    with ctx.read() as session:
         assistant = session.get_one(Assistant, assistant_id)
         totals = [
             repo.count_rows(session, Violation, assistant_id),

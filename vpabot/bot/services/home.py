@@ -76,8 +76,7 @@ def load_home(ctx: AppContext, *, viewer: str) -> Home:
     settings = ctx.settings
     if not settings.is_staff(viewer):
         return Home(viewer, is_admin=False, pending=None, overview=None)
-    assert ctx.reads is not None
-    with ctx.reads() as session:  # a pure read: on SQLite it takes no write lock
+    with ctx.read() as session:  # a pure read: on SQLite it takes no write lock
         cases = _pending(ctx, session) if settings.is_manager(viewer) else None
         overview = _overview(ctx, session, viewer)
     return Home(viewer, is_admin=settings.is_admin(viewer), pending=cases, overview=overview)
@@ -96,7 +95,7 @@ def _pending(ctx: AppContext, session: Session) -> list[Case]:
 def _overview(ctx: AppContext, session: Session, viewer: str) -> Overview:
     today = ctx.today()
     monday = today - timedelta(days=today.weekday())
-    stops = load_active_stops(session, now=ctx.now())
+    stops = load_active_stops(session, now=ctx.now(), tz=ctx.settings.timezone)
     mine = [s for s in stops if s.set_by == viewer]
     soon = today + timedelta(days=UPCOMING_DAYS)
     upcoming = [s for s in mine if not s.overdue and s.until is not None and s.until <= soon]

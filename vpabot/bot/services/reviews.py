@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
+from vpabot.bot.services.common import admin_recipients
 from vpabot.bot.services.stops import ReviewToken
 from vpabot.policy.stops import StopKind, next_review_at, review_overdue
 from vpabot.storage import repositories as repo
@@ -23,15 +24,6 @@ from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant, Note, SalesStop, Violation
 
 SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
-
-
-def recipients(ctx: AppContext, stop: SalesStop) -> list[str]:
-    """The admin who set the stop; if they left the admin team, the admin channel or all admins."""
-    if ctx.settings.is_admin(stop.set_by):
-        return [stop.set_by]
-    if ctx.settings.admin_channel:
-        return [ctx.settings.admin_channel]
-    return sorted(ctx.settings.admin_ids)
 
 
 def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
@@ -86,7 +78,7 @@ def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
         tz=ctx.settings.tz,
         token=ReviewToken(stop.id, stop.until).encode(),
     )
-    for channel in recipients(ctx, stop):
+    for channel in admin_recipients(ctx, stop.set_by):
         repo.enqueue(
             session,
             method="chat.postMessage",
@@ -110,7 +102,7 @@ class ActiveStop:
 
 def active_stops(ctx: AppContext) -> list[ActiveStop]:
     """Overdue reviews first, then by end date; open-ended stops last."""
-    with ctx.sessions() as session:
+    with ctx.read() as session:
         return load_active_stops(session, now=ctx.now(), tz=ctx.settings.timezone)
 
 

@@ -12,6 +12,7 @@ from vpabot.bot.blocks.stops import build_announcement
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.cg import cg_status
+from vpabot.policy.dates import parse_until
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.policy.stops import (
@@ -194,8 +195,11 @@ def set_cg_stop(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
         status = cg_status(assistant.cg_accepted_on, today=ctx.today())
         if not status.blocks_collaboration:
             raise PolicyError("cg_not_overdue", name=assistant.name, due=status.due_on)
-        current = _current(repo.active_stop(session, assistant.id))
-        plan = plan_stop(current, kind=StopKind.FULL, until=None)
+        active = repo.active_stop(session, assistant.id)
+        if active is not None and active.reason != StopReason.CG_NOT_ACCEPTED.value:
+            # Don't swallow a running stop (its end date and review) into an open-ended one.
+            raise PolicyError("cg_other_stop", name=assistant.name, handle=assistant.handle)
+        plan = plan_stop(_current(active), kind=StopKind.FULL, until=None)
         return _apply(ctx, session, assistant, plan, actor=actor, reason=StopReason.CG_NOT_ACCEPTED)
 
 
@@ -207,14 +211,23 @@ def extend_stop(
     until: date,
     kind: StopKind | None = None,
     review: ReviewToken | None = None,
+    typed: str = "",
 ) -> StopOutcome:
-    """Move the end date (and, for a review's 'convert', switch the kind at the same time)."""
+    """Move the end date (and, for a review's 'convert', switch the kind at the same time).
+
+    A typed duration ("2w") counts from the current end date; a plain extension never
+    moves the end date earlier (that is a change: ``/vpa stop``).
+    """
     with session_scope(ctx.sessions) as session:
         assistant = require_assistant(session, handle, lock=True)
         if review is not None:
             check_review(ctx, session, review)
         current = _current(repo.active_stop(session, assistant.id))
         if kind is None:
+            if typed and current is not None and current.until is not None:
+                until = parse_until(typed, today=ctx.today(), start=current.until)
+            if review is None and current is not None and current.until and until < current.until:
+                raise PolicyError("extend_shorter", until=until, current=current.until)
             plan = plan_extension(current, until=until)
         else:
             if current is None:
