@@ -257,7 +257,7 @@ def test_assistant_name_words_are_joined_by_single_spaces() -> None:
         pytest.param("assistent neu anna.m", "usage_assistant", id="assistent neu: no name"),
         pytest.param("assistant new anna.m", "usage_assistant", id="assistant new: no name"),
         pytest.param("stornieren anna.m", "unknown_command", id="unknown subcommand"),
-        pytest.param("verstösse anna.m", "unknown_command", id="near miss"),
+        pytest.param("verstösse anna.m", "unknown_command_suggest", id="near miss: a suggestion"),
         pytest.param(
             "verstoss anna.m dashboard qualitaet note", "unknown_source", id="bad source"
         ),
@@ -271,7 +271,9 @@ def test_refusals(text: str, code: str) -> None:
 
 
 def test_unknown_command_names_the_word_as_typed() -> None:
-    assert refusal("Stopp anna.m").params == {"word": "Stopp"}
+    assert refusal("Stopp anna.m").params == {"word": "Stopp", "suggestion": "stop"}
+    assert refusal("asistent neu anna.m").code == "unknown_command_suggest"
+    assert refusal("xyz anna.m").params == {"word": "xyz"}
 
 
 def test_bad_source_names_the_word_and_the_valid_sources() -> None:

@@ -358,3 +358,21 @@ def test_approved_exclusion_settles_other_open_cases(bot: BotUnderTest) -> None:
     eventually(lambda: row(bot, Violation, id=int(third)).state == "settled")
     assert "keine offenen Freigaben" in say(bot, "offen", user=MANAGER)
     assert "keine Verstöße mehr" in say(bot, "verstoss anna.m deadline deadline noch einer")
+
+
+def test_withdrawing_a_mistaken_violation_regrades_the_open_case(bot: BotUnderTest) -> None:
+    climb_to(bot, 3)  # 1, 2 recorded; 3 waits for the manager
+    (request,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
+    third = int(buttons(request)["approval_approve"])
+    first = third - 2
+    assert "warum" in say(bot, f"zurueckziehen anna.m {first}")
+    assert "keinen Verstoß #999" in say(bot, "zurueckziehen anna.m 999 falsche Person")
+    assert "ist zurückgezogen" in say(bot, f"zurueckziehen anna.m #{first} war die falsche Anna")
+    eventually(lambda: row(bot, Violation, id=third).state == "recorded")
+    assert row(bot, Violation, id=third).step == 2  # an Ermahnung now, no approval needed
+    (told,) = dm_containing(bot, ADMIN, "Neu eingestuft")
+    assert "2. Verstoß – Ermahnung" in render(told.args) and "Hallo Anna" in render(told.args)
+    file = say(bot, "akte anna.m")
+    assert "zurückgezogen" in file and "war die falsche Anna" in file
+    # the manager's request for #3 now says there is nothing left to decide
+    dm_containing(bot, "D" + MANAGER, "Neu eingestuft", method="chat.update")

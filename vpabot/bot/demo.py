@@ -41,6 +41,7 @@ class Scenario:
         print(textwrap.indent(render(payload, PEOPLE), "   │ "))
 
     def type(self, user: str, text: str, title: str) -> None:
+        self.clock.advance(timedelta(minutes=3))  # a working day goes by, not a frozen instant
         self.heading(title)
         print(f"   {PEOPLE[user]} tippt: /vpa {text}")
         ack, key = self.bot.slack.command(text, user=user)

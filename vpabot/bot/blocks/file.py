@@ -33,6 +33,7 @@ def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) ->
     for v in file.violations:
         line = t(
             "file.violation_line",
+            number=v.id,
             date=fmt_date(v.logged_at.astimezone(tz).date(), lang),
             source=source_label(t, v.source),
             tag=tags.get(v.tag).label,
@@ -42,7 +43,8 @@ def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) ->
             note=escape(v.note),
         )
         if v.decision_reason:
-            line += "\n" + t("file.decision_reason", reason=escape(v.decision_reason))
+            key = "file.withdrawn_reason" if v.state == "withdrawn" else "file.decision_reason"
+            line += "\n" + t(key, reason=escape(v.decision_reason))
         if v.communicated_at:
             line += "\n" + t("file.communicated", at=fmt_instant(v.communicated_at.astimezone(tz), lang))
         out.append(("violations", line))

@@ -115,3 +115,8 @@ def build_restep_notice(t: Translator, case: Case, *, for_manager: bool) -> dict
 def build_settled_notice(t: Translator, case: Case) -> dict[str, Any]:
     text = t("settled.manager")
     return message(text, [_case_section(t, case, "approval.body"), section(text)])
+
+
+def build_withdrawn_notice(t: Translator, case: Case, *, by: str) -> dict[str, Any]:
+    text = t("withdrawn.manager", by=user(by))
+    return message(text, [_case_section(t, case, "approval.decided_title"), section(text)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import date
 
@@ -99,6 +100,13 @@ class ListStops:
 
 
 @dataclass(frozen=True)
+class Withdraw:
+    handle: str
+    number: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class ListPending:
     pass
 
@@ -146,6 +154,7 @@ Command = (
     | Resign
     | ListStops
     | ListPending
+    | Withdraw
     | AcceptCg
     | AskManager
     | Decide
@@ -173,6 +182,8 @@ SUBCOMMANDS = {
     "gekuendigt": "resign",
     "resigned": "resign",
     "stops": "stops",
+    "zurueckziehen": "withdraw",
+    "withdraw": "withdraw",
     "offen": "pending",
     "pending": "pending",
     "frage": "ask",
@@ -196,6 +207,9 @@ def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
     name = SUBCOMMANDS.get(fold(words[0]))
     args = words[1:]
     if name is None:
+        close = difflib.get_close_matches(fold(words[0]), SUBCOMMANDS, n=1, cutoff=0.75)
+        if close:
+            raise PolicyError("unknown_command_suggest", word=words[0], suggestion=close[0])
         raise PolicyError("unknown_command", word=words[0])
     if name == "help":
         return ShowHelp()
@@ -230,6 +244,12 @@ def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
         return ListStops()
     if name == "pending":
         return ListPending()
+    if name == "withdraw":
+        if len(args) < 2 or not args[1].lstrip("#").isdigit():
+            raise PolicyError("usage_withdraw")
+        if len(args) < 3:
+            raise PolicyError("withdraw_reason_missing")
+        return Withdraw(handle=args[0], number=int(args[1].lstrip("#")), reason=" ".join(args[2:]))
     if name == "cg":
         if not args or len(args) > 2:
             raise PolicyError("usage_cg")

@@ -45,6 +45,7 @@ from vpabot.bot.services.stops import (
     set_stop,
 )
 from vpabot.bot.services.violations import add_note, log_violation
+from vpabot.bot.services.withdrawal import withdraw_violation
 from vpabot.policy.stops import StopKind, StopReason
 from vpabot.storage.models import Violation
 
@@ -184,6 +185,10 @@ def execute(
         case g.AcceptCg(handle=handle, accepted_on=accepted_on):
             outcome = record_acceptance(ctx, actor=user_id, handle=handle, accepted_on=accepted_on)
             reply(build_acceptance_reply(t, outcome))
+        case g.Withdraw(handle=handle, number=number, reason=reason):
+            done = withdraw_violation(ctx, actor=user_id, handle=handle, number=number, reason=reason)
+            who = f"*{escape(done.name)}* (`{done.handle}`)"
+            reply(build_notice(t("reply.withdrawn", number=done.number, who=who)))
         case g.ListPending():
             cases = pending(ctx)
             reply(build_pending_list(t, cases, with_buttons=ctx.settings.is_manager(user_id)))

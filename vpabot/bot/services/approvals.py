@@ -126,7 +126,7 @@ def decide(
             _settle_open_cases(ctx, session, assistant.id, actor=actor)
         _settle_messages(ctx, session, violation, approved=approve, reason=reason)
         if not approve:
-            _restep_later_cases(ctx, session, violation, actor=actor)
+            restep_later_cases(ctx, session, violation, actor=actor)
         return Decision(violation.id, approve, assistant.handle, assistant.name)
 
 
@@ -145,8 +145,8 @@ def _open_cases(session: Session, assistant_id: int, *, after_id: int = 0) -> li
     )
 
 
-def _restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *, actor: str) -> None:
-    """A rejected case no longer counts, so later open cases move down the ladder: an
+def restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *, actor: str) -> None:
+    """A rejected (or withdrawn) case no longer counts, so later open cases move down: an
     exclusion may become an Abmahnung, an Abmahnung an Ermahnung that needs no approval."""
     since = counting_since(today=ctx.today(), expiry_months=ctx.settings.strike_expiry_months)
     status = AssistantStatus(rejected.assistant.status)
@@ -219,6 +219,15 @@ def _settle_open_cases(ctx: AppContext, session: Session, assistant_id: int, *, 
                 session, method="chat.update", payload=payload, purpose="approval_outcome",
                 subject_id=case.id, now=ctx.now(), updates=request,
             )
+
+
+def settle_requests(ctx: AppContext, session: Session, violation_id: int, payload: dict) -> None:  # type: ignore[type-arg]
+    """Every manager's request for this case is replaced by ``payload`` (no stale buttons)."""
+    for request in _requests(session, violation_id):
+        repo.enqueue(
+            session, method="chat.update", payload=payload, purpose="approval_outcome",
+            subject_id=violation_id, now=ctx.now(), updates=request,
+        )
 
 
 def _requests(session: Session, violation_id: int) -> list[OutboxMessage]:

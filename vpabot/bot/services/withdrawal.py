@@ -1,0 +1,71 @@
+"""Taking back a violation logged by mistake (wrong handle, wrong case).
+
+It stays in the file as "zurückgezogen" with the reason, stops counting, and later open
+cases move down the ladder, exactly as after a manager's rejection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from vpabot.bot.blocks.manager import build_withdrawn_notice
+from vpabot.bot.context import AppContext
+from vpabot.bot.services.approvals import restep_later_cases, settle_requests
+from vpabot.bot.services.cases import case_of
+from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.policy.errors import PolicyError
+from vpabot.policy.ladder import ViolationState
+from vpabot.storage import repositories as repo
+from vpabot.storage.db import session_scope
+from vpabot.storage.models import Violation
+
+WITHDRAWABLE = frozenset({ViolationState.RECORDED.value, ViolationState.AWAITING_APPROVAL.value})
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    number: int
+    handle: str
+    name: str
+
+
+def withdraw_violation(
+    ctx: AppContext, *, actor: str, handle: str, number: int, reason: str
+) -> Withdrawn:
+    reason = reason.strip()
+    if not reason:
+        raise PolicyError("withdraw_reason_missing")
+    now = ctx.now()
+    with session_scope(ctx.sessions) as session:
+        assistant = require_assistant(session, handle, lock=True)
+        violation = session.scalars(
+            select(Violation).where(Violation.id == number).with_for_update()
+        ).one_or_none()
+        if violation is None or violation.assistant_id != assistant.id:
+            raise PolicyError("withdraw_unknown", number=number, handle=assistant.handle)
+        if violation.state not in WITHDRAWABLE:
+            # An approved or rejected case is the manager's decision: not undone by one click.
+            raise PolicyError("withdraw_decided", number=number)
+        was_pending = violation.state == ViolationState.AWAITING_APPROVAL.value
+        before = snapshot(violation, "state", "decision_reason")
+        violation.state, violation.decision_reason = ViolationState.WITHDRAWN.value, reason
+        violation.decided_by, violation.decided_at, violation.approval_reminder_at = actor, now, None
+        session.flush()
+        repo.audit(
+            session,
+            actor=actor,
+            action="violation.withdrawn",
+            at=now,
+            subject="violation",
+            subject_id=violation.id,
+            assistant_id=assistant.id,
+            before=before,
+            after=snapshot(violation, "state", "decision_reason"),
+        )
+        if was_pending:
+            settle_requests(ctx, session, violation.id, build_withdrawn_notice(ctx.t, case_of(ctx, violation), by=actor))
+        restep_later_cases(ctx, session, violation, actor=actor)
+        return Withdrawn(violation.id, assistant.handle, assistant.name)
+
