@@ -56,34 +56,35 @@ def refused(argv: list[str], env: Path, capsys: pytest.CaptureFixture[str]) -> l
     return err.splitlines()
 
 
-@pytest.mark.parametrize("argv", WITH_TODAY, ids=" ".join)
-@pytest.mark.parametrize("zone", ["Mars/Olympus", "Europe", "../etc"])
-def test_an_unknown_time_zone_is_one_german_line_and_exit_2(
+MESSAGES = {
+    "VPA_TIMEZONE": "vpabot: VPA_TIMEZONE ist keine bekannte Zeitzone: {!r}",
+    "VPA_LANGUAGE": "vpabot: VPA_LANGUAGE ist keine bekannte Sprache (de oder en): {!r}",
+}
+BAD_SETTINGS = [
+    *[
+        ("VPA_TIMEZONE", zone, argv)
+        for zone in ("Mars/Olympus", "Europe", "../etc")
+        for argv in WITH_TODAY
+    ],
+    *[("VPA_LANGUAGE", language, argv) for language in ("fr", "DE", "english") for argv in WORDED],
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "argv"),
+    BAD_SETTINGS,
+    ids=[f"{n}={v}-{' '.join(a)}" for n, v, a in BAD_SETTINGS],
+)
+def test_a_setting_that_cannot_be_used_is_one_german_line_and_exit_2(
+    name: str,
+    value: str,
     argv: list[str],
-    zone: str,
     env: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("VPA_TIMEZONE", zone)
-    assert refused(argv, env, capsys) == [
-        f"vpabot: VPA_TIMEZONE ist keine bekannte Zeitzone: {zone!r}"
-    ]
-
-
-@pytest.mark.parametrize("argv", WORDED, ids=" ".join)
-@pytest.mark.parametrize("language", ["fr", "DE", "english"])
-def test_an_unknown_language_is_one_german_line_and_exit_2(
-    argv: list[str],
-    language: str,
-    env: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.setenv("VPA_LANGUAGE", language)
-    assert refused(argv, env, capsys) == [
-        f"vpabot: VPA_LANGUAGE ist keine bekannte Sprache (de oder en): {language!r}"
-    ]
+    monkeypatch.setenv(name, value)
+    assert refused(argv, env, capsys) == [MESSAGES[name].format(value)]
 
 
 def test_the_messages_read_as_documented(
