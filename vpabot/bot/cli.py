@@ -4,17 +4,43 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from vpabot.bot.config import ConfigError, load_settings
 
 
-def _run(args: argparse.Namespace) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+def _stop_on_sigterm() -> None:
+    """Redeploys send SIGTERM: leave through ``finally`` so acknowledged work is finished
+    (Runtime.stop waits for running lazy listeners) instead of being cut off."""
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, leave)
+
+
+def _start(need_app_token: bool = False):  # type: ignore[no-untyped-def]
+    """Settings, database and Slack connection, with one clear line for what is wrong."""
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
 
     from vpabot.bot.runtime import Runtime
 
-    runtime = Runtime(load_settings(need_app_token=True))
+    settings = load_settings(need_app_token=need_app_token)
+    try:
+        return Runtime(settings)
+    except (BoltError, SlackApiError) as error:
+        raise ConfigError(f"Slack lehnt SLACK_BOT_TOKEN ab oder ist nicht erreichbar ({error})") from None
+    except OSError as error:
+        raise ConfigError(f"Slack ist unter {settings.api_url} nicht erreichbar ({error})") from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    runtime = _start(need_app_token=True)
+    _stop_on_sigterm()
     if runtime.settings.run_scheduler:
         runtime.start_jobs()
     try:
@@ -25,10 +51,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from vpabot.bot.runtime import Runtime
     from vpabot.bot.server import serve
 
-    runtime = Runtime(load_settings())
+    runtime = _start()
+    _stop_on_sigterm()
     if runtime.settings.run_scheduler:
         runtime.start_jobs()
     print(f"vpabot listening on http://{args.host}:{args.port}/slack/events", flush=True)

@@ -12,6 +12,13 @@ from vpabot.policy.dates import parse_time_of_day
 from vpabot.policy.errors import PolicyError
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+REQUIRED = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "VPA_ADMIN_IDS",
+    "VPA_MANAGER_IDS",
+    "VPA_TEAM_CHANNEL",
+)
 
 
 class ConfigError(Exception):
@@ -79,11 +86,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_app_token: bool 
         load_dotenv(override=False)
         env = os.environ
 
+    needed = REQUIRED + (("SLACK_APP_TOKEN",) if need_app_token else ())
+    missing = [name for name in needed if not env.get(name, "").strip()]
+    if missing:
+        # All at once: nobody should have to restart five times to find five settings.
+        raise ConfigError(
+            f"Es fehlen Einstellungen: {', '.join(missing)} – bitte in .env oder in der Umgebung "
+            "setzen (README, Abschnitt Configuration)."
+        )
+
     def required(name: str) -> str:
-        value = env.get(name, "").strip()
-        if not value:
-            raise ConfigError(f"{name} is not set (see README, section Configuration)")
-        return value
+        return env[name].strip()
 
     language = env.get("VPA_LANGUAGE", "de").strip() or "de"
     if language not in ("de", "en"):
