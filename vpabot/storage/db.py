@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
 READ_ONLY = "vpabot_read_only"
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
 
 
 def make_engine(url: str) -> Engine:
@@ -46,6 +43,16 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def skip_locked(session: Session, query: Select[Any], of: Any = None) -> Select[Any]:
+    """Claim due rows so several instances never take the same one (FOR UPDATE SKIP LOCKED).
+
+    SQLite runs as one process and its writers queue anyway (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return query
+    return query.with_for_update(skip_locked=True, of=of)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

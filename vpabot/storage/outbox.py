@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from vpabot.storage.db import session_scope
+from vpabot.storage.db import session_scope, skip_locked
 from vpabot.storage.models import OutboxMessage
 
 LEASE = timedelta(minutes=2)
@@ -37,8 +37,7 @@ def claim_due(factory: sessionmaker[Session], *, now: datetime, limit: int = 20)
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
-        if session.bind is not None and session.bind.dialect.name != "sqlite":
-            query = query.with_for_update(skip_locked=True)
+        query = skip_locked(session, query)
         claimed: list[Claimed] = []
         for row in session.scalars(query):
             payload = dict(row.payload)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InputBlock, PlainTextInputElement
-from slack_sdk.models.views import View
 
 from vpabot.bot.blocks.common import button, context, escape, message, section, user
-from vpabot.bot.blocks.modals import assistant_input, assistant_option
+from vpabot.bot.blocks.modals import assistant_input, assistant_option, build_modal
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
 
@@ -49,29 +48,17 @@ def _text_input(block: Block, label: str, hint: str | None = None) -> InputBlock
     )
 
 
-def _modal(t: Translator, callback: Callback, title: str, blocks: list[Any], metadata: str) -> dict[str, Any]:
-    return View(
-        type="modal",
-        callback_id=callback.value,
-        title=title[:24],
-        submit=t("modal.submit"),
-        close=t("modal.cancel"),
-        blocks=blocks,
-        private_metadata=metadata,
-    ).to_dict()
-
-
 def build_question_modal(t: Translator, *, metadata: str, assistant: tuple[str, str] | None) -> dict[str, Any]:
     blocks = [
         assistant_input(t, assistant_option(*assistant) if assistant else None),
         _text_input(Block.QUESTION, t("modal.question"), t("modal.question_hint")),
     ]
-    return _modal(t, Callback.QUESTION_MODAL, t("modal.question_title"), blocks, metadata)
+    return build_modal(t, Callback.QUESTION_MODAL, t("modal.question_title"), blocks, metadata)
 
 
 def build_answer_modal(t: Translator, *, metadata: str, question: str) -> dict[str, Any]:
     blocks = [section(f"> {escape(question)}"), _text_input(Block.ANSWER, t("modal.answer"))]
-    return _modal(t, Callback.ANSWER_MODAL, t("modal.answer_title"), blocks, metadata)
+    return build_modal(t, Callback.ANSWER_MODAL, t("modal.answer_title"), blocks, metadata)
 
 
 def build_reject_modal(t: Translator, *, metadata: str, step: str, name: str) -> dict[str, Any]:
@@ -79,7 +66,7 @@ def build_reject_modal(t: Translator, *, metadata: str, step: str, name: str) ->
         section(t("modal.reject_intro", step=step, name=escape(name))),
         _text_input(Block.REASON_TEXT, t("modal.reject_reason")),
     ]
-    return _modal(t, Callback.REJECT_MODAL, t("modal.reject_title"), blocks, metadata)
+    return build_modal(t, Callback.REJECT_MODAL, t("modal.reject_title"), blocks, metadata)
 
 
 def ask_button(t: Translator, handle: str = "") -> ButtonElement:

@@ -21,7 +21,10 @@ from vpabot.bot.ids import Action, Block, Callback
 from vpabot.policy.catalogue import Source, TagCatalogue
 
 
-def _modal(t: Translator, callback: Callback, title: str, blocks: list[Any], metadata: str) -> dict[str, Any]:
+def build_modal(
+    t: Translator, callback: Callback, title: str, blocks: list[Any], metadata: str
+) -> dict[str, Any]:
+    """Every form: Slack caps titles at 24 characters; ``metadata`` rides along to the submit."""
     return View(
         type="modal",
         callback_id=callback.value,
@@ -83,7 +86,7 @@ def build_violation_modal(t: Translator, tags: TagCatalogue, *, metadata: str) -
         ),
         context(t("modal.violation_hint")),
     ]
-    return _modal(t, Callback.VIOLATION_MODAL, t("modal.violation_title"), blocks, metadata)
+    return build_modal(t, Callback.VIOLATION_MODAL, t("modal.violation_title"), blocks, metadata)
 
 
 def build_note_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
@@ -96,7 +99,7 @@ def build_note_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
         ),
         context(t("modal.note_hint")),
     ]
-    return _modal(t, Callback.NOTE_MODAL, t("modal.note_title"), blocks, metadata)
+    return build_modal(t, Callback.NOTE_MODAL, t("modal.note_title"), blocks, metadata)
 
 
 def build_assistant_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
@@ -113,7 +116,7 @@ def build_assistant_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
             element=PlainTextInputElement(action_id="value", max_length=200),
         ),
     ]
-    return _modal(t, Callback.ASSISTANT_MODAL, t("modal.assistant_title"), blocks, metadata)
+    return build_modal(t, Callback.ASSISTANT_MODAL, t("modal.assistant_title"), blocks, metadata)
 
 
 def build_assistant_options(assistants: list[tuple[str, str]]) -> list[dict[str, Any]]:

@@ -15,27 +15,14 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
 from vpabot.bot.blocks.common import context, escape, section
 from vpabot.bot.blocks.consultation import ask_button
-from vpabot.bot.blocks.modals import assistant_input, assistant_option
+from vpabot.bot.blocks.modals import assistant_input, assistant_option, build_modal
 from vpabot.bot.blocks.stops import kind_label, kind_meaning
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
 from vpabot.policy.stops import CHOOSABLE_REASONS, StopKind, StopReason
-
-
-def _view(t: Translator, callback: Callback, title: str, blocks: list[Any], metadata: str) -> dict[str, Any]:
-    return View(
-        type="modal",
-        callback_id=callback.value,
-        title=title[:24],
-        submit=t("modal.submit"),
-        close=t("modal.cancel"),
-        blocks=blocks,
-        private_metadata=metadata,
-    ).to_dict()
 
 
 def kind_options(t: Translator) -> list[Option]:
@@ -105,7 +92,7 @@ def build_stop_modal(
         context(t("modal.stop_hint")),
         ActionsBlock(elements=[ask_button(t, assistant[0] if assistant else "")]),
     ]
-    return _view(t, Callback.STOP_MODAL, t("modal.stop_title"), blocks, metadata)
+    return build_modal(t, Callback.STOP_MODAL, t("modal.stop_title"), blocks, metadata)
 
 
 def build_lift_modal(t: Translator, *, metadata: str, name: str) -> dict[str, Any]:
@@ -117,7 +104,7 @@ def build_lift_modal(t: Translator, *, metadata: str, name: str) -> dict[str, An
             element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
         ),
     ]
-    return _view(t, Callback.LIFT_MODAL, t("modal.lift_title"), blocks, metadata)
+    return build_modal(t, Callback.LIFT_MODAL, t("modal.lift_title"), blocks, metadata)
 
 
 def build_extend_modal(
@@ -130,4 +117,4 @@ def build_extend_modal(
         intro = t("modal.convert_intro", name=escape(name), kind=kind_label(t, convert_to), meaning=kind_meaning(t, convert_to))
         title = t("modal.convert_title")
     blocks = [section(intro), date_input(t, default_until, "modal.new_until"), context(t("modal.stop_hint"))]
-    return _view(t, Callback.EXTEND_MODAL, title, blocks, metadata)
+    return build_modal(t, Callback.EXTEND_MODAL, title, blocks, metadata)

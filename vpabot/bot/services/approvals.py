@@ -35,7 +35,7 @@ from vpabot.policy.ladder import (
     decide_step,
 )
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
+from vpabot.storage.db import session_scope, skip_locked
 from vpabot.storage.models import OutboxMessage, Violation
 
 REQUEST = "approval_request"
@@ -330,8 +330,7 @@ def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
             .order_by(Violation.id)
             .limit(limit)
         )
-        if session.bind is not None and session.bind.dialect.name != "sqlite":
-            query = query.with_for_update(skip_locked=True, of=Violation)
+        query = skip_locked(session, query, of=Violation)
         due = list(session.scalars(query))
         for violation in due:
             payload = build_approval_request(ctx.t, case_of(ctx, violation), reminder=True)

@@ -38,7 +38,7 @@ from vpabot.bot.services.assistants import RESERVED_HANDLE_PREFIX
 from vpabot.policy.dates import add_months
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
+from vpabot.storage.db import session_scope, skip_locked
 from vpabot.storage.models import (
     Assistant,
     AuditEvent,
@@ -306,8 +306,7 @@ def erase_expired(
                 .order_by(Assistant.id)
                 .limit(limit)
             )
-            if session.bind is not None and session.bind.dialect.name != "sqlite":
-                query = query.with_for_update(skip_locked=True, of=Assistant)
+            query = skip_locked(session, query, of=Assistant)
             due = [a for a in session.scalars(query) if not is_erased(a)]
             for assistant in due:
                 erase_in_session(session, assistant, actor="retention", now=now, reason="retention")

@@ -20,7 +20,7 @@ from vpabot.bot.services.common import admin_recipients
 from vpabot.bot.services.stops import ReviewToken
 from vpabot.policy.stops import StopKind, next_review_at, review_overdue
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
+from vpabot.storage.db import session_scope, skip_locked
 from vpabot.storage.models import Assistant, Note, SalesStop, Violation
 
 SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
@@ -35,8 +35,7 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
             .order_by(SalesStop.review_at)
             .limit(limit)
         )
-        if session.bind is not None and session.bind.dialect.name != "sqlite":
-            query = query.with_for_update(skip_locked=True, of=SalesStop)
+        query = skip_locked(session, query, of=SalesStop)
         stops = list(session.scalars(query))
         for stop in stops:
             _remind(ctx, session, stop)
