@@ -165,6 +165,15 @@ def test_typed_schwer_is_confirmed_before_anything_is_written(anna: BotUnderTest
 
     confirm = next(e for e in buttons if e["action_id"] == "severe_confirm")
     _result, click_key = anna.slack.click("severe_confirm", confirm["value"])
+    assert "schon eingetragen" in render(anna.slack.reply(click_key).args)  # answered already
+    assert count(anna, Violation) == 1
+
+    ack, key = anna.slack.command("verstoss anna.m kontakt kommunikation schwer Kunde beleidigt")
+    question = anna.slack.reply(key).args["blocks"]
+    confirm = next(
+        e for b in question if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "severe_confirm"
+    )
+    _result, click_key = anna.slack.click("severe_confirm", confirm["value"])
     assert "Gravierender Verstoß" in render(anna.slack.reply(click_key).args)
     assert count(anna, Violation) == 2
 

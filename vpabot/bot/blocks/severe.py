@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
@@ -22,6 +23,7 @@ def encode_case(command: LogViolation) -> str:
             "t": command.tag.key,
             "n": command.note,
             "w": command.severe_word,
+            "k": secrets.token_hex(8),  # one answer per question, however often it is clicked
         },
         ensure_ascii=False,
     )

@@ -111,6 +111,7 @@ def register(app: App, ctx: AppContext) -> None:
                 severe=severe,
                 # "schwer erreichbar": the word belonged to the note after all
                 note=case["n"] if severe else f"{case['w']} {case['n']}",
+                once=case.get("k"),
             )
             reply(build_violation_logged(t, logged))
         ctx.kick_outbox()

@@ -12,6 +12,7 @@ from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus, ViolationDecision, counting_since, decide_step
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
+from vpabot.storage.jobs import claim_job_run
 from vpabot.storage.models import Note, Violation
 
 
@@ -35,7 +36,9 @@ def log_violation(
     tag: Tag,
     severe: bool,
     note: str,
+    once: str | None = None,
 ) -> LoggedViolation:
+    """``once``: a key that makes a repeated request (a double click) log nothing more."""
     note = note.strip()
     if not note:
         raise PolicyError("note_missing")
@@ -43,6 +46,8 @@ def log_violation(
     now, today = ctx.now(), ctx.today()
     with session_scope(ctx.sessions) as session:
         assistant = require_assistant(session, handle, lock=True)
+        if once and not claim_job_run(session, job="violation_request", period=once, now=now):
+            raise PolicyError("already_logged", handle=assistant.handle)
         since = counting_since(today=today, expiry_months=ctx.settings.strike_expiry_months)
         decision = decide_step(
             status=AssistantStatus(assistant.status),
