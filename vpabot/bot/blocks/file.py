@@ -96,6 +96,7 @@ def build_file(t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: An
                     status=status_label(t, file.status),
                     joined=fmt_date(file.joined_on, t.lang),
                     counting=file.counting,
+                    next=step_label(t, min(file.counting + 1, 4), False),
                     stop=stop,
                 )
             )
