@@ -26,6 +26,9 @@ from vpabot.bot.ids import Action
 from vpabot.bot.services.files import AssistantFile
 from vpabot.policy.catalogue import TagCatalogue
 
+ENDED = frozenset({"gekuendigt", "ausgeschlossen", "beendet"})  # no further violations
+
+
 def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) -> list[tuple[str, str]]:
     """(part, line) pairs of this page: violations, notes, history (each newest first)."""
     lang = t.lang
@@ -96,7 +99,11 @@ def build_file(t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: An
                     status=status_label(t, file.status),
                     joined=fmt_date(file.joined_on, t.lang),
                     counting=file.counting,
-                    next=step_label(t, min(file.counting + 1, 4), False),
+                    next=(
+                        t("file.next_none")
+                        if file.status in ENDED
+                        else step_label(t, min(file.counting + 1, 4), False)
+                    ),
                     stop=stop,
                 )
             )
