@@ -52,34 +52,16 @@ class Runtime:
         self.scheduler: BackgroundScheduler | None = None
 
     def start_jobs(self) -> None:
+        """Periodic work in this process. Each job claims its rows in the database, so the
+        same jobs may run on every instance; ``max_instances=1`` keeps runs from overlapping."""
         scheduler = BackgroundScheduler(timezone=self.settings.timezone)
-        scheduler.add_job(
-            self._run_outbox,
-            "interval",
-            seconds=OUTBOX_SECONDS,
-            id="outbox",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(timezone.utc),
-        )
-        scheduler.add_job(
-            self.sweep,
-            "interval",
-            seconds=self.settings.sweep_seconds,
-            id="sweep",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(timezone.utc),
-        )
-        scheduler.add_job(
-            self.cg_digest,
-            "interval",
-            seconds=self.settings.sweep_seconds,
-            id="cg_digest",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(timezone.utc),
-        )
+        now = datetime.now(timezone.utc)
+        every = {"max_instances": 1, "coalesce": True}
+        scheduler.add_job(self._run_outbox, "interval", seconds=OUTBOX_SECONDS, id="outbox", next_run_time=now, **every)
+        for job in (self.sweep, self.cg_digest):
+            scheduler.add_job(
+                job, "interval", seconds=self.settings.sweep_seconds, id=job.__name__, next_run_time=now, **every
+            )
         if self.settings.retention_months:
             scheduler.add_job(
                 self.retention,
@@ -87,9 +69,8 @@ class Runtime:
                 hour=RETENTION_AT.hour,
                 minute=RETENTION_AT.minute,
                 id="retention",
-                max_instances=1,
-                coalesce=True,
                 misfire_grace_time=6 * 3600,
+                **every,
             )
         scheduler.start()
         self.scheduler = scheduler
