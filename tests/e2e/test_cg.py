@@ -220,7 +220,7 @@ def test_overdue_assistant_is_flagged_in_the_file_with_a_stop_offer(anna: BotUnd
     say(anna, "cg anna.m 25.08.2026")  # due 25.11.: still overdue
     text = say(anna, "akte anna.m")
     assert (
-        "Zusammenarbeit nicht möglich* – die CG-Lesebestätigung ist seit 25.11.2026 fällig" in text
+        "Zusammenarbeit nicht möglich* – die CG-Lesebestätigung ist seit dem 25.11.2026 fällig" in text
     )
 
 
