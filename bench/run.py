@@ -483,7 +483,7 @@ def table(c: Ctx) -> str:
         a = r[key]
         rows.append((f"ack {label}: median / p95", f"{ms(a['median_s'])} / {ms(a['p95_s'])}",
                      f"p95 < {ACK_P95_LIMIT_S:.1f} s", ok(a["p95_s"] < ACK_P95_LIMIT_S)))
-        rows.append((f"  stored / replies confirmed", f"{a['stored']} / {a['replies_logged']} of {a['n']}"
+        rows.append(("  stored / replies confirmed", f"{a['stored']} / {a['replies_logged']} of {a['n']}"
                      f" in {a['drain_s']:.1f} s", "all", ok(a["stored"] == a["replies_logged"] == a["n"])))
     rows.append(("ack p95 ratio slow Slack / fast", f"{r['ack_ratio_slow_slack']:.2f}",
                  f"< {ACK_RATIO_TARGET}", ok(r["ack_ratio_slow_slack"] < ACK_RATIO_TARGET)))

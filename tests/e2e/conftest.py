@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from vpabot.storage.models import AuditEvent, Violation
+from vpabot.clock import SettableClock
 from vpabot.testing.harness import BotUnderTest
 
 
+# Thursday morning in Berlin; a module that needs another day overrides ``clock``.
+THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
 @pytest.fixture
-def bot(db_url: str) -> Iterator[BotUnderTest]:
-    with BotUnderTest(db_url) as running:
+def clock() -> SettableClock:
+    return SettableClock(THURSDAY_MORNING)
+
+
+@pytest.fixture
+def bot(db_url: str, clock: SettableClock) -> Iterator[BotUnderTest]:
+    """The app over HTTP against the fake Slack, on a clock the test moves (no sleeps)."""
+    with BotUnderTest(db_url, clock=clock) as running:
         yield running
 
 

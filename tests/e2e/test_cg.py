@@ -8,7 +8,6 @@ today is due again on 26.02.2027; one of 25.08.2026 was due on 25.11.2026 and is
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,17 +23,6 @@ from vpabot.testing.transcript import render
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(START)
-
-
-@pytest.fixture
-def bot(db_url: str, clock: SettableClock) -> Iterator[BotUnderTest]:
-    with BotUnderTest(db_url, clock=clock) as running:
-        yield running
 
 
 @pytest.fixture

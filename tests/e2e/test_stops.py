@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,12 +54,6 @@ PRIVATE_WORDS = ("Erinnerung", "Ermahnung", "Abmahnung", "Verstoß", "verstoss",
 @pytest.fixture
 def clock() -> SettableClock:
     return SettableClock(START)
-
-
-@pytest.fixture
-def bot(db_url: str, clock: SettableClock) -> Iterator[BotUnderTest]:
-    with BotUnderTest(db_url, clock=clock) as running:
-        yield running
 
 
 @pytest.fixture

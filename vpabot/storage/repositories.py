@@ -25,6 +25,11 @@ def get_assistant(session: Session, handle: str, *, lock: bool = False) -> Assis
     return session.scalars(query).one_or_none()
 
 
+def lock_row(session: Session, model: Any, row_id: int) -> Any | None:
+    """The row, locked for this transaction: a decision on it is made once."""
+    return session.scalars(select(model).where(model.id == row_id).with_for_update()).one_or_none()
+
+
 def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Assistant]:
     """For the assistant picker: handle or name contains what was typed, sorted by handle."""
     pattern = f"%{text.strip().lower()}%"

@@ -12,7 +12,6 @@ from vpabot.bot.blocks.cg import cg_overdue_blocks
 from vpabot.bot.blocks.common import (
     MAX_BLOCKS,
     button,
-    context,
     escape,
     fmt_date,
     message,

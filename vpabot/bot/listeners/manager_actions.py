@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from vpabot.bot.blocks.admin import build_admin_outcome
 from vpabot.bot.blocks.consultation import build_answer_modal, build_question_modal, build_reject_modal
 from vpabot.bot.blocks.labels import step_label
-from vpabot.bot.blocks.replies import build_notice
 from vpabot.bot.context import AppContext
 from vpabot.bot.ids import Action
 from vpabot.bot.listeners.home import refresh_home

@@ -96,9 +96,7 @@ def decide(
         raise PolicyError("reason_missing")
     now = ctx.now()
     with session_scope(ctx.sessions) as session:
-        violation = session.scalars(
-            select(Violation).where(Violation.id == violation_id).with_for_update()
-        ).one_or_none()
+        violation = repo.lock_row(session, Violation, violation_id)
         if violation is None:
             raise PolicyError("violation_unknown")
         if violation.state != ViolationState.AWAITING_APPROVAL:
@@ -297,9 +295,7 @@ def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Comm
         raise PolicyError("not_admin")
     now = ctx.now()
     with session_scope(ctx.sessions) as session:
-        violation = session.scalars(
-            select(Violation).where(Violation.id == violation_id).with_for_update()
-        ).one_or_none()
+        violation = repo.lock_row(session, Violation, violation_id)
         if violation is None or violation.state != ViolationState.APPROVED:
             raise PolicyError("violation_unknown")
         if violation.communicated_at is None:
@@ -342,9 +338,14 @@ def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
 def pending(ctx: AppContext) -> list[Case]:
     """Cases waiting for a manager, oldest first."""
     with ctx.read() as session:
-        rows = session.scalars(
-            select(Violation)
-            .where(Violation.state == ViolationState.AWAITING_APPROVAL.value)
-            .order_by(Violation.logged_at, Violation.id)
-        )
-        return [case_of(ctx, row) for row in rows]
+        return load_pending(ctx, session)
+
+
+def load_pending(ctx: AppContext, session: Session) -> list[Case]:
+    """``pending`` inside a caller's session (App Home reads everything in one)."""
+    rows = session.scalars(
+        select(Violation)
+        .where(Violation.state == ViolationState.AWAITING_APPROVAL.value)
+        .order_by(Violation.logged_at, Violation.id)
+    )
+    return [case_of(ctx, row) for row in rows]

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.cases import Case, case_of
+from vpabot.bot.services.approvals import load_pending
+from vpabot.bot.services.cases import Case
 from vpabot.bot.services.cg import CgEntry, load_cg_overview
 from vpabot.bot.services.common import snapshot
 from vpabot.bot.services.reviews import ActiveStop, load_active_stops
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.ladder import ViolationState
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant, OutboxMessage, Violation
@@ -77,19 +77,9 @@ def load_home(ctx: AppContext, *, viewer: str) -> Home:
     if not settings.is_staff(viewer):
         return Home(viewer, is_admin=False, pending=None, overview=None)
     with ctx.read() as session:  # a pure read: on SQLite it takes no write lock
-        cases = _pending(ctx, session) if settings.is_manager(viewer) else None
+        cases = load_pending(ctx, session) if settings.is_manager(viewer) else None
         overview = _overview(ctx, session, viewer)
     return Home(viewer, is_admin=settings.is_admin(viewer), pending=cases, overview=overview)
-
-
-def _pending(ctx: AppContext, session: Session) -> list[Case]:
-    """Like ``approvals.pending``, oldest first, inside the Home's one read transaction."""
-    rows = session.scalars(
-        select(Violation)
-        .where(Violation.state == ViolationState.AWAITING_APPROVAL.value)
-        .order_by(Violation.logged_at, Violation.id)
-    )
-    return [case_of(ctx, row) for row in rows]
 
 
 def _overview(ctx: AppContext, session: Session, viewer: str) -> Overview:
@@ -157,9 +147,7 @@ def retry_dead_message(ctx: AppContext, *, actor: str, message_id: int) -> bool:
         raise PolicyError("not_admin")
     now = ctx.now()
     with session_scope(ctx.sessions) as session:
-        row = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
-        ).one_or_none()
+        row = repo.lock_row(session, OutboxMessage, message_id)
         if row is None:
             raise PolicyError("outbox_unknown")
         if row.status != "dead":

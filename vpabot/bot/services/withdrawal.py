@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 
 from vpabot.bot.blocks.manager import build_withdrawn_notice
 from vpabot.bot.context import AppContext
@@ -40,9 +39,7 @@ def withdraw_violation(
     now = ctx.now()
     with session_scope(ctx.sessions) as session:
         assistant = require_assistant(session, handle, lock=True)
-        violation = session.scalars(
-            select(Violation).where(Violation.id == number).with_for_update()
-        ).one_or_none()
+        violation = repo.lock_row(session, Violation, number)
         if violation is None or violation.assistant_id != assistant.id:
             raise PolicyError("withdraw_unknown", number=number, handle=assistant.handle)
         if violation.state not in WITHDRAWABLE:
