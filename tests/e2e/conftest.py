@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from vpabot.storage.models import AuditEvent, Violation
 from vpabot.clock import SettableClock
+from vpabot.storage.models import AuditEvent, Violation
 from vpabot.testing.harness import BotUnderTest
-
+from vpabot.testing.transcript import render
 
 # Thursday morning in Berlin; a module that needs another day overrides ``clock``.
 THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -29,6 +29,14 @@ def bot(db_url: str, clock: SettableClock) -> Iterator[BotUnderTest]:
     """The app over HTTP against the fake Slack, on a clock the test moves (no sleeps)."""
     with BotUnderTest(db_url, clock=clock) as running:
         yield running
+
+
+@pytest.fixture
+def anna(bot: BotUnderTest) -> BotUnderTest:
+    """The bot with one new assistant, Anna Müller (`anna.m`), who has no CG acceptance yet."""
+    ack, key = bot.slack.command("assistent neu anna.m Anna Müller")
+    assert ack.status == 200 and "angelegt" in render(bot.slack.reply(key).args)
+    return bot
 
 
 def count(bot: BotUnderTest, model: type) -> int:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import create_engine, select

@@ -25,13 +25,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)
 
 
-@pytest.fixture
-def anna(bot: BotUnderTest) -> BotUnderTest:
-    """Anna has never accepted the CGs: overdue from the start."""
-    assert "angelegt" in say(bot, "assistent neu anna.m Anna Müller")
-    return bot
-
-
 # -- helpers -----------------------------------------------------------------------------------
 def ask(bot: BotUnderTest, text: str, user: str = ADMIN) -> dict[str, Any]:
     """Type a command; the payload the user sees (the ack's answer or the later reply)."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from tests.e2e.conftest import count, written
 from vpabot.storage.models import Note, Violation
 from vpabot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
@@ -19,12 +17,6 @@ def say(bot: BotUnderTest, text: str, user: str = ADMIN) -> str:
     if ack.body:
         return render(ack.json())
     return render(bot.slack.reply(key).args)
-
-
-@pytest.fixture
-def anna(bot: BotUnderTest) -> BotUnderTest:
-    assert "angelegt" in say(bot, "assistent neu anna.m Anna Müller")
-    return bot
 
 
 def test_full_ladder_climbs_and_asks_for_approval_from_step_3(anna: BotUnderTest) -> None:
