@@ -36,8 +36,8 @@ from sqlalchemy import create_engine, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from vpabot.storage.models import Assistant, Violation  # noqa: E402
-from vpabot.testing.fake_slack import FakeSlack  # noqa: E402
-from vpabot.testing.harness import ADMIN, BotUnderTest  # noqa: E402
+from vpabot.bot.testing.fake_slack import FakeSlack  # noqa: E402
+from vpabot.bot.testing.harness import ADMIN, BotUnderTest  # noqa: E402
 
 SLOW_SLACK_SECONDS = 2.0
 LOCK_SECONDS = 2.0

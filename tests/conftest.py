@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, pool, text
 
 from vpabot.bot.context import AppContext
-from vpabot.clock import SettableClock
+from vpabot.policy.clock import SettableClock
 from vpabot.storage.db import make_engine, make_session_factory
 from vpabot.storage.migrate import upgrade
-from vpabot.testing.harness import demo_settings
+from vpabot.bot.testing.harness import demo_settings
 
 # Thursday morning in Berlin (10:00 CET): the instant every `ctx` starts at.
 START = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)

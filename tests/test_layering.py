@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import vpabot
-
-PACKAGE_ROOT = Path(vpabot.__file__).parent
-POLICY_DIR = PACKAGE_ROOT / "policy"
-STORAGE_DIR = PACKAGE_ROOT / "storage"
+REPO = Path(__file__).resolve().parents[1]
+POLICY_DIR = REPO / "policy"
+STORAGE_DIR = REPO / "storage"
 
 THIRD_PARTY_FORBIDDEN_IN_POLICY = (
     "slack_bolt",
@@ -31,7 +29,8 @@ THIRD_PARTY_FORBIDDEN_IN_POLICY = (
 
 
 def module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE_ROOT.parent).with_suffix("").parts
+    """``policy/ladder.py`` -> ``vpabot.policy.ladder`` (the package-dir mapping in pyproject)."""
+    parts = ("vpabot", *path.relative_to(REPO).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 

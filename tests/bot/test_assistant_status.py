@@ -18,7 +18,7 @@ from vpabot.policy.catalogue import DEFAULT_TAGS
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus
 from vpabot.storage.models import Assistant, AuditEvent
-from vpabot.testing.harness import ADMIN
+from vpabot.bot.testing.harness import ADMIN
 
 
 def run(text: str) -> object:

@@ -19,13 +19,13 @@ from sqlalchemy import select
 from vpabot.bot.context import AppContext
 from vpabot.bot.runtime import Runtime
 from vpabot.bot.services.cg import cg_overview, sweep_cg_digest
-from vpabot.clock import SettableClock
+from vpabot.policy.clock import SettableClock
 from vpabot.policy.cg import CgState
 from vpabot.storage.db import make_engine, make_session_factory, session_scope
 from vpabot.storage.models import Assistant, JobRun, OutboxMessage
-from vpabot.testing.fake_slack import FakeSlack
-from vpabot.testing.harness import ADMIN, ADMIN_2, BOT_TOKEN
-from vpabot.testing.transcript import render
+from vpabot.bot.testing.fake_slack import FakeSlack
+from vpabot.bot.testing.harness import ADMIN, ADMIN_2, BOT_TOKEN
+from vpabot.bot.testing.transcript import render
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FRIDAY = date(2026, 11, 27)

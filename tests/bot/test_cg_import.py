@@ -18,7 +18,7 @@ from vpabot.bot.context import AppContext
 from vpabot.bot.services.cg_import import Problem, read_acceptances
 from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop
-from vpabot.testing.harness import ADMIN
+from vpabot.bot.testing.harness import ADMIN
 
 TODAY = date(2026, 11, 26)
 

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from vpabot.bot.config import ConfigError, load_settings
-from vpabot.testing.fake_slack import FakeSlack
+from vpabot.bot.testing.fake_slack import FakeSlack
 
 COMPLETE = {
     "SLACK_BOT_TOKEN": "xoxb-test",

@@ -24,7 +24,7 @@ from vpabot.bot.services.export import (
 from vpabot.bot.services.reviews import ActiveStop, active_stops
 from vpabot.bot.services.stops import lift_stop, resign, set_stop
 from vpabot.policy.stops import StopKind
-from vpabot.testing.harness import ADMIN
+from vpabot.bot.testing.harness import ADMIN
 
 TODAY = date(2026, 11, 26)  # START in Berlin
 WEEK_LATER = TODAY + timedelta(days=7)

@@ -18,10 +18,10 @@ from tests.storage.builders import assistant
 from vpabot.bot.context import AppContext
 from vpabot.bot.outbox import FILE_UPLOAD
 from vpabot.bot.services.monthly_report import report_due, sweep_monthly_report
-from vpabot.clock import SettableClock
+from vpabot.policy.clock import SettableClock
 from vpabot.policy.reports import Month
 from vpabot.storage.models import JobRun, OutboxMessage, Violation
-from vpabot.testing.harness import MANAGER, BotUnderTest
+from vpabot.bot.testing.harness import MANAGER, BotUnderTest
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MANAGER_2 = "UMANAGER2"

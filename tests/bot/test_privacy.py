@@ -32,7 +32,7 @@ from vpabot.bot.services.privacy import (
 from vpabot.bot.services.roster import import_assistants
 from vpabot.bot.services.stops import lift_stop, resign, set_stop
 from vpabot.bot.services.violations import add_note, log_violation
-from vpabot.clock import SettableClock
+from vpabot.policy.clock import SettableClock
 from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.stops import StopKind
@@ -40,8 +40,8 @@ from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant, AuditEvent, Note, OutboxMessage, SalesStop, Violation
 from vpabot.storage.outbox import claim_due, mark_sent
-from vpabot.testing.fake_slack import FakeSlack
-from vpabot.testing.harness import ADMIN, BOT_TOKEN, MANAGER, demo_settings
+from vpabot.bot.testing.fake_slack import FakeSlack
+from vpabot.bot.testing.harness import ADMIN, BOT_TOKEN, MANAGER, demo_settings
 
 ROSTER = (
     "handle,name,slack_id,joined_on,status,cg_accepted_on\n"

@@ -17,7 +17,7 @@ from vpabot.bot.services.roster import BadFile, ImportResult, import_assistants,
 from vpabot.bot.services.stops import resign
 from vpabot.policy.ladder import AssistantStatus
 from vpabot.storage.models import Assistant, AuditEvent
-from vpabot.testing.harness import ADMIN
+from vpabot.bot.testing.harness import ADMIN
 
 TODAY = date(2026, 11, 26)  # the ctx clock's day in Berlin
 HEADER = "handle,name,slack_id,joined_on,status,cg_accepted_on\n"

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from vpabot.clock import SettableClock
+from vpabot.policy.clock import SettableClock
 from vpabot.storage.models import AuditEvent, Violation
-from vpabot.testing.harness import BotUnderTest
-from vpabot.testing.transcript import render
+from vpabot.bot.testing.harness import BotUnderTest
+from vpabot.bot.testing.transcript import render
 
 # Thursday morning in Berlin; a module that needs another day overrides ``clock``.
 THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))

@@ -17,16 +17,16 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from tests.e2e.conftest import count
-from vpabot.clock import SettableClock
+from vpabot.policy.clock import SettableClock
 from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop
-from vpabot.testing.fake_slack import Call
-from vpabot.testing.harness import (
+from vpabot.bot.testing.fake_slack import Call
+from vpabot.bot.testing.harness import (
     ADMIN,
     TEAM_CHANNEL,
     BotUnderTest,
     HttpResult,
 )
-from vpabot.testing.transcript import render
+from vpabot.bot.testing.transcript import render
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -16,9 +16,9 @@ from email.message import Message
 import pytest
 
 from tests.conftest import START
-from vpabot.clock import SettableClock
-from vpabot.testing.harness import BotUnderTest, HttpResult
-from vpabot.testing.transcript import render
+from vpabot.policy.clock import SettableClock
+from vpabot.bot.testing.harness import BotUnderTest, HttpResult
+from vpabot.bot.testing.transcript import render
 
 TOKEN = "s3cret"
 

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from vpabot.clock import SettableClock
+from vpabot.policy.clock import SettableClock
 from vpabot.storage.models import Assistant, OutboxMessage, SalesStop, Violation
-from vpabot.testing.fake_slack import Call
-from vpabot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
-from vpabot.testing.transcript import render
+from vpabot.bot.testing.fake_slack import Call
+from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
+from vpabot.bot.testing.transcript import render
 
 T = TypeVar("T")
 MANAGER_2 = "UMANAGER2"

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from vpabot.clock import SettableClock
+from vpabot.policy.clock import SettableClock
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop
-from vpabot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
-from vpabot.testing.transcript import render
+from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
+from vpabot.bot.testing.transcript import render
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)

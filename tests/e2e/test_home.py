@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from vpabot.clock import SettableClock
+from vpabot.policy.clock import SettableClock
 from vpabot.policy.ladder import ViolationState
 from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
-from vpabot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
-from vpabot.testing.transcript import render
+from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
+from vpabot.bot.testing.transcript import render
 
 THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 26)

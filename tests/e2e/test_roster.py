@@ -6,8 +6,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from vpabot.storage.models import Assistant, AuditEvent
-from vpabot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
-from vpabot.testing.transcript import render
+from vpabot.bot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
+from vpabot.bot.testing.transcript import render
 
 
 def say(bot: BotUnderTest, text: str, user: str = ADMIN) -> str:

@@ -35,9 +35,9 @@ from tests.e2e.stops_support import (
     view_text,
     written,
 )
-from vpabot.clock import SettableClock
-from vpabot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, BotUnderTest
-from vpabot.testing.transcript import render
+from vpabot.policy.clock import SettableClock
+from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, BotUnderTest
+from vpabot.bot.testing.transcript import render
 
 
 @pytest.fixture

@@ -31,10 +31,10 @@ from tests.e2e.stops_support import (
     view_text,
     written,
 )
-from vpabot.clock import SettableClock
+from vpabot.policy.clock import SettableClock
 from vpabot.storage.models import OutboxMessage, SalesStop
-from vpabot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, BotUnderTest
-from vpabot.testing.transcript import render
+from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, BotUnderTest
+from vpabot.bot.testing.transcript import render
 
 
 @pytest.fixture

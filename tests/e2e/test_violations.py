@@ -6,8 +6,8 @@ import time
 
 from tests.e2e.conftest import count, written
 from vpabot.storage.models import Note, Violation
-from vpabot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
-from vpabot.testing.transcript import render
+from vpabot.bot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
+from vpabot.bot.testing.transcript import render
 
 
 def say(bot: BotUnderTest, text: str, user: str = ADMIN) -> str:

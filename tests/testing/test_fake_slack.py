@@ -1,4 +1,4 @@
-"""Tests for vpabot.testing.fake_slack, driven by the real slack_sdk WebClient.
+"""Tests for vpabot.bot.testing.fake_slack, driven by the real slack_sdk WebClient.
 
 Why real slack_sdk: the fake is only useful if the SDK accepts its answers, so
 these tests pin the wire format (base_url shape, JSON vs form bodies, error
@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from vpabot.testing.fake_slack import FakeSlack
+from vpabot.bot.testing.fake_slack import FakeSlack
 
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}]
 

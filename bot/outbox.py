@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.orm import Session, sessionmaker
 
-from vpabot.clock import Clock
+from vpabot.policy.clock import Clock
 from vpabot.storage import outbox as store
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from slack_sdk.signature import SignatureVerifier
 from vpabot.bot.config import Settings
 from vpabot.bot.runtime import Runtime
 from vpabot.bot.server import make_wsgi_app
-from vpabot.clock import Clock
-from vpabot.testing.fake_slack import Call, FakeSlack
+from vpabot.policy.clock import Clock
+from vpabot.bot.testing.fake_slack import Call, FakeSlack
 
 SIGNING_SECRET = "demo-signing-secret"
 BOT_TOKEN = "xoxb-demo"

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from vpabot.clock import SettableClock
-from vpabot.testing.harness import ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, BotUnderTest
-from vpabot.testing.transcript import render
+from vpabot.policy.clock import SettableClock
+from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, BotUnderTest
+from vpabot.bot.testing.transcript import render
 
 PEOPLE = {
     ADMIN: "Alex (Admin)",

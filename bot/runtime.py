@@ -18,7 +18,7 @@ from vpabot.bot.services.cg import sweep_cg_digest
 from vpabot.bot.services.privacy import erase_expired
 from vpabot.bot.services.monthly_report import sweep_monthly_report
 from vpabot.bot.services.reviews import sweep_reviews
-from vpabot.clock import Clock, SystemClock
+from vpabot.policy.clock import Clock, SystemClock
 from vpabot.storage.db import make_engine, make_read_session_factory, make_session_factory
 from vpabot.storage.migrate import upgrade
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.bot.config import Settings
 from vpabot.bot.i18n import Translator
-from vpabot.clock import Clock, SystemClock
+from vpabot.policy.clock import Clock, SystemClock
 from vpabot.policy.catalogue import DEFAULT_TAGS, TagCatalogue
 
 
