@@ -75,9 +75,10 @@ def _problem_text(t: Translator, problem: Any) -> str:
     params = dict(problem.params)
     if "status" in params:
         params["status"] = status_label(t, params["status"])
-    return t(
-        "roster.error.line", line=problem.line, reason=t(f"roster.error.{problem.code}", **params)
-    )
+    key = f"roster.error.{problem.code}"
+    # A problem that names how many things are wrong ("2 Spalten") carries a count: plural forms.
+    reason = t.plural(key, params.pop("count"), **params) if "count" in params else t(key, **params)
+    return t("roster.error.line", line=problem.line, reason=reason)
 
 
 def _change_text(t: Translator, change: Any) -> str:
@@ -144,7 +145,7 @@ def import_assistants_command(args: argparse.Namespace) -> int:
         for problem in bad.problems:
             print(_problem_text(t, problem), file=sys.stderr)
         lines = len({p.line for p in bad.problems})
-        print(t("roster.import.refused", file=path.name, lines=lines), file=sys.stderr)
+        print(t.plural("roster.import.refused", lines, file=path.name), file=sys.stderr)
         return 1
     finally:
         engine.dispose()
@@ -156,7 +157,7 @@ def import_assistants_command(args: argparse.Namespace) -> int:
     counts = dict(new=len(result.new), changed=len(result.changed), unchanged=result.unchanged)
     print(t("roster.import.dry_run" if args.dry_run else "roster.import.summary", **counts))
     if result.skipped:
-        print(t("roster.import.skipped", count=len(result.skipped)))
+        print(t.plural("roster.import.skipped", len(result.skipped)))
     return 0
 
 
@@ -232,10 +233,10 @@ def _summary(t: Translator, sessions: sessionmaker[Session], handle: str) -> tup
             name=assistant.name,
             handle=assistant.handle,
             status=status_label(t, assistant.status),
-            violations=count(Violation),
-            notes=count(Note),
-            stops=count(SalesStop),
-            events=count(AuditEvent),
+            violations=t.plural("privacy.count.violations", count(Violation)),
+            notes=t.plural("privacy.count.notes", count(Note)),
+            stops=t.plural("privacy.count.stops", count(SalesStop)),
+            events=t.plural("privacy.count.events", count(AuditEvent)),
         )
 
 

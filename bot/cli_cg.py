@@ -38,17 +38,17 @@ def _import_acceptances(args: argparse.Namespace) -> int:
         for problem in bad.problems:
             reason = t(f"cg.import.error.{problem.code}", **problem.params)
             print(t("cg.import.line", line=problem.line, problem=reason), file=sys.stderr)
-        print(t("cg.import.refused", count=len({p.line for p in bad.problems})), file=sys.stderr)
+        print(t.plural("cg.import.refused", len({p.line for p in bad.problems})), file=sys.stderr)
         return 1
     finally:
         engine.dispose()
     print(
         t(
             "cg.import.summary",
-            rows=summary.rows,
-            recorded=len(summary.recorded),
-            unchanged=summary.unchanged,
-            older=summary.older,
+            rows=t.plural("cg.import.rows", summary.rows),
+            recorded=t.plural("cg.import.recorded", len(summary.recorded)),
+            unchanged=t.plural("cg.import.unchanged", summary.unchanged),
+            older=t.plural("cg.import.older", summary.older),
         )
     )
     if summary.still_stopped:

@@ -8,10 +8,13 @@ texts an admin may pass on to an assistant, and must never contain the internal 
 from __future__ import annotations
 
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES = ("de", "en")
@@ -30,12 +33,45 @@ def catalogue(lang: str) -> dict[str, str]:
         with path.open("rb") as fh:
             parsed = read_po(fh, locale=lang)
         for m in parsed:
-            if not (m.id and m.string):
+            if not (m.id and m.string) or m.pluralizable:  # plural ids: see Translator.plural
                 continue
             if str(m.id) in messages:
                 raise ValueError(f"message {m.id!r} is defined twice ({path.name})")
             messages[str(m.id)] = str(m.string)
     return messages
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> NullTranslations:
+    """The compiled gettext catalogue of one language (all its ``*.po`` files merged).
+
+    Plural messages (``msgid_plural``/``msgstr[n]``) are read from here with ``ngettext``, so
+    the plural rule is the one in the catalogue's ``Plural-Forms`` header, not our own code.
+    A ``.mo`` next to a ``.po`` is used when it is at least as new; otherwise the ``.po`` is
+    compiled in memory with Babel. That is why no build step is needed: ``pip install -e .``,
+    a wheel and a fresh CI venv all load the same ``.po`` files, and a stale ``.mo`` that
+    someone forgot to rebuild can never win over the text in the repository.
+    """
+    compiled = [_compiled(po, lang) for po in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))]
+    if not compiled:
+        return NullTranslations()
+    merged, *rest = compiled
+    for other in rest:
+        merged.merge(other)
+    return merged
+
+
+def _compiled(po: Path, lang: str) -> Translations:
+    mo = po.with_suffix(".mo")
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with mo.open("rb") as fh:
+            return Translations(fh)
+    with po.open("rb") as fh:
+        parsed = read_po(fh, locale=lang)
+    buffer = BytesIO()
+    write_mo(buffer, parsed, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer)
 
 
 class Translator:
@@ -53,6 +89,23 @@ class Translator:
         if template is None:
             raise KeyError(f"message {key!r} is missing from the catalogues")
         return template.format(**params) if params else template
+
+    def plural(self, key: str, n: float, /, **params: Any) -> str:
+        """``t.plural("cg.import.recorded", 2)``: the form of a plural message that fits ``n``.
+
+        ``n`` is shown as ``{count}`` unless ``count=`` gives its display form (e.g. "12,5"
+        for a mean). German and English have one form for exactly 1 and one for everything
+        else (also 0), as their catalogue headers say. A fraction (a mean shown as "1,0") takes
+        the "other" form in both (CLDR: "1,0 Tage", "1.0 days"), which is the form for 2:
+        gettext's rule is defined on whole numbers only. German is the fallback when the chosen
+        language lacks the key; a key missing in both raises KeyError.
+        """
+        whole = n if isinstance(n, int) else 2
+        for lang in (self.lang, "de"):
+            template = translations(lang).ngettext(key, key, whole)
+            if template != key:
+                return template.format(**{"count": n, **params})
+        raise KeyError(f"plural message {key!r} is missing from the catalogues")
 
     def has(self, key: str) -> bool:
         return key in self._messages or key in self._fallback

@@ -116,7 +116,7 @@ def cg_overdue_blocks(
                 section(line, accessory=cg_stop_button(t, entry.handle) if with_buttons else None)
             )
     if len(shown) < len(overdue):
-        blocks.append(context(t("cg.more", count=len(overdue) - len(shown))))
+        blocks.append(context(t.plural("cg.more", len(overdue) - len(shown))))
     return blocks
 
 
@@ -124,7 +124,7 @@ def _part(t: Translator, title: str, lines: list[str]) -> list[Block]:
     shown = lines[:DIGEST_LINES]
     blocks: list[Block] = [section(title), *sections_from_lines(shown)]
     if len(lines) > len(shown):
-        blocks.append(context(t("cg.more", count=len(lines) - len(shown))))
+        blocks.append(context(t.plural("cg.more", len(lines) - len(shown))))
     return blocks
 
 

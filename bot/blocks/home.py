@@ -116,7 +116,7 @@ def _listed(
         blocks += render(item)
     shown = min(limit, len(items))
     if total > shown:
-        blocks.append(context(t("home.more", count=total - shown)))
+        blocks.append(context(t.plural("home.more", total - shown)))
     return blocks
 
 

@@ -93,7 +93,7 @@ def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) 
                 )
             )
     if len(cases) > MAX_PENDING_SHOWN:
-        blocks.append(context(t("pending.more", count=len(cases) - MAX_PENDING_SHOWN)))
+        blocks.append(context(t.plural("pending.more", len(cases) - MAX_PENDING_SHOWN)))
     return message(title, blocks)
 
 

@@ -54,12 +54,14 @@ def render_report(t: Translator, report: MonthlyReport, *, tags: TagCatalogue) -
     lines.append(t("report.stops.set", count=report.stops_set))
     if report.mean_planned_days is not None:
         planned = report.stops_set - report.stops_set_open_ended
-        lines.append(t("report.stops.planned", days=days(report.mean_planned_days), count=planned))
+        mean = t.plural("report.days", report.mean_planned_days, count=days(report.mean_planned_days))
+        lines.append(t("report.stops.planned", days=mean, count=t.plural("report.stops_with_end", planned)))
     if report.stops_set_open_ended:
         lines.append(t("report.stops.open_ended", count=report.stops_set_open_ended))
     lines.append(t("report.stops.lifted", count=report.stops_lifted))
     if report.mean_lifted_days is not None:
-        lines.append(t("report.stops.lifted_mean", days=days(report.mean_lifted_days)))
+        mean = t.plural("report.days", report.mean_lifted_days, count=days(report.mean_lifted_days))
+        lines.append(t("report.stops.lifted_mean", days=mean))
 
     lines += ["", t("report.reviews", count=report.reviews)]
     lines.append(t("report.reviews.on_time", count=report.reviews_on_time))

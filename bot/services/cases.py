@@ -44,7 +44,7 @@ def history_line(ctx: AppContext, session: Session, assistant_id: int) -> str:
         for v in reversed(latest)
     ]
     if total > len(latest):
-        parts.insert(0, t("history.earlier", count=total - len(latest)))
+        parts.insert(0, t.plural("history.earlier", total - len(latest)))
     return " · ".join(parts)
 
 

@@ -65,7 +65,7 @@ def read_roster(text: str, *, today: date) -> tuple[list[RosterRow], list[Proble
     for line, cells in table.records(problems):
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
             problems.append(
-                Problem(line, "too_many_cells", {"found": len(cells), "expected": len(header)})
+                Problem(line, "too_many_cells", {"count": len(cells), "expected": len(header)})
             )
             continue
         cells = [c.strip() for c in cells[: len(header)]]  # trailing empty cells are harmless
@@ -103,15 +103,15 @@ def _header_problems(header: list[str]) -> list[Problem]:
     unknown = [c for c in header if c not in COLUMNS]
     twice = sorted({c for c in header if header.count(c) > 1})
     if missing:
-        problems.append(Problem(1, "columns_missing", {"columns": ", ".join(missing)}))
+        problems.append(Problem(1, "columns_missing", {"columns": ", ".join(missing), "count": len(missing)}))
     if unknown:
         problems.append(
             Problem(
-                1, "columns_unknown", {"columns": ", ".join(unknown), "known": ", ".join(COLUMNS)}
+                1, "columns_unknown", {"columns": ", ".join(unknown), "known": ", ".join(COLUMNS), "count": len(unknown)}
             )
         )
     if twice:
-        problems.append(Problem(1, "columns_twice", {"columns": ", ".join(twice)}))
+        problems.append(Problem(1, "columns_twice", {"columns": ", ".join(twice), "count": len(twice)}))
     return problems
 
 

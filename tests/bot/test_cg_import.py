@@ -196,7 +196,7 @@ def test_a_bad_file_writes_nothing_and_names_every_bad_line(
         "Zeile 5: „2026-13-01“ ist kein Datum (möglich: 2026-12-31 oder 31.12.2026)",
         "Zeile 6: kein Datum in accepted_on",
         (
-            "4 fehlerhafte Zeile(n) – es wurde nichts eingetragen. Bitte korrigieren und die ganze "
+            "4 fehlerhafte Zeilen – es wurde nichts eingetragen. Bitte korrigieren und die ganze "
             "Datei noch einmal einlesen."
         ),
     ]

@@ -315,7 +315,7 @@ def test_the_text_is_german_and_names_what_it_counts(seeded: AppContext) -> None
         "  • überfällig: 3",
     ):
         assert line in text.splitlines(), line
-    assert "CG-Akzeptanz: 50\xa0% (3 von 6 im Monat aktiven Assistenten" in text
+    assert "CG-Akzeptanz: 50\xa0% (im Monat aktive Assistenten: 6, davon am Monatsende ohne" in text
     assert "{" not in text
 
 

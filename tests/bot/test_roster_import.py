@@ -214,7 +214,7 @@ def test_former_assistants_the_bot_never_had_are_skipped(
     out = capsys.readouterr().out
     assert "- emil.f (Zeile 5): übersprungen, gekündigt und nicht im Bot" in out
     assert "Import abgeschlossen: 3 neu, 0 geändert, 0 unverändert." in out
-    assert "1 ehemalige Assistenten übersprungen" in out
+    assert "1 ehemalige Person übersprungen" in out
     assert "emil.f" not in assistants(cli_env)
 
 
@@ -270,7 +270,7 @@ def test_cli_lists_bad_rows_on_stderr_and_exits_1(
         "Zeile 5: joined_on „2026-13-01“ ist kein Datum (2026-12-31 oder 31.12.2026)",
         "Zeile 6: Name fehlt",
         "Zeile 6: unbekannter Status „ruhend“ (neu oder aktiv)",
-        "Nichts gespeichert: 2 fehlerhafte Zeile(n) in roster.csv. Bitte korrigieren und die ganze "
+        "Nichts gespeichert: 2 fehlerhafte Zeilen in roster.csv. Bitte korrigieren und die ganze "
         "Datei erneut importieren.",
     ]
     assert table_counts(cli_env) == (0, 0)
