@@ -95,7 +95,7 @@ def _export_stops(args: argparse.Namespace) -> int:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from vpabot.bot.cli_common import database_unreadable, open_engine
+    from vpabot.bot.cli_common import database_unreadable, holidays, open_engine
     from vpabot.bot.services.export import export_records, render
     from vpabot.storage.db import make_session_factory
 
@@ -104,7 +104,7 @@ def _export_stops(args: argparse.Namespace) -> int:
         return 1
     now = datetime.now(timezone.utc)
     try:
-        records = export_records(make_session_factory(engine), now=now)
+        records = export_records(make_session_factory(engine), now=now, holidays=holidays())
     except SQLAlchemyError as error:
         return database_unreadable(error)
     finally:

@@ -20,6 +20,8 @@ from vpabot.bot.i18n import Translator
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from vpabot.bot.workdays import HolidayCalendar
+
 DEFAULT_DATABASE_URL = "sqlite:///vpabot.db"
 DEFAULT_LANGUAGE = "de"
 DEFAULT_TIMEZONE = "Europe/Berlin"
@@ -56,6 +58,19 @@ def timezone_name() -> str:
     except (ZoneInfoNotFoundError, ValueError, OSError):  # tzdata: a folder name is no zone
         raise ConfigError(f"VPA_TIMEZONE ist keine bekannte Zeitzone: {value!r}") from None
     return value
+
+
+def holidays() -> HolidayCalendar:
+    """The working-day calendar of VPA_HOLIDAY_REGION (unset: nationwide holidays only)."""
+    from vpabot.bot.workdays import check_region, holiday_calendar, regions
+
+    value = _setting("VPA_HOLIDAY_REGION", "")
+    try:
+        return holiday_calendar(check_region(value))
+    except ValueError:
+        raise ConfigError(
+            f"VPA_HOLIDAY_REGION ist keine bekannte Region ({', '.join(regions())}): {value!r}"
+        ) from None
 
 
 def today(now: datetime | None = None) -> date:

@@ -14,6 +14,7 @@ from typing import Any
 
 from vpabot.bot.cli_common import (
     database_unreadable,
+    holidays,
     open_engine,
     timezone_name,
     today,
@@ -35,7 +36,7 @@ def report_command(args: argparse.Namespace) -> int:
     from vpabot.storage.db import make_read_session_factory
 
     t = translator()
-    tz, day = timezone_name(), today()
+    tz, day, calendar = timezone_name(), today(), holidays()
     try:
         month = parse_month(args.month) if args.month is not None else Month.of(day).previous()
     except PolicyError as error:
@@ -46,7 +47,7 @@ def report_command(args: argparse.Namespace) -> int:
         return 1
     try:
         with make_read_session_factory(engine)() as session:  # never blocks the bot
-            report = build_report(session, month, tz=tz, today=day)
+            report = build_report(session, month, tz=tz, today=day, holidays=calendar)
     except SQLAlchemyError as error:
         return database_unreadable(error)
     finally:

@@ -44,6 +44,7 @@ class Settings:
     api_token: str | None = None
     run_scheduler: bool = True
     retention_months: int | None = None  # anonymise this long after the collaboration ended
+    holiday_region: str | None = None  # German state for regional holidays; None: nationwide
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -111,6 +112,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_app_token: bool 
     except PolicyError:
         raise ConfigError("VPA_REVIEW_TIME must look like 09:00") from None
     admin_ids = _ids(required("VPA_ADMIN_IDS"))
+    holiday_region = _holiday_region(env)
     api_url = env.get("SLACK_API_URL", "").strip() or SLACK_API_DEFAULT
     return Settings(
         bot_token=required("SLACK_BOT_TOKEN"),
@@ -130,4 +132,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_app_token: bool 
         api_token=env.get("VPA_API_TOKEN", "").strip() or None,
         run_scheduler=env.get("VPA_RUN_SCHEDULER", "1").strip().lower() not in ("0", "false", "no"),
         retention_months=_int(env, "VPA_RETENTION_MONTHS", None),
+        holiday_region=holiday_region,
     )
+
+
+def _holiday_region(env: Mapping[str, str]) -> str | None:
+    from vpabot.bot.workdays import check_region, regions
+
+    try:
+        return check_region(env.get("VPA_HOLIDAY_REGION"))
+    except ValueError:
+        raw = env.get("VPA_HOLIDAY_REGION", "").strip()
+        raise ConfigError(
+            f"VPA_HOLIDAY_REGION must be one of {', '.join(regions())} (or unset), got {raw!r}"
+        ) from None

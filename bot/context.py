@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.bot.config import Settings
 from vpabot.bot.i18n import Translator
+from vpabot.bot.workdays import HolidayCalendar, holiday_calendar
 from vpabot.policy.clock import Clock, SystemClock
 from vpabot.policy.catalogue import DEFAULT_TAGS, TagCatalogue
 
@@ -33,6 +34,11 @@ class AppContext:
     def read(self) -> Session:
         """A session for pure reads: on SQLite it never waits for (or blocks) a writer."""
         return (self.reads or self.sessions)()
+
+    @property
+    def holidays(self) -> HolidayCalendar:
+        """Public holidays for VPA_HOLIDAY_REGION (nationwide only when unset)."""
+        return holiday_calendar(self.settings.holiday_region)
 
     def now(self) -> datetime:
         return self.clock.now()

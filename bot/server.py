@@ -70,7 +70,7 @@ def make_wsgi_app(runtime: Runtime) -> WSGIApp:
         if fmt not in FORMATS:
             return _json(start_response, "400 Bad Request", {"error": "format must be json or csv"})
         now = runtime.ctx.now()
-        document = render(export_records(runtime.ctx.reads or runtime.ctx.sessions, now=now, tz=runtime.settings.timezone), fmt, generated_at=now)
+        document = render(export_records(runtime.ctx.reads or runtime.ctx.sessions, now=now, tz=runtime.settings.timezone, holidays=runtime.ctx.holidays), fmt, generated_at=now)
         content_type = "text/csv" if fmt == "csv" else "application/json"
         # Personal data: no shared cache may keep a copy.
         no_store = ("Cache-Control", "no-store")

@@ -1,4 +1,4 @@
-"""Dates as admins type them, German working days, and wall-clock times.
+"""Dates as admins type them, working days (holidays come in as a parameter), wall-clock times.
 
 Pure domain layer: standard library only. Every refused input raises PolicyError.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from collections.abc import Container
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vpabot.policy.errors import PolicyError
@@ -101,53 +101,25 @@ def split_until(tokens: list[str]) -> tuple[str, list[str]]:
     return tokens[0], list(tokens[1:])
 
 
-def _easter_sunday(year: int) -> date:
-    """Easter Sunday by the anonymous Gregorian algorithm (Meeus/Jones/Butcher)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l) // 451
-    month, day = divmod(h + l - 7 * m + 114, 31)
-    return date(year, month, day + 1)
+HolidayCalendar = Container[date]
+"""The public holidays on which the admin team does not work: anything that answers ``day in
+holidays``. The bot passes ``holidays.country_holidays("DE", subdiv=VPA_HOLIDAY_REGION)`` (see
+``vpabot.bot.workdays``); this layer stays standard-library only and never guesses a region."""
 
 
-@lru_cache(maxsize=64)
-def german_public_holidays(year: int) -> frozenset[date]:
-    """The nationwide German public holidays: no reminders are due on these days."""
-    easter = _easter_sunday(year)
-    return frozenset(
-        {
-            date(year, 1, 1),  # Neujahr
-            easter - timedelta(days=2),  # Karfreitag
-            easter + timedelta(days=1),  # Ostermontag
-            date(year, 5, 1),  # Tag der Arbeit
-            easter + timedelta(days=39),  # Christi Himmelfahrt
-            easter + timedelta(days=50),  # Pfingstmontag
-            date(year, 10, 3),  # Tag der Deutschen Einheit
-            date(year, 12, 25),  # 1. Weihnachtstag
-            date(year, 12, 26),  # 2. Weihnachtstag
-        }
-    )
+def is_working_day(day: date, *, holidays: HolidayCalendar) -> bool:
+    """Monday to Friday and not a public holiday: the days the admin team works."""
+    return day.weekday() < 5 and day not in holidays
 
 
-def is_working_day(day: date) -> bool:
-    """Monday to Friday and no nationwide holiday: the days the admin team works."""
-    return day.weekday() < 5 and day not in german_public_holidays(day.year)
-
-
-def next_working_day(day: date) -> date:
+def next_working_day(day: date, *, holidays: HolidayCalendar) -> date:
     """The first working day strictly after ``day``, e.g. for re-sending an overdue review."""
-    return working_day_on_or_after(day + timedelta(days=1))
+    return working_day_on_or_after(day + timedelta(days=1), holidays=holidays)
 
 
-def working_day_on_or_after(day: date) -> date:
+def working_day_on_or_after(day: date, *, holidays: HolidayCalendar) -> date:
     """``day`` itself if it is a working day, else the next one: reviews never fall on a holiday."""
-    while not is_working_day(day):
+    while not is_working_day(day, holidays=holidays):
         day += timedelta(days=1)
     return day
 

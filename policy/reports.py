@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from vpabot.policy.dates import at_local_time, is_working_day, working_day_on_or_after
+from vpabot.policy.dates import (
+    HolidayCalendar,
+    at_local_time,
+    is_working_day,
+    working_day_on_or_after,
+)
 from vpabot.policy.errors import PolicyError
 
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
@@ -72,16 +77,16 @@ def parse_month(text: str) -> Month:
     return Month(year, month)
 
 
-def first_working_day(month: Month) -> date:
+def first_working_day(month: Month, *, holidays: HolidayCalendar) -> date:
     """The day the monthly report goes out: 1 January is a holiday, so 2027 starts on the 4th."""
-    return working_day_on_or_after(month.first_day)
+    return working_day_on_or_after(month.first_day, holidays=holidays)
 
 
-def working_days_after(day: date, count: int) -> date:
+def working_days_after(day: date, count: int, *, holidays: HolidayCalendar) -> date:
     """The ``count``-th working day after ``day`` (0: ``day`` itself)."""
     for _ in range(count):
         day += timedelta(days=1)
-        while not is_working_day(day):
+        while not is_working_day(day, holidays=holidays):
             day += timedelta(days=1)
     return day
 
@@ -133,11 +138,13 @@ class Review:
         return ReviewOutcome.OVERDUE if today > self.due_on else ReviewOutcome.PENDING
 
 
-def review_due_on(until: date) -> date:
-    return working_day_on_or_after(until)
+def review_due_on(until: date, *, holidays: HolidayCalendar) -> date:
+    return working_day_on_or_after(until, holidays=holidays)
 
 
-def reviews_of(events: Sequence[StopEvent], *, current_reminders: int = 0) -> list[Review]:
+def reviews_of(
+    events: Sequence[StopEvent], *, holidays: HolidayCalendar, current_reminders: int = 0
+) -> list[Review]:
     """The reviews in a stop's history (events in order); see the rule above."""
     reviews: list[Review] = []
     # review_reminders belongs to the stop's last end date (a change resets it, a lift keeps it).
@@ -151,7 +158,7 @@ def reviews_of(events: Sequence[StopEvent], *, current_reminders: int = 0) -> li
         reviews.append(
             Review(
                 until=event.until,
-                due_on=review_due_on(event.until),
+                due_on=review_due_on(event.until, holidays=holidays),
                 decided_on=following.day if following else None,
                 reminders=current_reminders if index == current else 0,
             )

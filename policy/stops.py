@@ -8,7 +8,12 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from vpabot.policy.catalogue import fold
-from vpabot.policy.dates import at_local_time, next_working_day, working_day_on_or_after
+from vpabot.policy.dates import (
+    HolidayCalendar,
+    at_local_time,
+    next_working_day,
+    working_day_on_or_after,
+)
 from vpabot.policy.errors import PolicyError
 
 
@@ -100,22 +105,26 @@ def plan_extension(current: CurrentStop | None, *, until: date) -> StopPlan:
     return StopPlan("changed", current.kind, until)
 
 
-def first_review_at(until: date | None, *, at: time, tz: str) -> datetime | None:
+def first_review_at(
+    until: date | None, *, at: time, tz: str, holidays: HolidayCalendar
+) -> datetime | None:
     """The review reminder is due on the end date (or the next working day) at ``at``.
 
     Open-ended stops (resigned, excluded, terminated) are never reviewed.
     """
     if until is None:
         return None
-    return at_local_time(working_day_on_or_after(until), at, tz)
+    return at_local_time(working_day_on_or_after(until, holidays=holidays), at, tz)
 
 
-def review_overdue(until: date | None, *, today: date) -> bool:
+def review_overdue(until: date | None, *, today: date, holidays: HolidayCalendar) -> bool:
     """Overdue once the review day (end date, or the next working day) has passed undecided."""
-    return until is not None and today > working_day_on_or_after(until)
+    return until is not None and today > working_day_on_or_after(until, holidays=holidays)
 
 
-def next_review_at(reminded: datetime, *, at: time, tz: str) -> datetime:
+def next_review_at(
+    reminded: datetime, *, at: time, tz: str, holidays: HolidayCalendar
+) -> datetime:
     """An unanswered review is reminded again on the next working day."""
     local_day = reminded.astimezone(ZoneInfo(tz)).date()
-    return at_local_time(next_working_day(local_day), at, tz)
+    return at_local_time(next_working_day(local_day, holidays=holidays), at, tz)

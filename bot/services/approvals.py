@@ -44,7 +44,9 @@ DECISION_FIELDS = ("state", "decided_by", "decided_at", "decision_reason")
 
 def _next_reminder(ctx: AppContext, after: datetime) -> datetime:
     day = ctx.local(after).date()
-    return at_local_time(next_working_day(day), ctx.settings.review_time, ctx.settings.timezone)
+    return at_local_time(
+        next_working_day(day, holidays=ctx.holidays), ctx.settings.review_time, ctx.settings.timezone
+    )
 
 
 def _to_managers(ctx: AppContext, session: Session, payload: dict, *, purpose: str, violation_id: int) -> None:  # type: ignore[type-arg]

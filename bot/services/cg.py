@@ -186,7 +186,7 @@ def digest_recipients(ctx: AppContext) -> list[str]:
 def sweep_cg_digest(ctx: AppContext) -> int:
     """From VPA_REVIEW_TIME on each working day: one digest, once, unless nobody is due."""
     settings, now, today = ctx.settings, ctx.now(), ctx.today()
-    if not is_working_day(today) or now < at_local_time(
+    if not is_working_day(today, holidays=ctx.holidays) or now < at_local_time(
         today, settings.review_time, settings.timezone
     ):
         return 0

@@ -17,6 +17,7 @@ from typing import TypedDict
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.bot.services.reviews import ActiveStop, load_active_stops
+from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.stops import StopKind
 
 FORMATS = ("csv", "json")
@@ -51,11 +52,18 @@ def stop_records(stops: Iterable[ActiveStop]) -> list[StopRecord]:
 
 
 def export_records(
-    sessions: sessionmaker[Session], *, now: datetime, tz: str = "Europe/Berlin"
+    sessions: sessionmaker[Session],
+    *,
+    now: datetime,
+    holidays: HolidayCalendar,
+    tz: str = "Europe/Berlin",
 ) -> list[StopRecord]:
-    """The active stops as records, read straight from the database (no Slack settings)."""
+    """The active stops as records, read straight from the database (no Slack settings).
+
+    ``holidays`` decides ``review_overdue``: a review due on a holiday is due the next working day.
+    """
     with sessions() as session:
-        return stop_records(load_active_stops(session, now=now, tz=tz))
+        return stop_records(load_active_stops(session, now=now, tz=tz, holidays=holidays))
 
 
 def to_csv(records: Iterable[StopRecord]) -> str:

@@ -85,7 +85,9 @@ def load_home(ctx: AppContext, *, viewer: str) -> Home:
 def _overview(ctx: AppContext, session: Session, viewer: str) -> Overview:
     today = ctx.today()
     monday = today - timedelta(days=today.weekday())
-    stops = load_active_stops(session, now=ctx.now(), tz=ctx.settings.timezone)
+    stops = load_active_stops(
+        session, now=ctx.now(), tz=ctx.settings.timezone, holidays=ctx.holidays
+    )
     mine = [s for s in stops if s.set_by == viewer]
     soon = today + timedelta(days=UPCOMING_DAYS)
     upcoming = [s for s in mine if not s.overdue and s.until is not None and s.until <= soon]

@@ -18,6 +18,7 @@ from vpabot.bot.context import AppContext
 from vpabot.bot.outbox import FILE_UPLOAD
 from vpabot.bot.services.reports import build_report
 from vpabot.policy.dates import at_local_time
+from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.reports import Month, first_working_day, working_days_after
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
@@ -30,14 +31,14 @@ JOB = "monthly_report"
 CATCH_UP_WORKING_DAYS = 2
 
 
-def report_due(now: datetime, *, at: time, tz: str) -> Month | None:
+def report_due(now: datetime, *, at: time, tz: str, holidays: HolidayCalendar) -> Month | None:
     """The month whose report is due at ``now``: the previous one, from the first working day
     at ``at`` (VPA_REVIEW_TIME) until the catch-up days are over; None on every other day."""
     today = now.astimezone(ZoneInfo(tz)).date()
-    first = first_working_day(Month.of(today))
+    first = first_working_day(Month.of(today), holidays=holidays)
     if now < at_local_time(first, at, tz):
         return None
-    if today > working_days_after(first, CATCH_UP_WORKING_DAYS):
+    if today > working_days_after(first, CATCH_UP_WORKING_DAYS, holidays=holidays):
         return None
     return Month.of(today).previous()
 
@@ -49,13 +50,15 @@ def report_filename(month: Month) -> str:
 def sweep_monthly_report(ctx: AppContext) -> int:
     """Queue the report for every manager if it is due and nobody queued it yet."""
     settings, now = ctx.settings, ctx.now()
-    month = report_due(now, at=settings.review_time, tz=settings.timezone)
+    month = report_due(now, at=settings.review_time, tz=settings.timezone, holidays=ctx.holidays)
     if month is None or not settings.manager_ids:
         return 0
     with session_scope(ctx.sessions) as session:
         if not claim_job_run(session, job=JOB, period=str(month), now=now):
             return 0
-        report = build_report(session, month, tz=settings.timezone, today=ctx.today())
+        report = build_report(
+            session, month, tz=settings.timezone, today=ctx.today(), holidays=ctx.holidays
+        )
         text = render_report(ctx.t, report, tags=ctx.tags)
         chart = base64.b64encode(violations_chart(ctx.t, report)).decode("ascii")
         title = ctx.t("report.upload.title", month=month_name(month, ctx.t.lang))

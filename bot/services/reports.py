@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from vpabot.policy.cg import cg_status
 from vpabot.policy.ladder import ViolationState
+from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.reports import Month, ReviewOutcome, StopEvent, mean, reviews_of
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
 
@@ -71,12 +72,17 @@ class MonthlyReport:
         return self.cg_accepted / self.cg_active if self.cg_active else None
 
 
-def build_report(session: Session, month: Month, *, tz: str, today: date) -> MonthlyReport:
-    """What the report says about ``month``; ``today`` tells reviews due now from late ones."""
+def build_report(
+    session: Session, month: Month, *, tz: str, today: date, holidays: HolidayCalendar
+) -> MonthlyReport:
+    """What the report says about ``month``; ``today`` tells reviews due now from late ones,
+    ``holidays`` moves a review due on a holiday to the next working day."""
     zone = ZoneInfo(tz)
     start, end = month.bounds(tz)
     stops = _stop_numbers(session, month, zone=zone, start=start)
-    reviews = _review_numbers(session, month, zone=zone, start=start, today=today)
+    reviews = _review_numbers(
+        session, month, zone=zone, start=start, today=today, holidays=holidays
+    )
     active, accepted = _cg_numbers(session, month, zone=zone)
     return MonthlyReport(
         month=month,
@@ -155,7 +161,13 @@ def _stop_numbers(
 
 
 def _review_numbers(
-    session: Session, month: Month, *, zone: ZoneInfo, start: datetime, today: date
+    session: Session,
+    month: Month,
+    *,
+    zone: ZoneInfo,
+    start: datetime,
+    today: date,
+    holidays: HolidayCalendar,
 ) -> dict[str, Any]:
     stops = list(
         session.scalars(
@@ -168,7 +180,7 @@ def _review_numbers(
     outcomes: Counter[ReviewOutcome] = Counter()
     reminders = {s.id: s.review_reminders for s in stops}
     for stop_id, events in _histories(session, stops, zone=zone).items():
-        for review in reviews_of(events, current_reminders=reminders[stop_id]):
+        for review in reviews_of(events, holidays=holidays, current_reminders=reminders[stop_id]):
             if review.due_on in month:
                 outcomes[review.outcome(today=today)] += 1
     return dict(

@@ -18,6 +18,7 @@ from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import admin_recipients
 from vpabot.bot.services.stops import ReviewToken
+from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.stops import StopKind, next_review_at, review_overdue
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope, skip_locked
@@ -40,7 +41,9 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
         for stop in stops:
             _remind(ctx, session, stop)
             stop.review_reminders += 1
-            stop.review_at = next_review_at(now, at=settings.review_time, tz=settings.timezone)
+            stop.review_at = next_review_at(
+                now, at=settings.review_time, tz=settings.timezone, holidays=ctx.holidays
+            )
         return len(stops)
 
 
@@ -102,10 +105,14 @@ class ActiveStop:
 def active_stops(ctx: AppContext) -> list[ActiveStop]:
     """Overdue reviews first, then by end date; open-ended stops last."""
     with ctx.read() as session:
-        return load_active_stops(session, now=ctx.now(), tz=ctx.settings.timezone)
+        return load_active_stops(
+            session, now=ctx.now(), tz=ctx.settings.timezone, holidays=ctx.holidays
+        )
 
 
-def load_active_stops(session: Session, *, now: datetime, tz: str = "Europe/Berlin") -> list[ActiveStop]:
+def load_active_stops(
+    session: Session, *, now: datetime, tz: str, holidays: HolidayCalendar
+) -> list[ActiveStop]:
     """``active_stops`` for callers without an AppContext (the export CLI needs no Slack)."""
     today = now.astimezone(ZoneInfo(tz)).date()
     rows = session.execute(
@@ -121,7 +128,7 @@ def load_active_stops(session: Session, *, now: datetime, tz: str = "Europe/Berl
             starts_on=stop.starts_on,
             until=stop.until,
             set_by=stop.set_by,
-            overdue=review_overdue(stop.until, today=today),
+            overdue=review_overdue(stop.until, today=today, holidays=holidays),
         )
         for stop, assistant in rows
     ]

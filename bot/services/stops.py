@@ -112,7 +112,9 @@ def _apply(
         stop.note = note
     stop.kind, stop.until = plan.kind.value, plan.until
     stop.set_by = actor  # the admin who last decided is the one reminded
-    stop.review_at = first_review_at(plan.until, at=settings.review_time, tz=settings.timezone)
+    stop.review_at = first_review_at(
+        plan.until, at=settings.review_time, tz=settings.timezone, holidays=ctx.holidays
+    )
     stop.review_reminders = 0
     session.flush()
     repo.audit(

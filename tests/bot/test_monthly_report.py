@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from tests.storage.builders import assistant
+from vpabot.bot.workdays import holiday_calendar
 from vpabot.bot.context import AppContext
 from vpabot.bot.outbox import FILE_UPLOAD
 from vpabot.bot.services.monthly_report import report_due, sweep_monthly_report
@@ -48,7 +49,7 @@ def berlin(*args: int) -> datetime:
 def test_the_report_is_due_from_the_first_working_day_at_review_time(
     now: datetime, due: Month | None
 ) -> None:
-    assert report_due(now, at=NINE, tz="Europe/Berlin") == due
+    assert report_due(now, at=NINE, tz="Europe/Berlin", holidays=holiday_calendar()) == due
 
 
 def outbox(ctx: AppContext) -> list[OutboxMessage]:

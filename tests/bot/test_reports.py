@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.storage.builders import assistant
+from vpabot.bot.workdays import holiday_calendar
 from vpabot.bot.blocks.report import render_report
 from vpabot.bot.charts import violations_chart
 from vpabot.bot.cli import main
@@ -221,7 +222,7 @@ def seeded(ctx: AppContext) -> AppContext:
 
 def report_for(ctx: AppContext, month: Month, *, today: date = date(2026, 12, 7)) -> MonthlyReport:
     with ctx.sessions() as session:
-        return build_report(session, month, tz="Europe/Berlin", today=today)
+        return build_report(session, month, tz="Europe/Berlin", today=today, holidays=holiday_calendar())
 
 
 def test_violations_by_source_tag_and_step_in_berlin_time(seeded: AppContext) -> None:

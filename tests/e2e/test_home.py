@@ -128,7 +128,7 @@ def test_an_admin_sees_their_overdue_review_first(bot: BotUnderTest, clock: Sett
     assert "Anna Müller" in first and "Prüfung überfällig" in first
     assert headers(view)[1] == "Deine überfälligen Prüfungen (1)"
     # Ben's stop was set by the other admin: in the shared list, not among mine.
-    assert "Aktive VT-Stops (2, davon 1 Prüfung überfällig)" in text(view)
+    assert "Aktive VT-Stops (2, davon mit überfälliger Prüfung: 1)" in text(view)
     assert "Deine Prüfungen in den nächsten 14 Tagen (0)" in text(view)
     assert "CG-Lesebestätigungen fällig (2, davon 2 überfällig)" in text(view)
 
@@ -150,7 +150,7 @@ def test_a_manager_sees_pending_approvals_first_with_the_buttons(bot: BotUnderTe
     assert headers(view)[2:] == [  # then the admin view, without "my reviews": managers set no stops
         "Nicht zugestellte Nachrichten (0)",
         "CG-Lesebestätigungen fällig (1, davon 1 überfällig)",
-        "Aktive VT-Stops (0, davon 0 Prüfung überfällig)",
+        "Aktive VT-Stops (0, davon mit überfälliger Prüfung: 0)",
         "Verstöße diese Woche (3)",
     ]
 
@@ -225,7 +225,7 @@ def test_500_active_stops_stay_within_the_block_limit(db_url: str, clock: Settab
             "Nicht zugestellte Nachrichten (20)",
             "CG-Lesebestätigungen fällig (500, davon 500 überfällig)",
             "Deine Prüfungen in den nächsten 14 Tagen (250)",
-            "Aktive VT-Stops (500, davon 250 Prüfung überfällig)",
+            "Aktive VT-Stops (500, davon mit überfälliger Prüfung: 250)",
             "Verstöße diese Woche (15)",
         ]
         for more in ("… und 2 weitere", "… und 240 weitere", "… und 10 weitere", "… und 490 weitere"):
@@ -313,7 +313,7 @@ def test_cg_overdue_offers_the_stop_right_on_home(bot: BotUnderTest) -> None:
     assert "cg_stop_set" not in str(open_home(bot, MANAGER))  # stops are the admins' to set
 
     after = next_publish(bot, ADMIN, lambda: bot.slack.home_click("cg_stop_set", row["accessory"]["value"]))
-    assert "Aktive VT-Stops (1, davon 0 Prüfung überfällig)" in headers(after)
+    assert "Aktive VT-Stops (1, davon mit überfälliger Prüfung: 0)" in headers(after)
     assert "cg_stop_set" not in str(after)  # the stop is set: no second offer
     (stop,) = rows(bot, SalesStop)
     assert stop.reason == "cg" and stop.until is None

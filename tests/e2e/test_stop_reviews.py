@@ -491,3 +491,24 @@ def test_two_instances_sweeping_concurrently_send_each_reminder_once(db_url: str
                 stop_id = int(buttons(dm.args)["review_lift"]["value"].split(":")[0])
                 per_stop[stop_id] = per_stop.get(stop_id, 0) + 1
             assert set(per_stop) == stop_ids and set(per_stop.values()) == {round_no}
+
+
+def test_a_regional_holiday_moves_the_review_to_the_next_working_day(
+    db_url: str,
+) -> None:
+    # Fronleichnam (Thursday 4 June 2026) is a holiday in Bavaria, not nationwide.
+    clock = SettableClock(berlin(2026, 5, 20, 10, 0))
+    with BotUnderTest(db_url, clock=clock, holiday_region="BY") as bavaria:
+        say(bavaria, "assistent neu anna.m Anna Müller")
+        say(bavaria, "stop anna.m voll 04.06.2026")
+        assert sweep_at(bavaria, clock, berlin(2026, 6, 4, 9, 0)) == 0
+        assert sweep_at(bavaria, clock, berlin(2026, 6, 5, 9, 0)) == 1  # Friday
+        (dm,) = review_dms(bavaria)
+        assert "bis 04.06.2026" in render(dm.args)
+
+
+def test_without_a_region_only_nationwide_holidays_count(bot: BotUnderTest, clock: SettableClock) -> None:
+    clock.set(berlin(2026, 5, 20, 10, 0))
+    say(bot, "assistent neu anna.m Anna Müller")
+    say(bot, "stop anna.m voll 04.06.2026")
+    assert sweep_at(bot, clock, berlin(2026, 6, 4, 9, 0)) == 1  # Fronleichnam is a working day here

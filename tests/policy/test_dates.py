@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+import holidays
 import pytest
 
 from vpabot.policy.dates import (
     add_months,
     at_local_time,
-    german_public_holidays,
     is_working_day,
     next_working_day,
     parse_time_of_day,
@@ -20,6 +20,8 @@ from vpabot.policy.dates import (
 )
 from vpabot.policy.errors import PolicyError
 
+# The calendar the bot passes when VPA_HOLIDAY_REGION is unset (policy takes it as a parameter).
+NATIONWIDE = holidays.country_holidays("DE")
 TODAY = date(2026, 11, 26)  # a Thursday
 LATEST = date(2027, 11, 27)  # TODAY + 366 days
 
@@ -192,70 +194,6 @@ def test_split_until_refuses_empty() -> None:
 
 
 @pytest.mark.parametrize(
-    ("year", "expected"),
-    [
-        (
-            2026,
-            {
-                date(2026, 1, 1),
-                date(2026, 4, 3),
-                date(2026, 4, 6),
-                date(2026, 5, 1),
-                date(2026, 5, 14),
-                date(2026, 5, 25),
-                date(2026, 10, 3),
-                date(2026, 12, 25),
-                date(2026, 12, 26),
-            },
-        ),
-        (
-            2027,
-            {
-                date(2027, 1, 1),
-                date(2027, 3, 26),
-                date(2027, 3, 29),
-                date(2027, 5, 1),
-                date(2027, 5, 6),
-                date(2027, 5, 17),
-                date(2027, 10, 3),
-                date(2027, 12, 25),
-                date(2027, 12, 26),
-            },
-        ),
-    ],
-)
-def test_german_public_holidays(year: int, expected: set[date]) -> None:
-    holidays = german_public_holidays(year)
-    assert isinstance(holidays, frozenset)
-    assert holidays == expected
-
-
-@pytest.mark.parametrize(
-    ("year", "easter"),
-    [
-        (2008, date(2008, 3, 23)),
-        (2019, date(2019, 4, 21)),
-        (2024, date(2024, 3, 31)),  # leap year
-        (2025, date(2025, 4, 20)),
-        (2026, date(2026, 4, 5)),
-        (2027, date(2027, 3, 28)),
-        (2028, date(2028, 4, 16)),  # leap year
-        (2038, date(2038, 4, 25)),  # latest possible
-        (2285, date(2285, 3, 22)),  # earliest possible
-    ],
-)
-def test_easter_derived_holidays(year: int, easter: date) -> None:
-    holidays = german_public_holidays(year)
-    for offset in (-2, 1, 39, 50):  # Karfreitag, Ostermontag, Himmelfahrt, Pfingstmontag
-        assert date.fromordinal(easter.toordinal() + offset) in holidays
-    assert easter not in holidays  # Easter Sunday is a Sunday anyway
-
-
-def test_german_public_holidays_is_cached() -> None:
-    assert german_public_holidays(2026) is german_public_holidays(2026)
-
-
-@pytest.mark.parametrize(
     ("day", "expected"),
     [
         (date(2026, 11, 26), True),  # Thursday
@@ -277,7 +215,7 @@ def test_german_public_holidays_is_cached() -> None:
     ],
 )
 def test_is_working_day(day: date, expected: bool) -> None:
-    assert is_working_day(day) is expected
+    assert is_working_day(day, holidays=NATIONWIDE) is expected
 
 
 @pytest.mark.parametrize(
@@ -294,7 +232,7 @@ def test_is_working_day(day: date, expected: bool) -> None:
     ],
 )
 def test_next_working_day(day: date, expected: date) -> None:
-    assert next_working_day(day) == expected
+    assert next_working_day(day, holidays=NATIONWIDE) == expected
 
 
 @pytest.mark.parametrize(
@@ -309,7 +247,7 @@ def test_next_working_day(day: date, expected: date) -> None:
     ],
 )
 def test_working_day_on_or_after(day: date, expected: date) -> None:
-    assert working_day_on_or_after(day) == expected
+    assert working_day_on_or_after(day, holidays=NATIONWIDE) == expected
 
 
 # --- add_months ------------------------------------------------------------------
@@ -415,3 +353,10 @@ def test_parse_time_of_day_refuses(text: str) -> None:
     error = _refusal(parse_time_of_day, text)
     assert error.code == "time_unreadable"
     assert error.params == {"text": text}
+
+
+def test_a_regional_holiday_counts_only_in_the_calendar_that_has_it() -> None:
+    fronleichnam = date(2026, 6, 4)  # a Thursday; a holiday in BY and NW, not in Berlin
+    assert is_working_day(fronleichnam, holidays=NATIONWIDE)
+    assert not is_working_day(fronleichnam, holidays={fronleichnam})
+    assert next_working_day(date(2026, 6, 3), holidays={fronleichnam}) == date(2026, 6, 5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import holidays
 import pytest
 
 from vpabot.policy.errors import PolicyError
@@ -19,6 +20,7 @@ from vpabot.policy.reports import (
 )
 
 BERLIN = "Europe/Berlin"
+NATIONWIDE = holidays.country_holidays("DE")  # VPA_HOLIDAY_REGION unset
 
 
 @pytest.mark.parametrize(
@@ -74,13 +76,13 @@ def test_month_arithmetic_over_year_ends_and_leap_years() -> None:
     ],
 )
 def test_first_working_day(month: Month, first: date) -> None:
-    assert first_working_day(month) == first
+    assert first_working_day(month, holidays=NATIONWIDE) == first
 
 
 def test_working_days_after_skips_weekends_and_holidays() -> None:
-    assert working_days_after(date(2027, 1, 4), 0) == date(2027, 1, 4)
-    assert working_days_after(date(2026, 12, 24), 1) == date(2026, 12, 28)
-    assert working_days_after(date(2026, 11, 27), 2) == date(2026, 12, 1)
+    assert working_days_after(date(2027, 1, 4), 0, holidays=NATIONWIDE) == date(2027, 1, 4)
+    assert working_days_after(date(2026, 12, 24), 1, holidays=NATIONWIDE) == date(2026, 12, 28)
+    assert working_days_after(date(2026, 11, 27), 2, holidays=NATIONWIDE) == date(2026, 12, 1)
 
 
 # -- reviews -----------------------------------------------------------------------------------
@@ -98,7 +100,8 @@ def lifted(day: date) -> StopEvent:
 
 def test_a_lift_on_the_first_reminder_day_is_on_time() -> None:
     (review,) = reviews_of(
-        [set_(date(2026, 11, 2), date(2026, 11, 16)), lifted(date(2026, 11, 16))]
+        [set_(date(2026, 11, 2), date(2026, 11, 16)), lifted(date(2026, 11, 16))],
+        holidays=NATIONWIDE,
     )
     assert review == Review(date(2026, 11, 16), date(2026, 11, 16), date(2026, 11, 16))
     assert review.outcome(today=date(2026, 12, 1)) is ReviewOutcome.ON_TIME
@@ -110,7 +113,7 @@ def test_an_end_date_on_a_weekend_is_reviewed_on_the_next_working_day() -> None:
         set_(date(2026, 11, 2), date(2026, 11, 14)),
         changed(date(2026, 11, 16), date(2026, 11, 30)),
     ]
-    first, second = reviews_of(events)
+    first, second = reviews_of(events, holidays=NATIONWIDE)
     assert (
         first.due_on == date(2026, 11, 16)
         and first.outcome(today=date(2026, 12, 1)) is ReviewOutcome.ON_TIME
@@ -123,7 +126,8 @@ def test_an_end_date_on_a_weekend_is_reviewed_on_the_next_working_day() -> None:
 
 def test_deciding_a_day_after_the_reminder_is_overdue() -> None:
     (review,) = reviews_of(
-        [set_(date(2026, 11, 5), date(2026, 11, 19)), lifted(date(2026, 11, 20))]
+        [set_(date(2026, 11, 5), date(2026, 11, 19)), lifted(date(2026, 11, 20))],
+        holidays=NATIONWIDE,
     )
     assert review.outcome(today=date(2026, 11, 20)) is ReviewOutcome.OVERDUE
 
@@ -134,13 +138,14 @@ def test_a_change_before_the_end_date_is_no_review() -> None:
         changed(date(2026, 11, 10), date(2026, 11, 19)),  # shortened early
         lifted(date(2026, 11, 18)),  # lifted early
     ]
-    assert reviews_of(events) == []
+    assert reviews_of(events, holidays=NATIONWIDE) == []
 
 
 def test_open_ended_stops_have_no_review() -> None:
-    assert reviews_of([set_(date(2026, 11, 10), None)]) == []
+    assert reviews_of([set_(date(2026, 11, 10), None)], holidays=NATIONWIDE) == []
     assert reviews_of(
-        [set_(date(2026, 11, 10), date(2026, 11, 12)), changed(date(2026, 11, 12), None)]
+        [set_(date(2026, 11, 10), date(2026, 11, 12)), changed(date(2026, 11, 12), None)],
+        holidays=NATIONWIDE,
     ) == [Review(date(2026, 11, 12), date(2026, 11, 12), date(2026, 11, 12))]
 
 
@@ -150,6 +155,6 @@ def test_reminded_more_than_once_is_overdue_and_belongs_to_the_last_end_date() -
         changed(date(2026, 11, 16), date(2026, 11, 23)),
         lifted(date(2026, 11, 23)),
     ]
-    first, last = reviews_of(events, current_reminders=2)
+    first, last = reviews_of(events, holidays=NATIONWIDE, current_reminders=2)
     assert first.reminders == 0 and first.outcome(today=date(2026, 12, 1)) is ReviewOutcome.ON_TIME
     assert last.reminders == 2 and last.outcome(today=date(2026, 12, 1)) is ReviewOutcome.OVERDUE
