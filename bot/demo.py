@@ -10,11 +10,14 @@ from __future__ import annotations
 import tempfile
 import textwrap
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
+from vpabot.bot.workdays import holiday_calendar
 from vpabot.policy.clock import SettableClock
+from vpabot.policy.dates import at_local_time, is_working_day
 from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, BotUnderTest
 from vpabot.bot.testing.transcript import render
 
@@ -99,7 +102,7 @@ def _script(s: Scenario) -> None:
     s.type(ADMIN_2, "verstoss ben.k beschwerde eigenwerbung Hat Kunden seine eigene Agentur-Website geschickt", "Gravierender Verstoß: Eigenwerbung")
     s.type(ADMIN, "stops", "Welche VT-Stops laufen?")
 
-    s.clock.advance(timedelta(days=14))
+    s.clock.advance(timedelta(days=STOP_DAYS))
     s.heading("Zwei Wochen später, 9:00 Uhr: der VT-Stop endet heute")
     s.bot.runtime.sweep()
     s.deliver()
@@ -110,16 +113,35 @@ def _script(s: Scenario) -> None:
     s.type(ADMIN, "akte ben.k", "Akte von Ben öffnen")
 
 
-def _demo_start() -> datetime:
-    """Today 09:00 in Berlin (08:00 UTC in winter): the demo's clock starts in the morning."""
-    today = datetime.now(timezone.utc).date()
-    return datetime(today.year, today.month, today.day, 8, 0, tzinfo=timezone.utc)
+STOP_DAYS = 14  # the script's "stop anna.m voll 14 Tage": the review comes 14 days later
 
 
-def run_demo(*, database_url: str | None = None, language: str = "de") -> int:
+def demo_start(today: date) -> datetime:
+    """09:00 in Berlin on the next Monday after ``today`` whose review day is a working day.
+
+    The script sets a 14-day stop and then jumps to its end: started on a Saturday that end
+    would be a Saturday and no review would be sent. A Monday start, with both Mondays clear
+    of public holidays (Ostermontag, Pfingstmontag), always shows the review and its buttons.
+    """
+    calendar = holiday_calendar(None)
+    day = today + timedelta(days=1)
+    while not (
+        day.weekday() == 0
+        and is_working_day(day, holidays=calendar)
+        and is_working_day(day + timedelta(days=STOP_DAYS), holidays=calendar)
+    ):
+        day += timedelta(days=1)
+    return at_local_time(day, dt_time(9, 0), "Europe/Berlin")
+
+
+def run_demo(
+    *, database_url: str | None = None, language: str = "de", today: date | None = None
+) -> int:
+    """Play the script and print what everyone sees; ``today`` (default: the real date)
+    only picks the Monday the demo's clock starts on."""
     with tempfile.TemporaryDirectory(prefix="vpabot-demo-") as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
-        clock = SettableClock(_demo_start())
+        clock = SettableClock(demo_start(today or datetime.now(timezone.utc).date()))
         with BotUnderTest(url, clock=clock, language=language) as bot:
             print("vpabot demo – das Admin-Team bei der Arbeit (lokales Fake-Slack, nichts verlässt den Rechner)")
             print(f"Datenbank: {url}")
