@@ -181,14 +181,17 @@ def export_assistant_command(args: argparse.Namespace) -> int:
         return 1
     engine, sessions = opened
     try:
-        document = export_assistant(
-            sessions, args.handle, actor=_actor(), now=datetime.now(timezone.utc)
-        )
+        if args.for_assistant:
+            text = _for_assistant(t, sessions, args.handle)
+        else:
+            document = export_assistant(
+                sessions, args.handle, actor=_actor(), now=datetime.now(timezone.utc)
+            )
+            text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     except PolicyError as error:
         return _policy_error(t, error)
     finally:
         engine.dispose()
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(t("privacy.export.written", file=args.output), file=sys.stderr)
@@ -196,6 +199,19 @@ def export_assistant_command(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     return 0
+
+
+def _for_assistant(t: Translator, sessions: sessionmaker[Session], handle: str) -> str:
+    """The GDPR Art. 15 answer as Markdown in VPA_LANGUAGE (German by default)."""
+    from zoneinfo import ZoneInfo
+
+    from vpabot.bot.blocks.access_request import render_access_request
+    from vpabot.bot.cli_common import timezone_name
+    from vpabot.bot.services.access_request import collect_access_request
+    from vpabot.policy.catalogue import DEFAULT_TAGS
+
+    data = collect_access_request(sessions, handle, actor=_actor(), now=datetime.now(timezone.utc))
+    return render_access_request(t, data, tz=ZoneInfo(timezone_name()), tags=DEFAULT_TAGS)
 
 
 def _confirm(t: Translator, handle: str, summary: str) -> bool:
@@ -280,6 +296,11 @@ def add_commands(
     export = export_sub.add_parser("assistant", help="everything stored about one assistant (JSON)")
     export.add_argument("handle")
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument(
+        "--for-assistant",
+        action="store_true",
+        help="a Markdown document the assistant can read (GDPR Art. 15), no internal words or IDs",
+    )
     export.set_defaults(func=export_assistant_command)
 
     erase = sub.add_parser("erase", help="data protection: anonymise stored personal data")

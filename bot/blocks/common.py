@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -16,6 +15,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from vpabot.bot.datefmt import fmt_date, fmt_instant  # noqa: F401  (re-exported: one formatter)
+
 MAX_BLOCKS = 50  # a message holds at most 50 blocks
 MAX_SECTION = 2900  # section text is capped at 3000 characters
 
@@ -27,17 +28,6 @@ def escape(text: str) -> str:
 
 def user(user_id: str) -> str:
     return f"<@{user_id}>"
-
-
-def fmt_date(day: date | None, lang: str) -> str:
-    if day is None:
-        return "–"
-    return day.isoformat() if lang == "en" else day.strftime("%d.%m.%Y")
-
-
-def fmt_instant(instant: datetime, lang: str) -> str:
-    fmt = "%Y-%m-%d %H:%M" if lang == "en" else "%d.%m.%Y %H:%M"
-    return instant.strftime(fmt)
 
 
 def header(text: str) -> HeaderBlock:

@@ -12,6 +12,7 @@ from vpabot.bot.blocks.admin import build_admin_outcome
 from vpabot.bot.blocks.consultation import build_answer_modal, build_question_modal, build_reject_modal
 from vpabot.bot.blocks.labels import step_label
 from vpabot.bot.context import AppContext
+from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.ids import Action
 from vpabot.bot.listeners.home import refresh_home
 from vpabot.bot.listeners.replies import friendly_errors, to_clicker, via_response_url
@@ -57,7 +58,7 @@ def register(app: App, ctx: AppContext) -> None:
         user_id = body["user"]["id"]
         with friendly_errors(t, ephemeral(respond)):
             done = mark_communicated(ctx, actor=user_id, violation_id=int(action["value"]))
-            when = ctx.local(done.at).strftime("%d.%m.%Y %H:%M")
+            when = fmt_instant(ctx.local(done.at), ctx.t.lang)
             payload = build_admin_outcome(
                 t, done.case, approved=True, by=done.decided_by, reason=None, communicated=when
             )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.stops import build_announcement
 from vpabot.bot.context import AppContext
+from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.cg import cg_status
 from vpabot.policy.dates import parse_until
@@ -61,7 +62,7 @@ def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> Sales
     raise PolicyError(
         "review_decided",
         by=f"<@{last.actor}>" if last else "?",
-        at=ctx.local(last.at).strftime("%d.%m.%Y %H:%M") if last else "?",
+        at=fmt_instant(ctx.local(last.at), ctx.t.lang) if last else "?",
     )
 
 
