@@ -125,3 +125,27 @@ def test_catalogues_are_compiled_from_the_po_files_without_a_build_step() -> Non
     # No .mo is kept in the repository: a stale one would win over the .po text.
     assert not list(Path(LOCALE_DIR).rglob("*.mo"))
     assert translations("de").ngettext("privacy.count.stops", "privacy.count.stops", 2) == "{count} VT-Stops"
+
+
+# --- dates in the reader's language (bot/datefmt.py is the only formatter) ---------------------
+
+
+def test_dates_and_times_follow_the_language() -> None:
+    from datetime import date, datetime
+
+    from vpabot.bot.datefmt import fmt_date, fmt_instant
+
+    assert fmt_date(date(2026, 12, 31), "de") == "31.12.2026"
+    assert fmt_date(date(2026, 12, 31), "en") == "Dec 31, 2026"
+    assert fmt_instant(datetime(2026, 12, 31, 9, 5), "de") == "31.12.2026 09:05"
+    assert fmt_instant(datetime(2026, 12, 31, 15, 5), "en") == "Dec 31, 2026, 3:05 PM"
+
+
+def test_no_module_but_the_formatter_formats_dates_itself() -> None:
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    found = subprocess.run(
+        ["git", "grep", "-n", "strftime(", "--", "bot/"], cwd=root, capture_output=True, text=True
+    ).stdout.splitlines()
+    assert all(line.startswith("bot/datefmt.py:") for line in found), found

@@ -180,7 +180,7 @@ def test_english(db_url: str, clock: SettableClock) -> None:
     with BotUnderTest(db_url, clock=clock, language="en") as bot:
         say(bot, "assistant new anna.m Anna Müller")
         reply = say(bot, "cg anna.m 2026-10-01")
-        assert "CGs accepted on 2026-10-01. The next one is due on 2027-01-01." in reply
+        assert "CGs accepted on Oct 1, 2026. The next one is due on Jan 1, 2027." in reply
         assert "`/vpa cg <handle> [date]`" in say(bot, "help")
         say(bot, "assistant new ben.k Ben Krüger")
         assert (
