@@ -32,14 +32,18 @@ def build_admin_outcome(
     who = f"*{escape(case.name)}* (`{case.handle}`)"
     step = step_label(t, case.step, case.severe)
     if not approved:
-        text = t("admin.rejected", step=step, who=who, by=user(by), reason=escape(reason or ""))
+        text = t(
+            "admin.rejected", step=step, who=who, by=user(by), reason=escape(reason or ""), name=escape(case.name)
+        )
         return message(text, [section(text)])
-    text = t("admin.approved", step=step, who=who, by=user(by))
+    # Only step 3 is an Abmahnung: saying its draft avoids the word is noise for the others.
+    approved_key = "admin.approved.final" if case.severe or case.step == 4 else "admin.approved"
+    text = t(approved_key, step=step, who=who, by=user(by), name=escape(case.name))
     blocks: list[Any] = [section(text)]
     if case.severe or case.step == 4:
         blocks.append(context(t("admin.collaboration_ended")))
     blocks += [
-        section(t("reply.draft.title")),
+        section(t("reply.draft.title", name=escape(case.name))),
         section(quote(t(draft_key(case), name=case.name.split()[0], tag=case.tag))),
         # Ending a collaboration is no "help to improve": that footer would ring false.
         context(t("admin.draft_footer_final" if case.severe or case.step == 4 else "reply.draft.footer")),

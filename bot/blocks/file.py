@@ -102,7 +102,7 @@ def build_file(t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: An
                     next=(
                         t("file.next_none")
                         if file.status in ENDED
-                        else step_label(t, min(file.counting + 1, 4), False)
+                        else t(f"file.next.{min(file.counting + 1, 4)}")
                     ),
                     stop=stop,
                 )

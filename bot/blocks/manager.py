@@ -44,7 +44,7 @@ def build_approval_request(t: Translator, case: Case, *, reminder: bool = False)
         *([section(t("approval.reminder"))] if reminder else []),
         _case_section(t, case, "approval.body"),
         context(t("manager.fyi.history", history=escape(case.history))),
-        context(t(f"approval.effect.{'severe' if case.severe else case.step}")),
+        context(t(f"approval.effect.{'severe' if case.severe else case.step}", name=escape(case.name))),
         ActionsBlock(
             elements=[
                 button(t("approval.approve"), Action.APPROVAL_APPROVE, value, style="primary"),
@@ -108,7 +108,8 @@ def build_restep_notice(t: Translator, case: Case, *, for_manager: bool) -> dict
     blocks: list[Any] = [section(text)]
     if case.step in (1, 2):
         draft = t(f"assistant.draft.step{case.step}", name=case.name.split()[0], tag=case.tag)
-        blocks += [section(t("reply.draft.title")), section("> " + escape(draft).replace("\n", "\n> "))]
+        title = t("reply.draft.title", name=escape(case.name))
+        blocks += [section(title), section("> " + escape(draft).replace("\n", "\n> "))]
     return message(text, blocks)
 
 

@@ -20,6 +20,8 @@ from vpabot.policy.ladder import LadderStep
 
 def error_text(t: Translator, error: PolicyError) -> str:
     params = {k: fmt_date(v, t.lang) if isinstance(v, date) else v for k, v in error.params.items()}
+    if t.has(f"status.{params.get('status')}"):  # a raw code like "gekuendigt" reads "gekündigt"
+        params["status"] = t(f"status.{params['status']}")
     return t(f"error.{error.code}", **params)
 
 
@@ -65,16 +67,17 @@ def build_violation_logged(t: Translator, logged: LoggedViolation) -> dict[str, 
         ),
     ]
     if decision.severe:
-        blocks.append(section(t("reply.violation.next.severe")))
+        blocks.append(section(t("reply.violation.next.severe", name=escape(logged.name))))
     else:
-        blocks.append(section(t(f"reply.violation.next.{int(decision.step or 1)}")))
+        next_key = f"reply.violation.next.{int(decision.step or 1)}"
+        blocks.append(section(t(next_key, name=escape(logged.name))))
     if decision.step in (LadderStep.REMINDER, LadderStep.ERMAHNUNG) and not decision.severe:
         draft = t(
             f"assistant.draft.step{int(decision.step)}",
             name=logged.name.split()[0],
             tag=logged.tag.label,
         )
-        blocks.append(section(t("reply.draft.title")))
+        blocks.append(section(t("reply.draft.title", name=escape(logged.name))))
         blocks.append(section("> " + escape(draft).replace("\n", "\n> ")))
         blocks.append(context(t("reply.draft.footer")))
     blocks.append(

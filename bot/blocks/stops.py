@@ -53,7 +53,7 @@ def build_stop_reply(t: Translator, *, action: str, name: str, handle: str, kind
     text = t(f"reply.stop.{action}", who=who, kind=kind_label(t, kind), period=period(t, until))
     blocks = [section(text)]
     if action in ("set", "changed") and until is not None:
-        blocks.append(context(t("reply.stop.tell_openly", period=period(t, until))))
+        blocks.append(context(t("reply.stop.tell_openly", period=period(t, until), name=escape(name))))
     return message(text, blocks)
 
 

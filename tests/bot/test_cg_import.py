@@ -207,7 +207,7 @@ def test_a_missing_file_is_refused(
     cli: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["import", "acceptances", str(tmp_path / "nope.csv")]) == 1
-    assert "nope.csv kann ich nicht lesen" in capsys.readouterr().err
+    assert "nope.csv lässt sich nicht lesen" in capsys.readouterr().err
 
 
 def test_a_handle_listed_twice_counts_with_its_latest_date(

@@ -102,7 +102,7 @@ def test_anyone_else_sees_one_friendly_paragraph_and_no_names(bot: BotUnderTest)
     view = open_home(bot, OUTSIDER)
     assert len(view["blocks"]) == 1 and view["blocks"][0]["type"] == "section"
     shown = view["blocks"][0]["text"]["text"]
-    assert "Ich bin der VPA-Bot" in shown and "Admin-Team" in shown
+    assert "Das ist der VPA-Bot" in shown and "Admin-Team" in shown
     for personal in ("Anna", "anna.m", "<@", "VT-Stop (", "Verstoß"):
         assert personal not in shown
 
@@ -309,7 +309,7 @@ def test_cg_overdue_offers_the_stop_right_on_home(bot: BotUnderTest) -> None:
     say(bot, "assistent neu anna.m Anna Müller")
     view = open_home(bot, ADMIN)
     (row,) = [b for b in view["blocks"] if b.get("accessory", {}).get("action_id") == "cg_stop_set"]
-    assert "Anna Müller" in row["text"]["text"] and "Zusammenarbeit nicht möglich" in row["text"]["text"]
+    assert "Anna Müller" in row["text"]["text"] and "CG-Lesebestätigung fehlt noch" in row["text"]["text"]
     assert "cg_stop_set" not in str(open_home(bot, MANAGER))  # stops are the admins' to set
 
     after = next_publish(bot, ADMIN, lambda: bot.slack.home_click("cg_stop_set", row["accessory"]["value"]))

@@ -388,9 +388,9 @@ def test_stops_lists_overdue_first_then_by_end_date(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("stop anna.m voll gestern", "„gestern“ kann ich nicht als Datum lesen"),
-        ("stop anna.m voll 31.02.2027", "„31.02.2027“ kann ich nicht als Datum lesen"),
-        ("stop anna.m voll 2027-02-30", "„2027-02-30“ kann ich nicht als Datum lesen"),
+        ("stop anna.m voll gestern", "„gestern“ ist kein lesbares Datum"),
+        ("stop anna.m voll 31.02.2027", "„31.02.2027“ ist kein lesbares Datum"),
+        ("stop anna.m voll 2027-02-30", "„2027-02-30“ ist kein lesbares Datum"),
         ("stop anna.m voll 01.11.2026", "Der 01.11.2026 liegt nicht in der Zukunft"),
         ("stop anna.m voll 30.11.2026", "Der 30.11.2026 liegt nicht in der Zukunft"),
         ("stop anna.m voll 0 Tage", "liegt nicht in der Zukunft"),
@@ -403,8 +403,8 @@ def test_stops_lists_overdue_first_then_by_end_date(
         ("stop anna.m voll 60w", "mehr als ein Jahr entfernt"),
         ("stop anna.m voll", "So geht's: `/vpa stop <handle> voll|kunden <bis>"),
         ("stop anna.m sofort 14 Tage", "„sofort“ ist keine Stop-Art"),
-        ("verlaengern anna.m gestern", "„gestern“ kann ich nicht als Datum lesen"),
-        ("verlaengern anna.m 31.02.2027", "„31.02.2027“ kann ich nicht als Datum lesen"),
+        ("verlaengern anna.m gestern", "„gestern“ ist kein lesbares Datum"),
+        ("verlaengern anna.m 31.02.2027", "„31.02.2027“ ist kein lesbares Datum"),
         ("verlaengern anna.m 29.11.2026", "liegt nicht in der Zukunft"),
         ("verlaengern anna.m 2028-01-01", "mehr als ein Jahr entfernt"),
         ("stop ana.m voll 14 Tage", "„ana.m“ gibt es nicht. Meintest du:"),
