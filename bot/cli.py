@@ -119,38 +119,41 @@ def _export_stops(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vpabot", description="Community Guidelines & VT-Stops in Slack")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    from vpabot.bot.cli_help import h, help_translator, parser_class
+
+    # --help speaks VPA_LANGUAGE: our strings from the catalogue, argparse's own words too.
+    parser = parser_class(help_translator())(prog="vpabot", description=h("cli.description"))
+    parser.add_argument("-v", "--verbose", action="store_true", help=h("cli.verbose"))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("run", help="connect to Slack over Socket Mode").set_defaults(func=_run)
+    sub.add_parser("run", help=h("cli.run")).set_defaults(func=_run)
 
-    serve = sub.add_parser("serve", help="serve Slack requests over HTTP (waitress)")
+    serve = sub.add_parser("serve", help=h("cli.serve"))
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--threads", type=int, default=8)
     serve.set_defaults(func=_serve)
 
-    demo = sub.add_parser("demo", help="scripted scenario against a local fake Slack")
-    demo.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
-    demo.add_argument("--language", choices=("de", "en"), default="de")
+    demo = sub.add_parser("demo", help=h("cli.demo"))
+    demo.add_argument("--database-url", default=None, help=h("cli.demo.database_url"))
+    demo.add_argument("--language", choices=("de", "en"), default="de", help=h("cli.demo.language"))
     demo.set_defaults(func=_demo)
 
-    db = sub.add_parser("db", help="database maintenance")
+    db = sub.add_parser("db", help=h("cli.db"))
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="apply Alembic migrations").set_defaults(func=_db_upgrade)
+    db_sub.add_parser("upgrade", help=h("cli.db.upgrade")).set_defaults(func=_db_upgrade)
 
-    export = sub.add_parser("export", help="data for other systems (reads DATABASE_URL only)")
+    export = sub.add_parser("export", help=h("cli.export"))
     export_sub = export.add_subparsers(dest="export_command", required=True)
-    stops = export_sub.add_parser("stops", help="active VT-Stops for the scheduling system")
+    stops = export_sub.add_parser("stops", help=h("cli.export.stops"))
     stops.add_argument(
-        "--format", type=_export_format, default="json", metavar="{csv,json}", help="default: json"
+        "--format", type=_export_format, default="json", metavar="{csv,json}", help=h("cli.export.format")
     )
-    stops.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    stops.add_argument("--output", "-o", metavar=h("cli.file"), help=h("cli.output"))
     stops.set_defaults(func=_export_stops)
 
     # `import <what>`: roster (and whatever else is loaded from files) share one parser.
-    imports = sub.add_parser("import", help="load data from files (reads DATABASE_URL only)")
+    imports = sub.add_parser("import", help=h("cli.import"))
     import_sub = imports.add_subparsers(dest="import_command", required=True)
     from vpabot.bot import cli_assistants  # import/export/erase assistants
 

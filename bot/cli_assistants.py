@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.bot.cli_common import open_engine, read_import_file, today
 from vpabot.bot.cli_common import translator as _translator
+from vpabot.bot.cli_help import h
 from vpabot.bot.i18n import Translator
 
 PROGRESS_ROWS = 200  # longer imports get a progress line even when stderr is no terminal
@@ -279,35 +280,36 @@ def erase_assistant_command(args: argparse.Namespace) -> int:
     return 0
 
 
+
 def add_commands(
     import_sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     export_sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     sub: argparse._SubParsersAction,  # type: ignore[type-arg]
 ) -> None:
     roster = import_sub.add_parser(
-        "assistants", help="roster CSV: handle,name,slack_id,joined_on,status,cg_accepted_on"
+        "assistants", help=h("cli.import.assistants")
     )
     roster.add_argument("file", metavar="FILE.csv")
     roster.add_argument(
-        "--dry-run", action="store_true", help="show what would change, write nothing"
+        "--dry-run", action="store_true", help=h("cli.import.dry_run")
     )
     roster.set_defaults(func=import_assistants_command)
 
-    export = export_sub.add_parser("assistant", help="everything stored about one assistant (JSON)")
+    export = export_sub.add_parser("assistant", help=h("cli.export.assistant"))
     export.add_argument("handle")
-    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument("--output", "-o", metavar=h("cli.file"), help=h("cli.output"))
     export.add_argument(
         "--for-assistant",
         action="store_true",
-        help="a Markdown document the assistant can read (GDPR Art. 15), no internal words or IDs",
+        help=h("cli.export.for_assistant"),
     )
     export.set_defaults(func=export_assistant_command)
 
-    erase = sub.add_parser("erase", help="data protection: anonymise stored personal data")
+    erase = sub.add_parser("erase", help=h("cli.erase"))
     erase_sub = erase.add_subparsers(dest="erase_command", required=True)
     one = erase_sub.add_parser(
-        "assistant", help="anonymise one assistant (asks to type the handle)"
+        "assistant", help=h("cli.erase.assistant")
     )
     one.add_argument("handle")
-    one.add_argument("--yes", action="store_true", help="no confirmation (for scripts)")
+    one.add_argument("--yes", action="store_true", help=h("cli.erase.yes"))
     one.set_defaults(func=erase_assistant_command)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vpabot.bot.cli_common import open_engine, read_import_file, today, translator
+from vpabot.bot.cli_help import h
 
 
 def _import_acceptances(args: argparse.Namespace) -> int:
@@ -56,10 +57,11 @@ def _import_acceptances(args: argparse.Namespace) -> int:
     return 0
 
 
+
 def add_commands(import_sub: Any) -> None:
     """Hooks ``acceptances`` into the shared ``vpabot import`` parser."""
     acceptances = import_sub.add_parser(
-        "acceptances", help="CG read confirmations from a CSV (columns: handle, accepted_on)"
+        "acceptances", help=h("cli.import.acceptances")
     )
     acceptances.add_argument("file", metavar="FILE.csv")
     acceptances.set_defaults(func=_import_acceptances)

@@ -20,6 +20,7 @@ from vpabot.bot.cli_common import (
     today,
     translator,
 )
+from vpabot.bot.cli_help import h
 
 
 def report_command(args: argparse.Namespace) -> int:
@@ -59,14 +60,15 @@ def report_command(args: argparse.Namespace) -> int:
     return 0
 
 
+
 def add_commands(sub: Any) -> None:
-    report = sub.add_parser("report", help="monthly report and chart (reads DATABASE_URL only)")
+    report = sub.add_parser("report", help=h("cli.report"))
     report.add_argument(
-        "--month", metavar="JJJJ-MM", help="calendar month in local time; default: last month"
+        "--month", metavar=h("cli.month"), help=h("cli.report.month")
     )
     report.add_argument(
         "--chart",
         metavar="FILE.png",
-        help="where the chart goes; default: vpabot-report-JJJJ-MM.png",
+        help=h("cli.report.chart"),
     )
     report.set_defaults(func=report_command)
