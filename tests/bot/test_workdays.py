@@ -68,3 +68,16 @@ def test_the_setting_is_read_and_checked() -> None:
     with pytest.raises(ConfigError, match="VPA_HOLIDAY_REGION"):
         load_settings({**SETTINGS, "VPA_HOLIDAY_REGION": "Bayern"})
     assert check_region("  ") is None
+
+
+def test_cli_commands_refuse_an_unknown_region(
+    ctx, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vpabot.bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("VPA_HOLIDAY_REGION", "Bayern")
+    assert main(["export", "stops"]) == 2
+    assert "VPA_HOLIDAY_REGION" in capsys.readouterr().err
+    monkeypatch.setenv("VPA_HOLIDAY_REGION", "BY")
+    assert main(["export", "stops"]) == 0
