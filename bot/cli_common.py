@@ -20,7 +20,7 @@ from vpabot.bot.i18n import Translator
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from vpabot.bot.workdays import HolidayCalendar
+    from vpabot.bot.workdays import RegionalHolidays
 
 DEFAULT_DATABASE_URL = "sqlite:///vpabot.db"
 DEFAULT_LANGUAGE = "de"
@@ -60,7 +60,7 @@ def timezone_name() -> str:
     return value
 
 
-def holidays() -> HolidayCalendar:
+def holidays() -> RegionalHolidays:
     """The working-day calendar of VPA_HOLIDAY_REGION (unset: nationwide holidays only)."""
     from vpabot.bot.workdays import check_region, holiday_calendar, regions
 

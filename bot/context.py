@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.bot.config import Settings
 from vpabot.bot.i18n import Translator
-from vpabot.bot.workdays import HolidayCalendar, holiday_calendar
+from vpabot.bot.workdays import RegionalHolidays, holiday_calendar
 from vpabot.policy.clock import Clock, SystemClock
 from vpabot.policy.catalogue import DEFAULT_TAGS, TagCatalogue
 
@@ -36,7 +36,7 @@ class AppContext:
         return (self.reads or self.sessions)()
 
     @property
-    def holidays(self) -> HolidayCalendar:
+    def holidays(self) -> RegionalHolidays:
         """Public holidays for VPA_HOLIDAY_REGION (nationwide only when unset)."""
         return holiday_calendar(self.settings.holiday_region)
 

@@ -34,7 +34,7 @@ def check_region(region: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class HolidayCalendar:
+class RegionalHolidays:
     """``day in calendar``: True on a public holiday of Germany (and of ``region`` if set).
 
     Years are computed once and frozen, so threads can share one calendar without the
@@ -57,6 +57,6 @@ def _holidays_of(region: str | None, year: int) -> frozenset[date]:
 
 
 @lru_cache(maxsize=None)
-def holiday_calendar(region: str | None = None) -> HolidayCalendar:
+def holiday_calendar(region: str | None = None) -> RegionalHolidays:
     """The calendar for ``VPA_HOLIDAY_REGION`` (None: nationwide holidays only)."""
-    return HolidayCalendar(check_region(region))
+    return RegionalHolidays(check_region(region))
