@@ -16,6 +16,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from vpabot.bot.mrkdwn import Mrkdwn, escape
+
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES = ("de", "en")
 ASSISTANT_FACING_PREFIX = "assistant."
@@ -84,27 +86,39 @@ class Translator:
         self._messages = catalogue(lang)
         self._fallback = catalogue("de")
 
-    def __call__(self, key: str, /, **params: Any) -> str:
+    def __call__(self, key: str, /, **params: Any) -> Mrkdwn:
+        """The message ``key`` with ``params`` filled in, as mrkdwn.
+
+        Every text parameter is escaped for Slack here, the one place (a name like
+        ``Eve <!channel>`` must never notify a channel), unless it is ``Mrkdwn`` already:
+        escaped text, a mention written on purpose, another translated message.
+        Raises ``KeyError`` for a key no catalogue defines.
+        """
         template = self._messages.get(key) or self._fallback.get(key)
         if template is None:
             raise KeyError(f"message {key!r} is missing from the catalogues")
-        return template.format(**params) if params else template
+        if not params:
+            return Mrkdwn(template)
+        safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+        return Mrkdwn(template.format(**safe))
 
-    def plural(self, key: str, n: float, /, **params: Any) -> str:
+    def plural(self, key: str, n: float, /, **params: Any) -> Mrkdwn:
         """``t.plural("cg.import.recorded", 2)``: the form of a plural message that fits ``n``.
 
         ``n`` is shown as ``{count}`` unless ``count=`` gives its display form (e.g. "12,5"
         for a mean). German and English have one form for exactly 1 and one for everything
         else (also 0), as their catalogue headers say. A fraction (a mean shown as "1,0") takes
         the "other" form in both (CLDR: "1,0 Tage", "1.0 days"), which is the form for 2:
-        gettext's rule is defined on whole numbers only. German is the fallback when the chosen
-        language lacks the key; a key missing in both raises KeyError.
+        gettext's rule is defined on whole numbers only. Text parameters are escaped for Slack
+        like ``__call__`` does. German is the fallback when the chosen language lacks the key; a
+        key missing in both raises KeyError.
         """
         whole = n if isinstance(n, int) else 2
         for lang in (self.lang, "de"):
             template = translations(lang).ngettext(key, key, whole)
             if template != key:
-                return template.format(**{"count": n, **params})
+                safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+                return Mrkdwn(template.format(**{"count": n, **safe}))
         raise KeyError(f"plural message {key!r} is missing from the catalogues")
 
     def has(self, key: str) -> bool:

@@ -4,7 +4,8 @@ Every text comes from ``assistant.export.*`` messages: the catalogue test that k
 "Abmahnung" out of assistant-facing texts covers them. Free texts typed by the team are
 passed on as stored, with two exceptions: an internal step word and a Slack mention or user
 ID (another person) are replaced by a plain placeholder, so the document never names the
-internal step and never hands out anyone's Slack ID.
+internal step and never hands out anyone's Slack ID. The Translator escapes ``&``, ``<`` and
+``>`` as entities: Markdown viewers show the characters, and never read a note as HTML.
 """
 
 from __future__ import annotations
