@@ -8,9 +8,12 @@ date a person reads comes through here.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+
+from vpabot.bot.mrkdwn import Mrkdwn
 
 # Explicit German patterns: CLDR's German "short" datetime has a two-digit year ("31.12.26").
 _GERMAN_DATE = "dd.MM.yyyy"
@@ -33,3 +36,14 @@ def fmt_instant(instant: datetime, lang: str) -> str:
     wall_clock = instant.replace(tzinfo=None)  # Babel would otherwise convert it to UTC
     pattern = _GERMAN_INSTANT if lang == "de" else _ENGLISH_INSTANT
     return format_datetime(wall_clock, pattern, locale=lang)
+
+
+def fmt_date_for_slack(day: date, lang: str, tz: ZoneInfo) -> Mrkdwn:
+    """A date in a Slack message people read later (a team announcement, a review reminder):
+    ``<!date^1798714800^{date_short}|31.12.2026>``. Slack shows it in each reader's own
+    locale and time zone; clients that cannot, and notifications, show the fallback
+    (``fmt_date``). The instant is noon in ``tz`` (VPA_TIMEZONE), so readers within eleven
+    hours of it see the same calendar day.
+    """
+    noon = datetime.combine(day, time(12), tzinfo=tz)
+    return Mrkdwn(f"<!date^{int(noon.timestamp())}^{{date_short}}|{fmt_date(day, lang)}>")

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock
 
 from vpabot.bot.blocks.cg import cg_overdue_blocks
 from vpabot.bot.blocks.common import who
+from vpabot.bot.datefmt import fmt_date_for_slack
 from vpabot.bot.blocks.common import (
     MAX_BLOCKS,
     button,
@@ -74,7 +75,13 @@ def build_review_reminder(
     other = StopKind(kind).other
     blocks: list[Any] = [
         section(title),
-        section(t("review.period", since=fmt_date(starts_on, t.lang), period=period(t, until))),
+        section(
+            t(
+                "review.period",
+                since=fmt_date_for_slack(starts_on, t.lang, tz),
+                period=period(t, until, tz=tz),
+            )
+        ),
         section(f"*{t('review.since_start')}*"),
         *sections_from_lines(lines)[:10],
         section(t("review.ask")),

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.models.blocks import ButtonElement
 
 from vpabot.bot.blocks.common import button, context, escape, fmt_date, message, section, user, who
+from vpabot.bot.datefmt import fmt_date_for_slack
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import StopOpen
@@ -22,22 +23,35 @@ def kind_meaning(t: Translator, kind: StopKind | str) -> str:
     return t(f"stop.meaning.{StopKind(kind).value}")
 
 
-def period(t: Translator, until: date | None) -> str:
-    return t("stop.until", date=fmt_date(until, t.lang)) if until else t("stop.open_ended")
+def period(t: Translator, until: date | None, *, tz: Any = None) -> str:
+    """"bis 31.12.2026" or "unbefristet"; with ``tz`` the date is Slack's reader-local form,
+    for messages read later (see ``datefmt.fmt_date_for_slack``)."""
+    if until is None:
+        return t("stop.open_ended")
+    return t("stop.until", date=fmt_date_for_slack(until, t.lang, tz) if tz else fmt_date(until, t.lang))
 
 
 def build_announcement(
-    t: Translator, *, action: str, name: str, handle: str, kind: StopKind, until: date | None, by: str
+    t: Translator,
+    *,
+    action: str,
+    name: str,
+    handle: str,
+    kind: StopKind,
+    until: date | None,
+    by: str,
+    tz: Any = None,
 ) -> dict[str, Any]:
     """For the whole team. Names the assistant, the kind and the period – never the
-    violation, its note or its step: those stay with admins and managers."""
+    violation, its note or its step: those stay with admins and managers. With ``tz`` the end
+    date is shown in each reader's locale (the channel is read later, by everyone)."""
     named = who(name, handle)
     text = t(
         f"announce.{action}",
         who=named,
         kind=kind_label(t, kind),
         meaning=kind_meaning(t, kind),
-        period=period(t, until),
+        period=period(t, until, tz=tz),
         by=user(by),
     )
     blocks = [section(text)]

@@ -128,6 +128,7 @@ def _announce(ctx: AppContext, session: Session, outcome: StopOutcome, *, actor:
         kind=outcome.kind,
         until=outcome.until,
         by=actor,
+        tz=ctx.settings.tz,
     )
     repo.enqueue(
         session,

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")  # Slack shows the reader's form; we the fallback
 
 
 def _plain(text: str, people: Mapping[str, str]) -> str:
     text = _MENTION.sub(lambda m: "@" + people.get(m.group(1), m.group(1)), text)
+    text = _DATE.sub(lambda m: m.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
