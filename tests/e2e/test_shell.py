@@ -118,7 +118,7 @@ def test_a_value_that_does_not_decode_is_a_polite_no(anna: BotUnderTest, action_
     user = MANAGER if action_id.startswith("approval") else ADMIN
     ack, key = anna.slack.click(action_id, value, user=user)
     assert ack.status == 200
-    assert "kann ich nichts anfangen" in render(anna.slack.reply(key).args)
+    assert "lässt sich nichts mehr anfangen" in render(anna.slack.reply(key).args)
     assert count(anna, Violation) == 0
 
 
