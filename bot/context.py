@@ -1,4 +1,9 @@
-"""What every use case and listener needs, built once per process."""
+"""What every use case and listener needs, built once per process.
+
+The same context serves Slack, HTTP and the CLI: the CLI builds it from
+:class:`~vpabot.bot.config.CoreSettings` alone (no Slack tokens); ``run`` and ``serve`` pass the
+full :class:`~vpabot.bot.config.Settings`, whose Slack part the listeners read.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,20 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from vpabot.bot.config import Settings
+from vpabot.bot.config import CoreSettings, Settings
 from vpabot.bot.i18n import Translator
 from vpabot.policy.clock import Clock, SystemClock
-from vpabot.policy.catalogue import DEFAULT_TAGS, TagCatalogue
+from vpabot.policy.catalogue import TagCatalogue
 
 
 @dataclass
 class AppContext:
-    settings: Settings
+    # Settings (with Slack) in the bot; CoreSettings in the CLI. Listeners may rely on the
+    # Slack part (is_admin, channels); use cases the CLI calls read only the core.
+    settings: Settings | CoreSettings
     sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
-    tags: TagCatalogue = DEFAULT_TAGS
+    tags: TagCatalogue = None  # type: ignore[assignment]  # default: settings.tags
     # Sessions for pure reads (no write lock on SQLite); defaults to ``sessions``.
     reads: sessionmaker[Session] | None = None
     # Set by the runtime: wakes the outbox dispatcher after a commit that queued messages.
@@ -27,6 +34,8 @@ class AppContext:
 
     def __post_init__(self) -> None:
         self.t = Translator(self.settings.language)
+        if self.tags is None:
+            self.tags = self.settings.tags
         if self.reads is None:
             self.reads = self.sessions
 

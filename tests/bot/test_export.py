@@ -51,7 +51,7 @@ def team(ctx: AppContext) -> AppContext:
 
 
 def records(ctx: AppContext) -> list[dict]:
-    return [dict(r) for r in export_records(ctx.sessions, now=ctx.now())]
+    return [dict(r) for r in export_records(ctx)]
 
 
 def test_records_list_active_stops_by_handle(team: AppContext) -> None:
