@@ -246,7 +246,12 @@ def load_settings(
         **core,  # type: ignore[arg-type]
         bot_token=_text(values, "SLACK_BOT_TOKEN"),
         signing_secret=_text(values, "SLACK_SIGNING_SECRET"),
-        app_token=_text(values, "SLACK_APP_TOKEN") or None,
+        # Only `vpabot run` uses it: an example value left in .env must not stop `serve`.
+        app_token=(
+            _text(values, "SLACK_APP_TOKEN")
+            if need_app_token
+            else (values.get("SLACK_APP_TOKEN") or "").strip() or None
+        ),
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         admin_ids=_ids(_text(values, "VPA_ADMIN_IDS")),
         manager_ids=_ids(_text(values, "VPA_MANAGER_IDS")),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from vpabot.bot.config import Settings, masked_url
+from vpabot.bot.config import PLACEHOLDERS, Settings, masked_url
 
 # The bot scopes manifest.yml asks for (tests/test_doctor.py keeps them in step).
 REQUIRED_SCOPES = (
@@ -54,7 +54,15 @@ def _error(error: Exception) -> str:
 def _slack_checks(settings: Settings, client: WebClient) -> Iterator[Check]:
     try:
         auth = client.auth_test()
-    except (SlackApiError, OSError) as error:
+    except OSError as error:
+        yield Check(
+            False,
+            f"Slack ist unter {settings.api_url} nicht erreichbar ({_error(error)})",
+            "Netz, Proxy und SLACK_API_URL prüfen (Standard: https://slack.com/api/).",
+        )
+        yield Check(False, "Slack-Prüfungen übersprungen", "erst die Verbindung zu Slack herstellen.")
+        return
+    except SlackApiError as error:
         yield Check(
             False,
             f"SLACK_BOT_TOKEN wird von Slack nicht angenommen ({_error(error)})",
@@ -81,10 +89,23 @@ def _slack_checks(settings: Settings, client: WebClient) -> Iterator[Check]:
         channels.append(("VPA_ADMIN_CHANNEL", settings.admin_channel))
     for name, channel in channels:
         yield _channel_check(client, name, channel, bot=str(auth.get("user") or "vpabot"))
+    if settings.app_token and settings.app_token not in PLACEHOLDERS["SLACK_APP_TOKEN"]:
+        yield _app_token_check(settings)
     people = [("VPA_ADMIN_IDS", uid) for uid in sorted(settings.admin_ids)]
     people += [("VPA_MANAGER_IDS", uid) for uid in sorted(settings.manager_ids)]
     for name, uid in people:
         yield _user_check(client, name, uid)
+
+
+def _app_token_check(settings: Settings) -> Check:
+    from vpabot.bot.cli.service import check_app_token
+    from vpabot.bot.config import ConfigError
+
+    try:
+        check_app_token(settings)
+    except ConfigError as error:
+        return Check(False, "SLACK_APP_TOKEN (Socket Mode) wird nicht angenommen", str(error))
+    return Check(True, "SLACK_APP_TOKEN (Socket Mode) gültig")
 
 
 def _channel_check(client: WebClient, name: str, channel: str, *, bot: str) -> Check:

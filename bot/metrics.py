@@ -95,7 +95,7 @@ class OutboxCollector(Collector):
         yield rows
         yield GaugeMetricFamily(
             "vpabot_outbox_retried_messages",
-            "Outbox rows that needed more than one attempt.",
+            "Outbox rows that failed at least once and were or will be tried again.",
             value=stats.retried,
         )
         yield GaugeMetricFamily(

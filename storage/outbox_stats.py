@@ -13,8 +13,8 @@ from vpabot.storage.models import OutboxMessage
 
 @dataclass(frozen=True)
 class OutboxStats:
-    """Rows per status (``pending``, ``sent``, ``dead``, ``cancelled``), rows that needed more
-    than one attempt, and how long (seconds) the oldest due pending row has been waiting
+    """Rows per status (``pending``, ``sent``, ``dead``, ``cancelled``), rows that failed at
+    least once and were or will be tried again (``retried``), and how long (seconds) the oldest due pending row has been waiting
     (0.0 when none is due)."""
 
     by_status: dict[str, int]
@@ -31,7 +31,17 @@ def outbox_stats(session: Session, *, now: datetime) -> OutboxStats:
         select(
             OutboxMessage.status,
             func.count(),
-            func.sum(case((OutboxMessage.attempts > 1, 1), else_=0)),
+            # Failed at least once: sent or dead after several attempts, or waiting to retry.
+            func.sum(
+                case(
+                    (OutboxMessage.attempts > 1, 1),
+                    (
+                        (OutboxMessage.status == "pending") & OutboxMessage.last_error.is_not(None),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
         ).group_by(OutboxMessage.status)
     ).all()
     oldest = session.scalar(

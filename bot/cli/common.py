@@ -80,7 +80,7 @@ def open_engine(settings: CoreSettings, *, create: bool = False, say=None) -> En
     if file is not None and not file.exists():
         if not create:
             t = translator(settings)
-            raise Exit(1, t("privacy.cli.no_database", file=file))
+            raise Exit(1, t("privacy.cli.no_database", file=file.resolve()))
         file.parent.mkdir(parents=True, exist_ok=True)
         (say or _stderr)(f"vpabot: neue Datenbank angelegt: {file.resolve()}")
     return make_engine(settings.database_url)

@@ -15,18 +15,21 @@ from vpabot.bot.cli.common import (
     Exit,
     core_settings,
     database_unreadable,
+    environment,
     open_context,
     open_engine,
     sqlite_file,
 )
-from vpabot.bot.config import masked_url, start_line
+from vpabot.bot.config import load_core_settings, masked_url, start_line
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     from vpabot.storage.migrate import current_revisions, head_revisions, upgrade
 
-    settings = core_settings(args)
-    print(start_line(settings, mode="db upgrade"), file=sys.stderr, flush=True)
+    env = environment(args)
+    settings = load_core_settings(env)
+    api_url = (env.values.get("SLACK_API_URL") or "").strip() or None  # shown, not needed
+    print(start_line(settings, mode="db upgrade", api_url=api_url), file=sys.stderr, flush=True)
     engine = open_engine(settings, create=True)  # the one command that may create the file
     try:
         before = current_revisions(engine)

@@ -71,7 +71,7 @@ def check_app_token(settings: Settings) -> None:
     if not token.startswith("xapp-"):
         raise ConfigError(f"SLACK_APP_TOKEN ist kein App-Level-Token (beginnt nicht mit xapp-): {fix}.")
     try:
-        WebClient(token=token, base_url=settings.api_url, timeout=10).apps_connections_open()
+        WebClient(base_url=settings.api_url, timeout=10).apps_connections_open(app_token=token)
     except SlackApiError as error:
         code = error.response.get("error") or error.response.status_code
         raise ConfigError(f"Slack lehnt SLACK_APP_TOKEN ab ({code}): {fix}.") from None
@@ -128,7 +128,11 @@ def _doctor(args: argparse.Namespace) -> int:
     from vpabot.bot.app import make_client
     from vpabot.bot.doctor import run_checks
 
+    import logging
+
     settings = _settings(args, mode="doctor (prüft nur, schreibt nichts)")
+    if not args.verbose:  # the checklist says what failed; slack_sdk's own log line repeats it
+        logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)
     checks = run_checks(settings, make_client(settings.bot_token, settings.api_url, retries=False))
     for check in checks:
         print(check.line())
