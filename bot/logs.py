@@ -10,6 +10,9 @@ The interaction shell binds the request fields around its work::
 
     with logs.request_context(request_id=body["trigger_id"], user_id=user, kind="command"):
         ...
+
+The fields live in a ContextVar: a lazy listener runs on another thread, so bind them again
+there (or submit the work with ``contextvars.copy_context().run``).
 """
 
 from __future__ import annotations
