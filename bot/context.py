@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.bot.config import CoreSettings, Settings
@@ -38,6 +39,21 @@ class AppContext:
     reads: sessionmaker[Session] | None = None
     # Set by the runtime: wakes the outbox dispatcher after a commit that queued messages.
     kick_outbox: Callable[[], None] = lambda: None
+
+    @classmethod
+    def on_engine(
+        cls, settings: Settings | CoreSettings, engine: Engine, clock: Clock | None = None
+    ) -> AppContext:
+        """The context every entry point builds (Slack and HTTP via Runtime, the CLI via
+        ``cli.common.open_context``): write sessions, lock-free read sessions, the clock."""
+        from vpabot.storage.db import make_read_session_factory, make_session_factory
+
+        return cls(
+            settings=settings,
+            sessions=make_session_factory(engine),
+            reads=make_read_session_factory(engine),
+            clock=clock or SystemClock(),
+        )
 
     def __post_init__(self) -> None:
         self.t = Translator(self.settings.language)

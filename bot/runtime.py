@@ -22,8 +22,8 @@ from vpabot.bot.services.cg import sweep_cg_digest
 from vpabot.bot.services.privacy import erase_expired
 from vpabot.bot.services.monthly_report import sweep_monthly_report
 from vpabot.bot.services.reviews import sweep_reviews
-from vpabot.policy.clock import Clock, SystemClock
-from vpabot.storage.db import make_engine, make_read_session_factory, make_session_factory
+from vpabot.policy.clock import Clock
+from vpabot.storage.db import make_engine
 from vpabot.storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,7 @@ class Runtime:
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         upgrade(self.engine)
-        self.ctx = AppContext(
-            settings=settings,
-            sessions=make_session_factory(self.engine),
-            reads=make_read_session_factory(self.engine),
-            clock=clock or SystemClock(),
-        )
+        self.ctx = AppContext.on_engine(settings, self.engine, clock)
         self.ctx.kick_outbox = self.kick_outbox
         self.listeners = ThreadPoolExecutor(max_workers=10, thread_name_prefix="vpabot-lazy")
         self.app: App = create_app(self.ctx, executor=self.listeners)

@@ -98,20 +98,13 @@ def open_context(settings: CoreSettings, *, upgrade: bool = False) -> Iterator[A
     alone. Same context type as Slack and HTTP use, so the CLI calls the same services.
     """
     from vpabot.bot.context import AppContext
-    from vpabot.policy.clock import SystemClock
-    from vpabot.storage.db import make_read_session_factory, make_session_factory
     from vpabot.storage.migrate import upgrade as migrate
 
     engine = open_engine(settings)
     try:
         if upgrade:
             migrate(engine)
-        yield AppContext(
-            settings=settings,
-            sessions=make_session_factory(engine),
-            reads=make_read_session_factory(engine),
-            clock=SystemClock(),
-        )
+        yield AppContext.on_engine(settings, engine)
     finally:
         engine.dispose()
 
