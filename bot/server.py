@@ -78,7 +78,11 @@ def make_wsgi_app(runtime: Runtime) -> WSGIApp:
     return make_ops_app(runtime, fallback=wsgi)
 
 
-def serve(runtime: Runtime, *, host: str, port: int, threads: int = 8) -> None:
-    from waitress import serve as waitress_serve
+def bind(runtime: Runtime, *, host: str, port: int, threads: int = 8) -> Any:
+    """The waitress server, bound to ``host:port`` (OSError when taken); ``.run()`` serves.
 
-    waitress_serve(make_wsgi_app(runtime), host=host, port=port, threads=threads, ident="vpabot")
+    Bound before the jobs start, so a port in use stops the start before anything runs.
+    """
+    from waitress import create_server
+
+    return create_server(make_wsgi_app(runtime), host=host, port=port, threads=threads, ident="vpabot")

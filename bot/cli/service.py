@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from vpabot.bot.cli.common import environment, open_engine
+from vpabot.bot.cli.common import Exit, environment, open_engine
 from vpabot.bot.config import ConfigError, Settings, load_settings, start_line
 
 
@@ -97,7 +97,10 @@ def _run(args: argparse.Namespace) -> int:
     server = None
     try:
         if port:
-            server = HealthServer(runtime, port=port).start()
+            try:
+                server = HealthServer(runtime, port=port).start()
+            except OSError as error:
+                raise _port_taken("0.0.0.0", port, error, "VPA_HEALTH_PORT") from None
         if settings.run_scheduler:
             runtime.start_jobs()
         SocketModeHandler(runtime.app, settings.app_token).start()
@@ -108,17 +111,26 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port_taken(host: str, port: int, error: OSError, setting: str) -> Exit:
+    reason = error.strerror or error
+    return Exit(2, f"vpabot: Port {port} auf {host} ist nicht verfügbar ({reason}) – {setting} ändern.")
+
+
 def _serve(args: argparse.Namespace) -> int:
-    from vpabot.bot.server import serve
+    from vpabot.bot.server import bind
 
     url = f"http://{args.host}:{args.port}"
     settings = _settings(args, mode=f"HTTP (vpabot serve) auf {url}/slack/events")
     runtime = _start(settings)
-    _stop_on_sigterm()
-    if settings.run_scheduler:
-        runtime.start_jobs()
     try:
-        serve(runtime, host=args.host, port=args.port, threads=args.threads)
+        try:
+            server = bind(runtime, host=args.host, port=args.port, threads=args.threads)
+        except OSError as error:
+            raise _port_taken(args.host, args.port, error, "--port") from None
+        _stop_on_sigterm()
+        if settings.run_scheduler:
+            runtime.start_jobs()
+        server.run()
     finally:
         runtime.stop()
     return 0

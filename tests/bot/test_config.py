@@ -144,3 +144,23 @@ def test_run_with_an_app_token_slack_refuses_stops_with_one_line(
         assert capsys.readouterr().err.startswith(
             "vpabot: SLACK_APP_TOKEN enthält noch den Platzhalter aus .env.example"
         )
+
+
+def test_serve_on_a_port_in_use_stops_with_one_line(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vpabot.bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with FakeSlack(token="xoxb-test") as fake, socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for name, value in {**COMPLETE, "SLACK_API_URL": fake.base_url}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+        assert main(["serve", "--host", "127.0.0.1", "--port", str(port)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith(f"vpabot: Port {port} auf 127.0.0.1 ist nicht verfügbar (")
+    assert err[-1].endswith("– --port ändern.")
+    assert "Traceback" not in "\n".join(err)
