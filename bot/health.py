@@ -39,6 +39,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def read_outbox(runtime: Runtime) -> OutboxStats:
+    """The outbox counts at the runtime's clock, read without the write lock."""
     with runtime.ctx.read() as session:
         return outbox_stats(session, now=runtime.ctx.now())
 

@@ -25,6 +25,7 @@ from contextvars import ContextVar
 from datetime import datetime, timezone
 
 REQUEST_FIELDS = ("request_id", "user_id", "kind")
+_HANDLER = "vpabot"
 _request: ContextVar[dict[str, str]] = ContextVar("vpabot_request", default={})
 
 
@@ -65,6 +66,11 @@ def configure(*, verbose: bool = False, fmt: str = "text") -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.set_name(_HANDLER)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only our own handler (configure runs again once the settings are read); leave
+    # whatever else is attached (a test runner's capture, an embedding application's).
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER]:
+        root.removeHandler(old)
+    root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)

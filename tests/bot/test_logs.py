@@ -50,3 +50,18 @@ def test_configure_json_writes_json_lines(capsys: pytest.CaptureFixture[str]) ->
     finally:
         root.handlers[:], root.level = saved[0], saved[1]
     assert json.loads(line)["message"] == "hello UADMIN1"
+
+
+def test_configure_twice_keeps_one_handler_and_leaves_others_alone() -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    other = logging.NullHandler()
+    root.addHandler(other)
+    try:
+        logs.configure()
+        logs.configure(fmt="json")  # again, once the settings were read
+        ours = [h for h in root.handlers if h.get_name() == "vpabot"]
+        assert len(ours) == 1 and isinstance(ours[0].formatter, logs.JsonFormatter)
+        assert other in root.handlers
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
