@@ -336,6 +336,9 @@ class FakeSlack:
             return {"channel": channel, "ts": ts, "message": message}
         if method == "chat.update":
             return {"channel": channel, "ts": args.get("ts", ""), "text": args.get("text", "")}
+        if method == "chat.getPermalink":
+            ts = str(args.get("message_ts", ""))
+            return {"channel": channel, "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
         if method == "chat.postEphemeral":
             return {"message_ts": self._next_ts()}
         if method in ("views.open", "views.update", "views.push", "views.publish"):
