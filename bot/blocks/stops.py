@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ButtonElement
 
-from vpabot.bot.blocks.common import button, context, escape, fmt_date, message, section, user, who
+from vpabot.bot.blocks.common import button, context, fmt_date, message, section, user, who
 from vpabot.bot.datefmt import fmt_date_for_slack
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
@@ -68,7 +68,7 @@ def build_stop_reply(t: Translator, *, action: str, name: str, handle: str, kind
     text = t(f"reply.stop.{action}", who=named, kind=kind_label(t, kind), period=period(t, until))
     blocks = [section(text)]
     if action in ("set", "changed") and until is not None:
-        blocks.append(context(t("reply.stop.tell_openly", period=period(t, until), name=escape(name))))
+        blocks.append(context(t("reply.stop.tell_openly", period=period(t, until), name=name)))
     return message(text, blocks)
 
 

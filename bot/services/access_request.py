@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+
+from vpabot.bot.context import AppContext
 
 from vpabot.bot.services.anonymise import Secrets
 from vpabot.bot.services.privacy import FileRefs, _linked_outbox, _refs, _require
@@ -89,14 +91,13 @@ class AccessRequest:
     messages: list[MessageEntry]
 
 
-def collect_access_request(
-    sessions: sessionmaker[Session], handle: str, *, actor: str, now: datetime
-) -> AccessRequest:
+def collect_access_request(ctx: AppContext, handle: str, *, actor: str) -> AccessRequest:
     """Read the assistant's file for an access request; the export is audited like the JSON one.
 
     Raises PolicyError("unknown_assistant") for a handle nobody has.
     """
-    with session_scope(sessions) as session:
+    now = ctx.now()
+    with session_scope(ctx.sessions) as session:
         assistant = _require(session, handle)
         repo.audit(
             session,

@@ -14,21 +14,29 @@ from typing import Any, NoReturn
 from vpabot.bot.i18n import Translator
 
 
-def help_translator() -> Translator:
-    """The translator of VPA_LANGUAGE; German when the setting is unusable, so ``--help``
-    still works and the command itself reports the bad setting."""
-    from vpabot.bot.cli_common import translator
-    from vpabot.bot.config import ConfigError
+_current: Translator | None = None  # the language the parser being built speaks
 
+
+def help_language(env_file: str | None = None) -> Translator:
+    """The translator of VPA_LANGUAGE (``--env-file``, VPA_ENV_FILE, .env, environment), which
+    the help strings of the parser being built use. German when the setting is unusable, so
+    ``--help`` still works and the command itself reports the bad setting."""
+    from vpabot.bot.config import ConfigError, read_environment
+    from vpabot.bot.i18n import LANGUAGES
+
+    global _current
     try:
-        return translator()
-    except ConfigError:
-        return Translator("de")
+        language = (read_environment(env_file).values.get("VPA_LANGUAGE") or "").strip()
+    except ConfigError:  # e.g. a missing --env-file: the command says so itself
+        language = ""
+    _current = Translator(language if language in LANGUAGES else "de")
+    return _current
 
 
 def h(key: str, /, **params: Any) -> str:
     """A help string from the catalogue (``h("cli.run")``), with argparse's ``%`` escaped."""
-    return help_translator()(key, **params).replace("%", "%%")
+    t = _current or help_language()
+    return str(t(key, **params)).replace("%", "%%")
 
 
 def parser_class(t: Translator) -> type[argparse.ArgumentParser]:
