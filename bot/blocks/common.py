@@ -11,6 +11,7 @@ from vpabot.bot.mrkdwn import Mrkdwn, escape, mention
 from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -58,10 +59,19 @@ def divider() -> DividerBlock:
     return DividerBlock()
 
 
-def button(text: str, action_id: str, value: Any = None, style: str | None = None) -> ButtonElement:
-    """A button whose value is a typed payload (``bot/payloads``): keys, never content."""
+def button(
+    text: str, action_id: str, value: Any = None, style: str | None = None, confirm: ConfirmObject | None = None
+) -> ButtonElement:
+    """A button whose value is a typed payload (``bot/payloads``): keys, never content.
+    ``confirm``: Slack asks "really?" in a dialog before the click is sent."""
     encoded = payloads.encode(value) if value is not None else action_id
-    return ButtonElement(text=text[:75], action_id=action_id, value=encoded, style=style)
+    return ButtonElement(text=text[:75], action_id=action_id, value=encoded, style=style, confirm=confirm)
+
+
+def confirm_dialog(title: str, text: str, yes: str, no: str) -> ConfirmObject:
+    """Block Kit's confirm dialog for an irreversible step (title 100, texts 300, buttons 30)."""
+    return ConfirmObject(title=title[:100], text=MarkdownTextObject(text=text[:300]), confirm=yes[:30], deny=no[:30],
+                         style="danger")
 
 
 def sections_from_lines(lines: Iterable[str]) -> list[SectionBlock]:

@@ -93,7 +93,11 @@ class LiftStop:
 
 @dataclass(frozen=True)
 class Resign:
+    """Typed: asks first (the answer is irreversible); ``confirmed`` comes from the button
+    behind Slack's confirm dialog."""
+
     handle: str
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)

@@ -282,6 +282,17 @@ def close_collaboration(
     return _apply(ctx, session, assistant, plan, actor=actor, reason=StopReason(status.value))
 
 
+def resignable(ctx: AppContext, *, handle: str) -> tuple[str, str]:
+    """``(handle, name)`` of an assistant whose collaboration may still end by resignation;
+    ``PolicyError`` for an unknown assistant or one whose collaboration ended already."""
+    with ctx.read() as session:
+        assistant = require_assistant(session, handle)
+        status = AssistantStatus(assistant.status)
+        if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
+            raise PolicyError("already_ended", name=assistant.name)
+        return assistant.handle, assistant.name
+
+
 def resign(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
     with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
