@@ -17,12 +17,68 @@ from slack_sdk.models.blocks import (
 )
 
 MAX_BLOCKS = 50  # a message holds at most 50 blocks
+MAX_VIEW_BLOCKS = 100  # a modal or App Home view holds at most 100
 MAX_SECTION = 2900  # section text is capped at 3000 characters
+MAX_HEADER = 150  # header text (plain_text)
+MAX_BUTTON = 75  # button text, option text (plain_text)
+MAX_TITLE = 24  # modal title
+ELLIPSIS = "…"
+# How much of one free text (a note, reason, question, answer) a message shows when it shares
+# a section with other text; the file (VPA Akte) shows it whole. Measured after escaping.
+TEXT_SHOWN = 2000
+TEXT_SHOWN_TWICE = 1200  # two free texts in one section (question and answer)
+LISTED_TEXT = 300  # one free text per item of a list (reminders, App Home, /vpa offen)
 
 
 def escape(text: str) -> str:
     """User text must not turn into mentions or links: Slack's three control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut_at(text: str, limit: int) -> int:
+    """Where to cut ``text`` to keep at most ``limit`` characters without breaking markup.
+
+    Prefers the last space or line break in the final fifth; never cuts inside an escape
+    (``&amp;``) or a ``<@U…>``/``<!date…>`` token, which Slack would show half-broken.
+    """
+    cut = limit
+    amp = text.rfind("&", max(0, cut - 5), cut)
+    if amp != -1 and ";" not in text[amp:cut]:
+        cut = amp
+    lt = text.rfind("<", max(0, cut - 200), cut)
+    if lt != -1 and ">" not in text[lt:cut]:
+        cut = lt
+    space = max(text.rfind(" ", 0, cut), text.rfind("\n", 0, cut))
+    if space >= cut - limit // 5 and space > 0:
+        cut = space
+    return cut
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters, else its start ending with "…".
+
+    The one place every builder shortens user text for a Slack limit (section 3,000, header
+    150, button and option 75, modal title 24). Long texts are stored whole; the file shows them.
+    """
+    if len(text) <= limit:
+        return text
+    return text[: _cut_at(text, limit - len(ELLIPSIS))].rstrip() + ELLIPSIS
+
+
+def excerpt(text: str, limit: int = TEXT_SHOWN) -> str:
+    """User text escaped for mrkdwn, then clipped: the escape may grow it (``&`` → ``&amp;``)."""
+    return clip(escape(text), limit)
+
+
+def split_text(text: str, limit: int = MAX_SECTION) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut where :func:`clip` would cut:
+    for showing a long text whole over several sections."""
+    pieces = []
+    while len(text) > limit:
+        cut = _cut_at(text, limit) or limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip(" ")
+    return [*pieces, text] if text or not pieces else pieces
 
 
 def user(user_id: str) -> str:
@@ -41,15 +97,15 @@ def fmt_instant(instant: datetime, lang: str) -> str:
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=text[:150])
+    return HeaderBlock(text=clip(text, MAX_HEADER))
 
 
 def section(text: str, accessory: Any = None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:MAX_SECTION]), accessory=accessory)
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)), accessory=accessory)
 
 
 def context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text[:MAX_SECTION])])
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION))])
 
 
 def divider() -> DividerBlock:
@@ -57,19 +113,22 @@ def divider() -> DividerBlock:
 
 
 def button(text: str, action_id: str, value: str = "", style: str | None = None) -> ButtonElement:
-    return ButtonElement(text=text, action_id=action_id, value=value or action_id, style=style)
+    return ButtonElement(
+        text=clip(text, MAX_BUTTON), action_id=action_id, value=value or action_id, style=style
+    )
 
 
 def sections_from_lines(lines: Iterable[str]) -> list[SectionBlock]:
-    """Pack lines into as few sections as fit Slack's text limit."""
+    """Pack lines into as few sections as fit Slack's text limit; a line longer than one
+    section continues in the next (nothing is cut off here)."""
     blocks: list[SectionBlock] = []
     chunk = ""
     for line in lines:
-        line = line[:MAX_SECTION]
-        if chunk and len(chunk) + 1 + len(line) > MAX_SECTION:
-            blocks.append(section(chunk))
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line
+        for piece in split_text(line):
+            if chunk and len(chunk) + 1 + len(piece) > MAX_SECTION:
+                blocks.append(section(chunk))
+                chunk = ""
+            chunk = f"{chunk}\n{piece}" if chunk else piece
     if chunk:
         blocks.append(section(chunk))
     return blocks

@@ -6,14 +6,14 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import button, context, escape, message, section, user
+from vpabot.bot.blocks.common import LISTED_TEXT, TEXT_SHOWN, excerpt, button, context, escape, message, section, user
 from vpabot.bot.blocks.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.services.cases import Case
 
 
-def _case_section(t: Translator, case: Case, key: str) -> Any:
+def _case_section(t: Translator, case: Case, key: str, *, note_limit: int = TEXT_SHOWN) -> Any:
     return section(
         t(
             key,
@@ -22,7 +22,7 @@ def _case_section(t: Translator, case: Case, key: str) -> Any:
             tag=case.tag,
             source=source_label(t, case.source),
             by=user(case.logged_by),
-            note=escape(case.note),
+            note=excerpt(case.note, note_limit),
         )
     )
 
@@ -64,7 +64,7 @@ def build_approval_outcome(
         "approval.outcome.approved" if approved else "approval.outcome.rejected",
         by=user(by),
         at=at,
-        reason=escape(reason or ""),
+        reason=excerpt(reason or ""),
     )
     blocks = [_case_section(t, case, "approval.decided_title"), section(outcome)]
     return message(outcome, blocks)
@@ -80,7 +80,7 @@ def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) 
     title = t("pending.title", count=len(cases))
     blocks: list[Any] = [section(title)]
     for case in cases[:MAX_PENDING_SHOWN]:
-        blocks.append(_case_section(t, case, "approval.body"))
+        blocks.append(_case_section(t, case, "approval.body", note_limit=LISTED_TEXT))
         if with_buttons:
             value = str(case.violation_id)
             blocks.append(

@@ -14,11 +14,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from vpabot.bot.blocks.common import context
+from vpabot.bot.blocks.common import MAX_BUTTON, MAX_TITLE, clip, context
 from vpabot.bot.blocks.labels import source_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
 from vpabot.policy.catalogue import Source, TagCatalogue
+from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT
 
 
 def build_modal(
@@ -28,7 +29,7 @@ def build_modal(
     return View(
         type="modal",
         callback_id=callback.value,
-        title=title[:24],
+        title=clip(title, MAX_TITLE),
         submit=t("modal.submit"),
         close=t("modal.cancel"),
         blocks=blocks,
@@ -50,13 +51,13 @@ def assistant_input(t: Translator, initial: Option | None = None) -> InputBlock:
 
 
 def assistant_option(handle: str, name: str) -> Option:
-    return Option(value=handle, text=f"{name} ({handle})"[:75])
+    return Option(value=handle, text=clip(f"{name} ({handle})", MAX_BUTTON))
 
 
 def build_violation_modal(t: Translator, tags: TagCatalogue, *, metadata: str) -> dict[str, Any]:
     sources = [Option(value=s.value, text=source_label(t, s.value)) for s in Source]
     tag_options = [
-        Option(value=tag.key, text=(tag.label + (f" ({t('help.severe_mark')})" if tag.severe else ""))[:75])
+        Option(value=tag.key, text=clip(tag.label + (f" ({t('help.severe_mark')})" if tag.severe else ""), MAX_BUTTON))
         for tag in tags.tags
     ]
     blocks = [
@@ -82,7 +83,7 @@ def build_violation_modal(t: Translator, tags: TagCatalogue, *, metadata: str) -
         InputBlock(
             block_id=Block.NOTE,
             label=t("modal.note"),
-            element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_TEXT),
         ),
         context(t("modal.violation_hint")),
     ]
@@ -95,7 +96,7 @@ def build_note_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
         InputBlock(
             block_id=Block.NOTE,
             label=t("modal.note_text"),
-            element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_TEXT),
         ),
         context(t("modal.note_hint")),
     ]
@@ -108,12 +109,12 @@ def build_assistant_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
             block_id=Block.HANDLE,
             label=t("modal.handle"),
             hint=t("modal.handle_hint"),
-            element=PlainTextInputElement(action_id="value", max_length=64),
+            element=PlainTextInputElement(action_id="value", max_length=MAX_HANDLE),
         ),
         InputBlock(
             block_id=Block.NAME,
             label=t("modal.name"),
-            element=PlainTextInputElement(action_id="value", max_length=200),
+            element=PlainTextInputElement(action_id="value", max_length=MAX_NAME),
         ),
     ]
     return build_modal(t, Callback.ASSISTANT_MODAL, t("modal.assistant_title"), blocks, metadata)

@@ -26,6 +26,7 @@ from vpabot.policy.catalogue import parse_source
 from vpabot.policy.dates import parse_until
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.stops import StopKind, StopReason
+from vpabot.policy.text import parse_number
 
 ToCommand = Callable[[AppContext, dict[str, Any], dict[str, Any]], g.Command]
 
@@ -60,7 +61,7 @@ def _stop(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Co
         until=parse_until(values[Block.UNTIL], today=ctx.today()),
         reason=reason,
         note=values.get(Block.NOTE) or "",
-        violation_id=int(violation) if violation else None,
+        violation_id=parse_number(violation, usage="stop_violation_missing") if violation else None,
     )
 
 
@@ -78,7 +79,11 @@ def _extend(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.
 
 
 def _reject(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
-    return g.Decide(violation_id=int(meta["violation_id"]), approve=False, reason=values[Block.REASON_TEXT])
+    return g.Decide(
+        violation_id=parse_number(str(meta.get("violation_id")), usage="violation_unknown"),
+        approve=False,
+        reason=values[Block.REASON_TEXT],
+    )
 
 
 def _question(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
@@ -86,7 +91,10 @@ def _question(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> 
 
 
 def _answer(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
-    return g.AnswerQuestion(question_id=int(meta["question_id"]), answer=values[Block.ANSWER])
+    return g.AnswerQuestion(
+        question_id=parse_number(str(meta.get("question_id")), usage="question_unknown"),
+        answer=values[Block.ANSWER],
+    )
 
 
 ADMINS, MANAGERS = "admin", "manager"
@@ -109,7 +117,30 @@ FIELD_OF_ERROR = {
     "unknown_source": Block.SOURCE,
     "unknown_tag": Block.TAG,
     "stop_violation_missing": Block.VIOLATION,
+    "name_too_long": Block.NAME,
+    "name_formula": Block.NAME,
+    "handle_too_long": Block.HANDLE,
 }
+# A text over its limit (grammar.checked names the command's field) belongs next to its input.
+FIELD_OF_TEXT = {
+    "note": Block.NOTE,
+    "text": Block.NOTE,
+    "question": Block.QUESTION,
+    "answer": Block.ANSWER,
+    "reason": Block.REASON_TEXT,
+    "name": Block.NAME,
+    "handle": Block.HANDLE,
+}
+
+
+def _field_of(error: PolicyError, required: tuple[Block, ...], values: dict[str, Any]) -> Block:
+    block = FIELD_OF_TEXT.get(error.params.get("field", ""))
+    if block is not None and block.value in values:
+        return block
+    block = FIELD_OF_ERROR.get(error.code)
+    if block is not None:
+        return block
+    return Block.UNTIL if error.code.startswith("date_") else required[0]
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -139,11 +170,9 @@ def register(app: App, ctx: AppContext) -> None:
                 ack(response_action="errors", errors=missing)
                 return
             try:
-                to_command(ctx, values, _metadata(view))
+                g.checked(to_command(ctx, values, _metadata(view)))
             except PolicyError as error:
-                block = FIELD_OF_ERROR.get(error.code)
-                if block is None:
-                    block = Block.UNTIL if error.code.startswith("date_") else required[0]
+                block = _field_of(error, required, values)
                 ack(response_action="errors", errors={block.value: error_text(t, error)})
                 return
             ack()
@@ -154,7 +183,7 @@ def register(app: App, ctx: AppContext) -> None:
                 return
             reply = from_metadata(client, user_id, view.get("private_metadata", ""))
             with friendly_errors(t, reply):
-                command = to_command(ctx, modal_values(view), _metadata(view))
+                command = g.checked(to_command(ctx, modal_values(view), _metadata(view)))
                 execute(ctx, command, user_id=user_id, reply=reply, client=client)
             ctx.kick_outbox()
             refresh_home(ctx, client, user_id)
