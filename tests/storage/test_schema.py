@@ -38,7 +38,7 @@ def test_migrations_create_every_table_at_head(migrated_engine: Engine) -> None:
     tables = set(inspect(migrated_engine).get_table_names())
 
     assert tables == TABLES | {"alembic_version"}
-    assert current_revision(migrated_engine) == head_revision() == "0002"
+    assert current_revision(migrated_engine) == head_revision() == "harden_1"
 
 
 def test_upgrading_twice_changes_nothing_and_keeps_rows(migrated_engine: Engine) -> None:
