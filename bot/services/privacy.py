@@ -59,6 +59,7 @@ SUBJECT_TABLE = {
     "manager_fyi": "violations",
     "approval_request": "violations",
     "approval_outcome": "violations",
+    "approval_update": "violations",
     "approval_admin": "violations",
     "stop_announcement": "sales_stops",
     "stop_review": "sales_stops",

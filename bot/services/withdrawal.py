@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from vpabot.bot.blocks.manager import build_withdrawn_notice
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.approvals import restep_later_cases, settle_requests
+from vpabot.bot.services.approvals import follow_up_open_cases, restep_later_cases, settle_requests
 from vpabot.bot.services.cases import case_of
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.errors import PolicyError
@@ -64,5 +64,6 @@ def withdraw_violation(
         if was_pending:
             settle_requests(ctx, session, violation.id, build_withdrawn_notice(ctx.t, case_of(ctx, violation), by=actor))
         restep_later_cases(ctx, session, violation, actor=actor)
+        follow_up_open_cases(ctx, session, assistant.id)
         return Withdrawn(violation.id, assistant.handle, assistant.name)
 
