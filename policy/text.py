@@ -87,7 +87,7 @@ def parse_number(word: str, *, usage: str) -> int:
         raise PolicyError(usage)
     digits = match.group(1).lstrip("0") or "0"
     if len(digits) > len(str(MAX_NUMBER)) or int(digits) > MAX_NUMBER:
-        raise PolicyError("number_too_large", text=shown(word), limit=f"{MAX_NUMBER:,}".replace(",", "."))
+        raise PolicyError("number_too_large", text=shown(word), limit=MAX_NUMBER)
     return int(digits)
 
 
