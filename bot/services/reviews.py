@@ -21,7 +21,7 @@ from vpabot.bot.services.stops import ReviewToken
 from vpabot.policy.dates import at_local_time
 from vpabot.policy.stops import StopKind, first_review_at, next_review_at, review_overdue
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope, skip_locked
+from vpabot.storage.db import skip_locked
 from vpabot.storage.models import Assistant, Note, SalesStop, Violation
 
 SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
@@ -29,7 +29,7 @@ SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
 
 def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
     now, settings = ctx.now(), ctx.settings
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         query = (
             select(SalesStop)
             .where(SalesStop.lifted_at.is_(None), SalesStop.review_at <= now)
@@ -56,7 +56,7 @@ def replan_reviews(ctx: AppContext) -> int:
     that sweep plans them with its own settings, and the next start re-plans them.
     """
     settings = ctx.settings
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         query = select(SalesStop).where(
             SalesStop.lifted_at.is_(None), SalesStop.review_at.is_not(None)
         )

@@ -85,7 +85,7 @@ def test_each_text_may_reach_its_limit_but_not_pass_it(migrated_engine: Engine, 
 def test_an_upgrade_over_too_long_rows_stops_and_names_them(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
-        upgrade(engine, "0002")
+        upgrade(engine, "0003")
         with engine.begin() as conn:
             conn.execute(
                 text(
@@ -96,8 +96,8 @@ def test_an_upgrade_over_too_long_rows_stops_and_names_them(db_url: str) -> None
             )
         with pytest.raises(RuntimeError, match=r"assistants\.name > 100 characters: ids \[1\]"):
             upgrade(engine)
-        with engine.connect() as conn:  # nothing changed: still at 0002, the row whole
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        with engine.connect() as conn:  # nothing changed: still at 0003, the row whole
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
             assert conn.execute(text("SELECT length(name) FROM assistants")).scalar_one() == 150
     finally:
         engine.dispose()

@@ -9,7 +9,7 @@ Rows already longer than a limit stop the upgrade with a message naming them: no
 stored is cut off silently.
 
 Revision ID: harden_1
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-29
 """
 
@@ -26,7 +26,7 @@ TEXT_CHECKS = {
 }
 
 revision = "harden_1"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
