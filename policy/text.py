@@ -45,9 +45,7 @@ def clean(text: str) -> str:
     """
     text = text.replace("\r\n", "\n")
     return "".join(
-        ch
-        for ch in text
-        if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
+        ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
     )
 
 

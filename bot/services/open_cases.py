@@ -88,6 +88,7 @@ def further_of(ctx: AppContext, session: Session, lead: Violation) -> list[Furth
 def request_payload(
     ctx: AppContext, session: Session, lead: Violation, *, reminder: bool = False
 ) -> dict:  # type: ignore[type-arg]
+    """The approval request for ``lead`` as it stands: its case and its further violations."""
     return build_approval_request(
         ctx.t, case_of(ctx, lead), reminder=reminder, further=further_of(ctx, session, lead)
     )
@@ -145,4 +146,3 @@ def follow_up(
     lead = cases[0]
     ask(ctx, session, request_payload(ctx, session, lead), lead.id)
     lead.approval_reminder_at = reminder_at
-

@@ -28,7 +28,13 @@ from vpabot.bot.ids import Callback
 from vpabot.bot.services.assistants import StatusChange
 from vpabot.bot.services.cases import Case, Further
 from vpabot.bot.services.cg import AcceptanceOutcome, CgEntry
-from vpabot.bot.services.files import AssistantFile, AuditEntry, NoteEntry, StopEntry, ViolationEntry
+from vpabot.bot.services.files import (
+    AssistantFile,
+    AuditEntry,
+    NoteEntry,
+    StopEntry,
+    ViolationEntry,
+)
 from vpabot.bot.services.home import DeadMessage, Home, Overview, RecentViolation
 from vpabot.bot.services.reviews import ActiveStop
 from vpabot.bot.services.stops import ReviewToken
@@ -36,7 +42,7 @@ from vpabot.bot.services.violations import LoggedViolation
 from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.policy.cg import CgState, CgStatus
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.ladder import AssistantStatus, LadderStep, ViolationDecision, ViolationState
+from vpabot.policy.ladder import AssistantStatus, LadderStep, ViolationDecision
 from vpabot.policy.stops import StopKind, StopReason
 from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT
 from vpabot.storage.models import Note, Violation
@@ -74,7 +80,10 @@ def active(n: int = MANY) -> list[ActiveStop]:
 
 
 def cg_entries() -> list[CgEntry]:
-    return [CgEntry(HANDLE, NAME, None, CgStatus(CgState.NEVER, None), False, False) for _ in range(MANY)]
+    return [
+        CgEntry(HANDLE, NAME, None, CgStatus(CgState.NEVER, None), False, False)
+        for _ in range(MANY)
+    ]
 
 
 def violation_rows() -> list[Violation]:
@@ -90,7 +99,9 @@ def note_rows() -> list[Note]:
 
 
 def assistant_file(page: int = 0) -> AssistantFile:
-    entry = ViolationEntry(1, AT, "kontakt", TAG.key, False, 4, "rejected", WORD, USER, TEXT, USER, AT)
+    entry = ViolationEntry(
+        1, AT, "kontakt", TAG.key, False, 4, "rejected", WORD, USER, TEXT, USER, AT
+    )
     return AssistantFile(
         handle=HANDLE, name=NAME, status="aktiv", joined_on=DAY, counting=4,
         violations=[entry] * 10, notes=[NoteEntry(AT, TEXT, USER, "question")] * 5,
@@ -107,20 +118,31 @@ def overview() -> Overview:
 
 
 def logged() -> LoggedViolation:
-    decision = ViolationDecision(step=LadderStep.ERMAHNUNG, severe=False, needs_approval=False, informs_manager=True)
+    decision = ViolationDecision(
+        step=LadderStep.ERMAHNUNG, severe=False, needs_approval=False, informs_manager=True
+    )
     return LoggedViolation(1, HANDLE, NAME, Source.CONTACT, TAG, TEXT, decision)
 
 
 BUILDERS: dict[str, Callable[[], Any]] = {
-    "admin.build_admin_outcome": lambda: admin.build_admin_outcome(T, case(), approved=False, by=USER, reason=WORD),
-    "cg.build_acceptance_reply": lambda: cg.build_acceptance_reply(
-        T, AcceptanceOutcome(HANDLE, NAME, DAY, True, CgStatus(CgState.OVERDUE, DAY), ReviewToken(1, DAY))
+    "admin.build_admin_outcome": lambda: admin.build_admin_outcome(
+        T, case(), approved=False, by=USER, reason=WORD
     ),
-    "cg.build_cg_digest": lambda: cg.build_cg_digest(T, overdue=cg_entries(), due_soon=cg_entries(), today=DAY),
+    "cg.build_acceptance_reply": lambda: cg.build_acceptance_reply(
+        T,
+        AcceptanceOutcome(
+            HANDLE, NAME, DAY, True, CgStatus(CgState.OVERDUE, DAY), ReviewToken(1, DAY)
+        ),
+    ),
+    "cg.build_cg_digest": lambda: cg.build_cg_digest(
+        T, overdue=cg_entries(), due_soon=cg_entries(), today=DAY
+    ),
     "cg.cg_file_blocks": lambda: cg.cg_file_blocks(
         T, handle=HANDLE, accepted_on=None, status=CgStatus(CgState.NEVER, None), cg_stop=False
     ),
-    "cg.cg_overdue_blocks": lambda: cg.cg_overdue_blocks(T, cg_entries(), max_blocks=50, with_buttons=True),
+    "cg.cg_overdue_blocks": lambda: cg.cg_overdue_blocks(
+        T, cg_entries(), max_blocks=50, with_buttons=True
+    ),
     "consultation.build_question": lambda: consultation.build_question(
         T, question_id=1, handle=HANDLE, name=NAME, by=USER, question=WORD, history=TEXT
     ),
@@ -130,8 +152,12 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     "consultation.build_question_modal": lambda: consultation.build_question_modal(
         T, metadata="{}", assistant=(HANDLE, NAME)
     ),
-    "consultation.build_answer_modal": lambda: consultation.build_answer_modal(T, metadata="{}", question=WORD),
-    "consultation.build_reject_modal": lambda: consultation.build_reject_modal(T, metadata="{}", step="x", name=NAME),
+    "consultation.build_answer_modal": lambda: consultation.build_answer_modal(
+        T, metadata="{}", question=WORD
+    ),
+    "consultation.build_reject_modal": lambda: consultation.build_reject_modal(
+        T, metadata="{}", step="x", name=NAME
+    ),
     "file.build_file": lambda: file.build_file(T, assistant_file(), tags=DEFAULT_TAGS, tz=TZ),
     "home.build_home": lambda: home.build_home(
         T, Home(USER, True, [case()] * MANY, overview()), tz=TZ, now=AT, admin_channel="C1"
@@ -143,8 +169,12 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     "home.build_upcoming_reviews": lambda: home.build_upcoming_reviews(T, active()),
     "home.build_active_stops": lambda: home.build_active_stops(T, active()),
     "home.build_cg_due": lambda: home.build_cg_due(T, cg_entries(), can_stop=True),
-    "home.build_violations_this_week": lambda: home.build_violations_this_week(T, overview().violations_this_week),
-    "home.build_dead_messages": lambda: home.build_dead_messages(T, overview().dead, total=MANY, tz=TZ, can_retry=True),
+    "home.build_violations_this_week": lambda: home.build_violations_this_week(
+        T, overview().violations_this_week
+    ),
+    "home.build_dead_messages": lambda: home.build_dead_messages(
+        T, overview().dead, total=MANY, tz=TZ, can_retry=True
+    ),
     "manager.build_ermahnung_fyi": lambda: manager.build_ermahnung_fyi(T, case(WORD)),
     "manager.build_approval_request": lambda: manager.build_approval_request(
         T, case(WORD), reminder=True, further=further()
@@ -152,26 +182,53 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     "manager.build_approval_outcome": lambda: manager.build_approval_outcome(
         T, case(WORD), approved=False, by=USER, at="26.11.2026 10:00", reason=WORD
     ),
-    "manager.build_pending_list": lambda: manager.build_pending_list(T, [case(WORD)] * MANY, with_buttons=True),
-    "manager.build_restep_notice": lambda: manager.build_restep_notice(T, case(WORD, step=2), for_manager=False),
-    "manager.build_settled_notice": lambda: manager.build_settled_notice(T, case(WORD)),
-    "manager.build_withdrawn_notice": lambda: manager.build_withdrawn_notice(T, case(WORD), by=USER),
-    "modals.build_modal": lambda: modals.build_modal(
-        T, Callback.NOTE_MODAL, NAME, [modals.assistant_input(T, modals.assistant_option(HANDLE, NAME))], "{}"
+    "manager.build_pending_list": lambda: manager.build_pending_list(
+        T, [case(WORD)] * MANY, with_buttons=True
     ),
-    "modals.build_violation_modal": lambda: modals.build_violation_modal(T, DEFAULT_TAGS, metadata="{}"),
+    "manager.build_restep_notice": lambda: manager.build_restep_notice(
+        T, case(WORD, step=2), for_manager=False
+    ),
+    "manager.build_settled_notice": lambda: manager.build_settled_notice(T, case(WORD)),
+    "manager.build_withdrawn_notice": lambda: manager.build_withdrawn_notice(
+        T, case(WORD), by=USER
+    ),
+    "modals.build_modal": lambda: modals.build_modal(
+        T,
+        Callback.NOTE_MODAL,
+        NAME,
+        [modals.assistant_input(T, modals.assistant_option(HANDLE, NAME))],
+        "{}",
+    ),
+    "modals.build_violation_modal": lambda: modals.build_violation_modal(
+        T, DEFAULT_TAGS, metadata="{}"
+    ),
     "modals.build_note_modal": lambda: modals.build_note_modal(T, metadata="{}"),
     "modals.build_assistant_modal": lambda: modals.build_assistant_modal(T, metadata="{}"),
-    "modals.build_assistant_options": lambda: {"options": modals.build_assistant_options([(HANDLE, NAME)] * 200)},
-    "replies.build_error": lambda: replies.build_error(T, PolicyError("unknown_command", word=WORD)),
+    "modals.build_assistant_options": lambda: {
+        "options": modals.build_assistant_options([(HANDLE, NAME)] * 200)
+    },
+    "replies.build_error": lambda: replies.build_error(
+        T, PolicyError("unknown_command", word=WORD)
+    ),
     "replies.build_notice": lambda: replies.build_notice(WORD),
     "replies.build_help": lambda: replies.build_help(T, DEFAULT_TAGS),
     "replies.build_violation_logged": lambda: replies.build_violation_logged(T, logged()),
     "replies.build_note_added": lambda: replies.build_note_added(T, HANDLE, NAME),
     "replies.build_assistant_added": lambda: replies.build_assistant_added(T, HANDLE, NAME),
     "reviews.build_review_reminder": lambda: reviews.build_review_reminder(
-        T, name=NAME, handle=HANDLE, kind=StopKind.FULL, starts_on=DAY, until=DAY, overdue=True, today=DAY,
-        violations=violation_rows(), notes=note_rows(), tags=DEFAULT_TAGS, tz=TZ, token="1:2026-11-26",
+        T,
+        name=NAME,
+        handle=HANDLE,
+        kind=StopKind.FULL,
+        starts_on=DAY,
+        until=DAY,
+        overdue=True,
+        today=DAY,
+        violations=violation_rows(),
+        notes=note_rows(),
+        tags=DEFAULT_TAGS,
+        tz=TZ,
+        token="1:2026-11-26",
     ),  # fmt: skip
     "reviews.build_stops_list": lambda: reviews.build_stops_list(
         T, active(200), cg_overdue=cg_entries(), with_buttons=True
@@ -183,10 +240,16 @@ BUILDERS: dict[str, Callable[[], Any]] = {
         T, LogViolation(HANDLE, Source.CONTACT, TAG, True, TEXT, severe_word="schwer")
     ),
     "stop_modals.build_stop_modal": lambda: stop_modals.build_stop_modal(
-        T, metadata="{}", default_until=DAY, assistant=(HANDLE, NAME), reason=StopReason.VIOLATION,
+        T,
+        metadata="{}",
+        default_until=DAY,
+        assistant=(HANDLE, NAME),
+        reason=StopReason.VIOLATION,
         violation=(1, TEXT),
     ),  # fmt: skip
-    "stop_modals.build_lift_modal": lambda: stop_modals.build_lift_modal(T, metadata="{}", name=NAME),
+    "stop_modals.build_lift_modal": lambda: stop_modals.build_lift_modal(
+        T, metadata="{}", name=NAME
+    ),
     "stop_modals.build_extend_modal": lambda: stop_modals.build_extend_modal(
         T, metadata="{}", name=NAME, default_until=DAY, convert_to=StopKind.CUSTOMERS
     ),
@@ -276,7 +339,9 @@ def test_long_texts_are_shortened_with_an_ellipsis_and_the_file_shows_them_whole
 
 
 def test_a_file_page_with_one_long_entry_shows_it_whole_over_several_sections() -> None:
-    entry = ViolationEntry(1, AT, "kontakt", TAG.key, False, 1, "recorded", WORD, USER, None, None, None)
+    entry = ViolationEntry(
+        1, AT, "kontakt", TAG.key, False, 1, "recorded", WORD, USER, None, None, None
+    )
     one = AssistantFile(
         handle=HANDLE, name=NAME, status="aktiv", joined_on=DAY, counting=1, violations=[entry],
         notes=[], audit=[], stop=None, total_violations=1, total_notes=0,
@@ -300,7 +365,9 @@ def test_every_builder_is_rendered_here() -> None:
     for module in pkgutil.iter_modules(blocks_package.__path__):
         mod = importlib.import_module(f"vpabot.bot.blocks.{module.name}")
         for fname, function in inspect.getmembers(mod, inspect.isfunction):
-            if function.__module__ == mod.__name__ and (fname.startswith("build_") or fname.endswith("_blocks")):
+            if function.__module__ == mod.__name__ and (
+                fname.startswith("build_") or fname.endswith("_blocks")
+            ):
                 if not fname.startswith("_"):
                     public.add(f"{module.name}.{fname}")
     assert public - set(BUILDERS) == set()

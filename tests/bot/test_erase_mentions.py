@@ -56,7 +56,9 @@ def test_erase_replaces_the_name_in_other_assistants_files(
     )  # fmt: skip
     assert "Quellenbaum" in _everything(migrated_engine)
 
-    monkeypatch.setenv("DATABASE_URL", str(migrated_engine.url.render_as_string(hide_password=False)))
+    monkeypatch.setenv(
+        "DATABASE_URL", str(migrated_engine.url.render_as_string(hide_password=False))
+    )
     assert main(["erase", "assistant", "zq.x", "--yes"]) == 0
 
     everything = _everything(migrated_engine)
@@ -74,6 +76,8 @@ def test_erase_replaces_the_name_in_other_assistants_files(
         )
         (note,) = session.scalars(select(Violation.note).where(Violation.assistant_id == lena.id))
         assert note == f"hat Kundendaten an geloescht-{zq.id} weitergegeben"
-        (stop_note,) = session.scalars(select(SalesStop.note).where(SalesStop.assistant_id == lena.id))
+        (stop_note,) = session.scalars(
+            select(SalesStop.note).where(SalesStop.assistant_id == lena.id)
+        )
         assert stop_note == f"Übergabe an {pseudonym}"
         assert lena.name == "Lena Kraus"  # the bystander keeps everything else

@@ -13,7 +13,14 @@ from datetime import date
 
 import pytest
 
-from vpabot.bot.commands.grammar import AddAssistant, AddNote, AskManager, LogViolation, Withdraw, parse
+from vpabot.bot.commands.grammar import (
+    AddAssistant,
+    AddNote,
+    AskManager,
+    LogViolation,
+    Withdraw,
+    parse,
+)
 from vpabot.bot.i18n import Translator
 from vpabot.bot.blocks.replies import error_text
 from vpabot.bot.services.assistants import checked_new_assistant
@@ -21,7 +28,15 @@ from vpabot.bot.services.export import to_csv
 from vpabot.bot.services.roster_csv import read_roster
 from vpabot.policy.catalogue import DEFAULT_TAGS
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_NUMBER, MAX_TEXT, clean, neutralise_cell, parse_number
+from vpabot.policy.text import (
+    MAX_HANDLE,
+    MAX_NAME,
+    MAX_NUMBER,
+    MAX_TEXT,
+    clean,
+    neutralise_cell,
+    parse_number,
+)
 
 TODAY = date(2026, 11, 26)
 FORMULA = '=HYPERLINK("http://x.example";"Lea") Sommer'
@@ -88,7 +103,9 @@ def test_a_number_that_is_not_ascii_digits_shows_the_usage(word: str) -> None:
     assert refusal(f"zurueckziehen fz.a {word} grund").code == "usage_withdraw"
 
 
-@pytest.mark.parametrize("text", ["stop anna.m voll 99999999999 Tage", "verlaengern anna.m 99999999999w"])
+@pytest.mark.parametrize(
+    "text", ["stop anna.m voll 99999999999 Tage", "verlaengern anna.m 99999999999w"]
+)
 def test_a_typed_duration_out_of_range_is_too_large(text: str) -> None:
     assert refusal(text).code == "number_too_large"
 
@@ -105,7 +122,11 @@ LONG = [
     ("assistent neu lang.x " + "N" * 10_000, "name_too_long", MAX_NAME),
     ("assistent neu lang.x " + "N" * (MAX_NAME + 1), "name_too_long", MAX_NAME),
     ("verstoss lena.k kontakt kommunikation " + "x" * (MAX_TEXT + 1), "text_too_long", MAX_TEXT),
-    ("verstoss lena.k kontakt kommunikation schwer " + "x" * (MAX_TEXT + 1), "text_too_long", MAX_TEXT),
+    (
+        "verstoss lena.k kontakt kommunikation schwer " + "x" * (MAX_TEXT + 1),
+        "text_too_long",
+        MAX_TEXT,
+    ),
     ("notiz lena.k " + "x" * (MAX_TEXT + 1), "text_too_long", MAX_TEXT),
     ("frage lena.k " + "x" * (MAX_TEXT + 1), "text_too_long", MAX_TEXT),
     ("aufheben lena.k " + "x" * (MAX_TEXT + 1), "text_too_long", MAX_TEXT),
@@ -116,7 +137,9 @@ LONG = [
 
 
 @pytest.mark.parametrize(("text", "code", "limit"), LONG, ids=[c for _, c, _ in LONG])
-def test_every_user_text_over_its_limit_is_refused_naming_the_limit(text: str, code: str, limit: int) -> None:
+def test_every_user_text_over_its_limit_is_refused_naming_the_limit(
+    text: str, code: str, limit: int
+) -> None:
     error = refusal(text)
     assert error.code == code
     message = german(error)

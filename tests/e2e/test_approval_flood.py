@@ -65,9 +65,15 @@ def open_exclusion(bot: BotUnderTest) -> str:
     climb_to(bot, 3)
     (abmahnung,) = requests(bot, MANAGER)
     click(bot, "approval_approve", buttons(abmahnung)["approval_approve"], MANAGER)
-    eventually(lambda: row(bot, Violation, id=int(buttons(abmahnung)["approval_approve"])).state == "approved")
+    eventually(
+        lambda: (
+            row(bot, Violation, id=int(buttons(abmahnung)["approval_approve"])).state == "approved"
+        )
+    )
     say(bot, "verstoss anna.m deadline deadline Verspätung Nummer 4")
-    asked = eventually(lambda: [c for c in requests(bot, MANAGER) if "Ausschluss" in render(c.args)])
+    asked = eventually(
+        lambda: [c for c in requests(bot, MANAGER) if "Ausschluss" in render(c.args)]
+    )
     return buttons(asked[0])["approval_approve"]
 
 
@@ -82,23 +88,38 @@ def test_17_further_violations_update_one_message_per_manager(bot: BotUnderTest)
 
     # every violation is in the file, waiting with the open case ...
     anna = row(bot, Assistant, handle="anna.m")
-    assert count(bot, Violation, Violation.assistant_id == anna.id, Violation.state == "awaiting_approval") == 1 + FURTHER
+    assert (
+        count(
+            bot,
+            Violation,
+            Violation.assistant_id == anna.id,
+            Violation.state == "awaiting_approval",
+        )
+        == 1 + FURTHER
+    )
     # ... but no manager got a new request: their one message was updated instead
     assert {m: len(requests(bot, m)) for m in (MANAGER, MANAGER_2)} == before
     for manager in (MANAGER, MANAGER_2):
-        updates = [c for c in bot.fake.calls_to("chat.update") if c.args["channel"] == "D" + manager]
+        updates = [
+            c for c in bot.fake.calls_to("chat.update") if c.args["channel"] == "D" + manager
+        ]
         assert 1 <= len(updates) <= FURTHER
         latest = render(updates[-1].args)
         assert f"seit diese Anfrage offen ist: {FURTHER}" in latest
         assert "weiterer Vorfall 1" in latest and "… und 7 weitere" in latest
         assert buttons(updates[-1])["approval_approve"] == exclusion  # still decidable there
-    assert count(bot, OutboxMessage, OutboxMessage.purpose == "approval_request") == 2 * 2  # 3rd, 4th
+    assert (
+        count(bot, OutboxMessage, OutboxMessage.purpose == "approval_request") == 2 * 2
+    )  # 3rd, 4th
 
     # approving the exclusion settles all 17: nothing more to decide, no new requests
     click(bot, "approval_approve", exclusion, MANAGER)
     eventually(lambda: row(bot, Assistant, handle="anna.m").status == "ausgeschlossen")
     drain(bot)
-    assert count(bot, Violation, Violation.assistant_id == anna.id, Violation.state == "settled") == FURTHER
+    assert (
+        count(bot, Violation, Violation.assistant_id == anna.id, Violation.state == "settled")
+        == FURTHER
+    )
     assert {m: len(requests(bot, m)) for m in (MANAGER, MANAGER_2)} == before
 
 
@@ -118,7 +139,9 @@ def test_the_daily_reminder_is_one_per_manager_however_many_are_attached(
     assert "seit diese Anfrage offen ist: 3" in render(reminders[0].args)
 
 
-def test_rejecting_the_open_case_asks_for_the_next_with_the_rest_attached(bot: BotUnderTest) -> None:
+def test_rejecting_the_open_case_asks_for_the_next_with_the_rest_attached(
+    bot: BotUnderTest,
+) -> None:
     exclusion = open_exclusion(bot)
     for n in range(3):
         say(bot, f"verstoss anna.m kontakt kommunikation weiterer Vorfall {n + 1}")

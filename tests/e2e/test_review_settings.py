@@ -37,7 +37,9 @@ def test_a_reminded_review_keeps_its_day_and_takes_the_new_time_and_timezone(db_
         say(before, "stop anna.m voll 11.12.2026")
         assert sweep_at(before, clock, berlin(2026, 12, 11, 9, 0)) == 1  # next: Mon 14.12. 09:00
     clock = SettableClock(berlin(2026, 12, 12, 12, 0))
-    with BotUnderTest(db_url, clock=clock, review_time=time(7, 0), timezone="Europe/London") as after:
+    with BotUnderTest(
+        db_url, clock=clock, review_time=time(7, 0), timezone="Europe/London"
+    ) as after:
         # 07:00 London is 08:00 Berlin: an hour before the instant stored at the first reminder.
         assert sweep_at(after, clock, berlin(2026, 12, 14, 7, 59)) == 0
         assert sweep_at(after, clock, berlin(2026, 12, 14, 8, 0)) == 1

@@ -37,7 +37,11 @@ def test_the_migration_freezes_the_same_limits_as_the_models() -> None:
 
 def test_a_10000_character_name_is_refused_by_both_databases(migrated_engine: Engine) -> None:
     # PostgreSQL's VARCHAR(200) answers first (DataError) for this one; from 101 on, the CHECK.
-    with pytest.raises((IntegrityError, DataError)), Session(migrated_engine) as session, session.begin():
+    with (
+        pytest.raises((IntegrityError, DataError)),
+        Session(migrated_engine) as session,
+        session.begin(),
+    ):
         session.add(assistant("lang.x", "N" * 10_000))
     with Session(migrated_engine) as session:
         assert session.scalars(select(Assistant)).all() == []
@@ -97,7 +101,9 @@ def test_an_upgrade_over_too_long_rows_stops_and_names_them(db_url: str) -> None
         with pytest.raises(RuntimeError, match=r"assistants\.name > 100 characters: ids \[1\]"):
             upgrade(engine)
         with engine.connect() as conn:  # nothing changed: still at 0003, the row whole
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+            assert (
+                conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+            )
             assert conn.execute(text("SELECT length(name) FROM assistants")).scalar_one() == 150
     finally:
         engine.dispose()

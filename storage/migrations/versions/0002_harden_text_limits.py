@@ -51,7 +51,9 @@ def upgrade() -> None:
     for table, checks in TEXT_CHECKS.items():
         with op.batch_alter_table(table) as batch:
             for column, limit in checks:
-                batch.create_check_constraint(f"ck_{table}_{column}_length", f"length({column}) <= {limit}")
+                batch.create_check_constraint(
+                    f"ck_{table}_{column}_length", f"length({column}) <= {limit}"
+                )
 
 
 def downgrade() -> None:
