@@ -61,6 +61,16 @@ def check_length(text: str, limit: int, code: str = "text_too_long") -> str:
     return text
 
 
+def user_text(text: str, limit: int = MAX_TEXT) -> str:
+    """A free text as a use case stores it: cleaned, stripped, at most ``limit`` characters.
+
+    The parsers refuse over-long texts before the ack already; the use cases ask again so
+    that no way in (a button, a CLI, a later listener) can store more, and the refusal stays
+    the friendly ``text_too_long`` instead of the database's CHECK error.
+    """
+    return check_length(clean(text).strip(), limit)
+
+
 def check_name(name: str) -> str:
     """An assistant's name as typed, form or CSV: at most MAX_NAME characters, no formula.
 

@@ -41,6 +41,7 @@ from vpabot.policy.ladder import (
     counting_since,
     decide_step,
 )
+from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import skip_locked
 from vpabot.storage.models import OutboxMessage, Violation
@@ -110,7 +111,7 @@ def decide(
 ) -> Decision:
     if not ctx.settings.is_manager(actor):
         raise PolicyError("not_manager")
-    reason = (reason or "").strip() or None
+    reason = user_text(reason or "") or None
     if not approve and not reason:
         raise PolicyError("reason_missing")
     now = ctx.now()

@@ -10,6 +10,7 @@ from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.catalogue import Source, Tag
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus, ViolationDecision, counting_since, decide_step
+from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.jobs import claim_job_run
 from vpabot.storage.models import Note, Violation
@@ -38,7 +39,7 @@ def log_violation(
     once: str | None = None,
 ) -> LoggedViolation:
     """``once``: a key that makes a repeated request (a double click) log nothing more."""
-    note = note.strip()
+    note = user_text(note)
     if not note:
         raise PolicyError("note_missing")
     severe = severe or tag.severe
@@ -95,7 +96,7 @@ def log_violation(
 
 def add_note(ctx: AppContext, *, actor: str, handle: str, text: str) -> tuple[str, str]:
     """An observation that is not a violation: in the file, off the ladder."""
-    text = text.strip()
+    text = user_text(text)
     if not text:
         raise PolicyError("note_missing")
     now = ctx.now()

@@ -16,6 +16,7 @@ from vpabot.bot.services.cases import case_of
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import ViolationState
+from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Violation
 
@@ -32,7 +33,7 @@ class Withdrawn:
 def withdraw_violation(
     ctx: AppContext, *, actor: str, handle: str, number: int, reason: str
 ) -> Withdrawn:
-    reason = reason.strip()
+    reason = user_text(reason)
     if not reason:
         raise PolicyError("withdraw_reason_missing")
     now = ctx.now()

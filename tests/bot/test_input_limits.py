@@ -12,7 +12,8 @@ import io
 from datetime import date
 
 import pytest
-
+from sqlalchemy import func, select
+from vpabot.bot.blocks.replies import error_text
 from vpabot.bot.commands.grammar import (
     AddAssistant,
     AddNote,
@@ -21,12 +22,15 @@ from vpabot.bot.commands.grammar import (
     Withdraw,
     parse,
 )
+from vpabot.bot.context import AppContext
 from vpabot.bot.i18n import Translator
-from vpabot.bot.blocks.replies import error_text
-from vpabot.bot.services.assistants import checked_new_assistant
+from vpabot.bot.services.assistants import add_assistant, checked_new_assistant
+from vpabot.bot.services.consultations import ask_manager
 from vpabot.bot.services.export import to_csv
 from vpabot.bot.services.roster_csv import read_roster
-from vpabot.policy.catalogue import DEFAULT_TAGS
+from vpabot.bot.services.violations import add_note, log_violation
+from vpabot.bot.testing.harness import ADMIN
+from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.text import (
     MAX_HANDLE,
@@ -37,6 +41,7 @@ from vpabot.policy.text import (
     neutralise_cell,
     parse_number,
 )
+from vpabot.storage.models import Note, Violation
 
 TODAY = date(2026, 11, 26)
 FORMULA = '=HYPERLINK("http://x.example";"Lea") Sommer'
@@ -191,3 +196,33 @@ def test_csv_export_neutralises_cells_that_start_like_a_formula() -> None:
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert neutralise_cell(start + "x") == "'" + start + "x"
     assert neutralise_cell("Lea Sommer") == "Lea Sommer" and neutralise_cell(3) == 3
+
+
+# -- the use cases ask again: no way in (a button, the CLI) stores more -----------------------
+
+
+def test_use_cases_refuse_over_long_text_and_clean_control_characters(ctx: AppContext) -> None:
+    add_assistant(ctx, actor=ADMIN, handle="lena.k", name="Lena Kraus")
+    tag = DEFAULT_TAGS.parse("kommunikation")
+    for write in (
+        lambda text: log_violation(
+            ctx,
+            actor=ADMIN,
+            handle="lena.k",
+            source=Source.CONTACT,
+            tag=tag,
+            severe=True,
+            note=text,
+        ),
+        lambda text: add_note(ctx, actor=ADMIN, handle="lena.k", text=text),
+        lambda text: ask_manager(ctx, actor=ADMIN, handle="lena.k", question=text),
+    ):
+        with pytest.raises(PolicyError) as caught:
+            write("x" * (MAX_TEXT + 1))
+        assert caught.value.code == "text_too_long"
+    with ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Violation)) == 0
+        assert session.scalar(select(func.count()).select_from(Note)) == 0
+    add_note(ctx, actor=ADMIN, handle="lena.k", text="  Zeile\x00 eins\x1b  ")
+    with ctx.sessions() as session:
+        assert session.scalars(select(Note.text)).all() == ["Zeile eins"]
