@@ -17,7 +17,8 @@ from vpabot.bot.services.approvals import sweep_approvals
 from vpabot.bot.services.cg import sweep_cg_digest
 from vpabot.bot.services.privacy import erase_expired
 from vpabot.bot.services.monthly_report import sweep_monthly_report
-from vpabot.bot.services.reviews import replan_reviews, sweep_reviews
+from vpabot.bot.services.replan import replan_reminders
+from vpabot.bot.services.reviews import sweep_reviews
 from vpabot.policy.clock import Clock, SystemClock
 from vpabot.storage.db import make_engine, make_read_session_factory, make_session_factory
 from vpabot.storage.migrate import upgrade
@@ -42,10 +43,10 @@ class Runtime:
             clock=clock or SystemClock(),
         )
         self.ctx.kick_outbox = self.kick_outbox
-        # A changed VPA_REVIEW_TIME/VPA_TIMEZONE reaches the stops set before this start too.
-        moved = replan_reviews(self.ctx)
+        # A changed VPA_REVIEW_TIME/VPA_TIMEZONE reaches reminders planned before this start too.
+        moved = replan_reminders(self.ctx)
         if moved:
-            log.info("%d open review(s) re-planned for the current review time", moved)
+            log.info("%d open reminder(s) re-planned for the current review time", moved)
         self.listeners = ThreadPoolExecutor(max_workers=10, thread_name_prefix="vpabot-lazy")
         self.app: App = create_app(self.ctx, executor=self.listeners)
         self.dispatcher = OutboxDispatcher(

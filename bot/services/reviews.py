@@ -18,8 +18,7 @@ from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import admin_recipients
 from vpabot.bot.services.stops import ReviewToken
-from vpabot.policy.dates import at_local_time
-from vpabot.policy.stops import StopKind, first_review_at, next_review_at, review_overdue
+from vpabot.policy.stops import StopKind, next_review_at, review_overdue
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import skip_locked
 from vpabot.storage.models import Assistant, Note, SalesStop, Violation
@@ -43,34 +42,6 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
             stop.review_reminders += 1
             stop.review_at = next_review_at(now, at=settings.review_time, tz=settings.timezone)
         return len(stops)
-
-
-def replan_reviews(ctx: AppContext) -> int:
-    """Open reviews follow today's VPA_REVIEW_TIME and VPA_TIMEZONE; returns how many moved.
-
-    ``review_at`` is an instant stored when the stop was set, so a changed setting would
-    otherwise reach only stops set later (issue 10, item 7). Called on every start, before the
-    jobs: a review not reminded yet is due on its end date (or the next working day) at
-    today's time; one already reminded keeps its next reminder day (read in today's timezone)
-    at today's time. Rows another instance is sweeping right now are skipped (SKIP LOCKED):
-    that sweep plans them with its own settings, and the next start re-plans them.
-    """
-    settings = ctx.settings
-    with ctx.unit_of_work() as session:
-        query = select(SalesStop).where(
-            SalesStop.lifted_at.is_(None), SalesStop.review_at.is_not(None)
-        )
-        moved = 0
-        for stop in session.scalars(skip_locked(session, query, of=SalesStop)):
-            if stop.review_reminders == 0:
-                planned = first_review_at(stop.until, at=settings.review_time, tz=settings.timezone)
-            else:
-                day = stop.review_at.astimezone(settings.tz).date()  # type: ignore[union-attr]
-                planned = at_local_time(day, settings.review_time, settings.timezone)
-            if planned is not None and planned != stop.review_at:
-                stop.review_at = planned
-                moved += 1
-        return moved
 
 
 def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:

@@ -43,3 +43,22 @@ def test_a_reminded_review_keeps_its_day_and_takes_the_new_time_and_timezone(db_
         # 07:00 London is 08:00 Berlin: an hour before the instant stored at the first reminder.
         assert sweep_at(after, clock, berlin(2026, 12, 14, 7, 59)) == 0
         assert sweep_at(after, clock, berlin(2026, 12, 14, 8, 0)) == 1
+
+
+def approval_requests(bot: BotUnderTest) -> int:
+    return len([c for c in bot.fake.calls_to("chat.postMessage") if "approval_approve" in str(c.args)])
+
+
+def test_an_approval_reminder_planned_at_0900_comes_at_1400_after_a_restart(db_url: str) -> None:
+    with BotUnderTest(db_url, clock=SettableClock(START), review_time=time(9, 0)) as before:
+        say(before, "assistent neu anna.m Anna Müller")
+        for n in range(3):  # the third, an Abmahnung, waits for the manager
+            say(before, f"verstoss anna.m deadline deadline Verspätung {n + 1}")
+        drain(before)
+    clock = SettableClock(berlin(2026, 12, 1, 8, 0))
+    with BotUnderTest(db_url, clock=clock, review_time=time(14, 0)) as after:
+        for when, expected in ((berlin(2026, 12, 1, 9, 30), 0), (berlin(2026, 12, 1, 14, 0), 1)):
+            clock.set(when)
+            after.runtime.sweep()
+            drain(after)
+            assert approval_requests(after) == expected
