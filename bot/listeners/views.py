@@ -120,6 +120,7 @@ FIELD_OF_ERROR = {
     "name_too_long": Block.NAME,
     "name_formula": Block.NAME,
     "handle_too_long": Block.HANDLE,
+    "number_too_large": Block.VIOLATION,  # the stop form's pick; in other forms: first field
 }
 # A text over its limit (grammar.checked names the command's field) belongs next to its input.
 FIELD_OF_TEXT = {
@@ -138,7 +139,7 @@ def _field_of(error: PolicyError, required: tuple[Block, ...], values: dict[str,
     if block is not None and block.value in values:
         return block
     block = FIELD_OF_ERROR.get(error.code)
-    if block is not None:
+    if block is not None and (block.value in values or block is not Block.VIOLATION):
         return block
     return Block.UNTIL if error.code.startswith("date_") else required[0]
 

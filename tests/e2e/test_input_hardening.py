@@ -104,7 +104,8 @@ def test_a_forged_violation_number_in_the_stop_form_is_refused(anna: BotUnderTes
         },
     )
     assert result.status == 200
-    assert "zu groß" in " ".join(result.json()["errors"].values())
+    errors = result.json()["errors"]
+    assert list(errors) == ["violation"] and "zu groß" in errors["violation"]
 
 
 def test_a_nul_byte_in_a_form_note_is_dropped(anna: BotUnderTest) -> None:
