@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from vpabot.bot import payloads
+from vpabot.bot.mrkdwn import Mrkdwn, escape, mention
 from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
@@ -30,9 +32,9 @@ TEXT_SHOWN_TWICE = 1200  # two free texts in one section (question and answer)
 LISTED_TEXT = 300  # one free text per item of a list (reminders, App Home, /vpa offen)
 
 
-def escape(text: str) -> str:
-    """User text must not turn into mentions or links: Slack's three control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def who(name: str, handle: str) -> Mrkdwn:
+    """An assistant as people read it everywhere: ``*Name* (`handle`)``, both escaped."""
+    return Mrkdwn(f"*{escape(name)}* (`{escape(handle)}`)")
 
 
 def _cut_at(text: str, limit: int) -> int:
@@ -57,17 +59,19 @@ def _cut_at(text: str, limit: int) -> int:
 def clip(text: str, limit: int) -> str:
     """``text`` if it fits in ``limit`` characters, else its start ending with "…".
 
-    The one place every builder shortens user text for a Slack limit (section 3,000, header
-    150, button and option 75, modal title 24). Long texts are stored whole; the file shows them.
+    The one place every builder shortens text for a Slack limit (section 3,000, header 150,
+    button and option 75, modal title 24). Long texts are stored whole; the file shows them.
+    Escaped text (``Mrkdwn``) stays ``Mrkdwn``: it is never cut inside an escape.
     """
     if len(text) <= limit:
         return text
-    return text[: _cut_at(text, limit - len(ELLIPSIS))].rstrip() + ELLIPSIS
+    short = text[: _cut_at(text, limit - len(ELLIPSIS))].rstrip() + ELLIPSIS
+    return Mrkdwn(short) if isinstance(text, Mrkdwn) else short
 
 
-def excerpt(text: str, limit: int = TEXT_SHOWN) -> str:
+def excerpt(text: str, limit: int = TEXT_SHOWN) -> Mrkdwn:
     """User text escaped for mrkdwn, then clipped: the escape may grow it (``&`` → ``&amp;``)."""
-    return clip(escape(text), limit)
+    return Mrkdwn(clip(escape(text), limit))
 
 
 def split_text(text: str, limit: int = MAX_SECTION) -> list[str]:
@@ -81,8 +85,8 @@ def split_text(text: str, limit: int = MAX_SECTION) -> list[str]:
     return [*pieces, text] if text or not pieces else pieces
 
 
-def user(user_id: str) -> str:
-    return f"<@{user_id}>"
+def user(user_id: str) -> Mrkdwn:
+    return mention(user_id)
 
 
 def fmt_date(day: date | None, lang: str) -> str:
@@ -112,10 +116,10 @@ def divider() -> DividerBlock:
     return DividerBlock()
 
 
-def button(text: str, action_id: str, value: str = "", style: str | None = None) -> ButtonElement:
-    return ButtonElement(
-        text=clip(text, MAX_BUTTON), action_id=action_id, value=value or action_id, style=style
-    )
+def button(text: str, action_id: str, value: Any = None, style: str | None = None) -> ButtonElement:
+    """A button whose value is a typed payload (``bot/payloads``): keys, never content."""
+    encoded = payloads.encode(value) if value is not None else action_id
+    return ButtonElement(text=clip(text, MAX_BUTTON), action_id=action_id, value=encoded, style=style)
 
 
 def sections_from_lines(lines: Iterable[str]) -> list[SectionBlock]:
@@ -123,12 +127,11 @@ def sections_from_lines(lines: Iterable[str]) -> list[SectionBlock]:
     section continues in the next (nothing is cut off here)."""
     blocks: list[SectionBlock] = []
     chunk = ""
-    for line in lines:
-        for piece in split_text(line):
-            if chunk and len(chunk) + 1 + len(piece) > MAX_SECTION:
-                blocks.append(section(chunk))
-                chunk = ""
-            chunk = f"{chunk}\n{piece}" if chunk else piece
+    for piece in (piece for line in lines for piece in split_text(line)):
+        if chunk and len(chunk) + 1 + len(piece) > MAX_SECTION:
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{piece}" if chunk else piece
     if chunk:
         blocks.append(section(chunk))
     return blocks
@@ -138,4 +141,6 @@ def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     """A message payload: ``text`` is the notification/fallback, blocks what people see."""
     if len(blocks) > MAX_BLOCKS:
         raise ValueError(f"{len(blocks)} blocks exceed Slack's limit of {MAX_BLOCKS}")
-    return {"text": text, "blocks": [b.to_dict() for b in blocks]}
+    # The notification text is what phones show and what mentions fire from: text that did
+    # not come through the Translator or ``escape`` is escaped here, never passed raw.
+    return {"text": clip(escape(text), MAX_SECTION), "blocks": [b.to_dict() for b in blocks]}

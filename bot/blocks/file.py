@@ -26,6 +26,7 @@ from vpabot.bot.blocks.labels import source_label, state_label, status_label, st
 from vpabot.bot.blocks.stops import period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import FilePage
 from vpabot.bot.services.files import AssistantFile
 from vpabot.policy.catalogue import TagCatalogue
 
@@ -121,9 +122,9 @@ def build_file(t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: An
     if pages > 1:
         nav = []
         if page > 0:
-            nav.append(button(t("file.prev"), f"{Action.FILE_PAGE}_prev", f"{file.handle}:{page - 1}"))
+            nav.append(button(t("file.prev"), f"{Action.FILE_PAGE}_prev", FilePage(file.handle, page - 1)))
         if page < pages - 1:
-            nav.append(button(t("file.next"), f"{Action.FILE_PAGE}_next", f"{file.handle}:{page + 1}"))
+            nav.append(button(t("file.next"), f"{Action.FILE_PAGE}_next", FilePage(file.handle, page + 1)))
         tail = [context(t("file.page", page=page + 1, pages=pages)), ActionsBlock(elements=nav)]
     # The file is where long texts are read whole: a long entry runs over several sections.
     # Only a page full of maximum-length texts would pass Slack's 50 blocks; then its longest

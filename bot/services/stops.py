@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.stops import build_announcement
 from vpabot.bot.context import AppContext
+from vpabot.bot.mrkdwn import mention
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.cg import cg_status
 from vpabot.policy.dates import parse_until
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.policy.stops import (
+    ReviewToken,
     CurrentStop,
     StopKind,
     StopPlan,
@@ -31,22 +33,6 @@ from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
 STOP_FIELDS = ("kind", "reason", "starts_on", "until", "note", "lifted_at", "lift_note")
 
 
-@dataclass(frozen=True)
-class ReviewToken:
-    """What a review reminder was about. A decision since then makes its buttons stale."""
-
-    stop_id: int
-    until: date | None
-
-    def encode(self) -> str:
-        return f"{self.stop_id}:{self.until.isoformat() if self.until else ''}"
-
-    @classmethod
-    def decode(cls, value: str) -> ReviewToken:
-        stop_id, _, until = value.partition(":")
-        return cls(int(stop_id), date.fromisoformat(until) if until else None)
-
-
 def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> SalesStop:
     """The stop a review button is about, if nobody has decided it yet; else who did, when."""
     stop = session.get(SalesStop, token.stop_id)
@@ -60,7 +46,7 @@ def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> Sales
     ).first()
     raise PolicyError(
         "review_decided",
-        by=f"<@{last.actor}>" if last else "?",
+        by=mention(last.actor) if last else "?",
         at=ctx.local(last.at).strftime("%d.%m.%Y %H:%M") if last else "?",
     )
 

@@ -24,6 +24,7 @@ from vpabot.bot.commands.grammar import (
 )
 from vpabot.bot.context import AppContext
 from vpabot.bot.i18n import Translator
+from vpabot.bot.payloads import CaseRef, decode
 from vpabot.bot.services.assistants import add_assistant, checked_new_assistant
 from vpabot.bot.services.consultations import ask_manager
 from vpabot.bot.services.export import to_csv
@@ -226,3 +227,12 @@ def test_use_cases_refuse_over_long_text_and_clean_control_characters(ctx: AppCo
     add_note(ctx, actor=ADMIN, handle="lena.k", text="  Zeile\x00 eins\x1b  ")
     with ctx.sessions() as session:
         assert session.scalars(select(Note.text)).all() == ["Zeile eins"]
+
+
+def test_an_id_in_a_button_value_past_the_integer_range_is_refused() -> None:
+    # PostgreSQL's INTEGER ends at 2**31 - 1; SQLAlchemy casts the parameter, so a larger id
+    # in a forged value was "integer out of range" (a DataError), not a polite refusal.
+    assert decode(CaseRef, '{"violation_id": 2147483647}') == CaseRef(MAX_NUMBER)
+    with pytest.raises(PolicyError) as caught:
+        decode(CaseRef, '{"violation_id": 2147483648}')
+    assert caught.value.code == "payload_invalid"

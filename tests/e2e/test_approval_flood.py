@@ -16,6 +16,7 @@ from tests.e2e.test_approvals import (
     MANAGER_2,
     THURSDAY_MORNING,
     buttons,
+    case_id,
     climb_to,
     click,
     dms,
@@ -23,6 +24,7 @@ from tests.e2e.test_approvals import (
     row,
     say,
 )
+from vpabot.bot.payloads import CaseRef, encode
 from vpabot.bot.testing.harness import MANAGER, BotUnderTest
 from vpabot.bot.testing.transcript import render
 from vpabot.policy.clock import SettableClock
@@ -67,7 +69,7 @@ def open_exclusion(bot: BotUnderTest) -> str:
     click(bot, "approval_approve", buttons(abmahnung)["approval_approve"], MANAGER)
     eventually(
         lambda: (
-            row(bot, Violation, id=int(buttons(abmahnung)["approval_approve"])).state == "approved"
+            row(bot, Violation, id=case_id(buttons(abmahnung)["approval_approve"])).state == "approved"
         )
     )
     say(bot, "verstoss anna.m deadline deadline Verspätung Nummer 4")
@@ -157,5 +159,5 @@ def test_rejecting_the_open_case_asks_for_the_next_with_the_rest_attached(
     )
     asked = eventually(lambda: requests(bot, MANAGER)[before:])
     assert len(asked) == 1
-    assert buttons(asked[0])["approval_approve"] == str(int(exclusion) + 1)
+    assert buttons(asked[0])["approval_approve"] == encode(CaseRef(case_id(exclusion) + 1))
     assert "seit diese Anfrage offen ist: 2" in render(asked[0].args)
