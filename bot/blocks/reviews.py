@@ -9,10 +9,10 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock
 
 from vpabot.bot.blocks.cg import cg_overdue_blocks
-from vpabot.bot.blocks.common import who
 from vpabot.bot.blocks.common import (
     LISTED_TEXT,
     excerpt,
+    who,
     MAX_BLOCKS,
     button,
     fmt_date,

@@ -208,3 +208,65 @@ def rows(bot: BotUnderTest, model: type) -> list[Any]:
             return list(session.scalars(select(model)))
     finally:
         engine.dispose()
+
+
+# --- malformed but signed requests ------------------------------------------------------------
+
+MALFORMED = {
+    "payload is not JSON": "payload={not json",
+    "payload is a list": "payload=%5B1%2C2%5D",
+    "payload is a string": "payload=%22x%22",
+    "view without type": "payload=" + json.dumps({"type": "view_submission", "user": {"id": ADMIN}, "view": {"callback_id": "stop_modal"}}),
+    "actions not a list": "payload=" + json.dumps({"type": "block_actions", "user": {"id": ADMIN}, "actions": "x"}),
+    "empty body": "",
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_signed_malformed_request_is_a_400_not_a_500(bot: BotUnderTest, body: str) -> None:
+    result = bot.slack.post(body)
+    assert result.status == 400 and "malformed_request" in result.body
+
+
+def test_a_json_body_that_is_not_an_object_is_a_400(bot: BotUnderTest) -> None:
+    assert bot.slack.post("[1]", content_type="application/json").status == 400
+
+
+def test_the_same_malformed_body_unsigned_is_refused_as_unsigned(bot: BotUnderTest) -> None:
+    assert bot.slack.post("payload={not json", signature="v0=forged").status == 401
+
+
+def test_garbage_inside_a_well_formed_form_is_acked_and_writes_nothing(anna: BotUnderTest) -> None:
+    payload = {
+        "type": "view_submission",
+        "user": {"id": ADMIN},
+        "view": {"type": "modal", "callback_id": "violation_modal", "id": "V9", "state": {"values": {"note": "x"}}},
+    }
+    assert anna.slack.interaction(payload).status == 200
+    assert anna.slack.click("approval_approve", 5, user=MANAGER)[0].status == 200  # type: ignore[arg-type]
+    settle(anna)
+    assert count(anna, Violation) == 0
+
+
+# --- bounded: a full queue says so -------------------------------------------------------------
+
+
+def test_a_full_inbox_makes_the_ack_say_busy_and_stores_nothing(anna: BotUnderTest) -> None:
+    anna.runtime.runner.max_backlog = 0
+    before = count(anna, InboundRequest)
+    ack, _key = anna.slack.command("verstoss anna.m deadline deadline zu spät")
+    assert ack.status == 200 and "versuch es in einer Minute noch einmal" in render(ack.json())
+    assert count(anna, InboundRequest) == before and count(anna, Violation) == 0
+
+
+def test_the_pool_for_reads_refuses_instead_of_queueing_without_end() -> None:
+    import threading
+
+    from vpabot.bot.interactions.runner import BoundedPool
+
+    release = threading.Event()
+    pool = BoundedPool(workers=1, queue=1, name="t")
+    assert pool.try_submit(release.wait) and pool.try_submit(release.wait)
+    assert not pool.try_submit(release.wait)
+    release.set()
+    pool.shutdown()
