@@ -26,6 +26,7 @@ from vpabot.policy.stops import (
     plan_extension,
     plan_stop,
 )
+from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
 
@@ -164,7 +165,7 @@ def set_stop(
             actor=actor,
             reason=reason,
             violation_id=violation_id,
-            note=note.strip(),
+            note=user_text(note),
         )
 
 
@@ -225,7 +226,7 @@ def lift_stop(
     ctx: AppContext, *, actor: str, handle: str, note: str, review: ReviewToken | None = None
 ) -> StopOutcome:
     """Lifting asks for a short note on the re-check of performance (rule 7)."""
-    note = note.strip()
+    note = user_text(note)
     if not note:
         raise PolicyError("lift_note_missing")
     now = ctx.now()
