@@ -128,8 +128,8 @@ def button(
 
 def confirm_dialog(title: str, text: str, yes: str, no: str) -> ConfirmObject:
     """Block Kit's confirm dialog for an irreversible step (title 100, texts 300, buttons 30)."""
-    return ConfirmObject(title=title[:100], text=MarkdownTextObject(text=text[:300]), confirm=yes[:30], deny=no[:30],
-                         style="danger")
+    return ConfirmObject(title=clip(title, 100), text=MarkdownTextObject(text=clip(text, 300)), confirm=clip(yes, 30),
+                         deny=clip(no, 30), style="danger")
 
 
 def sections_from_lines(lines: Iterable[str]) -> list[SectionBlock]:

@@ -262,6 +262,7 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     "stops.build_stop_reply": lambda: stops.build_stop_reply(
         T, action="set", name=NAME, handle=HANDLE, kind=StopKind.FULL, until=None
     ),
+    "stops.build_resign_question": lambda: stops.build_resign_question(T, handle=HANDLE, name=NAME),
 }
 
 
