@@ -52,7 +52,9 @@ def replan_reviews(ctx: AppContext) -> int:
         moved = 0
         for stop in session.scalars(skip_locked(session, query, of=SalesStop)):
             if stop.review_reminders == 0:
-                planned = first_review_at(stop.until, at=settings.review_time, tz=settings.timezone)
+                planned = first_review_at(
+                    stop.until, at=settings.review_time, tz=settings.timezone, holidays=ctx.holidays
+                )
             else:
                 planned = _same_day_now(ctx, stop.review_at)  # type: ignore[arg-type]
             if planned is not None and planned != stop.review_at:
