@@ -199,14 +199,19 @@ class Run:
     def outbox(self) -> None:
         n = self.mode.announcements
         label = f"outbox: {n} announcements, fake at 1 msg/s/channel"
-        switch = next((name for name in ("rate_limit", "set_rate_limit", "limit_rate")
-                       if self.fake.has(name)), None)
-        if switch is None:
+        if not self.fake.has("rate_limit"):
             self.rows.append(Row(label, "n/a (fake has no rate limit yet)",
                                  f"{n} delivered, 0 dead, ≤ {OUTBOX_IDEAL_FACTOR}× ideal", None))
             print(f"  {label}: n/a", flush=True)
             return
-        self.fake.call(switch, "chat.postMessage", per_second=1.0)
+        # A vpabot of its own on the small data set: this measures the outbox's pacing, not
+        # the backlog the series above left in the first one.
+        self.vpabot.stop()
+        self.db_url = ds.copy_to(ds.dataset(ds.SMALL), self.workdir / "outbox")
+        self.db_path = self.workdir / "outbox" / "vpabot.db"
+        self.vpabot = start_vpabot(self.workdir / "outbox", self.db_url, self.fake.api_url,
+                                   name="vpabot-outbox")
+        self.fake.call("rate_limit", "chat.postMessage", per_channel=1.0)
         first_id = self.outbox_rows(0)[0]
         start = time.monotonic()
         for k in range(n):  # the fresh assistants have no stop
@@ -280,12 +285,12 @@ def main(argv: list[str] | None = None) -> int:
                                          sum(x["n"] - x["non_200"] for x in s),
                                          sum(x["busy_acks"] for x in s))
             run.slow_slack()
-            run.outbox()
             rss = run.vpabot.peak_rss_mb()
             run.data["peak_rss_mb"] = rss
-            run.rows.append(Row("peak RSS of vpabot serve (whole run)", f"{rss:.0f} MB",
-                                f"< {RSS_TARGET_MB:.0f} MB", rss < RSS_TARGET_MB))
             tracebacks = run.vpabot.tracebacks()
+            run.outbox()
+            run.rows.append(Row("peak RSS of vpabot serve (series above)", f"{rss:.0f} MB",
+                                f"< {RSS_TARGET_MB:.0f} MB", rss < RSS_TARGET_MB))
             run.rows.append(Row("tracebacks in the vpabot serve log", str(tracebacks), "0",
                                 tracebacks == 0))
         except Exception:

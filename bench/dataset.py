@@ -197,6 +197,7 @@ def copy_to(src: Path, workdir: Path) -> str:
     """A private copy for one run; returns its database URL."""
     import shutil
 
+    workdir.mkdir(parents=True, exist_ok=True)
     dst = workdir / "vpabot.db"
     shutil.copyfile(src, dst)
     return f"sqlite:///{dst}"
