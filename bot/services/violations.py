@@ -11,7 +11,6 @@ from vpabot.policy.catalogue import Source, Tag
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus, ViolationDecision, counting_since, decide_step
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
 from vpabot.storage.jobs import claim_job_run
 from vpabot.storage.models import Note, Violation
 
@@ -44,7 +43,7 @@ def log_violation(
         raise PolicyError("note_missing")
     severe = severe or tag.severe
     now, today = ctx.now(), ctx.today()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         if once and not claim_job_run(session, job="violation_request", period=once, now=now):
             raise PolicyError("already_logged", handle=assistant.handle)
@@ -100,7 +99,7 @@ def add_note(ctx: AppContext, *, actor: str, handle: str, text: str) -> tuple[st
     if not text:
         raise PolicyError("note_missing")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         note = Note(assistant=assistant, text=text, author=actor, created_at=now)
         session.add(note)
