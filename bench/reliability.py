@@ -463,6 +463,30 @@ class Scenarios:
                 a.close()
                 b.close()
 
+    # 6b. a refusing ack must not be followed by lazy work (issue 10 item 5)
+    def refused_then_lazy(self) -> None:
+        s, since = self.main, self.fake.count()
+        values = {
+            "assistant": {"v": {"type": "external_select", "selected_option": {"value": self.fresh()}}},
+            "kind": {"v": {"type": "radio_buttons", "selected_option": {"value": "voll"}}},
+            "reason": {"v": {"type": "radio_buttons", "selected_option": {"value": "newbie"}}},
+            "until": {"v": {"type": "plain_text_input", "value": "31.04.2027"}},
+        }
+        req = interaction({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": ADMIN},
+                           "api_app_id": "A1", "trigger_id": "t-refused", "view": {
+                               "id": "VREFUSED", "hash": "h", "type": "modal",
+                               "callback_id": "stop_modal", "private_metadata": "",
+                               "state": {"values": values}}})
+        result = s.send(req)
+        refused = result.status == 200 and b"errors" in result.body
+        time.sleep(3)
+        after = [c for c in self.fake.calls(since=since)
+                 if c["method"] in ("chat.postMessage", "chat.postEphemeral", "response_url")]
+        self.add(Row("stop_modal with until 31.04.2027: field error, then nothing", tried=1,
+                     refused_ok=f"{int(refused)}/1", expected=0, delivered=len(after),
+                     duplicated=len(after), five_xx=five_xx([result]),
+                     note="messages after the refusing ack count as duplicated"))
+
     # 7. hypothesis: signed, malformed, never a 5xx
     def fuzz(self) -> None:
         from hypothesis import HealthCheck, given, settings, strategies as st
@@ -525,11 +549,14 @@ class Scenarios:
         time.sleep(3)
         s.send(command("stops", url))
         time.sleep(6)  # the outbox sends announcements, DMs
+        def dumped(call: dict[str, Any]) -> str:
+            return json.dumps(call["args"], ensure_ascii=False)
+
+        # Every payload that carries the text at all, escaped or not ...
         calls = [c for c in self.fake.calls(since=since)
-                 if EVIL.split()[0][:3] in json.dumps(c["args"], ensure_ascii=False)
-                 or "x.example" in json.dumps(c["args"], ensure_ascii=False)]
-        raw = [c for c in calls if any(m in json.dumps(c["args"], ensure_ascii=False)
-                                       .replace("\\u003c", "<") for m in MENTIONS)]
+                 if "x.example" in dumped(c) or "U999" in dumped(c)]
+        # ... and those where Slack would turn it into a mention or a link.
+        raw = [c for c in calls if any(m in dumped(c) for m in MENTIONS)]
         where = sorted({c["method"] for c in raw})
         self.add(Row("injection scan: <!channel> <!here> <@U999> <https://…|klick>",
                      tried=len(calls), refused_ok=f"{len(calls) - len(raw)}/{len(calls)}",
@@ -588,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = datetime.now(timezone.utc)
     order = ["signatures", "duplicates", "concurrent_sqlite", "concurrent_pg", "slack_failures",
-             "fuzz", "injection", "sigkill", "two_instances"]
+             "refused_then_lazy", "fuzz", "injection", "sigkill", "two_instances"]
     chosen = args.only.split(",") if args.only else order
     with tempfile.TemporaryDirectory(prefix="vpabot-reliability-") as tmp:
         world = Scenarios(args.quick, Path(tmp))
