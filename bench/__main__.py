@@ -79,6 +79,7 @@ class Run:
         source = ds.dataset(mode.size)
         self.db_path = workdir / "vpabot.db"
         self.db_url = ds.copy_to(source, workdir)
+        self.old_handles = ds.old_handles(self.db_path)
         self.fake = FakeSlackProcess()
         self.vpabot = start_vpabot(workdir, self.db_url, self.fake.api_url)
         self.bare = start_bare(workdir, self.fake.api_url)
@@ -90,11 +91,11 @@ class Run:
 
     # -- the requests of each series (vpabot and bare get the same ones) ----------------------
     def makers(self) -> dict[str, Callable[[str, int], Req]]:
-        url, n_assist = self.fake.url, self.mode.size.assistants
+        url, handles = self.fake.url, self.old_handles
         searched = ["mül", "anna", "schm", "özd", "lena", "hof", "00"]
 
         def old(i: int) -> str:
-            return ds.handle(ds.FRESH + (i * 37) % max(1, n_assist - ds.FRESH))
+            return handles[(i * 37) % len(handles)]
 
         return {
             "/vpa verstoss": lambda s, i: command(

@@ -47,6 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", default="xoxb-bench")
     args = parser.parse_args(argv)
     fake = FakeSlack(token=args.token).start()
+    server = fake._server  # a client that gave up (timeout, SIGKILL) is expected here
+    default = server.handle_error  # type: ignore[union-attr]
+
+    def quiet(request: object, address: object) -> None:
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            default(request, address)
+
+    server.handle_error = quiet  # type: ignore[union-attr,method-assign]
 
     class Control(BaseHTTPRequestHandler):
         def log_message(self, *a: object) -> None:
