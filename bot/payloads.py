@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from vpabot.policy.catalogue import Tag, TagCatalogue
 from vpabot.policy.errors import PolicyError
+from vpabot.policy.stops import ReviewToken
 
 T = TypeVar("T")
 
@@ -58,14 +59,14 @@ def decode(cls: type[T], text: str | None, *, tags: TagCatalogue | None = None) 
 
 def to_plain(value: Any) -> Any:
     """JSON-ready form: dataclasses as dicts, enums by value, dates ISO, tags by key."""
+    if isinstance(value, Tag):  # a tag is configuration: stored by its key, looked up again
+        return value.key
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Tag):
-        return value.key
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     return value
@@ -210,9 +211,7 @@ class StopForm:
     """The lift/extend/convert forms: which stop, and which review reminder they answer."""
 
     handle: str
-    review_stop_id: int | None = None
-    review_until: date | None = None
-    reviewed: bool = False
+    review: ReviewToken | None = None
     kind: str | None = None
     response_url: str = ""
 

@@ -23,6 +23,7 @@ from vpabot.bot.blocks.labels import state_label, step_label
 from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.policy.stops import ReviewToken
 from vpabot.policy.catalogue import TagCatalogue
 from vpabot.policy.stops import StopKind
 from vpabot.storage.models import Note, Violation
@@ -45,7 +46,7 @@ def build_review_reminder(
     notes: Sequence[Note],
     tags: TagCatalogue,
     tz: Any,
-    token: str,
+    token: ReviewToken,
 ) -> dict[str, Any]:
     who = f"*{escape(name)}* (`{handle}`)"
     if overdue:

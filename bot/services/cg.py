@@ -17,7 +17,8 @@ from vpabot.bot.blocks.cg import build_cg_digest
 from vpabot.bot.blocks.common import fmt_date
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import require_assistant, snapshot
-from vpabot.bot.services.stops import ReviewToken, StopOutcome, check_review, lift_stop
+from vpabot.bot.services.stops import StopOutcome, check_review, lift_stop
+from vpabot.policy.stops import ReviewToken
 from vpabot.policy.cg import AcceptanceChange, CgState, CgStatus, cg_status, compare_acceptance
 from vpabot.policy.dates import at_local_time, is_working_day
 from vpabot.policy.errors import PolicyError

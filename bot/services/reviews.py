@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import admin_recipients
-from vpabot.bot.services.stops import ReviewToken
+from vpabot.policy.stops import ReviewToken
 from vpabot.policy.stops import StopKind, next_review_at, review_overdue
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import skip_locked
@@ -75,7 +75,7 @@ def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
         notes=notes,
         tags=ctx.tags,
         tz=ctx.settings.tz,
-        token=ReviewToken(stop.id, stop.until).encode(),
+        token=ReviewToken(stop.id, stop.until),
     )
     for channel in admin_recipients(ctx, stop.set_by):
         repo.enqueue(

@@ -16,6 +16,7 @@ from vpabot.policy.dates import parse_until
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.policy.stops import (
+    ReviewToken,
     CurrentStop,
     StopKind,
     StopPlan,
@@ -28,22 +29,6 @@ from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
 
 STOP_FIELDS = ("kind", "reason", "starts_on", "until", "note", "lifted_at", "lift_note")
-
-
-@dataclass(frozen=True)
-class ReviewToken:
-    """What a review reminder was about. A decision since then makes its buttons stale."""
-
-    stop_id: int
-    until: date | None
-
-    def encode(self) -> str:
-        return f"{self.stop_id}:{self.until.isoformat() if self.until else ''}"
-
-    @classmethod
-    def decode(cls, value: str) -> ReviewToken:
-        stop_id, _, until = value.partition(":")
-        return cls(int(stop_id), date.fromisoformat(until) if until else None)
 
 
 def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> SalesStop:
