@@ -524,17 +524,24 @@ class Scenarios:
                 value, max_size=5), st.booleans(), st.booleans()).map(_view),
         )
 
+        failing: dict[str, int] = {}
+
         @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
         @given(body)
         def probe(req: Req) -> None:
-            results.append(s.send(req))
+            result = s.send(req)
+            results.append(result)
+            if result.status >= 500 or result.status == 0:
+                failing[_kind(req)] = failing.get(_kind(req), 0) + 1
 
         probe()
         time.sleep(2)  # lazy halves log their tracebacks after the ack
+        worst = ", ".join(f"{k} ×{v}" for k, v in sorted(failing.items(), key=lambda kv: -kv[1])[:5])
         self.add(Row("hypothesis fuzz: grammar, dates, payloads, button values", tried=len(results),
                      refused_ok=f"{sum(r.status < 500 and r.status != 0 for r in results)}/{len(results)}",
-                     five_xx=five_xx(results), note="signed, malformed; never 5xx"))
+                     five_xx=five_xx(results), note="signed, malformed; never 5xx"
+                     + (f"; 5xx from {worst}" if worst else "")))
 
     # 8. the injection scan
     def injection(self) -> None:
@@ -560,7 +567,11 @@ class Scenarios:
                  if "x.example" in dumped(c) or "U999" in dumped(c)]
         # ... and those where Slack would turn it into a mention or a link.
         raw = [c for c in calls if any(m in dumped(c) for m in MENTIONS)]
-        where = sorted({c["method"] for c in raw})
+        where = sorted({c["method"] + ("" if not any(m in str(c["args"].get("text", ""))
+                                                       for m in MENTIONS) else " text")
+                        + (" blocks" if any(m in json.dumps(c["args"].get("blocks", ""),
+                                                            ensure_ascii=False) for m in MENTIONS)
+                           else "") for c in raw})
         self.add(Row("injection scan: <!channel> <!here> <@U999> <https://…|klick>",
                      tried=len(calls), refused_ok=f"{len(calls) - len(raw)}/{len(calls)}",
                      five_xx=five_xx(results),
@@ -578,6 +589,25 @@ def _view(args: tuple[str, dict[str, str], bool, bool]) -> Req:
         view["state"] = {"values": state}
     return interaction({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": ADMIN},
                         "api_app_id": "A1", "trigger_id": "t", "view": view})
+
+
+def _kind(req: Req) -> str:
+    """What a fuzzed request was, for the note: the command's verb, the payload's type/id."""
+    from urllib.parse import parse_qs
+
+    form = parse_qs(req.body.decode(errors="replace"))
+    if "command" in form:
+        return "/vpa " + (form.get("text", [""])[0].split() or ["(empty)"])[0]
+    raw = form.get("payload", [""])[0]
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return "payload not JSON"
+    if not isinstance(payload, dict):
+        return "payload not an object"
+    if payload.get("type") == "block_actions":
+        return "click " + str(payload["actions"][0].get("action_id"))
+    return f"{payload.get('type')} {payload.get('view', {}).get('callback_id', '')}".strip()
 
 
 def _who(call: dict[str, Any]) -> str:
