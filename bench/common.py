@@ -2,7 +2,7 @@
 payloads like Slack's, a keep-alive HTTP load generator and percentiles.
 
 Everything talks to 127.0.0.1 only. Settings reach ``vpabot serve`` as environment
-variables; ``VPA_ENV_FILE`` points nowhere and the working directory is a temp dir, so no
+variables; ``VPA_ENV_FILE`` is empty and the working directory is a temp dir, so no
 ``.env`` on the machine leaks in.
 """
 
@@ -313,7 +313,8 @@ def serve_env(database_url: str, api_url: str, **extra: str) -> dict[str, str]:
         "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url,
         "DATABASE_URL": database_url, "VPA_ADMIN_IDS": f"{ADMIN},{ADMIN_2}",
         "VPA_MANAGER_IDS": MANAGER, "VPA_TEAM_CHANNEL": TEAM_CHANNEL,
-        "VPA_ENV_FILE": os.devnull, "PYTHONUNBUFFERED": "1",
+        # Empty: no named file; the working directory (a temp dir) has no .env either.
+        "VPA_ENV_FILE": "", "PYTHONUNBUFFERED": "1",
     })
     env.update(extra)
     return env

@@ -95,6 +95,13 @@ class Server:
     def send(self, req: Req, **kw: Any) -> Result:
         return self.client.send(req, **kw)
 
+    def first_error(self) -> str:
+        """The first ERROR line of the log (message part, shortened), or ''."""
+        for line in self.proc.log.read_text(errors="replace").splitlines():
+            if " ERROR " in line:
+                return line.split(" ERROR ", 1)[1][:90]
+        return ""
+
     def new_tracebacks(self) -> int:
         """Tracebacks logged since the last call (the log survives restarts: it is appended)."""
         text = self.proc.log.read_text(errors="replace")
@@ -414,7 +421,8 @@ class Scenarios:
         acked = sum(r.status == 200 for r in results)
         self.add(Row("SIGKILL right after acks, restart", tried=n, expected=acked, delivered=stored,
                      lost=max(0, acked - stored), duplicated=max(0, stored - acked),
-                     five_xx=five_xx(results), note=f"violations after {settle_s:.0f} s"))
+                     five_xx=five_xx(results), note=f"violations after {settle_s:.0f} s"
+                     + (f"; log: {s.first_error()}" if stored < acked and s.first_error() else "")))
 
     def sigkill_mid_send(self) -> None:
         s, handle = self.main, self.fresh()
