@@ -2,7 +2,8 @@
 ``vpabot serve`` process and the fake Slack (both started once for this module).
 
 Those that fail on today's main are ``xfail(strict=True)`` naming the issue item: when the
-fix lands they XPASS, the strict marker turns that into a failure, and the marker goes.
+fix lands they XPASS, the strict marker turns that into a failure, and the marker goes. One is
+a race and so not strict (see its comment).
 """
 
 from __future__ import annotations
@@ -124,8 +125,10 @@ def test_malformed_signed_requests_never_answer_5xx_nor_log_a_traceback(world: S
     assert world.main.new_tracebacks() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 must-hold 1: after SIGKILL and a restart one "
-                   "acknowledged violation is missing ('inbox row … no longer decodes; dropped')")
+# Not strict: a race. Most runs lose 1–2 of 10 ("inbox row … no longer decodes; dropped" in the
+# log after the restart); some lose none, and a strict marker would fail those.
+@pytest.mark.xfail(strict=False, reason="issue 9 must-hold 1: after SIGKILL and a restart an "
+                   "acknowledged violation can be missing ('inbox row … no longer decodes; dropped')")
 def test_acknowledged_violations_survive_sigkill(world: Scenarios) -> None:
     # 40 s: a row the killed process had claimed is taken over when its 30 s lease runs out.
     world.sigkill_after_acks(10, settle_s=40)
