@@ -95,9 +95,12 @@ class Server:
     def send(self, req: Req, **kw: Any) -> Result:
         return self.client.send(req, **kw)
 
-    def first_error(self) -> str:
-        """The first ERROR line of the log (message part, shortened), or ''."""
-        for line in self.proc.log.read_text(errors="replace").splitlines():
+    def log_size(self) -> int:
+        return len(self.proc.log.read_text(errors="replace"))
+
+    def first_error(self, since: int = 0) -> str:
+        """The first ERROR line of the log after ``since`` (message part, shortened), or ''."""
+        for line in self.proc.log.read_text(errors="replace")[since:].splitlines():
             if " ERROR " in line:
                 return line.split(" ERROR ", 1)[1][:90]
         return ""
@@ -411,6 +414,7 @@ class Scenarios:
 
     def sigkill_after_acks(self, n: int, settle_s: float = 20) -> None:
         s = self.main
+        log_at = s.log_size()
         tag = uuid.uuid4().hex[:6]
         results = [s.send(command(f"verstoss {self.fresh()} deadline deadline kill-{tag}-{i}",
                                   self.fake.url)) for i in range(n)]
@@ -422,7 +426,8 @@ class Scenarios:
         self.add(Row("SIGKILL right after acks, restart", tried=n, expected=acked, delivered=stored,
                      lost=max(0, acked - stored), duplicated=max(0, stored - acked),
                      five_xx=five_xx(results), note=f"violations after {settle_s:.0f} s"
-                     + (f"; log: {s.first_error()}" if stored < acked and s.first_error() else "")))
+                     + (f"; log: {s.first_error(log_at)}"
+                        if stored < acked and s.first_error(log_at) else "")))
 
     def sigkill_mid_send(self) -> None:
         s, handle = self.main, self.fresh()
