@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 
 from vpabot.bot import metrics
+from vpabot.storage import inbox
 from vpabot.storage.migrate import is_current
 from vpabot.storage.outbox_stats import OutboxStats, outbox_stats
 
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 # nobody is sending (dispatcher dead, Slack unreachable for long, token revoked).
 STUCK_AFTER = timedelta(minutes=10)
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+# Acknowledged requests are worked on within seconds; two minutes queued means no worker runs.
+INBOX_STUCK_AFTER = timedelta(minutes=2)
 
 
 def read_outbox(runtime: Runtime) -> OutboxStats:
@@ -74,6 +79,14 @@ def readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
         }
     except Exception as error:
         checks["outbox"] = {"ok": False, "error": str(error).splitlines()[0]}
+    try:  # acknowledged work nobody picks up: the inbox workers are stuck or gone
+        with runtime.ctx.read() as session:
+            waited = inbox.oldest_queued_seconds(session, now=runtime.ctx.now())
+            queued = inbox.backlog(session)
+        checks["inbox"] = {"ok": waited < INBOX_STUCK_AFTER.total_seconds(), "queued": queued,
+                           "oldest_queued_seconds": round(waited, 1)}
+    except Exception as error:
+        checks["inbox"] = {"ok": False, "error": str(error).splitlines()[0]}
     return all(check["ok"] for check in checks.values()), checks
 
 

@@ -75,7 +75,7 @@ def test_a_healthy_bot_is_live_and_ready(jobs_bot: BotUnderTest) -> None:
     status, body = ready(jobs_bot.url)
     assert status == 200 and body["ok"] is True
     assert {name for name, check in body["checks"].items() if check["ok"]} == {
-        "database", "migrations", "scheduler", "outbox"
+        "database", "migrations", "scheduler", "outbox", "inbox"
     }
 
 
@@ -185,3 +185,16 @@ def test_metrics_count_requests_by_kind_and_outcome(db_url: str, clock: Settable
         assert grew('vpabot_requests_total{kind="command",outcome="ok"}') == 1
         assert grew('vpabot_requests_total{kind="command",outcome="refused"}') == 1
         assert grew('vpabot_ack_seconds_count{kind="command"}') == 2
+
+
+def test_readiness_fails_when_acknowledged_work_waits_for_no_worker(db_url: str, clock: SettableClock) -> None:
+    from datetime import timedelta
+
+    with BotUnderTest(db_url, clock=clock) as bot:
+        bot.runtime.runner.stop()  # the inbox workers are gone
+        assert bot.slack.command("assistent neu anna.m Anna Müller")[0].status == 200
+        assert ready(bot.url)[0] == 200  # just queued: fine
+        clock.advance(timedelta(minutes=3))
+        status, body = ready(bot.url)
+        assert status == 503
+        assert body["checks"]["inbox"] == {"ok": False, "queued": 1, "oldest_queued_seconds": 180.0}
