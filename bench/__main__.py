@@ -318,7 +318,8 @@ def write_docs(out: str, data: dict[str, Any], mode: Mode) -> None:
     path.parent.mkdir(exist_ok=True)
     text = path.read_text() if path.exists() else "# Performance\n\n<!-- bench:start -->\n<!-- bench:end -->\n"
     block = (f"<!-- bench:start -->\nCommand: `python -m bench{' --quick' if mode.name == 'quick' else ''}`"
-             f" · commit `{data['commit']}` · {data['started']} · {mode.size.label}\n\n{out}\n"
+             f" · commit `{data['commit']}` · {data['started']} · {mode.size.label}"
+             f" · load average after the run {data['load_after']:.1f} on {os.cpu_count()} CPUs\n\n{out}\n"
              "<!-- bench:end -->")
     text = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _: block, text, flags=re.S)
     path.write_text(text)
