@@ -9,6 +9,8 @@ a fixed worst case however many stops or cases there are:
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -20,6 +22,8 @@ from vpabot.bot.blocks.cg import cg_stop_button
 from vpabot.bot.blocks.common import who
 from vpabot.bot.mrkdwn import Mrkdwn, channel_link
 from vpabot.bot.blocks.common import (
+    LISTED_TEXT,
+    excerpt,
     button,
     context,
     divider,
@@ -156,7 +160,7 @@ def build_pending_approvals(t: Translator, cases: Sequence[Case]) -> list[Block]
             tag=case.tag,
             source=source_label(t, case.source),
             by=user(case.logged_by),
-            note=escape(case.note),
+            note=excerpt(case.note, LISTED_TEXT),
         )
         buttons = ActionsBlock(
             elements=[
@@ -242,6 +246,29 @@ def channel_ref(channel: str | None) -> str:
     return Mrkdwn(f"`{escape(channel)}`")
 
 
+# What an admin can do about Slack's refusals (api.slack.com/methods/chat.postMessage#errors).
+FIXES = {
+    "not_in_channel": "invite",
+    "channel_not_found": "channel",
+    "is_archived": "archived",
+    "user_not_found": "person",
+    "user_disabled": "person",
+    "account_inactive": "token",
+    "invalid_auth": "token",
+    "not_authed": "token",
+    "token_revoked": "token",
+    "missing_scope": "scope",
+    "msg_too_long": "content",
+    "invalid_blocks": "content",
+}
+
+
+def dead_fix(t: Translator, error: str | None, channel: str | None) -> str:
+    """One sentence saying what to do about ``error`` (a Slack error code), instead of the code."""
+    code = match.group(0) if error and (match := re.match(r"[a-z_]+", error)) else ""
+    return t(f"home.dead.fix.{FIXES.get(code, 'other')}", channel=channel_ref(channel))
+
+
 def build_dead_messages(
     t: Translator, dead: Sequence[DeadMessage], *, total: int, tz: Any, can_retry: bool
 ) -> list[Block]:
@@ -252,14 +279,15 @@ def build_dead_messages(
             "home.dead.line",
             purpose=purpose_label(t, message.purpose),
             channel=channel_ref(message.channel),
-            error=escape(message.error or "–"),
+            error=excerpt(message.error or "–", LISTED_TEXT),
             at=fmt_instant(message.created_at.astimezone(tz), t.lang),
             attempts=message.attempts,
         )
         retry = None
         if can_retry:
             retry = button(t("home.dead.retry"), Action.OUTBOX_RETRY, MessageRef(message.id))
-        return [section(text, accessory=retry)]
+        # the fix in the same block: the Home tab holds at most 100
+        return [section(Mrkdwn(f"{text}\n{dead_fix(t, message.error, message.channel)}"), accessory=retry)]
 
     title = t("home.dead.title", count=total)
     return _listed(t, title, dead, render, limit=LISTED, empty=t("home.dead.none"), total=total)
