@@ -81,8 +81,6 @@ def test_a_repeated_click_decides_once(duplicates: dict[str, Row]) -> None:
     assert duplicates["click"].ok()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 3: a repeated event_id is not claimed once; "
-                   "App Home is rendered again (harmless: a publish is idempotent)")
 def test_a_repeated_event_publishes_home_once(duplicates: dict[str, Row]) -> None:
     assert duplicates["event"].duplicated == 0 and duplicates["event"].lost == 0
 
@@ -125,10 +123,8 @@ def test_malformed_signed_requests_never_answer_5xx_nor_log_a_traceback(world: S
     assert world.main.new_tracebacks() == 0
 
 
-# Not strict: a race. Most runs lose 1–2 of 10 ("inbox row … no longer decodes; dropped" in the
-# log after the restart); some lose none, and a strict marker would fail those.
-@pytest.mark.xfail(strict=False, reason="issue 9 must-hold 1: after SIGKILL and a restart an "
-                   "acknowledged violation can be missing ('inbox row … no longer decodes; dropped')")
+# Was a race until the workers knew every command before the app was built: 1–2 of 10 were
+# dropped after the restart ("inbox row … no longer decodes").
 def test_acknowledged_violations_survive_sigkill(world: Scenarios) -> None:
     # 40 s: a row the killed process had claimed is taken over when its 30 s lease runs out.
     world.sigkill_after_acks(10, settle_s=40)
