@@ -6,11 +6,19 @@ import difflib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.ladder import NOT_COUNTING
-from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
+from vpabot.policy.text import fold_term
+from vpabot.storage.models import (
+    Assistant,
+    AssistantSearchWord,
+    AuditEvent,
+    OutboxMessage,
+    SalesStop,
+    Violation,
+)
 
 
 def normalise_handle(handle: str) -> str:
@@ -31,23 +39,48 @@ def lock_row(session: Session, model: Any, row_id: int) -> Any | None:
 
 
 def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Assistant]:
-    """For the assistant picker: handle or name contains what was typed, sorted by handle."""
-    pattern = f"%{text.strip().lower()}%"
-    query = (
-        select(Assistant)
-        .where(or_(Assistant.handle.like(pattern), func.lower(Assistant.name).like(pattern)))
-        .order_by(Assistant.handle)
-        .limit(limit)
-    )
+    """For the assistant picker: every typed word starts a word of the name or handle.
+
+    Both sides are folded (``policy.text``): "mueller", "muller", "MÜLLER" and a decomposed
+    "Mu\u0308ller" all find "Anna Müller". Each word is a range on the indexed
+    ``assistant_search_words.word``, so the cost follows the matches, not the roster. At most
+    ``limit`` assistants, sorted by handle; empty text lists the first ``limit`` handles.
+    """
+    terms = sorted({fold_term(word) for word in text.split()} - {""}, key=len, reverse=True)
+    query = select(Assistant).order_by(Assistant.handle).limit(limit)
+    for term in terms[:MAX_SEARCH_WORDS]:
+        word = AssistantSearchWord.word
+        matching = select(AssistantSearchWord.assistant_id).where(
+            word >= term, word < _prefix_end(term)
+        )
+        query = query.where(Assistant.id.in_(matching))
     return list(session.scalars(query))
+
+
+MAX_SEARCH_WORDS = 4  # more words narrow nothing in practice and only lengthen the query
+
+
+def _prefix_end(prefix: str) -> str:
+    """The smallest string after every string that starts with ``prefix`` (binary order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def similar_handles(session: Session, handle: str, *, limit: int = 3) -> list[str]:
     """Close matches for a mistyped handle, best first."""
     wanted = normalise_handle(handle)
-    handles = list(session.scalars(select(Assistant.handle)))
+    if not wanted:
+        return []
+    # Typos rarely hit the first letter: compare with the handles that share it (an index
+    # range) instead of reading the whole roster on every mistyped command.
+    handles = list(
+        session.scalars(
+            select(Assistant.handle).where(
+                Assistant.handle >= wanted[0], Assistant.handle < _prefix_end(wanted[0])
+            )
+        )
+    )
     close = difflib.get_close_matches(wanted, handles, n=limit, cutoff=0.6)
-    prefixed = [h for h in handles if h.startswith(wanted[:3]) and h not in close] if wanted else []
+    prefixed = [h for h in handles if h.startswith(wanted[:3]) and h not in close]
     return (close + sorted(prefixed))[:limit]
 
 

@@ -12,6 +12,7 @@ from vpabot.policy.dates import parse_until, split_until
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus
 from vpabot.policy.stops import StopKind, StopReason, parse_kind, parse_reason
+from vpabot.policy.text import nfc
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ STATUS_WORDS = {
 
 
 def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
-    words = text.split()
+    words = nfc(text).split()  # names, notes and reasons are stored composed (policy.text)
     if not words:
         return ShowHelp()
     name = SUBCOMMANDS.get(fold(words[0]))

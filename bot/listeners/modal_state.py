@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vpabot.policy.text import nfc
+
 
 def modal_values(view: dict[str, Any]) -> dict[str, Any]:
     """``{block_id: value}`` for text inputs, selects (option value) and checkboxes (list)."""
@@ -20,5 +22,6 @@ def modal_values(view: dict[str, Any]) -> dict[str, Any]:
                 out[block_id] = element.get("selected_date")
             else:
                 value = element.get("value")
-                out[block_id] = value.strip() if isinstance(value, str) else value
+                # Typed text is stored composed (policy.text): "Mu\u0308ller" is "Müller".
+                out[block_id] = nfc(value).strip() if isinstance(value, str) else value
     return out
