@@ -54,8 +54,17 @@ class Base(DeclarativeBase):
 
 class Assistant(Base):
     __tablename__ = "assistants"
-    # Who is overdue or due soon is a range of acceptance dates (policy.cg.accepted_on_or_before).
-    __table_args__ = (Index("ix_assistants_cg_accepted_on", "cg_accepted_on"),)
+    # Who is overdue or due soon is a range of acceptance dates (policy.cg
+    # .latest_acceptance_due_by) among those we still work with: counted from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_assistants_cg_due",
+            "cg_accepted_on",
+            "status",
+            sqlite_where=text("ended_on IS NULL"),
+            postgresql_where=text("ended_on IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     handle: Mapped[str] = mapped_column(String(64), unique=True)

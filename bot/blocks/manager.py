@@ -11,6 +11,7 @@ from vpabot.bot.blocks.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.services.cases import Case
+from vpabot.bot.services.listing import Listing
 
 
 def _case_section(t: Translator, case: Case, key: str) -> Any:
@@ -73,13 +74,17 @@ def build_approval_outcome(
 MAX_PENDING_SHOWN = 14  # three blocks each, inside Slack's 50-block limit
 
 
-def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) -> dict[str, Any]:
-    """``/vpa offen``: oldest first; managers get the decision buttons right here."""
+def build_pending_list(t: Translator, cases: Listing[Case], *, with_buttons: bool) -> dict[str, Any]:
+    """``/vpa offen``: oldest first; managers get the decision buttons right here.
+
+    ``cases`` holds the first cases and the total; the rest is counted.
+    """
     if not cases:
         return message(t("pending.none"), [section(t("pending.none"))])
-    title = t("pending.title", count=len(cases))
+    title = t("pending.title", count=cases.total)
     blocks: list[Any] = [section(title)]
-    for case in cases[:MAX_PENDING_SHOWN]:
+    shown = cases.items[:MAX_PENDING_SHOWN]
+    for case in shown:
         blocks.append(_case_section(t, case, "approval.body"))
         if with_buttons:
             value = str(case.violation_id)
@@ -92,8 +97,8 @@ def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) 
                     ]
                 )
             )
-    if len(cases) > MAX_PENDING_SHOWN:
-        blocks.append(context(t("pending.more", count=len(cases) - MAX_PENDING_SHOWN)))
+    if cases.total > len(shown):
+        blocks.append(context(t("pending.more", count=cases.total - len(shown))))
     return message(title, blocks)
 
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import admin_recipients
+from vpabot.bot.services.listing import Listing
 from vpabot.bot.services.stops import ReviewToken
-from vpabot.policy.stops import StopKind, next_review_at, review_overdue
+from vpabot.policy.stops import StopKind, last_overdue_until, next_review_at
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope, skip_locked
 from vpabot.storage.models import Assistant, Note, SalesStop, Violation
@@ -99,30 +101,99 @@ class ActiveStop:
     overdue: bool
 
 
-def active_stops(ctx: AppContext) -> list[ActiveStop]:
-    """Overdue reviews first, then by end date; open-ended stops last."""
+@dataclass(frozen=True)
+class StopList(Listing[ActiveStop]):
+    """The first active stops, overdue reviews first; ``total`` and ``overdue`` count all."""
+
+    overdue: int = 0
+
+
+MAX_LISTED_STOPS = 45  # what `/vpa stops` can show in one message
+
+
+def active_stops(ctx: AppContext, *, limit: int = MAX_LISTED_STOPS) -> StopList:
+    """Overdue reviews first, then by end date; open-ended stops last. Three statements."""
+    today = ctx.today()
     with ctx.read() as session:
-        return load_active_stops(session, now=ctx.now(), tz=ctx.settings.timezone)
+        counts = count_active_stops(session, today=today)
+        items = list_active_stops(session, today=today, limit=limit)
+    return StopList(items, counts.total, overdue=counts.overdue)
+
+
+@dataclass(frozen=True)
+class StopCounts:
+    total: int
+    overdue: int
+    mine_overdue: int = 0  # set by the viewer, review overdue
+    mine_upcoming: int = 0  # set by the viewer, review due in the next ``upcoming`` days
+
+
+def count_active_stops(
+    session: Session, *, today: date, viewer: str = "", upcoming_until: date | None = None
+) -> StopCounts:
+    """Every count the lists need, in one statement over the active-stop index."""
+    last_overdue = last_overdue_until(today)
+    overdue = SalesStop.until <= last_overdue
+    mine = SalesStop.set_by == viewer
+    soon = and_(SalesStop.until > last_overdue, SalesStop.until <= (upcoming_until or today))
+    row = session.execute(
+        select(
+            func.count(),
+            _count_if(overdue),
+            _count_if(and_(mine, overdue)),
+            _count_if(and_(mine, soon)),
+        ).where(SalesStop.lifted_at.is_(None))
+    ).one()
+    return StopCounts(*(int(n or 0) for n in row))
+
+
+def _count_if(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def list_active_stops(
+    session: Session,
+    *,
+    today: date,
+    limit: int | None,
+    set_by: str | None = None,
+    overdue: bool | None = None,
+    until_to: date | None = None,
+) -> list[ActiveStop]:
+    """The first ``limit`` (None: all) active stops (optionally: set by one admin, overdue or not, ending
+    by ``until_to``), overdue reviews first: their end dates are the earliest."""
+    last_overdue = last_overdue_until(today)
+    query = (
+        select(SalesStop.kind, SalesStop.starts_on, SalesStop.until, SalesStop.set_by)
+        .add_columns(Assistant.handle, Assistant.name)
+        .join(Assistant, SalesStop.assistant_id == Assistant.id)
+        .where(SalesStop.lifted_at.is_(None))
+        .order_by(SalesStop.until.asc().nulls_last(), Assistant.handle)
+        .limit(limit)
+    )
+    if set_by is not None:
+        query = query.where(SalesStop.set_by == set_by)
+    if overdue is True:
+        query = query.where(SalesStop.until <= last_overdue)
+    elif overdue is False:
+        query = query.where(or_(SalesStop.until.is_(None), SalesStop.until > last_overdue))
+    if until_to is not None:
+        query = query.where(SalesStop.until <= until_to)
+    return [
+        ActiveStop(
+            handle=row.handle,
+            name=row.name,
+            kind=StopKind(row.kind),
+            starts_on=row.starts_on,
+            until=row.until,
+            set_by=row.set_by,
+            overdue=row.until is not None and row.until <= last_overdue,
+        )
+        for row in session.execute(query)
+    ]
 
 
 def load_active_stops(session: Session, *, now: datetime, tz: str = "Europe/Berlin") -> list[ActiveStop]:
-    """``active_stops`` for callers without an AppContext (the export CLI needs no Slack)."""
+    """Every active stop, for the export to Zeitplanung (CLI and API), which needs them all."""
     today = now.astimezone(ZoneInfo(tz)).date()
-    rows = session.execute(
-        select(SalesStop, Assistant)
-        .join(Assistant, SalesStop.assistant_id == Assistant.id)
-        .where(SalesStop.lifted_at.is_(None))
-    ).all()
-    stops = [
-        ActiveStop(
-            handle=assistant.handle,
-            name=assistant.name,
-            kind=StopKind(stop.kind),
-            starts_on=stop.starts_on,
-            until=stop.until,
-            set_by=stop.set_by,
-            overdue=review_overdue(stop.until, today=today),
-        )
-        for stop, assistant in rows
-    ]
-    return sorted(stops, key=lambda s: (not s.overdue, s.until is None, s.until or date.max, s.handle))
+    return list_active_stops(session, today=today, limit=None)

@@ -16,13 +16,13 @@ branch_labels = None
 depends_on = None
 
 ACTIVE = sa.text("lifted_at IS NULL")
+WORKING = sa.text("ended_on IS NULL")
 BATCH = 1000  # rows per executemany while filling the search columns
 
 
 def upgrade() -> None:
     with op.batch_alter_table("assistants", schema=None) as batch_op:
         batch_op.add_column(sa.Column("search_key", sa.Text(), nullable=False, server_default=""))
-        batch_op.create_index("ix_assistants_cg_accepted_on", ["cg_accepted_on"], unique=False)
     word = sa.String(200).with_variant(sa.String(200, collation="C"), "postgresql")
     words = op.create_table(
         "assistant_search_words",
@@ -33,6 +33,10 @@ def upgrade() -> None:
     )
     op.create_index(
         "ix_assistant_search_words_assistant_id", "assistant_search_words", ["assistant_id"]
+    )
+    op.create_index(
+        "ix_assistants_cg_due", "assistants", ["cg_accepted_on", "status"],
+        sqlite_where=WORKING, postgresql_where=WORKING,
     )
     op.create_index("ix_violations_logged_at", "violations", ["logged_at"])
     op.create_index("ix_violations_state_logged_at", "violations", ["state", "logged_at"])
@@ -88,6 +92,8 @@ def downgrade() -> None:
     op.drop_index("ix_violations_logged_at", table_name="violations")
     op.drop_index("ix_assistant_search_words_assistant_id", table_name="assistant_search_words")
     op.drop_table("assistant_search_words")
+    op.drop_index(
+        "ix_assistants_cg_due", table_name="assistants", sqlite_where=WORKING, postgresql_where=WORKING
+    )
     with op.batch_alter_table("assistants", schema=None) as batch_op:
-        batch_op.drop_index("ix_assistants_cg_accepted_on")
         batch_op.drop_column("search_key")
