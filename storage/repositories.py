@@ -6,7 +6,7 @@ import difflib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.ladder import NOT_COUNTING
@@ -173,3 +173,17 @@ def enqueue(
         message.updates_id = updates.id
     session.add(message)
     return message
+
+
+def enqueue_many(session: Session, messages: list[dict[str, Any]], *, now: datetime) -> int:
+    """``enqueue`` for many messages at once (a sweep): one INSERT executemany, not one
+    statement per message. Each dict has ``method``, ``payload``, ``purpose`` and optionally
+    ``subject_id``; returns how many were queued."""
+    if messages:
+        rows = [
+            {"subject_id": None, **m, "created_at": now, "next_attempt_at": now,
+             "status": "pending", "attempts": 0}
+            for m in messages
+        ]
+        session.execute(insert(OutboxMessage), rows)
+    return len(messages)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
@@ -29,41 +29,70 @@ SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
 
 
 def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
+    """Remind the admins of up to ``limit`` due reviews; returns how many were due.
+
+    A fixed number of statements however many stops are due: the stops with their assistants,
+    then what happened since each stop began for all of them at once, then the batched writes.
+    """
     now, settings = ctx.now(), ctx.settings
     with session_scope(ctx.sessions) as session:
         query = (
             select(SalesStop)
+            .options(joinedload(SalesStop.assistant, innerjoin=True))
             .where(SalesStop.lifted_at.is_(None), SalesStop.review_at <= now)
             .order_by(SalesStop.review_at)
             .limit(limit)
         )
         query = skip_locked(session, query, of=SalesStop)
-        stops = list(session.scalars(query))
+        stops = list(session.scalars(query).unique())
+        ids = [stop.id for stop in stops]
+        violations = _since_start(session, ids, Violation, Violation.logged_at)
+        notes = _since_start(session, ids, Note, Note.created_at)
+        reminders = [
+            message
+            for stop in stops
+            for message in _reminders(ctx, stop, violations.get(stop.id, []), notes.get(stop.id, []))
+        ]
+        repo.enqueue_many(session, reminders, now=now)
         for stop in stops:
-            _remind(ctx, session, stop)
             stop.review_reminders += 1
             stop.review_at = next_review_at(now, at=settings.review_time, tz=settings.timezone)
         return len(stops)
 
 
-def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
+def _since_start(session: Session, stop_ids: list[int], model: Any, at: Any) -> dict[int, list[Any]]:
+    """``{stop id: the first SINCE_START_SHOWN rows of model}`` logged since each stop began,
+    for every stop in one statement (a window over the stops' assistants)."""
+    if not stop_ids:
+        return {}
+    ranked = (
+        select(
+            SalesStop.id.label("stop_id"),
+            model,
+            func.row_number().over(partition_by=SalesStop.id, order_by=model.id).label("rank"),
+        )
+        .select_from(model)
+        .join(SalesStop, and_(SalesStop.assistant_id == model.assistant_id, at >= SalesStop.set_at))
+        .where(SalesStop.id.in_(stop_ids))
+        .subquery()
+    )
+    row = aliased(model, ranked)
+    found: dict[int, list[Any]] = {}
+    query = (
+        select(ranked.c.stop_id, row)
+        .where(ranked.c.rank <= SINCE_START_SHOWN)
+        .order_by(ranked.c.stop_id, ranked.c.rank)
+    )
+    for stop_id, item in session.execute(query):
+        found.setdefault(stop_id, []).append(item)
+    return found
+
+
+def _reminders(
+    ctx: AppContext, stop: SalesStop, violations: list[Any], notes: list[Any]
+) -> list[dict[str, Any]]:
+    """The review DM(s) for one stop, as outbox rows for ``repo.enqueue_many``."""
     assistant: Assistant = stop.assistant
-    violations = list(
-        session.scalars(
-            select(Violation)
-            .where(Violation.assistant_id == assistant.id, Violation.logged_at >= stop.set_at)
-            .order_by(Violation.id)
-            .limit(SINCE_START_SHOWN)
-        )
-    )
-    notes = list(
-        session.scalars(
-            select(Note)
-            .where(Note.assistant_id == assistant.id, Note.created_at >= stop.set_at)
-            .order_by(Note.id)
-            .limit(SINCE_START_SHOWN)
-        )
-    )
     payload = build_review_reminder(
         ctx.t,
         name=assistant.name,
@@ -79,15 +108,15 @@ def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
         tz=ctx.settings.tz,
         token=ReviewToken(stop.id, stop.until).encode(),
     )
-    for channel in admin_recipients(ctx, stop.set_by):
-        repo.enqueue(
-            session,
-            method="chat.postMessage",
-            payload={"channel": channel, **payload},
-            purpose="stop_review",
-            subject_id=stop.id,
-            now=ctx.now(),
-        )
+    return [
+        {
+            "method": "chat.postMessage",
+            "payload": {"channel": channel, **payload},
+            "purpose": "stop_review",
+            "subject_id": stop.id,
+        }
+        for channel in admin_recipients(ctx, stop.set_by)
+    ]
 
 
 @dataclass(frozen=True)
