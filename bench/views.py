@@ -4,7 +4,8 @@ Run: ``python bench/views.py [--db sqlite|postgresql|both] [--quick]``; PostgreS
 ``TEST_DATABASE_URL`` (or ``--pg-url``). ``bench`` may call ``run(...)`` and print ``table(...)``.
 
 Both data sets come from ``vpabot.storage.bulk.generate`` and are cached between runs (SQLite
-files under ``--cache``, PostgreSQL schemas ``bench_views_<n>``), so only the first run pays
+files under ``--cache``, PostgreSQL schemas ``bench_views_<n>_<version>``; the version is a hash
+of the migrations and the generator), so only the first run pays
 the ~30 s for the large one. Each view runs on the small and the large database in turn (A/B
 interleaved, ``--repeat`` times); the table shows the medians, their ratio (target <= 1.5),
 the SQL statements one call issues on each (they must be equal: nothing per row), and the peak
@@ -14,6 +15,7 @@ Python memory one call allocates on the large set (tracemalloc).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import statistics
 import sys
@@ -162,6 +164,8 @@ VIEWS: dict[str, tuple[Callable[[Database], Any], Callable[[Database], None] | N
     "cg digest": (_digest, None),
     "search 'mueller'": (lambda db: _search(db, "mueller"), None),
     "search 'anna sch'": (lambda db: _search(db, "anna sch"), None),
+    # As many matches on both rosters (1 vs 2): the cost of the search, not of its results.
+    "search 1 match": (lambda db: _search(db, "anna.schaefer40"), None),
     "file view": (_file, None),
     "review sweep": (lambda db: sweep_reviews(db.ctx), _reset_reviews),
     "monthly report": (_report, None),
@@ -244,6 +248,16 @@ def table(results: list[Result], small: int, large: int) -> str:
     return "\n".join(lines)
 
 
+def data_version() -> str:
+    """Changes with the schema and the generator, so a cached data set is never stale."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "storage" / "migrations" / "versions").glob("*.py")) + [
+        ROOT / "storage" / "bulk.py"
+    ]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def _pg_schema_url(base: str, schema: str) -> str:
     from tests.conftest import with_pg_options  # one way to pin search_path, shared with tests
 
@@ -262,12 +276,12 @@ def run(
     for kind in dbs:
         if kind == "sqlite":
             cache.mkdir(parents=True, exist_ok=True)
-            urls = [f"sqlite:///{cache / f'views-{n}.db'}" for n in (small, large)]
+            urls = [f"sqlite:///{cache / f'views-{n}-{data_version()}.db'}" for n in (small, large)]
         else:
             if not pg_url:
                 print("postgresql: skipped (set TEST_DATABASE_URL or --pg-url)", file=sys.stderr)
                 continue
-            urls = [_pg_schema_url(pg_url, f"bench_views_{n}") for n in (small, large)]
+            urls = [_pg_schema_url(pg_url, f"bench_views_{n}_{data_version()}") for n in (small, large)]
         started = time.perf_counter()
         a, b = open_database(urls[0], small), open_database(urls[1], large)
         print(f"{kind}: data ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)

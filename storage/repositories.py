@@ -6,7 +6,7 @@ import difflib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Row, func, insert, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.ladder import NOT_COUNTING
@@ -38,23 +38,24 @@ def lock_row(session: Session, model: Any, row_id: int) -> Any | None:
     return session.scalars(select(model).where(model.id == row_id).with_for_update()).one_or_none()
 
 
-def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Assistant]:
+def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Row[Any]]:
     """For the assistant picker: every typed word starts a word of the name or handle.
 
     Both sides are folded (``policy.text``): "mueller", "muller", "MÜLLER" and a decomposed
     "Mu\u0308ller" all find "Anna Müller". Each word is a range on the indexed
     ``assistant_search_words.word``, so the cost follows the matches, not the roster. At most
-    ``limit`` assistants, sorted by handle; empty text lists the first ``limit`` handles.
+    ``limit`` assistants, sorted by handle, as rows with ``handle`` and ``name`` (all a pick
+    list needs); empty text lists the first ``limit`` handles.
     """
     terms = sorted({fold_term(word) for word in text.split()} - {""}, key=len, reverse=True)
-    query = select(Assistant).order_by(Assistant.handle).limit(limit)
+    query = select(Assistant.handle, Assistant.name).order_by(Assistant.handle).limit(limit)
     for term in terms[:MAX_SEARCH_WORDS]:
         word = AssistantSearchWord.word
         matching = select(AssistantSearchWord.assistant_id).where(
             word >= term, word < _prefix_end(term)
         )
         query = query.where(Assistant.id.in_(matching))
-    return list(session.scalars(query))
+    return list(session.execute(query))
 
 
 MAX_SEARCH_WORDS = 4  # more words narrow nothing in practice and only lengthen the query

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.cg import build_cg_digest
@@ -78,18 +78,24 @@ def load_cg_overview(
     session: Session, *, today: date, limit: int = LISTED
 ) -> tuple[CgList, CgList]:
     """The first ``limit`` overdue and due-soon assistants with both totals: four statements
-    over the ``(cg_accepted_on, status)`` index, however large the roster."""
+    over the ``(cg_accepted_on, handle, status)`` index, however large the roster."""
     overdue_to = latest_acceptance_due_by(today - timedelta(days=1))
     soon_to = latest_acceptance_due_by(today + timedelta(days=DUE_SOON_DAYS))
     accepted = Assistant.cg_accepted_on
     working = (Assistant.ended_on.is_(None), Assistant.status.in_(WORKING_STATUSES))
-    blocked = or_(accepted.is_(None), accepted <= overdue_to)
-    overdue_total, soon_total = session.execute(
+    def count(*where: Any) -> Any:
+        return select(func.count()).where(*where, *working).scalar_subquery()
+
+    # Three range counts in one statement: each is an index-only count, where a single
+    # count over "NULL or <= date" would read the table.
+    never_total, late_total, soon_total = session.execute(
         select(
-            func.sum(case((blocked, 1), else_=0)),
-            func.sum(case((accepted > overdue_to, 1), else_=0)),
-        ).where(*working, or_(accepted.is_(None), accepted <= soon_to))
+            count(accepted.is_(None)),
+            count(accepted <= overdue_to),
+            count(accepted > overdue_to, accepted <= soon_to),
+        )
     ).one()
+    overdue_total = never_total + late_total
     never = _entries(session, today, limit, accepted.is_(None), *working)
     late = _entries(session, today, limit - len(never) or 1, accepted <= overdue_to, *working)
     soon = _entries(session, today, limit, accepted > overdue_to, accepted <= soon_to, *working)

@@ -52,10 +52,13 @@ class Roster:
     statements: int = 0
 
 
-def roster(url: str, size: int) -> Roster:
+def roster(url: str, size: int, *, due_reviews: int) -> Roster:
     engine = make_engine(url)
     upgrade(engine)
-    generate(engine, assistants=size, violations=size * VIOLATIONS_PER_ASSISTANT, now=START)
+    generate(
+        engine, assistants=size, violations=size * VIOLATIONS_PER_ASSISTANT, now=START,
+        due_reviews=due_reviews,
+    )
     ctx = AppContext(
         settings=demo_settings(url, UNREACHABLE_API),
         sessions=make_session_factory(engine),
@@ -87,7 +90,8 @@ def rosters(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[Roster, 
             for schema in schemas:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         urls = [with_pg_options(base, f"search_path={schema}") for schema in schemas]
-    made = (roster(urls[0], SMALL), roster(urls[1], LARGE))
+    # More reviews due on the large roster: the sweep must not cost a statement per stop.
+    made = (roster(urls[0], SMALL, due_reviews=2), roster(urls[1], LARGE, due_reviews=10))
     try:
         yield made
     finally:

@@ -35,10 +35,13 @@ def upgrade() -> None:
         "ix_assistant_search_words_assistant_id", "assistant_search_words", ["assistant_id"]
     )
     op.create_index(
-        "ix_assistants_cg_due", "assistants", ["cg_accepted_on", "status"],
+        "ix_assistants_cg_due", "assistants", ["cg_accepted_on", "handle", "status"],
         sqlite_where=WORKING, postgresql_where=WORKING,
     )
-    op.create_index("ix_violations_logged_at", "violations", ["logged_at"])
+    op.create_index(
+        "ix_violations_logged_at", "violations",
+        ["logged_at", "state", "source", "tag", "step", "severe"],
+    )
     op.create_index("ix_violations_state_logged_at", "violations", ["state", "logged_at"])
     op.create_index(
         "ix_sales_stops_active_until", "sales_stops", ["until"],
