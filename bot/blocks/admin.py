@@ -10,6 +10,7 @@ from vpabot.bot.blocks.common import button, context, escape, message, section, 
 from vpabot.bot.blocks.labels import step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import CaseRef
 from vpabot.bot.services.cases import Case
 
 
@@ -48,6 +49,6 @@ def build_admin_outcome(
         blocks.append(section(t("admin.communicated", at=communicated)))
     else:
         blocks.append(
-            ActionsBlock(elements=[button(t("admin.mark_communicated"), Action.COMMUNICATED, str(case.violation_id), style="primary")])
+            ActionsBlock(elements=[button(t("admin.mark_communicated"), Action.COMMUNICATED, CaseRef(case.violation_id), style="primary")])
         )
     return message(text, blocks)

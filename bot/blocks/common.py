@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from vpabot.bot import payloads
 from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
@@ -23,6 +24,11 @@ MAX_SECTION = 2900  # section text is capped at 3000 characters
 def escape(text: str) -> str:
     """User text must not turn into mentions or links: Slack's three control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def who(name: str, handle: str) -> str:
+    """An assistant as people read it everywhere: ``*Name* (`handle`)``, name escaped."""
+    return f"*{escape(name)}* (`{escape(handle)}`)"
 
 
 def user(user_id: str) -> str:
@@ -56,8 +62,10 @@ def divider() -> DividerBlock:
     return DividerBlock()
 
 
-def button(text: str, action_id: str, value: str = "", style: str | None = None) -> ButtonElement:
-    return ButtonElement(text=text, action_id=action_id, value=value or action_id, style=style)
+def button(text: str, action_id: str, value: Any = None, style: str | None = None) -> ButtonElement:
+    """A button whose value is a typed payload (``bot/payloads``): keys, never content."""
+    encoded = payloads.encode(value) if value is not None else action_id
+    return ButtonElement(text=text[:75], action_id=action_id, value=encoded, style=style)
 
 
 def sections_from_lines(lines: Iterable[str]) -> list[SectionBlock]:

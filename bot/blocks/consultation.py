@@ -10,6 +10,7 @@ from vpabot.bot.blocks.common import button, context, escape, message, section, 
 from vpabot.bot.blocks.modals import assistant_input, assistant_option, build_modal
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
+from vpabot.bot.payloads import HandleRef, QuestionRef
 
 
 def build_question(
@@ -20,8 +21,8 @@ def build_question(
         context(t("manager.fyi.history", history=escape(history) or "–")),
         ActionsBlock(
             elements=[
-                button(t("question.answer"), Action.CONSULT_ANSWER, str(question_id), style="primary"),
-                button(t("manager.open_file"), Action.OPEN_FILE, handle),
+                button(t("question.answer"), Action.CONSULT_ANSWER, QuestionRef(question_id), style="primary"),
+                button(t("manager.open_file"), Action.OPEN_FILE, HandleRef(handle)),
             ]
         ),
     ]
@@ -71,4 +72,4 @@ def build_reject_modal(t: Translator, *, metadata: str, step: str, name: str) ->
 
 def ask_button(t: Translator, handle: str = "") -> ButtonElement:
     """'VPA Manager fragen': for when the admin is unsure (rule 11)."""
-    return button(t("button.ask_manager"), Action.CONSULT_ASK, handle or "-")
+    return button(t("button.ask_manager"), Action.CONSULT_ASK, HandleRef(handle or None))

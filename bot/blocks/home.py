@@ -32,6 +32,7 @@ from vpabot.bot.blocks.labels import source_label, state_label, step_label
 from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import CaseRef, MessageRef
 from vpabot.bot.services.cases import Case
 from vpabot.bot.services.cg import CgEntry
 from vpabot.bot.services.home import (
@@ -148,7 +149,7 @@ def build_pending_approvals(t: Translator, cases: Listing[Case]) -> list[Block]:
     """Managers: every case waiting for them, oldest first, with the decision buttons."""
 
     def render(case: Case) -> list[Block]:
-        value = str(case.violation_id)
+        value = CaseRef(case.violation_id)
         text = t(
             "approval.body",
             who=_who(case.name, case.handle),
@@ -262,7 +263,7 @@ def build_dead_messages(
         )
         retry = None
         if can_retry:
-            retry = button(t("home.dead.retry"), Action.OUTBOX_RETRY, str(message.id))
+            retry = button(t("home.dead.retry"), Action.OUTBOX_RETRY, MessageRef(message.id))
         return [section(text, accessory=retry)]
 
     title = t("home.dead.title", count=dead.total)

@@ -10,6 +10,7 @@ from vpabot.bot.blocks.common import button, context, escape, message, section, 
 from vpabot.bot.blocks.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import CaseRef, HandleRef
 from vpabot.bot.services.cases import Case
 from vpabot.bot.services.listing import Listing
 
@@ -33,14 +34,14 @@ def build_ermahnung_fyi(t: Translator, case: Case) -> dict[str, Any]:
     blocks = [
         _case_section(t, case, "manager.fyi.body"),
         context(t("manager.fyi.history", history=escape(case.history))),
-        ActionsBlock(elements=[button(t("manager.open_file"), Action.OPEN_FILE, case.handle)]),
+        ActionsBlock(elements=[button(t("manager.open_file"), Action.OPEN_FILE, HandleRef(case.handle))]),
     ]
     return message(t("manager.fyi.title", name=case.name), blocks)
 
 
 def build_approval_request(t: Translator, case: Case, *, reminder: bool = False) -> dict[str, Any]:
     """Rule 5 and the product decision: step 3, step 4 and severe cases wait for a manager."""
-    value = str(case.violation_id)
+    value = CaseRef(case.violation_id)
     blocks = [
         *([section(t("approval.reminder"))] if reminder else []),
         _case_section(t, case, "approval.body"),
@@ -50,7 +51,7 @@ def build_approval_request(t: Translator, case: Case, *, reminder: bool = False)
             elements=[
                 button(t("approval.approve"), Action.APPROVAL_APPROVE, value, style="primary"),
                 button(t("approval.reject"), Action.APPROVAL_REJECT, value, style="danger"),
-                button(t("manager.open_file"), Action.OPEN_FILE, case.handle),
+                button(t("manager.open_file"), Action.OPEN_FILE, HandleRef(case.handle)),
             ]
         ),
     ]
@@ -87,13 +88,13 @@ def build_pending_list(t: Translator, cases: Listing[Case], *, with_buttons: boo
     for case in shown:
         blocks.append(_case_section(t, case, "approval.body"))
         if with_buttons:
-            value = str(case.violation_id)
+            value = CaseRef(case.violation_id)
             blocks.append(
                 ActionsBlock(
                     elements=[
                         button(t("approval.approve"), Action.APPROVAL_APPROVE, value, style="primary"),
                         button(t("approval.reject"), Action.APPROVAL_REJECT, value, style="danger"),
-                        button(t("manager.open_file"), Action.OPEN_FILE, case.handle),
+                        button(t("manager.open_file"), Action.OPEN_FILE, HandleRef(case.handle)),
                     ]
                 )
             )

@@ -25,6 +25,7 @@ from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.services.listing import Listing
+from vpabot.policy.stops import ReviewToken
 from vpabot.policy.catalogue import TagCatalogue
 from vpabot.policy.stops import StopKind
 from vpabot.storage.models import Note, Violation
@@ -50,7 +51,7 @@ def build_review_reminder(
     notes: Sequence[Note],
     tags: TagCatalogue,
     tz: Any,
-    token: str,
+    token: ReviewToken,
 ) -> dict[str, Any]:
     who = f"*{escape(name)}* (`{handle}`)"
     if overdue:

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ButtonElement
 from vpabot.bot.blocks.common import button, context, escape, fmt_date, message, section, user
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import StopOpen
 from vpabot.policy.stops import StopKind
 
 
@@ -61,6 +62,6 @@ def stop_button(
     t: Translator, *, handle: str, violation_id: int | None = None, onboarding: bool = False
 ) -> ButtonElement:
     """Opens the stop form prefilled: after a violation, or for a newcomer's onboarding."""
-    value = f"{handle}:{violation_id or ''}:{'newbie' if onboarding else ''}"
+    value = StopOpen(handle, violation_id, onboarding)
     label = t("button.stop_customers") if onboarding else t("button.stop")
     return button(label, Action.STOP_OPEN, value)

@@ -36,7 +36,7 @@ from vpabot.policy.ladder import (
     decide_step,
 )
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope, skip_locked
+from vpabot.storage.db import skip_locked
 from vpabot.storage.models import OutboxMessage, Violation
 
 REQUEST = "approval_request"
@@ -96,7 +96,7 @@ def decide(
     if not approve and not reason:
         raise PolicyError("reason_missing")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         violation = repo.lock_row(session, Violation, violation_id)
         if violation is None:
             raise PolicyError("violation_unknown")
@@ -295,7 +295,7 @@ def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Comm
     if not ctx.settings.is_admin(actor):
         raise PolicyError("not_admin")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         violation = repo.lock_row(session, Violation, violation_id)
         if violation is None or violation.state != ViolationState.APPROVED:
             raise PolicyError("violation_unknown")
@@ -317,7 +317,7 @@ def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Comm
 def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
     """Pending approvals are reminded to the managers each working day until decided."""
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         query = (
             select(Violation)
             .where(

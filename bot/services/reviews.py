@@ -19,10 +19,9 @@ from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import admin_recipients
 from vpabot.bot.services.listing import Listing
-from vpabot.bot.services.stops import ReviewToken
-from vpabot.policy.stops import StopKind, last_overdue_until, next_review_at
+from vpabot.policy.stops import ReviewToken, StopKind, last_overdue_until, next_review_at
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope, skip_locked
+from vpabot.storage.db import skip_locked
 from vpabot.storage.models import Assistant, Note, SalesStop, Violation
 
 SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
@@ -35,7 +34,7 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
     then what happened since each stop began for all of them at once, then the batched writes.
     """
     now, settings = ctx.now(), ctx.settings
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         query = (
             select(SalesStop)
             .options(joinedload(SalesStop.assistant, innerjoin=True))
@@ -106,7 +105,7 @@ def _reminders(
         notes=notes,
         tags=ctx.tags,
         tz=ctx.settings.tz,
-        token=ReviewToken(stop.id, stop.until).encode(),
+        token=ReviewToken(stop.id, stop.until),
     )
     return [
         {
