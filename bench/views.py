@@ -8,7 +8,8 @@ files under ``--cache``, PostgreSQL schemas ``bench_views_<n>_<version>``; the v
 of the migrations and the generator), so only the first run pays
 the ~30 s for the large one. Each view runs on the small and the large database in turn (A/B
 interleaved, ``--repeat`` times); the table shows the medians, their ratio (target <= 1.5),
-the SQL statements one call issues on each (they must be equal: nothing per row), and the peak
+the time spent in the database driver (small/large: where the wall-clock ratio comes from), the
+SQL statements one call issues on each (they must be equal: nothing per row), and the peak
 Python memory one call allocates on the large set (tracemalloc).
 """
 
@@ -69,6 +70,7 @@ class Database:
     engine: Engine
     ctx: AppContext
     statements: int = 0
+    sql_seconds: float = 0.0  # time spent inside the database driver, all statements
     due_stop_ids: tuple[int, ...] = ()
 
 
@@ -92,8 +94,13 @@ def open_database(url: str, size: int) -> Database:
     db = Database(size, engine, ctx)
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_args: Any) -> None:
+    def _count(conn: Any, *_args: Any) -> None:
         db.statements += 1
+        conn.info["bench_started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _time(conn: Any, *_args: Any) -> None:
+        db.sql_seconds += time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
 
     with engine.connect() as conn:
         db.due_stop_ids = tuple(
@@ -181,6 +188,8 @@ class Result:
     small_statements: int
     large_statements: int
     large_peak_kib: float
+    small_sql_ms: float = 0.0  # median time in the driver (fetching rows excluded)
+    large_sql_ms: float = 0.0
 
     @property
     def ratio(self) -> float:
@@ -191,12 +200,16 @@ class Result:
         return self.ratio <= TARGET_RATIO and self.small_statements == self.large_statements
 
 
-def _once(db: Database, view: Callable[[Database], Any], reset: Callable[[Database], None] | None) -> float:
+def _once(
+    db: Database, view: Callable[[Database], Any], reset: Callable[[Database], None] | None
+) -> tuple[float, float]:
+    """(wall ms, ms inside the database driver) of one call."""
     if reset is not None:
         reset(db)
+    sql_before = db.sql_seconds
     start = time.perf_counter()
     view(db)
-    return (time.perf_counter() - start) * 1000
+    return (time.perf_counter() - start) * 1000, (db.sql_seconds - sql_before) * 1000
 
 
 def _measure(db: Database, view: Callable[[Database], Any], reset: Any) -> tuple[int, float]:
@@ -218,15 +231,19 @@ def measure(kind: str, small: Database, large: Database, *, repeat: int) -> list
         for db in (small, large):  # warm caches and compiled statements first
             _once(db, view, reset)
         times: dict[int, list[float]] = {small.size: [], large.size: []}
+        sql: dict[int, list[float]] = {small.size: [], large.size: []}
         for _ in range(repeat):
             for db in (small, large):
-                times[db.size].append(_once(db, view, reset))
+                wall, in_sql = _once(db, view, reset)
+                times[db.size].append(wall)
+                sql[db.size].append(in_sql)
         small_statements, _ = _measure(small, view, reset)
         large_statements, peak = _measure(large, view, reset)
         results.append(
             Result(
                 kind, name, statistics.median(times[small.size]), statistics.median(times[large.size]),
                 small_statements, large_statements, peak,
+                statistics.median(sql[small.size]), statistics.median(sql[large.size]),
             )
         )
     return results
@@ -236,12 +253,13 @@ def table(results: list[Result], small: int, large: int) -> str:
     """The results as a fixed-width table, one row per view and database."""
     head = (
         f"{'db':<10} {'view':<18} {f'{small} ms':>9} {f'{large} ms':>10} {'ratio':>6} "
-        f"{'stmts':>9} {'peak KiB':>9}  target ratio<={TARGET_RATIO}, equal stmts"
+        f"{'sql ms':>13} {'stmts':>9} {'peak KiB':>9}  target ratio<={TARGET_RATIO}, equal stmts"
     )
     lines = [head, "-" * len(head)]
     for r in results:
         lines.append(
             f"{r.db:<10} {r.view:<18} {r.small_ms:9.2f} {r.large_ms:10.2f} {r.ratio:6.2f} "
+            f"{f'{r.small_sql_ms:.1f}/{r.large_sql_ms:.1f}':>13} "
             f"{f'{r.small_statements}/{r.large_statements}':>9} {r.large_peak_kib:9.0f}  "
             f"{'ok' if r.ok else 'MISSED'}"
         )
