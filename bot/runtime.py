@@ -19,6 +19,7 @@ from vpabot.bot.services.privacy import erase_expired
 from vpabot.bot.services.monthly_report import sweep_monthly_report
 from vpabot.bot.services.reviews import sweep_reviews
 from vpabot.policy.clock import Clock, SystemClock
+from vpabot.storage import inbox
 from vpabot.storage.db import make_engine, make_read_session_factory, make_session_factory
 from vpabot.storage.migrate import upgrade
 
@@ -95,6 +96,10 @@ class Runtime:
                 queued += sweep(self.ctx)
             except Exception:  # one failing sweep must not stop the other; rows stay due
                 log.exception("%s failed", sweep.__name__)
+        try:  # forget handled requests once Slack can no longer retry them
+            inbox.purge(self.ctx.sessions, now=self.ctx.now())
+        except Exception:
+            log.exception("inbox purge failed")
         if queued:
             self.kick_outbox()
         return queued

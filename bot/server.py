@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from vpabot.bot.interactions.envelope import guard
 from vpabot.bot.runtime import Runtime
 from vpabot.bot.services.export import FORMATS, export_records, render
 
@@ -49,7 +50,7 @@ def bearer_ok(environ: dict[str, Any], token: str | None) -> bool:
 
 
 def make_wsgi_app(runtime: Runtime) -> WSGIApp:
-    slack = SlackRequestHandler(runtime.app, path="/slack/events")
+    slack = guard(SlackRequestHandler(runtime.app, path="/slack/events"), runtime.settings.signing_secret)
 
     def healthz(start_response: Callable[..., Any]) -> list[bytes]:
         try:

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import button, context, escape, message, section, user
+from vpabot.bot.blocks.common import button, context, escape, message, section, user, who
 from vpabot.bot.blocks.labels import step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
@@ -30,12 +30,12 @@ def quote(text: str) -> str:
 def build_admin_outcome(
     t: Translator, case: Case, *, approved: bool, by: str, reason: str | None, communicated: str | None = None
 ) -> dict[str, Any]:
-    who = f"*{escape(case.name)}* (`{case.handle}`)"
+    named = who(case.name, case.handle)
     step = step_label(t, case.step, case.severe)
     if not approved:
-        text = t("admin.rejected", step=step, who=who, by=user(by), reason=escape(reason or ""))
+        text = t("admin.rejected", step=step, who=named, by=user(by), reason=escape(reason or ""))
         return message(text, [section(text)])
-    text = t("admin.approved", step=step, who=who, by=user(by))
+    text = t("admin.approved", step=step, who=named, by=user(by))
     blocks: list[Any] = [section(text)]
     if case.severe or case.step == 4:
         blocks.append(context(t("admin.collaboration_ended")))

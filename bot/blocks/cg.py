@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
+from vpabot.bot.blocks.common import who
 from vpabot.bot.blocks.common import (
     button,
     context,
@@ -31,7 +32,7 @@ DIGEST_LINES = 40  # per part: read at a glance, a few blocks, far inside the 50
 
 
 def _who(name: str, handle: str) -> str:
-    return f"*{escape(name)}* (`{handle}`)"
+    return who(name, handle)
 
 
 def cg_stop_button(t: Translator, handle: str) -> ButtonElement:

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InputBlock, PlainTextInputElement
 
-from vpabot.bot.blocks.common import button, context, escape, message, section, user
+from vpabot.bot.blocks.common import button, context, escape, message, section, user, who
 from vpabot.bot.blocks.modals import assistant_input, assistant_option, build_modal
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
@@ -17,7 +17,7 @@ def build_question(
     t: Translator, *, question_id: int, handle: str, name: str, by: str, question: str, history: str
 ) -> dict[str, Any]:
     blocks = [
-        section(t("question.body", by=user(by), who=f"*{escape(name)}* (`{handle}`)", question=escape(question))),
+        section(t("question.body", by=user(by), who=who(name, handle), question=escape(question))),
         context(t("manager.fyi.history", history=escape(history) or "–")),
         ActionsBlock(
             elements=[
@@ -33,7 +33,7 @@ def build_answer(t: Translator, *, handle: str, name: str, by: str, question: st
     text = t(
         "question.answered",
         by=user(by),
-        who=f"*{escape(name)}* (`{handle}`)",
+        who=who(name, handle),
         answer=escape(answer),
         question=escape(question),
     )

@@ -17,6 +17,8 @@ from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
 from vpabot.bot.blocks.cg import cg_stop_button
+from vpabot.bot.blocks.common import who
+from vpabot.bot.mrkdwn import Mrkdwn, channel_link
 from vpabot.bot.blocks.common import (
     button,
     context,
@@ -76,7 +78,7 @@ def build_home(
 def build_outsider(t: Translator, *, admin_channel: str | None) -> list[Block]:
     """Anyone who is neither admin nor manager: what the bot is, whom to ask. No personal data."""
     if admin_channel:
-        ask = t("home.outsider.ask_channel", channel=f"<#{admin_channel}>")
+        ask = t("home.outsider.ask_channel", channel=channel_link(admin_channel))
     else:
         ask = t("home.outsider.ask_team")
     return [section(t("home.outsider.text", ask=ask))]
@@ -125,7 +127,7 @@ def _listed(
 
 
 def _who(name: str, handle: str) -> str:
-    return f"*{escape(name)}* (`{handle}`)"
+    return who(name, handle)
 
 
 def _stop_line(t: Translator, stop: ActiveStop) -> list[Block]:
@@ -243,8 +245,8 @@ def channel_ref(channel: str | None) -> str:
     if channel[:1] in ("U", "W"):
         return user(channel)
     if channel[:1] in ("C", "G"):
-        return f"<#{channel}>"
-    return f"`{escape(channel)}`"
+        return channel_link(channel)
+    return Mrkdwn(f"`{escape(channel)}`")
 
 
 def build_dead_messages(

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import button, context, escape, message, section, user
+from vpabot.bot.blocks.common import button, context, escape, message, section, user, who
 from vpabot.bot.blocks.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
@@ -19,7 +19,7 @@ def _case_section(t: Translator, case: Case, key: str) -> Any:
     return section(
         t(
             key,
-            who=f"*{escape(case.name)}* (`{case.handle}`)",
+            who=who(case.name, case.handle),
             step=step_label(t, case.step, case.severe),
             tag=case.tag,
             source=source_label(t, case.source),
@@ -106,11 +106,11 @@ def build_pending_list(t: Translator, cases: Listing[Case], *, with_buttons: boo
 def build_restep_notice(t: Translator, case: Case, *, for_manager: bool) -> dict[str, Any]:
     """A rejected earlier case moved this one down the ladder to a step without approval."""
     step = step_label(t, case.step, case.severe)
-    who = f"*{escape(case.name)}* (`{case.handle}`)"
+    named = who(case.name, case.handle)
     if for_manager:
-        text = t("restep.manager", step=step, who=who)
+        text = t("restep.manager", step=step, who=named)
         return message(text, [_case_section(t, case, "approval.body"), section(text)])
-    text = t("restep.admin", step=step, who=who)
+    text = t("restep.admin", step=step, who=named)
     blocks: list[Any] = [section(text)]
     if case.step in (1, 2):
         draft = t(f"assistant.draft.step{case.step}", name=case.name.split()[0], tag=case.tag)

@@ -13,8 +13,10 @@ No work runs after an ack that refused.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -107,8 +109,25 @@ def register(app: App, ctx: AppContext, runner: Runner) -> None:
         if event.get("tab", "home") == "home":  # the Messages tab fires this event too
             runner.home.touch(str(event.get("user") or ""))
 
-    app.command("/vpa")(on_command)
-    app.action(re.compile(".+"))(on_action)
-    app.view(re.compile(".+"))(on_view)
-    app.event("app_home_opened")(on_home_opened)
+    app.command("/vpa")(guarded(on_command, t))
+    app.action(re.compile(".+"))(guarded(on_action, t))
+    app.view(re.compile(".+"))(guarded(on_view, t))
+    app.event("app_home_opened")(guarded(on_home_opened, t))
+
+
+def guarded(listener: Callable[..., None], t: Any) -> Callable[..., None]:
+    """A payload no check foresaw must not become a 500 with a traceback for Slack to retry:
+    one log line, and an ack (with the internal-error message where an ack carries text)."""
+
+    @functools.wraps(listener)  # Bolt reads the wrapped listener's argument names
+    def run(**kwargs: Any) -> None:
+        ack: Ack = kwargs["ack"]
+        try:
+            listener(**kwargs)
+        except Exception as error:  # noqa: BLE001 - the boundary: nothing may escape to Bolt
+            log.warning("could not handle a %s: %s: %s", listener.__name__, type(error).__name__, error)
+            if ack.response is None:
+                ack(**build_notice(t("error.internal"))) if listener.__name__ == "on_command" else ack()
+
+    return run
 

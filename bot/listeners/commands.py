@@ -12,7 +12,7 @@ from typing import Any
 
 from vpabot.bot import payloads
 from vpabot.bot.blocks.cg import build_acceptance_reply
-from vpabot.bot.blocks.common import who
+from vpabot.bot.blocks.common import user, who
 from vpabot.bot.blocks.consultation import build_question_modal
 from vpabot.bot.blocks.file import build_file
 from vpabot.bot.blocks.manager import build_pending_list
@@ -236,4 +236,4 @@ def decision(turn: Turn, command: g.Decide) -> Reply:
 @handles(g.AnswerQuestion, who=Role.MANAGER, writes=True)
 def answer(turn: Turn, command: g.AnswerQuestion) -> Reply:
     asker = answer_question(turn.ctx, actor=turn.user_id, question_id=command.question_id, answer=command.answer)
-    return build_notice(turn.t("question.thanks", by=f"<@{asker}>"))
+    return build_notice(turn.t("question.thanks", by=user(asker)))

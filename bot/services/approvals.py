@@ -21,6 +21,7 @@ from vpabot.bot.blocks.manager import (
     build_settled_notice,
 )
 from vpabot.bot.context import AppContext
+from vpabot.bot.mrkdwn import mention
 from vpabot.bot.services.cases import Case, case_of, pending_cases
 from vpabot.bot.services.common import admin_recipients, snapshot
 from vpabot.bot.services.listing import Listing
@@ -84,7 +85,7 @@ class Decision:
 def _decided_error(ctx: AppContext, violation: Violation) -> PolicyError:
     at = ctx.local(violation.decided_at).strftime("%d.%m.%Y %H:%M") if violation.decided_at else "?"
     key = "approved" if violation.state == ViolationState.APPROVED else "rejected"
-    return PolicyError(f"already_{key}", by=f"<@{violation.decided_by}>", at=at)
+    return PolicyError(f"already_{key}", by=mention(violation.decided_by or ""), at=at)
 
 
 def decide(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.stops import build_announcement
 from vpabot.bot.context import AppContext
+from vpabot.bot.mrkdwn import mention
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.cg import cg_status
 from vpabot.policy.dates import parse_until
@@ -44,7 +45,7 @@ def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> Sales
     ).first()
     raise PolicyError(
         "review_decided",
-        by=f"<@{last.actor}>" if last else "?",
+        by=mention(last.actor) if last else "?",
         at=ctx.local(last.at).strftime("%d.%m.%Y %H:%M") if last else "?",
     )
 
