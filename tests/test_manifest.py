@@ -20,7 +20,17 @@ SCHEMA_PATH = REPO.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
 
 EVENTS_PATH = "/slack/events"
 # The minimal bot scopes. Widening them is a decision: change this set on purpose.
-BOT_SCOPES = {"commands", "chat:write", "im:write", "files:write", "users:read"}
+# channels:read / groups:read: `vpabot doctor` checks that the bot is in the team and admin
+# channels (conversations.info); they reveal channel metadata, never messages.
+BOT_SCOPES = {
+    "commands",
+    "chat:write",
+    "im:write",
+    "files:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
+}
 
 
 def _offline(uri: str) -> Any:
@@ -176,3 +186,10 @@ def test_socket_mode_enabled(manifest: dict[str, Any]) -> None:
     assert settings["socket_mode_enabled"] is True
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
+
+
+def test_every_shortcut_in_the_manifest_is_handled(manifest: dict[str, Any]) -> None:
+    from vpabot.bot.ids import Shortcut
+
+    declared = {s["callback_id"]: s["type"] for s in manifest["features"]["shortcuts"]}
+    assert declared == {Shortcut.LOG_VIOLATION: "global", Shortcut.FILE_MESSAGE: "message"}
