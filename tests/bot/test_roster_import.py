@@ -334,8 +334,5 @@ def test_a_decomposed_umlaut_is_stored_composed_and_a_reimport_changes_nothing(
     again = run(ctx, decomposed)
 
     assert (len(again.new), len(again.changed), again.unchanged) == (0, 0, 3)
-    fresh = import_assistants(
-        ctx.sessions, HEADER + "lea.m,Lea Mu\u0308ller,,2026-03-01,aktiv,\n",
-        now=ctx.now(), today=ctx.today(),
-    )
+    fresh = run(ctx, HEADER + "lea.m,Lea Mu\u0308ller,,2026-03-01,aktiv,\n")
     assert len(fresh.new) == 1 and assistants(ctx)["lea.m"].name == "Lea Müller"
