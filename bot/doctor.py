@@ -30,6 +30,7 @@ REQUIRED_SCOPES = (
     "users:read",
     "channels:read",
     "groups:read",
+    "usergroups:read",
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -22,7 +23,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from vpabot.policy.text import search_key, search_words
+from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT, search_key, search_words
+
+# The user-text limits of policy/text.py, enforced by the database too (CHECK length(x) <= n;
+# SQLite ignores String(n)). Migration harden_1 adds the same constraints to existing databases.
+TEXT_CHECKS: dict[str, tuple[tuple[str, int], ...]] = {
+    "assistants": (("handle", MAX_HANDLE), ("name", MAX_NAME)),
+    "violations": (("note", MAX_TEXT), ("decision_reason", MAX_TEXT)),
+    "notes": (("text", MAX_TEXT),),
+    "sales_stops": (("note", MAX_TEXT), ("lift_note", MAX_TEXT)),
+}
+
+
+def _length_checks(table: str) -> tuple[CheckConstraint, ...]:
+    return tuple(
+        CheckConstraint(f"length({column}) <= {limit}", name=f"ck_{table}_{column}_length")
+        for column, limit in TEXT_CHECKS[table]
+    )
 
 
 def utcnow() -> datetime:
@@ -57,6 +74,7 @@ class Assistant(Base):
     # Who is overdue or due soon is a range of acceptance dates (policy.cg
     # .latest_acceptance_due_by) among those we still work with: counted from the index alone.
     __table_args__ = (
+        *_length_checks("assistants"),
         Index(
             "ix_assistants_cg_due",
             "cg_accepted_on",
@@ -143,6 +161,7 @@ def write_search_words(
 class Violation(Base):
     __tablename__ = "violations"
     __table_args__ = (
+        *_length_checks("violations"),
         # "This week" on Home and the monthly report read a range of instants; the report
         # groups by the other columns, counted from the index without touching the table.
         Index("ix_violations_logged_at", "logged_at", "state", "source", "tag", "step", "severe"),
@@ -174,6 +193,7 @@ class Note(Base):
     """An observation that is not a violation: in the file, off the ladder."""
 
     __tablename__ = "notes"
+    __table_args__ = _length_checks("notes")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
@@ -190,6 +210,7 @@ class SalesStop(Base):
 
     __tablename__ = "sales_stops"
     __table_args__ = (
+        *_length_checks("sales_stops"),
         Index(
             "uq_one_active_stop",
             "assistant_id",

@@ -30,6 +30,8 @@ BOT_SCOPES = {
     "users:read",
     "channels:read",
     "groups:read",
+    # Roles from Slack user groups (usergroups.users.list).
+    "usergroups:read",
 }
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from vpabot.bot import logs, metrics
+from vpabot.bot import logs, metrics, roles
 from vpabot.bot.blocks.replies import build_error, build_notice, error_text
 from vpabot.bot.commands import grammar
 from vpabot.bot.context import AppContext
@@ -141,6 +141,15 @@ def register(app: App, ctx: AppContext, runner: Runner) -> None:
     app.command("/vpa")(guarded(on_command, "command", t))
     app.action(re.compile(".+"))(guarded(on_action, "action", t))
     app.view(re.compile(".+"))(guarded(on_view, "view", t))
+    def on_group_changed(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> str:
+        ack()
+        settings = ctx.settings
+        if getattr(settings, "groups", None):
+            runner.background(roles.refresh_if_ours, settings.group_members, app.client, settings.groups,
+                              str(event.get("subteam_id") or ""))
+        return OK
+
+    app.event("subteam_members_changed")(guarded(on_group_changed, "event", t))
     app.shortcut(re.compile(".+"))(guarded(on_shortcut, "shortcut", t))
     app.event("app_home_opened")(guarded(on_home_opened, "event", t))
 

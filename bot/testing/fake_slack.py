@@ -147,7 +147,7 @@ class FakeSlack:
     BOT_USER_ID, BOT_ID, TEAM_ID = "UBOT", "BBOT", "T1"
     # What auth.test reports in X-OAuth-Scopes unless a test sets ``fake.scopes``.
     DEFAULT_SCOPES = ("commands", "chat:write", "im:write", "files:write", "users:read",
-                      "channels:read", "groups:read")
+                      "channels:read", "groups:read", "usergroups:read")
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None):
         self.host, self.port, self.token = host, port, token
@@ -166,6 +166,8 @@ class FakeSlack:
         # users.info: fields that override the default active user (e.g. {"deleted": True});
         # None makes the id unknown (user_not_found).
         self.users: dict[str, dict | None] = {}
+        # User groups: {"S01ADMINS": {"handle": "vpa-admins", "users": ["U1", ...]}}
+        self.usergroups: dict[str, dict] = {}
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -336,6 +338,10 @@ class FakeSlack:
             return {"channel": channel, "ts": ts, "message": message}
         if method == "chat.update":
             return {"channel": channel, "ts": args.get("ts", ""), "text": args.get("text", "")}
+        if method == "usergroups.list":
+            return {"usergroups": [{"id": gid, "handle": g["handle"]} for gid, g in self.usergroups.items()]}
+        if method == "usergroups.users.list":
+            return {"users": list(self.usergroups.get(str(args.get("usergroup")), {}).get("users", []))}
         if method == "chat.getPermalink":
             ts = str(args.get("message_ts", ""))
             return {"channel": channel, "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"}

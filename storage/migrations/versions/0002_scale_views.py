@@ -1,7 +1,7 @@
 """views that scale: folded assistant search, indexes for Home, lists and the report
 
 Revision ID: scale_1
-Revises: 0003
+Revises: harden_1
 Create Date: 2026-11-29
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from vpabot.policy.text import search_key, search_words
 
 revision = "scale_1"
-down_revision = "0003"
+down_revision = "harden_1"
 branch_labels = None
 depends_on = None
 
