@@ -26,3 +26,10 @@ def test_a_name_is_found_with_umlauts_spelled_out_or_stripped_and_by_handle_part
     assert {"anna", "mueller-luedenscheid", "muller-ludenscheid", "mueller", "muller",
             "luedenscheid", "anna.m", "m"} <= set(words)
     assert search_key("Anna Müller", "anna.m").startswith(" anna ")
+
+
+def test_cleaned_input_is_composed_and_keeps_its_line_breaks() -> None:
+    # clean() is the door every typed or imported text passes (grammar, forms, CSV cells).
+    from vpabot.policy.text import clean
+
+    assert clean("Jo\u0308rg\x00 Ko\u0308nig\r\nzweite Zeile") == "Jörg König\nzweite Zeile"
