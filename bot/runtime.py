@@ -55,8 +55,10 @@ class Runtime:
         if settings.groups:  # roles from Slack user groups: known before the first request
             roles.refresh(settings.group_members, web, settings.groups)
         self.web = web
-        self.runner = Runner(self.ctx, web).start()
+        self.runner = Runner(self.ctx, web)
         self.app: App = create_app(self.ctx, self.runner, client=web)
+        # Only now: the app registered every handler, so rows a crash left behind decode.
+        self.runner.start()
         self.dispatcher = OutboxDispatcher(
             self.ctx.sessions,
             make_client(settings.bot_token, settings.api_url, retries=False),

@@ -114,5 +114,11 @@ def handler_for(command: Any) -> Handler:
 
 
 def command_types() -> dict[str, type]:
-    """Stored commands are named by their type: ``{"LogViolation": LogViolation, ...}``."""
+    """Stored commands are named by their type: ``{"LogViolation": LogViolation, ...}``.
+
+    Imports the handler modules first: a worker that starts before the Bolt app was built
+    (a restart with rows left in the inbox) must still know every command.
+    """
+    from vpabot.bot.listeners import actions, commands  # noqa: F401 - registers the handlers
+
     return {cls.__name__: cls for cls in HANDLERS}

@@ -191,6 +191,7 @@ class Runner:
             except (KeyError, PolicyError):  # e.g. a tag removed from the catalogue since
                 log.error("inbox row %s (%s) no longer decodes; dropped", row.id, row.kind)
                 inbox.mark_done(self.ctx.sessions, row.id, error="does not decode")
+                self.send_reply(origin, build_notice(self.ctx.t("error.internal")))
                 return
             try:
                 with self.ctx.unit_of_work() as session:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -158,13 +160,41 @@ def view_listener(ctx: AppContext, runner: Runner) -> Callable[..., str]:
 
 
 def home_listener(runner: Runner) -> Callable[..., str]:
+    # Opening Home writes nothing, so its event is not claimed in the database; a retried
+    # delivery (same event_id) is still recognised here, per process, and renders nothing.
+    seen = RecentKeys()
+
     def on_home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> str:
         ack()
+        if not seen.first(str(body.get("event_id") or "")):
+            return "duplicate"
         if event.get("tab", "home") == "home":  # the Messages tab fires this event too
             runner.home.touch(str(event.get("user") or ""))
         return OK
 
     return on_home_opened
+
+
+class RecentKeys:
+    """The last ``size`` keys seen, for recognising a repeat within minutes (Slack retries
+    an event within about an hour at most three times)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first(self, key: str) -> bool:
+        """True the first time ``key`` is seen (an empty key always counts as new)."""
+        if not key:
+            return True
+        with self._lock:
+            if key in self._keys:
+                return False
+            self._keys[key] = None
+            if len(self._keys) > self._size:
+                self._keys.popitem(last=False)
+            return True
 
 
 def group_listener(ctx: AppContext, runner: Runner, client: WebClient) -> Callable[..., str]:

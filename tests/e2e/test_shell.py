@@ -151,7 +151,9 @@ def test_work_acknowledged_before_a_crash_is_done_after_the_restart(db_url: str)
         assert count(first, Violation) == 0 and count_where(first, "queued") == 1
     # its response_url is gone with it (the fake that served it stopped): the answer is a DM
     with BotUnderTest(db_url, clock=clock) as restarted:
-        dm = restarted.fake.wait_for("chat.postMessage", predicate=lambda c: c.args.get("channel") == ADMIN)[0]
+        dm = restarted.fake.wait_for(
+            "chat.postMessage", timeout=20, predicate=lambda c: c.args.get("channel") == ADMIN
+        )[0]
         assert "Erinnerung" in render(dm.args)
         assert count(restarted, Violation) == 1
         settle(restarted)
@@ -289,3 +291,32 @@ def test_a_worker_that_overran_its_lease_does_not_do_the_work_a_second_time(db_u
         runner.carry_out(takeover)
         runner.carry_out(slow)  # wakes up late: must not log the violation again
         assert count(bot, Violation) == 1
+
+
+def test_a_fresh_process_knows_every_stored_command_before_the_app_is_built() -> None:
+    """A restart with rows left in the inbox: the workers start before Bolt is set up."""
+    import subprocess
+    import sys
+
+    from vpabot.bot.interactions.registry import command_types
+
+    code = "from vpabot.bot.interactions.registry import command_types; print(sorted(command_types()))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(sorted(command_types())) and "LogViolation" in out
+
+
+def test_a_retried_home_event_renders_once(bot: BotUnderTest) -> None:
+    import json as _json
+
+    now = int(time.time())
+    envelope = {"token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+                "event_id": "EvSAME", "event_time": now,
+                "event": {"type": "app_home_opened", "user": ADMIN, "channel": "D1", "tab": "home",
+                          "event_ts": f"{now}.1"}}
+    body = _json.dumps(envelope)
+    bot.slack.post(body, content_type="application/json")
+    bot.fake.wait_for("views.publish")
+    time.sleep(2.5)  # past the Home's render interval: a second render would happen now
+    bot.slack.post(body, content_type="application/json", headers={"X-Slack-Retry-Num": "1"})
+    time.sleep(0.5)
+    assert len(bot.fake.calls_to("views.publish")) == 1

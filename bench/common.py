@@ -1,0 +1,400 @@
+"""What both benchmarks share: processes (vpabot serve, bare Bolt, fake Slack), signed
+payloads like Slack's, a keep-alive HTTP load generator and percentiles.
+
+Everything talks to 127.0.0.1 only. Settings reach ``vpabot serve`` as environment
+variables; ``VPA_ENV_FILE`` is empty and the working directory is a temp dir, so no
+``.env`` on the machine leaks in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+ADMIN, ADMIN_2, MANAGER, OUTSIDER = "UADMIN1", "UADMIN2", "UMANAGER1", "UOUTSIDER"
+TEAM_CHANNEL = "CTEAM"
+HOST = "127.0.0.1"
+
+
+# -- signing and payloads ---------------------------------------------------------------------
+def sign(body: bytes, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = b"v0:" + ts.encode() + b":" + body
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+_ids = itertools.count(1)
+
+
+def uid(prefix: str = "k") -> str:
+    return f"{prefix}{os.getpid()}x{next(_ids)}"
+
+
+@dataclass
+class Req:
+    """One request as Slack would send it; ``key`` names its response_url."""
+
+    body: bytes
+    content_type: str = FORM
+    headers: dict[str, str] = field(default_factory=dict)
+    key: str = ""
+
+
+def command(text: str, fake_url: str, *, user: str = ADMIN, key: str | None = None) -> Req:
+    key = key or uid("c")
+    body = urlencode({
+        "token": "legacy", "team_id": "T1", "channel_id": "CADMINS", "user_id": user,
+        "user_name": user.lower(), "command": "/vpa", "text": text,
+        "response_url": f"{fake_url}/response/{key}", "trigger_id": f"trigger-{key}",
+    })
+    return Req(body.encode(), FORM, key=key)
+
+
+def interaction(payload: dict[str, Any], key: str = "") -> Req:
+    return Req(urlencode({"payload": json.dumps(payload)}).encode(), FORM, key=key)
+
+
+def click(action_id: str, value: str, fake_url: str, *, user: str = ADMIN,
+          key: str | None = None, action_ts: str | None = None) -> Req:
+    key = key or uid("b")
+    return interaction({
+        "type": "block_actions", "team": {"id": "T1"}, "user": {"id": user},
+        "api_app_id": "A1", "trigger_id": f"trigger-{key}",
+        "response_url": f"{fake_url}/response/{key}",
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": "D1"},
+        "channel": {"id": "D1"}, "message": {"ts": "1.1", "text": ""},
+        "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button",
+                     "action_ts": action_ts or f"{time.time():.6f}"}],
+    }, key)
+
+
+def violation_view(handle: str, note: str, *, user: str = ADMIN, view_id: str | None = None,
+                   view_hash: str | None = None) -> Req:
+    view_id = view_id or uid("V")
+
+    def select(value: str) -> dict[str, Any]:
+        return {"type": "static_select", "selected_option": {"value": value}}
+
+    state = {
+        "assistant": {"value": {"type": "external_select", "selected_option": {"value": handle}}},
+        "source": {"value": select("deadline")},
+        "tag": {"value": select("deadline")},
+        "note": {"value": {"type": "plain_text_input", "value": note}},
+    }
+    return interaction({
+        "type": "view_submission", "team": {"id": "T1"}, "user": {"id": user},
+        "api_app_id": "A1", "trigger_id": f"trigger-{view_id}",
+        "view": {"id": view_id, "hash": view_hash or f"h{view_id}", "type": "modal",
+                 "callback_id": "violation_modal", "private_metadata": "",
+                 "state": {"values": state}},
+    })
+
+
+def options(value: str, *, user: str = ADMIN) -> Req:
+    return interaction({
+        "type": "block_suggestion", "team": {"id": "T1"}, "user": {"id": user},
+        "api_app_id": "A1", "action_id": "assistant_select", "block_id": "assistant",
+        "value": value, "view": {"id": "V1", "callback_id": "violation_modal"},
+    })
+
+
+def event(ev: dict[str, Any], *, event_id: str | None = None) -> Req:
+    now = int(time.time())
+    envelope = {
+        "token": "legacy", "team_id": "T1", "api_app_id": "A1",
+        "event": {"event_ts": f"{now}.000100", **ev}, "type": "event_callback",
+        "event_id": event_id or uid("Ev"), "event_time": now,
+        "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+    }
+    return Req(json.dumps(envelope).encode(), JSON)
+
+
+def home_opened(user: str = ADMIN, *, event_id: str | None = None) -> Req:
+    return event({"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"},
+                 event_id=event_id)
+
+
+# -- HTTP -------------------------------------------------------------------------------------
+@dataclass
+class Result:
+    status: int
+    body: bytes
+    seconds: float
+
+
+class Client:
+    """One keep-alive connection, like one of Slack's; reconnects after an error."""
+
+    def __init__(self, port: int, timeout: float = 10.0) -> None:
+        self.port, self.timeout = port, timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def send(self, req: Req, *, timestamp: int | None = None, signature: str | None = None,
+             path: str = "/slack/events") -> Result:
+        headers = {"Content-Type": req.content_type, **sign(req.body, timestamp), **req.headers}
+        if signature is not None:
+            headers["X-Slack-Signature"] = signature
+        start = time.perf_counter()
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
+            try:
+                self.conn.request("POST", path, body=req.body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return Result(response.status, data, time.perf_counter() - start)
+            except (ConnectionError, http.client.HTTPException) as error:
+                # A server closing an idle keep-alive connection: retry once on a fresh one.
+                self.close()
+                stale = isinstance(error, (http.client.RemoteDisconnected, BrokenPipeError))
+                if attempt == 2 or not stale:
+                    return Result(0, repr(error).encode(), time.perf_counter() - start)
+                start = time.perf_counter()
+            except TimeoutError as error:
+                self.close()
+                return Result(0, repr(error).encode(), time.perf_counter() - start)
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def load(port: int, make: Callable[[int], Req], n: int, clients: int,
+         *, budget_s: float = 120.0) -> list[Result]:
+    """``n`` requests from ``clients`` concurrent keep-alive connections, each sending its
+    next request as soon as the last one is answered (closed loop). Bounded by ``budget_s``."""
+    counter = itertools.count()
+    results: list[Result | None] = [None] * n
+    deadline = time.monotonic() + budget_s
+    ready = threading.Barrier(clients + 1)
+
+    def worker() -> None:
+        client = Client(port)
+        ready.wait()
+        try:
+            while time.monotonic() < deadline:
+                i = next(counter)
+                if i >= n:
+                    return
+                results[i] = client.send(make(i))
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    for t in threads:
+        t.join(budget_s + 15)
+    return [r for r in results if r is not None]
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile: p99 is a real sample, not an interpolation."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}:\n{tail(log)}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"not healthy after {timeout}s:\n{tail(log)}")
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# -- processes ----------------------------------------------------------------------------------
+class FakeSlackProcess:
+    """``bench.fakeproc`` in a child process; methods of ``FakeSlack`` are called over JSON."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.fakeproc", "--token", TOKEN], cwd=ROOT,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        line = self.proc.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            raise RuntimeError("fake Slack did not start")
+        info = json.loads(line)
+        self.api_url, self.url, self._control = info["api"], info["url"], info["control"]
+
+    def _rpc(self, request: dict[str, Any]) -> Any:
+        conn = http.client.HTTPConnection(HOST, self._control, timeout=60)
+        conn.request("POST", "/", body=json.dumps(request), headers={"Content-Type": JSON})
+        out = json.loads(conn.getresponse().read())
+        conn.close()
+        if not out["ok"]:
+            raise RuntimeError(out["error"])
+        return out["result"]
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._rpc({"op": "call", "name": name, "args": list(args), "kwargs": kwargs})
+
+    def has(self, name: str) -> bool:
+        return bool(self._rpc({"op": "has", "name": name}))
+
+    def calls(self, *methods: str, since: int = 0) -> list[dict[str, Any]]:
+        return self._rpc({"op": "calls", "methods": list(methods), "since": since})
+
+    def count(self, *methods: str) -> int:
+        return int(self._rpc({"op": "count", "methods": list(methods)}))
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def vpabot_command() -> list[str]:
+    """The installed console script next to this interpreter (what an operator runs)."""
+    script = Path(sys.executable).parent / "vpabot"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from vpabot.bot.cli import main; sys.exit(main())"]
+
+
+def serve_env(database_url: str, api_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SLACK_", "VPA_", "DATABASE_URL"))}
+    env.update({
+        "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url,
+        "DATABASE_URL": database_url, "VPA_ADMIN_IDS": f"{ADMIN},{ADMIN_2}",
+        "VPA_MANAGER_IDS": MANAGER, "VPA_TEAM_CHANNEL": TEAM_CHANNEL,
+        # Empty: no named file; the working directory (a temp dir) has no .env either.
+        "VPA_ENV_FILE": "", "PYTHONUNBUFFERED": "1",
+    })
+    env.update(extra)
+    return env
+
+
+class Process:
+    """A server child process with its log in ``workdir``; stop is SIGTERM, then SIGKILL."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], workdir: Path,
+                 port: int, *, cwd: Path | None = None, start_timeout: float = 120.0) -> None:
+        self.name, self.port = name, port
+        self.log = workdir / f"{name}.log"
+        self._logfile = self.log.open("ab")
+        self.proc = subprocess.Popen(argv, env=env, cwd=cwd or workdir, stdout=self._logfile,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_healthy(port, self.proc, start_timeout, self.log)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def peak_rss_mb(self) -> float:
+        """VmHWM: the kernel's high-water mark of this process's resident set."""
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self._logfile.close()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        self._logfile.close()
+
+    def tracebacks(self) -> int:
+        try:
+            return self.log.read_text(errors="replace").count("Traceback (most recent call last)")
+        except OSError:
+            return 0
+
+
+def start_vpabot(workdir: Path, database_url: str, api_url: str, *, name: str = "vpabot",
+                 threads: int = 8, **extra: str) -> Process:
+    port = free_port()
+    argv = [*vpabot_command(), "serve", "--host", HOST, "--port", str(port),
+            "--threads", str(threads)]
+    return Process(name, argv, serve_env(database_url, api_url, **extra), workdir, port)
+
+
+def start_bare(workdir: Path, api_url: str, *, threads: int = 8) -> Process:
+    port = free_port()
+    env = serve_env("sqlite://", api_url, PYTHONPATH=str(ROOT))
+    argv = [sys.executable, "-m", "bench.bare", "--port", str(port), "--threads", str(threads)]
+    return Process("bare", argv, env, workdir, port, cwd=ROOT)
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+        return out + ("+dirty" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+def copy_file(src: Path, dst: Path) -> None:
+    shutil.copyfile(src, dst)

@@ -1,0 +1,698 @@
+"""``python -m bench.reliability [--quick]``: vpabot as attackers, Slack's retries and careless
+admins would treat it, against real ``vpabot serve`` processes and the fake Slack.
+
+Every scenario is bounded in count and time and prints one row: tried, refused as they
+should be, messages expected / delivered / duplicated / lost / dead, 5xx answers and
+tracebacks in the server log. Target: duplicated, lost, 5xx and tracebacks all 0. Today
+several rows miss it; the figures are the point (issues 9 and 10). See docs/reliability.md.
+
+PostgreSQL scenarios use ``TEST_DATABASE_URL`` (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``), each in a fresh schema that is
+dropped afterwards; without a reachable server they report n/a.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from bench import dataset as ds
+from bench.common import (
+    ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, Client, FakeSlackProcess, Process, Req, Result, click,
+    command, git_commit, home_opened, interaction, load, start_vpabot, violation_view,
+)
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MENTIONS = ["<!channel>", "<!here>", "<@U999>", "<https://x.example|klick>"]
+EVIL = " ".join(MENTIONS)
+
+
+@dataclass
+class Row:
+    scenario: str
+    tried: int = 0
+    refused_ok: str = "–"  # "x/y": refused (or escaped) as they should be
+    expected: int | str = "–"
+    delivered: int | str = "–"
+    duplicated: int | str = 0
+    lost: int | str = 0
+    dead: int | str = "–"
+    five_xx: int = 0
+    tracebacks: int = 0
+    note: str = ""
+
+    def ok(self) -> bool | None:
+        if self.note.startswith("n/a"):
+            return None
+        refused = self.refused_ok
+        refused_all = refused == "–" or refused.split("/")[0] == refused.split("/")[1]
+        return (self.duplicated in (0, "–") and self.lost in (0, "–") and self.five_xx == 0
+                and self.tracebacks == 0 and refused_all)
+
+
+def table(rows: list[Row]) -> str:
+    head = ("| scenario | tried | refused as they should | expected | delivered | duplicated "
+            "| lost | dead | 5xx | tracebacks | verdict |")
+    lines = [head, "|" + "---|" * 11]
+    for r in rows:
+        verdict = {None: "n/a", True: "PASS", False: "FAIL"}[r.ok()]
+        name = r.scenario + (f" ({r.note})" if r.note else "")
+        lines.append(f"| {name} | {r.tried} | {r.refused_ok} | {r.expected} | {r.delivered} | "
+                     f"{r.duplicated} | {r.lost} | {r.dead} | {r.five_xx} | {r.tracebacks} | {verdict} |")
+    return "\n".join(lines)
+
+
+# -- the world: fake Slack, a server, its database ------------------------------------------------
+class Server:
+    """One ``vpabot serve`` plus what the scenarios read: its database and its log's new part."""
+
+    def __init__(self, workdir: Path, fake: FakeSlackProcess, database_url: str, name: str,
+                 **env: str) -> None:
+        self.workdir, self.fake, self.url, self.name, self.env = workdir, fake, database_url, name, env
+        self.proc = start_vpabot(workdir, database_url, fake.api_url, name=name, **env)
+        self.client = Client(self.proc.port)
+        self._log_at = 0
+
+    def restart(self) -> None:
+        self.client.close()
+        self.proc = start_vpabot(self.workdir, self.url, self.fake.api_url, name=self.name, **self.env)
+        self.client = Client(self.proc.port)
+
+    def send(self, req: Req, **kw: Any) -> Result:
+        return self.client.send(req, **kw)
+
+    def log_size(self) -> int:
+        return len(self.proc.log.read_text(errors="replace"))
+
+    def first_error(self, since: int = 0) -> str:
+        """The first ERROR line of the log after ``since`` (message part, shortened), or ''."""
+        for line in self.proc.log.read_text(errors="replace")[since:].splitlines():
+            if " ERROR " in line:
+                return line.split(" ERROR ", 1)[1][:90]
+        return ""
+
+    def new_tracebacks(self) -> int:
+        """Tracebacks logged since the last call (the log survives restarts: it is appended)."""
+        text = self.proc.log.read_text(errors="replace")
+        found = text[self._log_at:].count("Traceback (most recent call last)")
+        self._log_at = len(text)
+        return found
+
+    def close(self) -> None:
+        self.client.close()
+        self.proc.stop()
+
+    # database reads, through SQLAlchemy Core so SQLite and PostgreSQL read the same way
+    def scalar(self, sql: str, **params: Any) -> Any:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(text(sql), params).scalar()
+        finally:
+            engine.dispose()
+
+    def rows(self, sql: str, **params: Any) -> list[Any]:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(text(sql), params))
+        finally:
+            engine.dispose()
+
+    def violations(self, note_like: str) -> int:
+        return int(self.scalar("SELECT count(*) FROM violations WHERE note LIKE :n", n=note_like))
+
+
+def wait_until(check: Callable[[], bool], timeout: float, every: float = 0.5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(every)
+    return check()
+
+
+def five_xx(results: list[Result]) -> int:
+    return sum(r.status >= 500 or r.status == 0 for r in results)
+
+
+def posts_mentioning(fake: FakeSlackProcess, needle: str, since: int = 0,
+                     channel: str | None = None) -> list[dict[str, Any]]:
+    return [c for c in fake.calls("chat.postMessage", since=since)
+            if needle in json.dumps(c["args"], ensure_ascii=False)
+            and (channel is None or c["args"].get("channel") == channel)]
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------
+@contextmanager
+def pg_schema() -> Iterator[str | None]:
+    """A URL whose connections see only a fresh schema; None when no server answers."""
+    from sqlalchemy import create_engine, make_url, pool, text
+
+    base = os.environ.get("TEST_DATABASE_URL") or PG_DEFAULT
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(base, poolclass=pool.NullPool)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception:  # no server: the PostgreSQL rows say n/a
+        yield None
+        return
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+# -- scenarios ---------------------------------------------------------------------------------------
+class Scenarios:
+    def __init__(self, quick: bool, workdir: Path) -> None:
+        self.quick, self.workdir = quick, workdir
+        self.fake = FakeSlackProcess()
+        self.db = ds.copy_to(ds.dataset(ds.SMALL), workdir)
+        self.main = Server(workdir, self.fake, self.db, "vpabot")
+        self.rows: list[Row] = []
+        self._fresh = iter(range(ds.FRESH))
+
+    def fresh(self) -> str:
+        """A handle nobody has touched in this run."""
+        return ds.fresh_handle(next(self._fresh))
+
+    def close(self) -> None:
+        self.main.close()
+        self.fake.close()
+
+    def add(self, row: Row, server: Server | None = None) -> None:
+        row.tracebacks += (server or self.main).new_tracebacks()
+        self.rows.append(row)
+        print(f"  {row.scenario}: tried {row.tried}, refused {row.refused_ok}, expected "
+              f"{row.expected}, delivered {row.delivered}, dup {row.duplicated}, lost {row.lost}, "
+              f"dead {row.dead}, 5xx {row.five_xx}, tracebacks {row.tracebacks} {row.note}",
+              flush=True)
+
+    # 1. forged, stale, replayed
+    def signatures(self) -> None:
+        s, handle = self.main, self.fresh()
+        results, note = [], f"forged-{uuid.uuid4().hex[:6]}"
+        req = command(f"verstoss {handle} deadline deadline {note}", self.fake.url)
+        now = int(time.time())
+        results.append(s.send(req, signature="v0=" + "0" * 64))  # wrong signature
+        results.append(s.send(req, timestamp=now - 6 * 60))  # signed, but 6 minutes old
+        results.append(s.send(req, timestamp=now + 10 * 60))  # signed in the future
+        old = req.body
+        from bench.common import sign
+        captured = sign(old, now - 6 * 60)
+        results.append(s.send(req, timestamp=now - 6 * 60,  # a captured request, replayed as is
+                              signature=captured["X-Slack-Signature"]))
+        results.append(s.send(req, timestamp=now, signature=captured["X-Slack-Signature"]))
+        results.append(s.send(Req(old + b"&x=1", req.content_type), timestamp=now,
+                              signature=captured["X-Slack-Signature"]))  # body changed
+        time.sleep(1)
+        written = s.violations(f"%{note}%")
+        self.add(Row("forged / stale / replayed requests", tried=len(results),
+                     refused_ok=f"{sum(r.status == 401 for r in results)}/{len(results)}",
+                     expected=0, delivered=written, duplicated=written,
+                     five_xx=five_xx(results)))
+
+    # 2. duplicate deliveries: each kind once (baseline) and twice (Slack's retry)
+    def duplicates(self) -> None:
+        n = 2 if self.quick else 5
+        s, url = self.main, self.fake.url
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+
+        # a command re-sent by Slack with the retry headers (same body, new signature)
+        results, notes = [], []
+        for _ in range(n):
+            note = f"dupcmd-{uuid.uuid4().hex[:8]}"
+            notes.append(note)
+            req = command(f"verstoss {self.fresh()} deadline deadline {note}", url)
+            results.append(s.send(req))
+            results.append(s.send(Req(req.body, req.content_type, dict(retry))))
+        self._count_writes("duplicate command (X-Slack-Retry-Num: 1, http_timeout)", n, results, notes)
+
+        # the same view_submission twice (same view id and hash)
+        results, notes = [], []
+        for _ in range(n):
+            note = f"dupview-{uuid.uuid4().hex[:8]}"
+            notes.append(note)
+            req = violation_view(self.fresh(), note)
+            results += [s.send(req), s.send(req)]
+        self._count_writes("duplicate view_submission (same view id + hash)", n, results, notes)
+
+        # the same approval click twice (same action_ts and trigger_id): audit rows per click
+        pending = self.pending_cases(2 * n)
+        results, single, double = [], 0, 0
+        if len(pending) < 2 * n:
+            self.add(Row("duplicate click (same action_ts / trigger_id)",
+                         note="n/a: no case awaiting approval came about"))
+        else:
+            for k, vid in enumerate(pending):
+                before = s.scalar("SELECT count(*) FROM audit_events WHERE subject_id = :v", v=vid)
+                req = click("approval_approve", str(vid), url, user=MANAGER, key=f"dupclick{vid}")
+                results.append(s.send(req))
+                if k % 2:
+                    results.append(s.send(req))
+            time.sleep(1)
+
+            def audits(vid: int) -> int:
+                return int(s.scalar("SELECT count(*) FROM audit_events WHERE subject_id = :v", v=vid))
+
+            wait_until(lambda: all(audits(v) > 0 for v in pending), 20)
+            single = sum(audits(v) for v in pending[0::2])
+            double = sum(audits(v) for v in pending[1::2])
+            self.add(Row("duplicate click (same action_ts / trigger_id)", tried=len(results),
+                         expected=n, delivered=n, duplicated=max(0, double - single),
+                         five_xx=five_xx(results), note="audit rows, twice vs once"))
+
+        # the same event_id twice: App Home published once per event. One user per event:
+        # a Home that coalesces renders per user must not read as a lost event.
+        results, users = [], [ADMIN, ADMIN_2, MANAGER]
+        n = len(users)
+        before = self.fake.count("views.publish")
+        for user in users:
+            req = home_opened(user, event_id=f"Ev{uuid.uuid4().hex[:10]}")
+            results += [s.send(req), s.send(Req(req.body, req.content_type, dict(retry)))]
+        wait_until(lambda: self.fake.count("views.publish") - before >= n, 15)
+        time.sleep(3)  # room for the second delivery's publish
+        published = self.fake.count("views.publish") - before
+        self.add(Row("duplicate event (same event_id)", tried=len(results), expected=n,
+                     delivered=min(published, n), duplicated=max(0, published - n),
+                     lost=max(0, n - published), five_xx=five_xx(results),
+                     note="views.publish calls"))
+
+    def pending_cases(self, k: int) -> list[int]:
+        """``k`` cases awaiting approval: three violations each (the third is an Abmahnung)."""
+        s, handles = self.main, [self.fresh() for _ in range(k)]
+        for step in range(3):
+            for h in handles:
+                s.send(command(f"verstoss {h} deadline deadline pending {step}", self.fake.url))
+
+        def found() -> list[int]:
+            return [r[0] for r in s.rows(
+                "SELECT v.id FROM violations v JOIN assistants a ON a.id = v.assistant_id "
+                "WHERE v.state = 'awaiting_approval' AND a.handle IN ("
+                + ", ".join(f"'{h}'" for h in handles) + ") ORDER BY v.id")]  # our own handles
+
+        wait_until(lambda: len(found()) >= k, 30)
+        return found()
+
+    def _count_writes(self, name: str, n: int, results: list[Result], notes: list[str]) -> None:
+        s = self.main
+        wait_until(lambda: all(s.violations(f"%{x}%") for x in notes), 20)
+        time.sleep(1)
+        stored = [s.violations(f"%{x}%") for x in notes]
+        self.add(Row(name, tried=len(results), expected=n, delivered=sum(1 for c in stored if c),
+                     duplicated=sum(max(0, c - 1) for c in stored),
+                     lost=sum(1 for c in stored if c == 0), five_xx=five_xx(results),
+                     note="violations stored"))
+
+    # 3. 20 concurrent violations for one assistant
+    def concurrent(self, server: Server, label: str, handle: str) -> None:
+        n = 20
+        tag = uuid.uuid4().hex[:6]
+        results = load(server.proc.port, lambda i: command(
+            f"verstoss {handle} deadline deadline conc-{tag}-{i}", self.fake.url), n, n)
+        wait_until(lambda: server.violations(f"conc-{tag}-%") >= n, 60)
+        steps = [r[0] for r in server.rows(
+            "SELECT v.step FROM violations v JOIN assistants a ON a.id = v.assistant_id "
+            "WHERE a.handle = :h ORDER BY v.id", h=handle)]
+        expected = [min(k, 4) for k in range(1, n + 1)]
+        wrong = sum(1 for a, b in zip(steps, expected) if a != b)
+        self.add(Row(f"20 concurrent violations, {label}", tried=n, expected=n,
+                     delivered=len(steps), duplicated=wrong, lost=max(0, n - len(steps)),
+                     five_xx=five_xx(results), note=f"steps {''.join(map(str, steps[:8]))}…; "
+                     "duplicated = steps out of 1,2,3,4,4,…"), server)
+
+    def concurrent_pg(self) -> None:
+        with pg_schema() as url:
+            if url is None:
+                self.add(Row("20 concurrent violations, PostgreSQL", note="n/a: no PostgreSQL"))
+                return
+            server = Server(self.workdir, self.fake, url, "vpabot-pg")
+            try:
+                ack = server.send(command("assistent neu conc.pg Conc Pg", self.fake.url))
+                wait_until(lambda: server.scalar(
+                    "SELECT count(*) FROM assistants WHERE handle = 'conc.pg'") == 1, 20)
+                del ack
+                self.concurrent(server, "PostgreSQL", "conc.pg")
+            finally:
+                server.close()
+
+    # 4. Slack failing: 429, 500, a hang past the client timeout, channel_not_found
+    def slack_failures(self) -> None:
+        cases: list[tuple[str, Callable[[], None], int, int, float]] = [
+            # name, switch, expected delivered, expected dead, wait
+            ("429 twice (Retry-After 1)", lambda: self.fake.call(
+                "fail", "chat.postMessage", status=429, retry_after=1, times=2), 1, 0, 30),
+            ("500 twice", lambda: self.fake.call(
+                "fail", "chat.postMessage", status=500, times=2), 1, 0, 45),
+            ("channel_not_found", lambda: self.fake.call(
+                "fail", "chat.postMessage", error="channel_not_found"), 0, 1, 20),
+        ]
+        if not self.quick:
+            cases.append(("hang 11.5 s (client timeout 10 s)", lambda: self.fake.call(
+                "delay", "chat.postMessage", 11.5), 1, 0, 60))
+        reset = self.fake.has("drop")
+        if reset:  # the post is stored, then the connection closes without an answer
+            cases.append(("reset after the post (connection closed)", lambda: self.fake.call(
+                "drop", "chat.postMessage"), 1, 0, 45))
+        for name, switch, want, want_dead, wait in cases:
+            handle = self.fresh()
+            top = int(self.main.scalar("SELECT coalesce(max(id), 0) FROM outbox"))
+            since = self.fake.count()
+            switch()
+            result = self.main.send(command(f"stop {handle} voll 14t", self.fake.url))
+
+            def settled() -> bool:
+                rows = self.main.rows(
+                    "SELECT status FROM outbox WHERE id > :t AND purpose LIKE '%stop%'", t=top)
+                return bool(rows) and all(r[0] in ("sent", "dead") for r in rows)
+
+            if "hang" in name:
+                time.sleep(12)
+                self.fake.call("delay", "chat.postMessage", 0)
+            wait_until(settled, wait)
+            posts = posts_mentioning(self.fake, TEAM_CHANNEL, since, channel=TEAM_CHANNEL)
+            failed_first = {"429 twice (Retry-After 1)": 2, "500 twice": 2, "channel_not_found": 1}
+            accepted = max(0, len(posts) - failed_first.get(name, 0))
+            dead = int(self.main.scalar(
+                "SELECT count(*) FROM outbox WHERE id > :t AND status = 'dead'", t=top))
+            self.add(Row(f"Slack answers {name}", tried=1, expected=want, delivered=accepted,
+                         duplicated=max(0, accepted - want), lost=max(0, want - accepted),
+                         dead=dead, five_xx=five_xx([result]),
+                         note="team announcement of a VT-Stop" + (
+                             "; dead expected" if want_dead else "")))
+        if not reset:
+            self.add(Row("Slack resets the connection", note="n/a: the fake cannot reset yet"))
+
+    # 5. SIGKILL right after acks, and mid-send
+    def sigkill(self) -> None:
+        # The inbox lease is 30 s: a row claimed when the process died is taken over after it.
+        self.sigkill_after_acks(5 if self.quick else 10, settle_s=40 if self.quick else 60)
+        self.sigkill_mid_send()
+
+    def sigkill_after_acks(self, n: int, settle_s: float = 20) -> None:
+        s = self.main
+        log_at = s.log_size()
+        tag = uuid.uuid4().hex[:6]
+        results = [s.send(command(f"verstoss {self.fresh()} deadline deadline kill-{tag}-{i}",
+                                  self.fake.url)) for i in range(n)]
+        s.proc.kill()
+        s.restart()
+        wait_until(lambda: s.violations(f"kill-{tag}-%") >= n, settle_s)
+        stored = s.violations(f"kill-{tag}-%")
+        acked = sum(r.status == 200 for r in results)
+        self.add(Row("SIGKILL right after acks, restart", tried=n, expected=acked, delivered=stored,
+                     lost=max(0, acked - stored), duplicated=max(0, stored - acked),
+                     five_xx=five_xx(results), note=f"violations after {settle_s:.0f} s"
+                     + (f"; log: {s.first_error(log_at)}"
+                        if stored < acked and s.first_error(log_at) else "")))
+
+    def sigkill_mid_send(self) -> None:
+        s, handle = self.main, self.fresh()
+        since = self.fake.count()
+        self.fake.call("delay", "chat.postMessage", 4)
+        result = s.send(command(f"stop {handle} voll 14t", self.fake.url))
+        in_flight = wait_until(lambda: bool(posts_mentioning(
+            self.fake, TEAM_CHANNEL, since, channel=TEAM_CHANNEL)), 20, every=0.1)
+        s.proc.kill()
+        self.fake.call("delay", "chat.postMessage", 0)
+        s.restart()
+        budget = 40 if self.quick else 150  # the lease today is 2 minutes; the issue asks ~30 s
+        wait_until(lambda: len(posts_mentioning(self.fake, TEAM_CHANNEL, since,
+                                                channel=TEAM_CHANNEL)) >= 2, budget)
+        posts = len(posts_mentioning(self.fake, TEAM_CHANNEL, since, channel=TEAM_CHANNEL))
+        self.add(Row("SIGKILL while a message is in flight, restart", tried=1, expected=1,
+                     delivered=min(posts, 1), duplicated=max(0, posts - 1), lost=1 - min(posts, 1),
+                     five_xx=five_xx([result]),
+                     note=f"posts within {budget} s" + ("" if in_flight else "; never in flight")))
+
+    # 6. two instances, one PostgreSQL, 500 due reviews
+    def two_instances(self) -> None:
+        n = 40 if self.quick else 500
+        with pg_schema() as url:
+            if url is None:
+                self.add(Row(f"two instances, {n} due reviews, PostgreSQL", note="n/a: no PostgreSQL"))
+                return
+            env = {"VPA_SWEEP_SECONDS": "2"}
+            first = Server(self.workdir, self.fake, url, "vpabot-pg-a", VPA_RUN_SCHEDULER="0")
+            first.close()  # migrated; now the rows, then both instances at once
+            insert_due_reviews(url, n)
+            since = self.fake.count()
+            a = Server(self.workdir, self.fake, url, "vpabot-pg-a", **env)
+            b = Server(self.workdir, self.fake, url, "vpabot-pg-b", **env)
+            try:
+                def reminded() -> list[dict[str, Any]]:
+                    return [c for c in self.fake.calls("chat.postMessage", since=since)
+                            if "Pruefling" in json.dumps(c["args"], ensure_ascii=False)]
+
+                wait_until(lambda: len({_who(c) for c in reminded()}) >= n, 30 if self.quick else 180, 1)
+                time.sleep(5)  # room for a late duplicate
+                calls = reminded()
+                distinct = {_who(c) for c in calls}
+                self.add(Row(f"two instances, {n} due reviews, PostgreSQL", tried=n, expected=n,
+                             delivered=len(distinct), duplicated=len(calls) - len(distinct),
+                             lost=n - len(distinct), note="review reminders"), a)
+                self.rows[-1].tracebacks += b.new_tracebacks()
+            finally:
+                a.close()
+                b.close()
+
+    # 6b. a refusing ack must not be followed by lazy work (issue 10 item 5)
+    def refused_then_lazy(self) -> None:
+        s, since = self.main, self.fake.count()
+        values = {
+            "assistant": {"v": {"type": "external_select", "selected_option": {"value": self.fresh()}}},
+            "kind": {"v": {"type": "radio_buttons", "selected_option": {"value": "voll"}}},
+            "reason": {"v": {"type": "radio_buttons", "selected_option": {"value": "newbie"}}},
+            "until": {"v": {"type": "plain_text_input", "value": "31.04.2027"}},
+        }
+        req = interaction({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": ADMIN},
+                           "api_app_id": "A1", "trigger_id": "t-refused", "view": {
+                               "id": "VREFUSED", "hash": "h", "type": "modal",
+                               "callback_id": "stop_modal", "private_metadata": "",
+                               "state": {"values": values}}})
+        result = s.send(req)
+        refused = result.status == 200 and b"errors" in result.body
+        time.sleep(3)
+        after = [c for c in self.fake.calls(since=since)
+                 if c["method"] in ("chat.postMessage", "chat.postEphemeral", "response_url")]
+        self.add(Row("stop_modal with until 31.04.2027: field error, then nothing", tried=1,
+                     refused_ok=f"{int(refused)}/1", expected=0, delivered=len(after),
+                     duplicated=len(after), five_xx=five_xx([result]),
+                     note="messages after the refusing ack count as duplicated"))
+
+    # 7. hypothesis: signed, malformed, never a 5xx
+    def fuzz(self) -> None:
+        from hypothesis import HealthCheck, given, settings, strategies as st
+
+        s, url = self.main, self.fake.url
+        results: list[Result] = []
+        examples = 60 if self.quick else 400
+        actions = ["approval_approve", "approval_reject", "review_lift", "review_extend",
+                   "review_convert", "severe_confirm", "severe_decline", "file_page_next",
+                   "file_page_prev", "open_file", "stop_open", "cg_stop_set", "cg_stop_lift",
+                   "communicated", "consult_ask", "consult_answer", "outbox_retry"]
+        callbacks = ["violation_modal", "note_modal", "assistant_modal", "stop_modal",
+                     "lift_modal", "extend_modal", "reject_modal", "question_modal", "answer_modal"]
+        words = st.sampled_from(["verstoss", "akte", "stop", "notiz", "zurueckziehen", "cg",
+                                 "verlaengern", "aufheben", "frage", "assistent", "neu", "schwer",
+                                 "voll", "kunden", "bench.0299", "31.04.2027", "14t", "2w",
+                                 "99999999999999999999999", "\x00", "deadline", "kontakt"])
+        text = st.text(min_size=0, max_size=40)
+        value = st.one_of(text, st.integers().map(str), st.just('"abc"'), st.just("x:y"),
+                          st.just("{}"), st.just("bench.0299:zz"))
+        body = st.one_of(
+            st.lists(st.one_of(words, text), max_size=8).map(
+                lambda parts: command(" ".join(parts), url)),
+            text.map(lambda t: Req(("payload=" + t).encode())),  # not JSON at all
+            st.one_of(st.lists(st.integers()), st.integers(), st.text(), st.none()).map(
+                lambda j: Req(f"payload={json.dumps(j)}".encode())),  # JSON, not an object
+            st.tuples(st.sampled_from(actions), value).map(
+                lambda av: click(av[0], av[1], url)),
+            st.tuples(st.sampled_from(callbacks), st.dictionaries(
+                st.sampled_from(["assistant", "kind", "until", "reason", "note", "source", "tag",
+                                 "handle", "name", "violation", "answer", "question"]),
+                value, max_size=5), st.booleans(), st.booleans()).map(_view),
+        )
+
+        failing: dict[str, int] = {}
+
+        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        @given(body)
+        def probe(req: Req) -> None:
+            result = s.send(req)
+            results.append(result)
+            if result.status >= 500 or result.status == 0:
+                failing[_kind(req)] = failing.get(_kind(req), 0) + 1
+
+        probe()
+        time.sleep(2)  # lazy halves log their tracebacks after the ack
+        worst = ", ".join(f"{k} ×{v}" for k, v in sorted(failing.items(), key=lambda kv: -kv[1])[:5])
+        self.add(Row("hypothesis fuzz: grammar, dates, payloads, button values", tried=len(results),
+                     refused_ok=f"{sum(r.status < 500 and r.status != 0 for r in results)}/{len(results)}",
+                     five_xx=five_xx(results), note="signed, malformed; never 5xx"
+                     + (f"; 5xx from {worst}" if worst else "")))
+
+    # 8. the injection scan
+    def injection(self) -> None:
+        s, url, since = self.main, self.fake.url, self.fake.count()
+        handle = "inj.x"
+        texts = [f"assistent neu {handle} Eve {EVIL} X", f"notiz {handle} {EVIL}",
+                 f"verstoss {handle} kontakt kommunikation {EVIL}", f"stop {handle} voll 14t {EVIL}",
+                 f"frage {handle} {EVIL}", f"akte {handle}", "stops", "offen"]
+        results = []
+        for t in texts:
+            results.append(s.send(command(t, url)))
+            time.sleep(0.5)  # in order: the assistant first
+        results.append(s.send(home_opened(ADMIN)))
+        results.append(s.send(home_opened(MANAGER)))
+        time.sleep(3)
+        s.send(command("stops", url))
+        time.sleep(6)  # the outbox sends announcements, DMs
+        def dumped(call: dict[str, Any]) -> str:
+            return json.dumps(call["args"], ensure_ascii=False)
+
+        # Every payload that carries the text at all, escaped or not ...
+        calls = [c for c in self.fake.calls(since=since)
+                 if "x.example" in dumped(c) or "U999" in dumped(c)]
+        # ... and those where Slack would turn it into a mention or a link.
+        raw = [c for c in calls if any(m in dumped(c) for m in MENTIONS)]
+        where = sorted({c["method"] + ("" if not any(m in str(c["args"].get("text", ""))
+                                                       for m in MENTIONS) else " text")
+                        + (" blocks" if any(m in json.dumps(c["args"].get("blocks", ""),
+                                                            ensure_ascii=False) for m in MENTIONS)
+                           else "") for c in raw})
+        self.add(Row("injection scan: <!channel> <!here> <@U999> <https://…|klick>",
+                     tried=len(calls), refused_ok=f"{len(calls) - len(raw)}/{len(calls)}",
+                     five_xx=five_xx(results),
+                     note="payloads with the text; escaped ones count as refused"
+                     + (f"; raw in {', '.join(where)}" if where else "")))
+
+
+def _view(args: tuple[str, dict[str, str], bool, bool]) -> Req:
+    callback, values, with_type, with_state = args
+    state = {block: {"value": {"type": "plain_text_input", "value": v}} for block, v in values.items()}
+    view: dict[str, Any] = {"id": "VFUZZ", "callback_id": callback, "private_metadata": ""}
+    if with_type:
+        view["type"] = "modal"
+    if with_state:
+        view["state"] = {"values": state}
+    return interaction({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": ADMIN},
+                        "api_app_id": "A1", "trigger_id": "t", "view": view})
+
+
+def _kind(req: Req) -> str:
+    """What a fuzzed request was, for the note: the command's verb, the payload's type/id."""
+    from urllib.parse import parse_qs
+
+    form = parse_qs(req.body.decode(errors="replace"))
+    if "command" in form:
+        return "/vpa " + (form.get("text", [""])[0].split() or ["(empty)"])[0]
+    raw = form.get("payload", [""])[0]
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return "payload not JSON"
+    if not isinstance(payload, dict):
+        return "payload not an object"
+    if payload.get("type") == "block_actions":
+        return "click " + str(payload["actions"][0].get("action_id"))
+    return f"{payload.get('type')} {payload.get('view', {}).get('callback_id', '')}".strip()
+
+
+def _who(call: dict[str, Any]) -> str:
+    found = re.search(r"Pruefling \d+", json.dumps(call["args"], ensure_ascii=False))
+    return found.group(0) if found else "?"
+
+
+def insert_due_reviews(url: str, n: int) -> None:
+    """``n`` assistants on a VT-Stop whose review was due yesterday, set by ADMIN."""
+    from sqlalchemy import MetaData, create_engine
+
+    engine = create_engine(url)
+    try:
+        meta = MetaData()
+        meta.reflect(engine, only=["assistants", "sales_stops"])
+        now = datetime.now(timezone.utc)
+        today = date.today()
+        with engine.begin() as conn:
+            conn.execute(meta.tables["assistants"].insert(), [
+                {"id": 100_000 + k, "handle": f"review.{k:04d}", "name": f"Pruefling {k:04d}",
+                 "status": "aktiv", "created_at": now, "created_by": ADMIN} for k in range(n)])
+            conn.execute(meta.tables["sales_stops"].insert(), [
+                {"assistant_id": 100_000 + k, "kind": "voll", "reason": "verstoss", "note": "",
+                 "starts_on": today - timedelta(days=15), "until": today - timedelta(days=1),
+                 "set_by": ADMIN, "set_at": now - timedelta(days=15),
+                 "review_at": now - timedelta(hours=20), "review_reminders": 0} for k in range(n)])
+    finally:
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.reliability",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer tries, shorter waits")
+    parser.add_argument("--output", help="write the rows as JSON to this file")
+    parser.add_argument("--docs", action="store_true", help="write the table to docs/reliability.md")
+    parser.add_argument("--only", help="comma-separated scenario methods (signatures,duplicates,…)")
+    args = parser.parse_args(argv)
+    started = datetime.now(timezone.utc)
+    order = ["signatures", "duplicates", "concurrent_sqlite", "concurrent_pg", "slack_failures",
+             "refused_then_lazy", "fuzz", "injection", "sigkill", "two_instances"]
+    chosen = args.only.split(",") if args.only else order
+    with tempfile.TemporaryDirectory(prefix="vpabot-reliability-") as tmp:
+        world = Scenarios(args.quick, Path(tmp))
+        try:
+            for name in chosen:
+                print(f"{name} …", flush=True)
+                if name == "concurrent_sqlite":
+                    world.concurrent(world.main, "SQLite", world.fresh())
+                else:
+                    getattr(world, name)()
+        finally:
+            world.close()
+    out = table(world.rows)
+    commit = git_commit()
+    print()
+    print(out)
+    failed = [r for r in world.rows if r.ok() is False]
+    print(f"\n{len(failed)} of {sum(r.ok() is not None for r in world.rows)} rows miss the target; "
+          f"commit {commit}")
+    if args.output:
+        Path(args.output).write_text(json.dumps([r.__dict__ for r in world.rows], indent=1))
+    if args.docs:
+        path = Path(__file__).resolve().parent.parent / "docs" / "reliability.md"
+        text = path.read_text() if path.exists() else "# Reliability\n\n<!-- bench:start -->\n<!-- bench:end -->\n"
+        block = (f"<!-- bench:start -->\nCommand: `python -m bench.reliability"
+                 f"{' --quick' if args.quick else ''}` · commit `{commit}` · "
+                 f"{started.isoformat(timespec='seconds')}\n\n{out}\n<!-- bench:end -->")
+        path.write_text(re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _: block,
+                               text, flags=re.S))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
