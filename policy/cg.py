@@ -46,6 +46,20 @@ def cg_status(last_accepted: date | None, *, today: date) -> CgStatus:
     return CgStatus(CgState.OK, due)
 
 
+def latest_acceptance_due_by(day: date) -> date:
+    """The last acceptance date whose next confirmation is due on or before ``day``.
+
+    ``cg_due_on`` never decreases, so "due by ``day``" is the range ``accepted <= this``:
+    overdue today is ``latest_acceptance_due_by(today - 1 day)``, due soon the range up to
+    ``latest_acceptance_due_by(today + 14 days)``. Month ends clamp, so 31.08. is due on
+    30.11. like 30.08.; the loop steps over those few days.
+    """
+    accepted = add_months(day, -ACCEPTANCE_MONTHS)
+    while cg_due_on(accepted + timedelta(days=1)) <= day:
+        accepted += timedelta(days=1)
+    return accepted
+
+
 class AcceptanceChange(StrEnum):
     NEWER = "newer"  # moves the due date on
     SAME = "same"  # already recorded: nothing to write

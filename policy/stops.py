@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -120,6 +120,19 @@ def first_review_at(
 def review_overdue(until: date | None, *, today: date, holidays: HolidayCalendar) -> bool:
     """Overdue once the review day (end date, or the next working day) has passed undecided."""
     return until is not None and today > working_day_on_or_after(until, holidays=holidays)
+
+
+def last_overdue_until(today: date, *, holidays: HolidayCalendar) -> date:
+    """The latest end date whose review is overdue ``today``: ``review_overdue(u)`` for
+    exactly the ``u <= last_overdue_until(today)``, so a database range finds them.
+
+    That is the last working day before today: a stop ending on a later (weekend or holiday)
+    day is reviewed on a working day that has not passed yet.
+    """
+    day = today - timedelta(days=1)
+    while working_day_on_or_after(day, holidays=holidays) >= today:
+        day -= timedelta(days=1)
+    return day
 
 
 def next_review_at(

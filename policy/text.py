@@ -41,12 +41,14 @@ def clean(text: str) -> str:
 
     Also drops lone UTF-16 surrogates (a JSON body may carry ``"\\ud800"``): PostgreSQL
     refuses NUL with a DataError and no database encoder takes a lone surrogate. ``\\r\\n``
-    becomes ``\\n`` first so a Windows line break stays a line break.
+    becomes ``\\n`` first so a Windows line break stays a line break. The result is NFC
+    (``nfc``): what is stored has one form, however the umlauts were typed.
     """
     text = text.replace("\r\n", "\n")
-    return "".join(
+    kept = "".join(
         ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
     )
+    return nfc(kept)
 
 
 def shown(text: str, limit: int = SHOWN) -> str:
@@ -108,3 +110,57 @@ def neutralise_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+# --- one form for stored text, folded words for the search -------------------------------
+# Slack clients, spreadsheets and macOS may send an umlaut as "o" plus a combining diaeresis
+# (NFD). Stored as typed, "Müller" and "Mu\u0308ller" would be two different names: the
+# search would miss one and a re-import would report a change nobody made.
+
+UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"))
+# Characters that end a word in a name or handle ("anna.m", "Meyer-Lüdenscheid").
+WORD_BREAK = re.compile(r"[^a-z0-9]+")
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode NFC: composed umlauts, the form everything is stored in."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _strip_accents(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def fold_term(text: str) -> str:
+    """How a searched word is compared: NFC, casefolded, ä -> ae, ß -> ss, accents stripped.
+
+    ``fold_term("Mu\u0308ller") == fold_term("MÜLLER") == "mueller"``; ``"Çelik" -> "celik"``.
+    """
+    folded = nfc(text).casefold()  # casefold also turns ß into ss
+    for umlaut, spelled in UMLAUTS:
+        folded = folded.replace(umlaut, spelled)
+    return _strip_accents(folded)
+
+
+def search_words(*texts: str) -> list[str]:
+    """Every folded word under which a name or handle is found, sorted, without duplicates.
+
+    A German name is typed both ways, "mueller" and "muller", so each word is kept with
+    umlauts spelled out and with them stripped to the base letter. Handles are kept whole
+    ("anna.m") and in parts ("anna", "m").
+    """
+    words: set[str] = set()
+    for text in texts:
+        base = nfc(text).casefold()
+        for variant in (fold_term(base), _strip_accents(base)):
+            for chunk in variant.split():
+                words.add(chunk)
+                words.update(part for part in WORD_BREAK.split(chunk) if part)
+    return sorted(words)
+
+
+def search_key(*texts: str) -> str:
+    """The folded words of a name and handle as one string, " "-separated and -framed.
+
+    The frame lets a word-prefix match be written ``LIKE '% mue%'`` for every word.
+    """
+    return " " + " ".join(search_words(*texts)) + " "

@@ -22,10 +22,6 @@ def make_engine(url: str) -> Engine:
     def _configure(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's deferred BEGIN.
         dbapi_conn.isolation_level = None
-        # SQLite's lower() folds ASCII only; the assistant search must find 'Özdemir' too.
-        dbapi_conn.create_function(
-            "lower", 1, lambda s: s if s is None else str(s).lower(), deterministic=True
-        )
         cursor = dbapi_conn.cursor()
         if url not in ("sqlite://", "sqlite:///:memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")

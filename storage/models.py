@@ -15,11 +15,15 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    delete,
+    event,
+    insert,
+    inspect,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT
+from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT, search_key, search_words
 
 # The user-text limits of policy/text.py, enforced by the database too (CHECK length(x) <= n;
 # SQLite ignores String(n)). Migration harden_1 adds the same constraints to existing databases.
@@ -67,7 +71,19 @@ class Base(DeclarativeBase):
 
 class Assistant(Base):
     __tablename__ = "assistants"
-    __table_args__ = _length_checks("assistants")
+    # Who is overdue or due soon is a range of acceptance dates (policy.cg
+    # .latest_acceptance_due_by) among those we still work with: counted from the index alone.
+    __table_args__ = (
+        *_length_checks("assistants"),
+        Index(
+            "ix_assistants_cg_due",
+            "cg_accepted_on",
+            "handle",  # pages in (due date, handle) order straight from the index
+            "status",
+            sqlite_where=text("ended_on IS NULL"),
+            postgresql_where=text("ended_on IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     handle: Mapped[str] = mapped_column(String(64), unique=True)
@@ -79,6 +95,8 @@ class Assistant(Base):
     ended_on: Mapped[date | None]  # collaboration ended (resigned, excluded, terminated)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))
+    # Folded name and handle (policy.text.search_key), kept by the mapper events below.
+    search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     violations: Mapped[list[Violation]] = relationship(
         back_populates="assistant", order_by="Violation.id"
@@ -86,9 +104,70 @@ class Assistant(Base):
     notes: Mapped[list[Note]] = relationship(back_populates="assistant", order_by="Note.id")
 
 
+# Binary order on PostgreSQL too, so ``word >= 'mue' AND word < 'muf'`` is exactly "starts with".
+SEARCH_WORD = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
+class AssistantSearchWord(Base):
+    """One folded word of an assistant's name or handle: the index the picker searches.
+
+    A word-prefix match on ``assistants.search_key`` alone (``LIKE '% mue%'``) cannot use an
+    index; a range on this table's ``word`` can, so a search touches only the matching rows.
+    """
+
+    __tablename__ = "assistant_search_words"
+
+    word: Mapped[str] = mapped_column(SEARCH_WORD, primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(
+        ForeignKey("assistants.id"), primary_key=True, index=True
+    )
+
+
+@event.listens_for(Assistant, "before_insert")
+@event.listens_for(Assistant, "before_update")
+def _fold_for_search(_mapper: Any, _connection: Any, target: Assistant) -> None:
+    key = search_key(target.name or "", target.handle or "")
+    if target.search_key != key:
+        target.search_key = key
+
+
+@event.listens_for(Assistant, "after_insert")
+@event.listens_for(Assistant, "after_update")
+def _index_for_search(_mapper: Any, connection: Any, target: Assistant) -> None:
+    if not inspect(target).attrs.search_key.history.has_changes():
+        return
+    write_search_words(connection, {target.id: (target.name, target.handle)}, replace=True)
+
+
+def write_search_words(
+    connection: Any, names: dict[int, tuple[str, str]], *, replace: bool = False
+) -> None:
+    """Index ``{assistant_id: (name, handle)}`` for the search; ``replace`` drops old words.
+
+    For writers that bypass the ORM (the migration, bulk loaders): one executemany.
+    """
+    table = AssistantSearchWord.__table__
+    if replace and names:
+        connection.execute(delete(table).where(table.c.assistant_id.in_(list(names))))
+    rows = [
+        {"word": word[:200], "assistant_id": assistant_id}
+        for assistant_id, (name, handle) in names.items()
+        for word in search_words(name, handle)
+    ]
+    if rows:
+        connection.execute(insert(table), rows)
+
+
 class Violation(Base):
     __tablename__ = "violations"
-    __table_args__ = _length_checks("violations")
+    __table_args__ = (
+        *_length_checks("violations"),
+        # "This week" on Home and the monthly report read a range of instants; the report
+        # groups by the other columns, counted from the index without touching the table.
+        Index("ix_violations_logged_at", "logged_at", "state", "source", "tag", "step", "severe"),
+        # Cases waiting for the manager, oldest first, without sorting every open case.
+        Index("ix_violations_state_logged_at", "state", "logged_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
@@ -139,6 +218,21 @@ class SalesStop(Base):
             sqlite_where=text("lifted_at IS NULL"),
             postgresql_where=text("lifted_at IS NULL"),
         ),
+        # Active stops by end date (overdue reviews are the earliest): lists read the first
+        # few and count the rest from the index instead of loading every stop.
+        Index(
+            "ix_sales_stops_active_until",
+            "until",
+            sqlite_where=text("lifted_at IS NULL"),
+            postgresql_where=text("lifted_at IS NULL"),
+        ),
+        Index(
+            "ix_sales_stops_active_set_by",
+            "set_by",
+            "until",
+            sqlite_where=text("lifted_at IS NULL"),
+            postgresql_where=text("lifted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +258,8 @@ class AuditEvent(Base):
     """Append-only: who did what, when, with the state before and after."""
 
     __tablename__ = "audit_events"
+    # A stop's history (set/changed) for the monthly report.
+    __table_args__ = (Index("ix_audit_events_subject", "subject", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

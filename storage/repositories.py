@@ -6,11 +6,19 @@ import difflib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, insert, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.ladder import NOT_COUNTING
-from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
+from vpabot.policy.text import fold_term
+from vpabot.storage.models import (
+    Assistant,
+    AssistantSearchWord,
+    AuditEvent,
+    OutboxMessage,
+    SalesStop,
+    Violation,
+)
 
 
 def normalise_handle(handle: str) -> str:
@@ -30,24 +38,50 @@ def lock_row(session: Session, model: Any, row_id: int) -> Any | None:
     return session.scalars(select(model).where(model.id == row_id).with_for_update()).one_or_none()
 
 
-def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Assistant]:
-    """For the assistant picker: handle or name contains what was typed, sorted by handle."""
-    pattern = f"%{text.strip().lower()}%"
-    query = (
-        select(Assistant)
-        .where(or_(Assistant.handle.like(pattern), func.lower(Assistant.name).like(pattern)))
-        .order_by(Assistant.handle)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Row[Any]]:
+    """For the assistant picker: every typed word starts a word of the name or handle.
+
+    Both sides are folded (``policy.text``): "mueller", "muller", "MÜLLER" and a decomposed
+    "Mu\u0308ller" all find "Anna Müller". Each word is a range on the indexed
+    ``assistant_search_words.word``, so the cost follows the matches, not the roster. At most
+    ``limit`` assistants, sorted by handle, as rows with ``handle`` and ``name`` (all a pick
+    list needs); empty text lists the first ``limit`` handles.
+    """
+    terms = sorted({fold_term(word) for word in text.split()} - {""}, key=len, reverse=True)
+    query = select(Assistant.handle, Assistant.name).order_by(Assistant.handle).limit(limit)
+    for term in terms[:MAX_SEARCH_WORDS]:
+        word = AssistantSearchWord.word
+        matching = select(AssistantSearchWord.assistant_id).where(
+            word >= term, word < _prefix_end(term)
+        )
+        query = query.where(Assistant.id.in_(matching))
+    return list(session.execute(query))
+
+
+MAX_SEARCH_WORDS = 4  # more words narrow nothing in practice and only lengthen the query
+
+
+def _prefix_end(prefix: str) -> str:
+    """The smallest string after every string that starts with ``prefix`` (binary order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def similar_handles(session: Session, handle: str, *, limit: int = 3) -> list[str]:
     """Close matches for a mistyped handle, best first."""
     wanted = normalise_handle(handle)
-    handles = list(session.scalars(select(Assistant.handle)))
+    if not wanted:
+        return []
+    # Typos rarely hit the first letter: compare with the handles that share it (an index
+    # range) instead of reading the whole roster on every mistyped command.
+    handles = list(
+        session.scalars(
+            select(Assistant.handle).where(
+                Assistant.handle >= wanted[0], Assistant.handle < _prefix_end(wanted[0])
+            )
+        )
+    )
     close = difflib.get_close_matches(wanted, handles, n=limit, cutoff=0.6)
-    prefixed = [h for h in handles if h.startswith(wanted[:3]) and h not in close] if wanted else []
+    prefixed = [h for h in handles if h.startswith(wanted[:3]) and h not in close]
     return (close + sorted(prefixed))[:limit]
 
 
@@ -140,3 +174,17 @@ def enqueue(
         message.updates_id = updates.id
     session.add(message)
     return message
+
+
+def enqueue_many(session: Session, messages: list[dict[str, Any]], *, now: datetime) -> int:
+    """``enqueue`` for many messages at once (a sweep): one INSERT executemany, not one
+    statement per message. Each dict has ``method``, ``payload``, ``purpose`` and optionally
+    ``subject_id``; returns how many were queued."""
+    if messages:
+        rows = [
+            {"subject_id": None, **m, "created_at": now, "next_attempt_at": now,
+             "status": "pending", "attempts": 0}
+            for m in messages
+        ]
+        session.execute(insert(OutboxMessage), rows)
+    return len(messages)

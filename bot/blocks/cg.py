@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from vpabot.policy.cg import CgState, CgStatus
 
 if TYPE_CHECKING:  # services import these builders; the types only flow back for checking
     from vpabot.bot.services.cg import AcceptanceOutcome, CgEntry
+    from vpabot.bot.services.listing import Listing
 
 DIGEST_LINES = 40  # per part: read at a glance, a few blocks, far inside the 50-block limit
 
@@ -97,14 +97,17 @@ def cg_file_blocks(
 
 
 def cg_overdue_blocks(
-    t: Translator, overdue: Sequence[CgEntry], *, max_blocks: int, with_buttons: bool
+    t: Translator, overdue: Listing[CgEntry], *, max_blocks: int, with_buttons: bool
 ) -> list[Block]:
-    """The `/vpa stops` section of assistants without a valid acceptance, one block each."""
+    """The `/vpa stops` section of assistants without a valid acceptance, one block each.
+
+    ``overdue`` holds the first entries and the total: the rest is counted, not listed.
+    """
     if not overdue or max_blocks < 2:
         return []
-    blocks: list[Block] = [section(t("cg.stops.title", count=len(overdue)))]
+    blocks: list[Block] = [section(t("cg.stops.title", count=overdue.total))]
     room = max_blocks - 1
-    shown = overdue if len(overdue) <= room else overdue[: room - 1]
+    shown = overdue.items if overdue.total <= room else overdue.items[: room - 1]
     for entry in shown:
         line = t(
             "cg.stops.line",
@@ -119,23 +122,26 @@ def cg_overdue_blocks(
             blocks.append(
                 section(line, accessory=cg_stop_button(t, entry.handle) if with_buttons else None)
             )
-    if len(shown) < len(overdue):
-        blocks.append(context(t.plural("cg.more", len(overdue) - len(shown))))
+    if len(shown) < overdue.total:
+        blocks.append(context(t.plural("cg.more", overdue.total - len(shown))))
     return blocks
 
 
-def _part(t: Translator, title: str, lines: list[str]) -> list[Block]:
+def _part(t: Translator, title: str, lines: list[str], total: int) -> list[Block]:
     shown = lines[:DIGEST_LINES]
     blocks: list[Block] = [section(title), *sections_from_lines(shown)]
-    if len(lines) > len(shown):
-        blocks.append(context(t.plural("cg.more", len(lines) - len(shown))))
+    if total > len(shown):
+        blocks.append(context(t.plural("cg.more", total - len(shown))))
     return blocks
 
 
 def build_cg_digest(
-    t: Translator, *, overdue: Sequence[CgEntry], due_soon: Sequence[CgEntry], today: date
+    t: Translator, *, overdue: Listing[CgEntry], due_soon: Listing[CgEntry], today: date
 ) -> dict[str, Any]:
-    """Overdue (never accepted first) before due within 14 days; each with name, handle, date."""
+    """Overdue (never accepted first) before due within 14 days; each with name, handle, date.
+
+    Each part lists its first ``DIGEST_LINES`` entries and counts the rest.
+    """
 
     def line(entry: CgEntry) -> str:
         return t(
@@ -146,11 +152,11 @@ def build_cg_digest(
 
     blocks: list[Block] = [header(t("cg.digest.title", date=fmt_date(today, t.lang)))]
     if overdue:
-        blocks += _part(t, t("cg.digest.overdue", count=len(overdue)), [line(e) for e in overdue])
+        title = t("cg.digest.overdue", count=overdue.total)
+        blocks += _part(t, title, [line(e) for e in overdue.items], overdue.total)
     if due_soon:
-        blocks += _part(
-            t, t("cg.digest.due_soon", count=len(due_soon)), [line(e) for e in due_soon]
-        )
+        title = t("cg.digest.due_soon", count=due_soon.total)
+        blocks += _part(t, title, [line(e) for e in due_soon.items], due_soon.total)
     blocks.append(context(t("cg.digest.footer")))
-    plain = t("cg.digest.plain", overdue=len(overdue), due_soon=len(due_soon))
+    plain = t("cg.digest.plain", overdue=overdue.total, due_soon=due_soon.total)
     return message(plain, blocks)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -41,14 +41,21 @@ from vpabot.bot.ids import Action
 from vpabot.bot.payloads import CaseRef, MessageRef
 from vpabot.bot.services.cases import Case
 from vpabot.bot.services.cg import CgEntry
-from vpabot.bot.services.home import DeadMessage, Home, Overview, RecentViolation
-from vpabot.bot.services.reviews import ActiveStop
+from vpabot.bot.services.home import (
+    APPROVALS_LISTED,
+    LISTED,
+    VIOLATIONS_LISTED,
+    DeadMessage,
+    Home,
+    Overview,
+    RecentViolation,
+)
+from vpabot.bot.services.listing import Listing
+from vpabot.bot.services.reviews import ActiveStop, StopList
 from vpabot.policy.cg import CgState
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
-LISTED = 10  # items per list
-APPROVALS_LISTED = 10  # two blocks each: the case and its buttons
-VIOLATIONS_LISTED = 5
+# Items per list (LISTED), approvals (two blocks each) and violations: bot.services.home.
 
 T = TypeVar("T")
 
@@ -87,13 +94,11 @@ def build_overview(t: Translator, overview: Overview, *, tz: Any, is_admin: bool
     A manager who is no admin sets no stops, so "my reviews" and the admin-only buttons
     (send again, set a stop) are left out for them.
     """
-    dead = build_dead_messages(
-        t, overview.dead, total=overview.dead_total, tz=tz, can_retry=is_admin
-    )
+    dead = build_dead_messages(t, overview.dead, tz=tz, can_retry=is_admin)
     parts = [
         *([build_overdue_reviews(t, overview.overdue_reviews)] if is_admin else []),
         dead,
-        build_cg_due(t, overview.cg_due, can_stop=is_admin),
+        build_cg_due(t, overview.cg_overdue, overview.cg_due_soon, can_stop=is_admin),
         *([build_upcoming_reviews(t, overview.upcoming_reviews)] if is_admin else []),
         build_active_stops(t, overview.active_stops),
         build_violations_this_week(t, overview.violations_this_week),
@@ -107,23 +112,21 @@ def build_overview(t: Translator, overview: Overview, *, tz: Any, is_admin: bool
 def _listed(
     t: Translator,
     title: str,
-    items: Sequence[T],
+    items: Listing[T],
     render: Callable[[T], list[Block]],
     *,
     limit: int,
     empty: str,
-    total: int | None = None,
 ) -> list[Block]:
     """A titled list: the first ``limit`` items, then how many more there are."""
-    total = len(items) if total is None else total
     blocks: list[Block] = [header(title)]
-    if total == 0:
+    if items.total == 0:
         return [*blocks, context(empty)]
-    for item in items[:limit]:
+    shown = items.items[:limit]
+    for item in shown:
         blocks += render(item)
-    shown = min(limit, len(items))
-    if total > shown:
-        blocks.append(context(t.plural("home.more", total - shown)))
+    if items.total > len(shown):
+        blocks.append(context(t.plural("home.more", items.total - len(shown))))
     return blocks
 
 
@@ -148,7 +151,7 @@ def _stop_line(t: Translator, stop: ActiveStop) -> list[Block]:
     ]
 
 
-def build_pending_approvals(t: Translator, cases: Sequence[Case]) -> list[Block]:
+def build_pending_approvals(t: Translator, cases: Listing[Case]) -> list[Block]:
     """Managers: every case waiting for them, oldest first, with the decision buttons."""
 
     def render(case: Case) -> list[Block]:
@@ -170,30 +173,31 @@ def build_pending_approvals(t: Translator, cases: Sequence[Case]) -> list[Block]
         )
         return [section(text), buttons]
 
-    title = t("home.approvals.title", count=len(cases))
+    title = t("home.approvals.title", count=cases.total)
     return _listed(t, title, cases, render, limit=APPROVALS_LISTED, empty=t("home.approvals.none"))
 
 
-def build_overdue_reviews(t: Translator, stops: Sequence[ActiveStop]) -> list[Block]:
-    title = t("home.reviews_overdue.title", count=len(stops))
+def build_overdue_reviews(t: Translator, stops: Listing[ActiveStop]) -> list[Block]:
+    title = t("home.reviews_overdue.title", count=stops.total)
     empty = t("home.reviews_overdue.none")
     return _listed(t, title, stops, lambda s: _stop_line(t, s), limit=LISTED, empty=empty)
 
 
-def build_upcoming_reviews(t: Translator, stops: Sequence[ActiveStop]) -> list[Block]:
-    title = t("home.reviews_upcoming.title", count=len(stops))
+def build_upcoming_reviews(t: Translator, stops: Listing[ActiveStop]) -> list[Block]:
+    title = t("home.reviews_upcoming.title", count=stops.total)
     empty = t("home.reviews_upcoming.none")
     return _listed(t, title, stops, lambda s: _stop_line(t, s), limit=LISTED, empty=empty)
 
 
-def build_active_stops(t: Translator, stops: Sequence[ActiveStop]) -> list[Block]:
-    overdue = sum(1 for s in stops if s.overdue)
-    title = t("home.stops.title", count=len(stops), overdue=overdue)
+def build_active_stops(t: Translator, stops: StopList) -> list[Block]:
+    title = t("home.stops.title", count=stops.total, overdue=stops.overdue)
     empty = t("home.stops.none")
     return _listed(t, title, stops, lambda s: _stop_line(t, s), limit=LISTED, empty=empty)
 
 
-def build_cg_due(t: Translator, due: Sequence[CgEntry], *, can_stop: bool) -> list[Block]:
+def build_cg_due(
+    t: Translator, overdue: Listing[CgEntry], due_soon: Listing[CgEntry], *, can_stop: bool
+) -> list[Block]:
     """Overdue first ("Zusammenarbeit nicht möglich", for admins with 'VT-Stop setzen'),
     then due within 14 days."""
 
@@ -208,12 +212,15 @@ def build_cg_due(t: Translator, due: Sequence[CgEntry], *, can_stop: bool) -> li
         line = t("home.cg.line", who=_who(item.name, item.handle), status=status)
         return [section(line, accessory=accessory)]
 
-    overdue = sum(1 for c in due if c.status.blocks_collaboration)
-    title = t("home.cg.title", count=len(due), overdue=overdue)
+    # Overdue ones come first; due-soon ones fill what is left of the page.
+    due = Listing(overdue.items[:LISTED] + due_soon.items, overdue.total + due_soon.total)
+    title = t("home.cg.title", count=due.total, overdue=overdue.total)
     return _listed(t, title, due, render, limit=LISTED, empty=t("home.cg.none"))
 
 
-def build_violations_this_week(t: Translator, violations: Sequence[RecentViolation]) -> list[Block]:
+def build_violations_this_week(
+    t: Translator, violations: Listing[RecentViolation]
+) -> list[Block]:
     def render(v: RecentViolation) -> list[Block]:
         line = t(
             "home.violations.line",
@@ -226,7 +233,7 @@ def build_violations_this_week(t: Translator, violations: Sequence[RecentViolati
         )
         return [section(line)]
 
-    title = t("home.violations.title", count=len(violations))
+    title = t("home.violations.title", count=violations.total)
     empty = t("home.violations.none")
     return _listed(t, title, violations, render, limit=VIOLATIONS_LISTED, empty=empty)
 
@@ -270,7 +277,7 @@ def dead_fix(t: Translator, error: str | None, channel: str | None) -> str:
 
 
 def build_dead_messages(
-    t: Translator, dead: Sequence[DeadMessage], *, total: int, tz: Any, can_retry: bool
+    t: Translator, dead: Listing[DeadMessage], *, tz: Any, can_retry: bool
 ) -> list[Block]:
     """Messages Slack refused for good; admins may send each one again."""
 
@@ -289,5 +296,5 @@ def build_dead_messages(
         # the fix in the same block: the Home tab holds at most 100
         return [section(Mrkdwn(f"{text}\n{dead_fix(t, message.error, message.channel)}"), accessory=retry)]
 
-    title = t("home.dead.title", count=total)
-    return _listed(t, title, dead, render, limit=LISTED, empty=t("home.dead.none"), total=total)
+    title = t("home.dead.title", count=dead.total)
+    return _listed(t, title, dead, render, limit=LISTED, empty=t("home.dead.none"))

@@ -26,6 +26,7 @@ from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import CaseRef, HandleRef
 from vpabot.bot.services.cases import Case, Further
+from vpabot.bot.services.listing import Listing
 
 
 def _case_section(t: Translator, case: Case, key: str, *, note_limit: int = TEXT_SHOWN) -> Any:
@@ -120,13 +121,17 @@ def build_approval_outcome(
 MAX_PENDING_SHOWN = 14  # three blocks each, inside Slack's 50-block limit
 
 
-def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) -> dict[str, Any]:
-    """``/vpa offen``: oldest first; managers get the decision buttons right here."""
+def build_pending_list(t: Translator, cases: Listing[Case], *, with_buttons: bool) -> dict[str, Any]:
+    """``/vpa offen``: oldest first; managers get the decision buttons right here.
+
+    ``cases`` holds the first cases and the total; the rest is counted.
+    """
     if not cases:
         return message(t("pending.none"), [section(t("pending.none"))])
-    title = t("pending.title", count=len(cases))
+    title = t("pending.title", count=cases.total)
     blocks: list[Any] = [section(title)]
-    for case in cases[:MAX_PENDING_SHOWN]:
+    shown = cases.items[:MAX_PENDING_SHOWN]
+    for case in shown:
         blocks.append(_case_section(t, case, "approval.body", note_limit=LISTED_TEXT))
         if with_buttons:
             value = CaseRef(case.violation_id)
@@ -139,8 +144,8 @@ def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) 
                     ]
                 )
             )
-    if len(cases) > MAX_PENDING_SHOWN:
-        blocks.append(context(t.plural("pending.more", len(cases) - MAX_PENDING_SHOWN)))
+    if cases.total > len(shown):
+        blocks.append(context(t.plural("pending.more", cases.total - len(shown))))
     return message(title, blocks)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
@@ -16,6 +16,7 @@ from vpabot.bot.blocks.common import (
     who,
     MAX_BLOCKS,
     button,
+    context,
     fmt_date,
     message,
     section,
@@ -26,10 +27,14 @@ from vpabot.bot.blocks.labels import state_label, step_label
 from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.services.listing import Listing
 from vpabot.policy.stops import ReviewToken
 from vpabot.policy.catalogue import TagCatalogue
 from vpabot.policy.stops import StopKind
 from vpabot.storage.models import Note, Violation
+
+if TYPE_CHECKING:  # services import these builders; the type only flows back for checking
+    from vpabot.bot.services.reviews import StopList
 
 MAX_LISTED = 45  # stays well inside the 50-block limit
 CG_RESERVED = 20  # blocks kept for the CG section when assistants are overdue
@@ -99,9 +104,17 @@ def build_review_reminder(
 
 
 def build_stops_list(
-    t: Translator, stops: Sequence[Any], *, cg_overdue: Sequence[Any] = (), with_buttons: bool = False
+    t: Translator,
+    stops: StopList,
+    *,
+    cg_overdue: Listing[Any] | None = None,
+    with_buttons: bool = False,
 ) -> dict[str, Any]:
-    """Active stops, then (a section of its own) who may not work for lack of CG acceptance."""
+    """Active stops, then (a section of its own) who may not work for lack of CG acceptance.
+
+    ``stops`` and ``cg_overdue`` hold the first entries and their totals; the rest is counted.
+    """
+    cg_overdue = cg_overdue or Listing()
     if not stops:
         title = t("stops.none")
         blocks: list[Any] = [section(title)]
@@ -111,9 +124,9 @@ def build_stops_list(
     return message(title, blocks)
 
 
-def _stop_lines(t: Translator, stops: Sequence[Any], *, room: int) -> tuple[str, list[Any]]:
+def _stop_lines(t: Translator, stops: StopList, *, room: int) -> tuple[str, list[Any]]:
     lines = []
-    for stop in stops:
+    for stop in stops.items:
         flag = t("stops.overdue") + " " if stop.overdue else ""
         lines.append(
             t(
@@ -126,6 +139,11 @@ def _stop_lines(t: Translator, stops: Sequence[Any], *, room: int) -> tuple[str,
                 by=user(stop.set_by),
             )
         )
-    overdue = sum(1 for s in stops if s.overdue)
-    title = t("stops.title", count=len(stops), overdue=overdue)
-    return title, [section(title), *sections_from_lines(lines)[:room]]
+    title = t("stops.title", count=stops.total, overdue=stops.overdue)
+    sections = sections_from_lines(lines)
+    shown = sections[: room - 1]  # one block stays free for "… und N weitere"
+    listed = sum(block.text.text.count("\n") + 1 for block in shown)
+    blocks = [section(title), *shown]
+    if stops.total > listed:
+        blocks.append(context(t.plural("home.more", stops.total - listed)))
+    return title, blocks

@@ -22,8 +22,9 @@ from vpabot.bot.blocks.manager import (
 from vpabot.bot.context import AppContext
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
-from vpabot.bot.services.cases import Case, case_of
+from vpabot.bot.services.cases import Case, case_of, pending_cases
 from vpabot.bot.services.common import admin_recipients, snapshot
+from vpabot.bot.services.listing import Listing
 from vpabot.bot.services.open_cases import (
     REQUEST,
     attach,
@@ -352,17 +353,11 @@ def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
         return len(due)
 
 
-def pending(ctx: AppContext) -> list[Case]:
-    """Cases waiting for a manager, oldest first."""
+PENDING_LISTED = 14  # what `/vpa offen` shows (blocks.manager); the rest is counted
+
+
+def pending(ctx: AppContext, *, limit: int = PENDING_LISTED) -> Listing[Case]:
+    """Cases waiting for a manager, oldest first: the first ``limit`` and the total."""
     with ctx.read() as session:
-        return load_pending(ctx, session)
+        return pending_cases(ctx, session, limit=limit)
 
-
-def load_pending(ctx: AppContext, session: Session) -> list[Case]:
-    """``pending`` inside a caller's session (App Home reads everything in one)."""
-    rows = session.scalars(
-        select(Violation)
-        .where(Violation.state == ViolationState.AWAITING_APPROVAL.value)
-        .order_by(Violation.logged_at, Violation.id)
-    )
-    return [case_of(ctx, row) for row in rows]

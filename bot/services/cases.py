@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from vpabot.bot.blocks.common import fmt_date
 from vpabot.bot.blocks.labels import state_label, step_label
 from vpabot.bot.context import AppContext
-from vpabot.storage import repositories as repo
-from vpabot.storage.models import Violation
+from vpabot.bot.services.listing import Listing
+from vpabot.policy.ladder import ViolationState
+from vpabot.storage.models import Assistant, Violation
 
 
 @dataclass(frozen=True)
@@ -48,17 +52,87 @@ def history_line(ctx: AppContext, session: Session, assistant_id: int) -> str:
 
     Only the latest few entries are read; a long file says how many came before.
     """
+    return history_lines(ctx, session, [assistant_id])[assistant_id]
+
+
+def history_lines(ctx: AppContext, session: Session, assistant_ids: list[int]) -> dict[int, str]:
+    """``history_line`` for several assistants in two statements, not two per assistant."""
     t, tz = ctx.t, ctx.settings.tz
-    latest = repo.latest_violations(session, assistant_id, limit=HISTORY_SHOWN)
-    total = repo.count_rows(session, Violation, assistant_id)
-    parts = [
-        f"{step_label(t, v.step, v.severe)} {fmt_date(v.logged_at.astimezone(tz).date(), t.lang)}"
-        f" ({ctx.tags.get(v.tag).label}, {state_label(t, v.state)})"
-        for v in reversed(latest)
+    ids = sorted(set(assistant_ids))
+    if not ids:
+        return {}
+    ranked = (
+        select(
+            Violation.assistant_id,
+            Violation.step,
+            Violation.severe,
+            Violation.logged_at,
+            Violation.tag,
+            Violation.state,
+            func.row_number()
+            .over(partition_by=Violation.assistant_id, order_by=Violation.id.desc())
+            .label("rank"),
+        )
+        .where(Violation.assistant_id.in_(ids))
+        .subquery()
+    )
+    latest: dict[int, list[Any]] = {i: [] for i in ids}
+    for row in session.execute(
+        select(ranked).where(ranked.c.rank <= HISTORY_SHOWN).order_by(ranked.c.rank.desc())
+    ):
+        latest[row.assistant_id].append(row)
+    totals = dict(
+        session.execute(
+            select(Violation.assistant_id, func.count())
+            .where(Violation.assistant_id.in_(ids))
+            .group_by(Violation.assistant_id)
+        ).all()
+    )
+    lines = {}
+    for assistant_id, rows in latest.items():
+        parts = [
+            f"{step_label(t, v.step, v.severe)} {fmt_date(v.logged_at.astimezone(tz).date(), t.lang)}"
+            f" ({ctx.tags.get(v.tag).label}, {state_label(t, v.state)})"
+            for v in rows
+        ]
+        earlier = totals.get(assistant_id, 0) - len(rows)
+        if earlier > 0:
+            parts.insert(0, t.plural("history.earlier", earlier))
+        lines[assistant_id] = " · ".join(parts)
+    return lines
+
+
+def pending_cases(ctx: AppContext, session: Session, *, limit: int) -> Listing[Case]:
+    """Cases waiting for a manager, oldest first: the first ``limit`` and how many in all.
+
+    Four statements whatever the number of cases or assistants (count, page, histories).
+    """
+    waiting = Violation.state == ViolationState.AWAITING_APPROVAL.value
+    total = session.scalar(select(func.count()).select_from(Violation).where(waiting)) or 0
+    rows = session.execute(
+        select(Violation, Assistant.handle, Assistant.name)
+        .join(Assistant, Violation.assistant_id == Assistant.id)
+        .where(waiting)
+        .order_by(Violation.logged_at, Violation.id)
+        .limit(limit)
+    ).all()
+    histories = history_lines(ctx, session, [v.assistant_id for v, _, _ in rows])
+    cases = [
+        Case(
+            violation_id=v.id,
+            handle=handle,
+            name=name,
+            step=v.step,
+            severe=v.severe,
+            tag=ctx.tags.get(v.tag).label,
+            source=v.source,
+            note=v.note,
+            logged_by=v.logged_by,
+            history=histories[v.assistant_id],
+        )
+        for v, handle, name in rows
     ]
-    if total > len(latest):
-        parts.insert(0, t.plural("history.earlier", total - len(latest)))
-    return " · ".join(parts)
+    return Listing(cases, total)
 
 
 def object_session_of(row: object) -> Session:

@@ -8,18 +8,29 @@ so each working day's digest is sent exactly once across instances and restarts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.cg import build_cg_digest
 from vpabot.bot.blocks.common import fmt_date
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.listing import Listing
 from vpabot.bot.services.stops import StopOutcome, check_review, lift_stop
 from vpabot.policy.stops import ReviewToken
-from vpabot.policy.cg import AcceptanceChange, CgState, CgStatus, cg_status, compare_acceptance
+from vpabot.policy.cg import (
+    DUE_SOON_DAYS,
+    AcceptanceChange,
+    CgState,
+    CgStatus,
+    cg_status,
+    compare_acceptance,
+    latest_acceptance_due_by,
+)
 from vpabot.policy.dates import at_local_time, is_working_day
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus
@@ -53,43 +64,69 @@ class CgEntry:
         return self.status.due_on
 
 
-def cg_overview(ctx: AppContext) -> tuple[list[CgEntry], list[CgEntry]]:
+CgList = Listing[CgEntry]
+LISTED = 50  # more than any view shows (the digest 40 per part, /vpa stops ~25, Home 10)
+
+
+def cg_overview(ctx: AppContext, *, limit: int = LISTED) -> tuple[CgList, CgList]:
     """(overdue, due_soon): never accepted first, then oldest due date; due soon by date."""
     with ctx.read() as session:
-        return load_cg_overview(session, today=ctx.today())
+        return load_cg_overview(session, today=ctx.today(), limit=limit)
 
 
-def load_cg_overview(session: Session, *, today: date) -> tuple[list[CgEntry], list[CgEntry]]:
-    rows = session.execute(
-        select(Assistant.id, Assistant.handle, Assistant.name, Assistant.cg_accepted_on).where(
-            Assistant.ended_on.is_(None), Assistant.status.in_(WORKING_STATUSES)
+def load_cg_overview(
+    session: Session, *, today: date, limit: int = LISTED
+) -> tuple[CgList, CgList]:
+    """The first ``limit`` overdue and due-soon assistants with both totals: four statements
+    over the ``(cg_accepted_on, handle, status)`` index, however large the roster."""
+    overdue_to = latest_acceptance_due_by(today - timedelta(days=1))
+    soon_to = latest_acceptance_due_by(today + timedelta(days=DUE_SOON_DAYS))
+    accepted = Assistant.cg_accepted_on
+    working = (Assistant.ended_on.is_(None), Assistant.status.in_(WORKING_STATUSES))
+    def count(*where: Any) -> Any:
+        return select(func.count()).where(*where, *working).scalar_subquery()
+
+    # Three range counts in one statement: each is an index-only count, where a single
+    # count over "NULL or <= date" would read the table.
+    never_total, late_total, soon_total = session.execute(
+        select(
+            count(accepted.is_(None)),
+            count(accepted <= overdue_to),
+            count(accepted > overdue_to, accepted <= soon_to),
         )
+    ).one()
+    overdue_total = never_total + late_total
+    never = _entries(session, today, limit, accepted.is_(None), *working)
+    late = _entries(session, today, limit - len(never) or 1, accepted <= overdue_to, *working)
+    soon = _entries(session, today, limit, accepted > overdue_to, accepted <= soon_to, *working)
+    overdue = (never + late)[:limit]
+    return Listing(overdue, int(overdue_total or 0)), Listing(soon, int(soon_total or 0))
+
+
+def _entries(session: Session, today: date, limit: int, *where: Any) -> list[CgEntry]:
+    """Assistants matching ``where`` by acceptance date and handle, with their active stop."""
+    stop = SalesStop
+    rows = session.execute(
+        select(Assistant.handle, Assistant.name, Assistant.cg_accepted_on, stop.reason)
+        .outerjoin(stop, and_(stop.assistant_id == Assistant.id, stop.lifted_at.is_(None)))
+        .where(*where)
+        .order_by(Assistant.cg_accepted_on, Assistant.handle)
+        .limit(limit)
     ).all()
-    active = dict(
-        session.execute(
-            select(SalesStop.assistant_id, SalesStop.reason).where(SalesStop.lifted_at.is_(None))
-        ).all()
-    )
-    stopped = {a for a, reason in active.items() if reason == StopReason.CG_NOT_ACCEPTED.value}
-    overdue: list[CgEntry] = []
-    due_soon: list[CgEntry] = []
-    for assistant_id, handle, name, accepted_on in rows:
-        status = cg_status(accepted_on, today=today)
-        entry = CgEntry(
+    cg = StopReason.CG_NOT_ACCEPTED.value
+    entries = [
+        CgEntry(
             handle,
             name,
             accepted_on,
-            status,
-            assistant_id in stopped,
-            other_stop=assistant_id in active and assistant_id not in stopped,
+            cg_status(accepted_on, today=today),
+            reason == cg,
+            other_stop=reason is not None and reason != cg,
         )
-        if status.blocks_collaboration:
-            overdue.append(entry)
-        elif status.state is CgState.DUE_SOON:
-            due_soon.append(entry)
-    overdue.sort(key=lambda e: (e.due_on or date.min, e.handle))
-    due_soon.sort(key=lambda e: (e.due_on or date.max, e.handle))
-    return overdue, due_soon
+        for handle, name, accepted_on, reason in rows
+    ]
+    # Month ends clamp (29., 30., 31.08. are all due 30.11.): one due date, sorted by handle.
+    return sorted(entries, key=lambda e: (e.due_on or date.min, e.handle))
 
 
 # --- recording an acceptance --------------------------------------------------------------

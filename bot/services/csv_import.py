@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vpabot.policy.text import clean
+from vpabot.policy.text import clean, nfc
 from vpabot.storage.models import Assistant
 
 CHUNK = 500  # values per IN (...) query
@@ -43,11 +43,14 @@ class BadFile(Exception):
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM); Excel on Windows still saves CSV as cp1252."""
+    """UTF-8 (with or without BOM); Excel on Windows still saves CSV as cp1252. Returns NFC."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252")
+        text = data.decode("cp1252")
+    # A spreadsheet on macOS may write "Mu\u0308ller": stored composed, a re-import of the
+    # same roster then compares equal instead of reporting a change nobody made.
+    return nfc(text)
 
 
 def delimiter(header: str) -> str:
@@ -71,7 +74,7 @@ class Table:
     @classmethod
     def read(cls, text: str) -> Table | None:
         """The file as a table; None when it holds nothing but blank lines (``empty_file``)."""
-        text = text.lstrip("\ufeff")
+        text = nfc(text.lstrip("\ufeff"))  # however the text came in, cells are NFC
         lines = text.splitlines()
         if not any(line.strip() for line in lines):
             return None

@@ -1,30 +1,40 @@
 """What the Home tab shows one viewer, by role; and the admin's "Erneut senden" for dead messages.
 
-Loading returns every item of each list (or a count where that would be large); how many fit
-on the page is the Block Kit builder's concern (``vpabot.bot.blocks.home``).
+Each list is loaded as its first few items (a LIMIT) and its total (a COUNT), so the Home tab
+costs the same fixed number of statements for 100 assistants or 10,000; the Block Kit builder
+(``vpabot.bot.blocks.home``) lays them out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.approvals import load_pending
-from vpabot.bot.services.cases import Case
+from vpabot.bot.services.cases import Case, pending_cases
 from vpabot.bot.services.cg import CgEntry, load_cg_overview
 from vpabot.bot.services.common import snapshot
-from vpabot.bot.services.reviews import ActiveStop, load_active_stops
+from vpabot.bot.services.listing import Listing
+from vpabot.bot.services.reviews import (
+    ActiveStop,
+    StopList,
+    count_active_stops,
+    list_active_stops,
+)
+from vpabot.policy.dates import at_local_time
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant, OutboxMessage, Violation
 from vpabot.storage.outbox import dead_messages
 
 UPCOMING_DAYS = 14
-DEAD_LOADED = 50  # the newest ones; the total is counted separately
+# What the Home tab shows of each list (bot.blocks.home reads these too); the rest is counted.
+LISTED = 10
+APPROVALS_LISTED = 10
+VIOLATIONS_LISTED = 5
 RETRY_FIELDS = ("status", "attempts", "next_attempt_at", "last_error")
 
 
@@ -52,78 +62,103 @@ class DeadMessage:
 
 @dataclass(frozen=True)
 class Overview:
-    """The admin view: every list sorted most urgent first."""
+    """The admin view: every list sorted most urgent first, its first items and its total."""
 
-    overdue_reviews: list[ActiveStop]  # stops the viewer set
-    upcoming_reviews: list[ActiveStop]  # stops the viewer set, review in the next 14 days
-    active_stops: list[ActiveStop]
-    cg_due: list[CgEntry]  # overdue (no collaboration possible) first, then due within 14 days
-    violations_this_week: list[RecentViolation]
-    dead: list[DeadMessage]
-    dead_total: int
+    overdue_reviews: Listing[ActiveStop]  # stops the viewer set
+    upcoming_reviews: Listing[ActiveStop]  # stops the viewer set, review in the next 14 days
+    active_stops: StopList
+    cg_overdue: Listing[CgEntry]  # no collaboration possible; never accepted first
+    cg_due_soon: Listing[CgEntry]  # due within 14 days
+    violations_this_week: Listing[RecentViolation]
+    dead: Listing[DeadMessage]
 
 
 @dataclass(frozen=True)
 class Home:
     viewer: str
     is_admin: bool
-    pending: list[Case] | None  # None: the viewer is no VPA manager
+    pending: Listing[Case] | None  # None: the viewer is no VPA manager
     overview: Overview | None  # None: neither admin nor manager, so no personal data at all
 
 
 def load_home(ctx: AppContext, *, viewer: str) -> Home:
+    """One read for the viewer's Home: a fixed number of statements, each list a LIMIT plus a
+    count, so 10,000 assistants cost what 100 do. No personal data for outsiders."""
     settings = ctx.settings
     if not settings.is_staff(viewer):
         return Home(viewer, is_admin=False, pending=None, overview=None)
     with ctx.read() as session:  # a pure read: on SQLite it takes no write lock
-        cases = load_pending(ctx, session) if settings.is_manager(viewer) else None
+        cases = None
+        if settings.is_manager(viewer):
+            cases = pending_cases(ctx, session, limit=APPROVALS_LISTED)
         overview = _overview(ctx, session, viewer)
     return Home(viewer, is_admin=settings.is_admin(viewer), pending=cases, overview=overview)
 
 
 def _overview(ctx: AppContext, session: Session, viewer: str) -> Overview:
     today = ctx.today()
-    monday = today - timedelta(days=today.weekday())
-    stops = load_active_stops(
-        session, now=ctx.now(), tz=ctx.settings.timezone, holidays=ctx.holidays
-    )
-    mine = [s for s in stops if s.set_by == viewer]
     soon = today + timedelta(days=UPCOMING_DAYS)
-    upcoming = [s for s in mine if not s.overdue and s.until is not None and s.until <= soon]
+    holidays = ctx.holidays
+    counts = count_active_stops(session, today=today, holidays=holidays, viewer=viewer, upcoming_until=soon)
+    mine = dict(session=session, today=today, holidays=holidays, limit=LISTED, set_by=viewer)
+    overdue_cg, due_soon_cg = load_cg_overview(session, today=today, limit=LISTED)
     return Overview(
-        overdue_reviews=[s for s in mine if s.overdue],
-        upcoming_reviews=upcoming,
-        active_stops=stops,
-        cg_due=[entry for entries in load_cg_overview(session, today=today) for entry in entries],
-        violations_this_week=_violations_since(ctx, session, monday),
-        dead=[_dead(row) for row in dead_messages(session, limit=DEAD_LOADED)],
-        dead_total=session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")
-        )
-        or 0,
+        overdue_reviews=Listing(list_active_stops(**mine, overdue=True), counts.mine_overdue),
+        upcoming_reviews=Listing(
+            list_active_stops(**mine, overdue=False, until_to=soon), counts.mine_upcoming
+        ),
+        active_stops=StopList(
+            list_active_stops(session, today=today, holidays=holidays, limit=LISTED), counts.total, counts.overdue
+        ),
+        cg_overdue=overdue_cg,
+        cg_due_soon=due_soon_cg,
+        violations_this_week=_violations_since(ctx, session, today - timedelta(days=today.weekday())),
+        dead=Listing(
+            [_dead(row) for row in dead_messages(session, limit=LISTED)],
+            session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")
+            )
+            or 0,
+        ),
     )
 
 
-def _violations_since(ctx: AppContext, session: Session, monday: date) -> list[RecentViolation]:
+def _violations_since(ctx: AppContext, session: Session, monday: date) -> Listing[RecentViolation]:
+    """The newest violations since Monday (local), and how many there are: by the
+    ``logged_at`` index, never the whole week as rows."""
+    since = at_local_time(monday, time(0, 0), ctx.settings.timezone)
+    this_week = Violation.logged_at >= since
+    total = session.scalar(select(func.count()).select_from(Violation).where(this_week)) or 0
     rows = session.execute(
-        select(Violation, Assistant)
-        .join(Assistant, Violation.assistant_id == Assistant.id)
-        .where(Violation.logged_on >= monday)
-        .order_by(Violation.logged_at.desc(), Violation.id.desc())
-    ).all()
-    return [
-        RecentViolation(
-            handle=assistant.handle,
-            name=assistant.name,
-            step=violation.step,
-            severe=violation.severe,
-            tag=ctx.tags.get(violation.tag).label,
-            state=violation.state,
-            logged_by=violation.logged_by,
-            logged_on=violation.logged_on,
+        select(
+            Violation.step,
+            Violation.severe,
+            Violation.tag,
+            Violation.state,
+            Violation.logged_by,
+            Violation.logged_at,
+            Assistant.handle,
+            Assistant.name,
         )
-        for violation, assistant in rows
+        .join(Assistant, Violation.assistant_id == Assistant.id)
+        .where(this_week)
+        .order_by(Violation.logged_at.desc(), Violation.id.desc())
+        .limit(VIOLATIONS_LISTED)
+    ).all()
+    items = [
+        RecentViolation(
+            handle=row.handle,
+            name=row.name,
+            step=row.step,
+            severe=row.severe,
+            tag=ctx.tags.get(row.tag).label,
+            state=row.state,
+            logged_by=row.logged_by,
+            logged_on=ctx.local(row.logged_at).date(),
+        )
+        for row in rows
     ]
+    return Listing(items, total)
 
 
 def _dead(row: OutboxMessage) -> DeadMessage:

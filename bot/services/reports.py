@@ -15,16 +15,16 @@ What is counted (the text says it too):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from vpabot.policy.cg import cg_status
+from vpabot.policy.cg import cg_status, latest_acceptance_due_by
 from vpabot.policy.ladder import ViolationState
 from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.reports import Month, ReviewOutcome, StopEvent, mean, reviews_of
@@ -35,10 +35,6 @@ SEVERE = "severe"
 # A review due early in the month may belong to a stop lifted shortly before it: an end date on
 # a Saturday before a holiday weekend is reviewed days later. Two weeks covers every such gap.
 REVIEW_LOOKBACK = timedelta(days=14)
-
-
-def step_key(violation: Violation) -> str:
-    return SEVERE if violation.severe or violation.step is None else str(violation.step)
 
 
 @dataclass(frozen=True)
@@ -79,8 +75,7 @@ def build_report(
     ``holidays`` moves a review due on a holiday to the next working day."""
     zone = ZoneInfo(tz)
     start, end = month.bounds(tz)
-    stops = _stop_numbers(session, month, zone=zone, start=start)
-    reviews = _review_numbers(
+    stops = _stop_and_review_numbers(
         session, month, zone=zone, start=start, today=today, holidays=holidays
     )
     active, accepted = _cg_numbers(session, month, zone=zone)
@@ -89,34 +84,47 @@ def build_report(
         timezone=tz,
         **_violation_numbers(session, start=start, end=end),
         **stops,
-        **reviews,
         cg_active=active,
         cg_accepted=accepted,
     )
 
 
 def _violation_numbers(session: Session, *, start: datetime, end: datetime) -> dict[str, Any]:
-    rows = list(
-        session.scalars(
-            select(Violation).where(
-                Violation.logged_at >= start,
-                Violation.logged_at < end,
-                Violation.state != ViolationState.WITHDRAWN.value,
-            )
+    """Counted in SQL by (source, tag, step, severe, state): a few dozen groups, not every row."""
+    groups = session.execute(
+        select(
+            Violation.source,
+            Violation.tag,
+            Violation.step,
+            Violation.severe,
+            Violation.state,
+            func.count(),
         )
-    )
+        .where(
+            Violation.logged_at >= start,
+            Violation.logged_at < end,
+            Violation.state != ViolationState.WITHDRAWN.value,
+        )
+        .group_by(Violation.source, Violation.tag, Violation.step, Violation.severe, Violation.state)
+    ).all()
     by_step = Counter({str(step): 0 for step in STEPS} | {SEVERE: 0})
-    by_step.update(step_key(v) for v in rows)
+    by_source: Counter[str] = Counter()
+    by_tag: Counter[str] = Counter()
+    states: Counter[str] = Counter()
     by_source_and_step: dict[str, Counter[str]] = {}
-    for v in rows:
-        by_source_and_step.setdefault(v.source, Counter())[step_key(v)] += 1
-    states = Counter(v.state for v in rows)
+    for source, tag, step, severe, state, count in groups:
+        key = SEVERE if severe or step is None else str(step)
+        by_step[key] += count
+        by_source[source] += count
+        by_tag[tag] += count
+        states[state] += count
+        by_source_and_step.setdefault(source, Counter())[key] += count
     return dict(
-        violations=len(rows),
+        violations=sum(states.values()),
         rejected=states[ViolationState.REJECTED.value],
         awaiting_approval=states[ViolationState.AWAITING_APPROVAL.value],
-        by_source=_most_first(Counter(v.source for v in rows)),
-        by_tag=_most_first(Counter(v.tag for v in rows)),
+        by_source=_most_first(by_source),
+        by_tag=_most_first(by_tag),
         by_step=dict(by_step),
         by_source_and_step={source: dict(c) for source, c in by_source_and_step.items()},
     )
@@ -126,41 +134,7 @@ def _most_first(counts: Counter[str]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _stop_numbers(
-    session: Session, month: Month, *, zone: ZoneInfo, start: datetime
-) -> dict[str, Any]:
-    candidates = list(
-        session.scalars(
-            select(SalesStop).where(
-                SalesStop.starts_on <= month.last_day,
-                or_(SalesStop.lifted_at.is_(None), SalesStop.lifted_at >= start),
-            )
-        )
-    )
-    set_here = [s for s in candidates if s.starts_on in month]
-    histories = _histories(session, set_here, zone=zone)
-    # The length planned when the stop was set: its first end date, before any extension.
-    planned = [
-        (histories[s.id][0].until - s.starts_on).days
-        for s in set_here
-        if histories[s.id][0].until is not None
-    ]
-    lifted_on = {
-        s.id: s.lifted_at.astimezone(zone).date() for s in candidates if s.lifted_at is not None
-    }
-    lifted_days = [
-        (lifted_on[s.id] - s.starts_on).days for s in candidates if lifted_on.get(s.id) in month
-    ]
-    return dict(
-        stops_set=len(set_here),
-        stops_set_open_ended=len(set_here) - len(planned),
-        mean_planned_days=mean(planned),
-        stops_lifted=len(lifted_days),
-        mean_lifted_days=mean(lifted_days),
-    )
-
-
-def _review_numbers(
+def _stop_and_review_numbers(
     session: Session,
     month: Month,
     *,
@@ -169,61 +143,101 @@ def _review_numbers(
     today: date,
     holidays: HolidayCalendar,
 ) -> dict[str, Any]:
-    stops = list(
-        session.scalars(
-            select(SalesStop).where(
-                SalesStop.starts_on <= month.last_day,
-                or_(SalesStop.lifted_at.is_(None), SalesStop.lifted_at >= start - REVIEW_LOOKBACK),
-            )
-        )
+    """Stops set and lifted in the month, and its reviews, from each concerned stop's history.
+
+    Stops and their audit trails are streamed side by side in id order (two statements, rows
+    in batches), so memory stays flat however many stops the month concerns.
+    """
+    concerned = and_(
+        SalesStop.starts_on <= month.last_day,
+        or_(SalesStop.lifted_at.is_(None), SalesStop.lifted_at >= start - REVIEW_LOOKBACK),
     )
+    stops = session.execute(
+        select(
+            SalesStop.id,
+            SalesStop.starts_on,
+            SalesStop.until,
+            SalesStop.lifted_at,
+            SalesStop.review_reminders,
+        )
+        .where(concerned)
+        .order_by(SalesStop.id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    trails = session.execute(
+        select(
+            AuditEvent.subject_id, AuditEvent.at, AuditEvent.action, AuditEvent.before, AuditEvent.after
+        )
+        .where(
+            AuditEvent.subject == "stop",
+            AuditEvent.subject_id.in_(select(SalesStop.id).where(concerned)),
+            AuditEvent.action.in_(("stop.set", "stop.changed")),
+        )
+        .order_by(AuditEvent.subject_id, AuditEvent.at, AuditEvent.id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    planned: list[int] = []
+    lifted_days: list[int] = []
+    set_here = 0
     outcomes: Counter[ReviewOutcome] = Counter()
-    reminders = {s.id: s.review_reminders for s in stops}
-    for stop_id, events in _histories(session, stops, zone=zone).items():
-        for review in reviews_of(events, holidays=holidays, current_reminders=reminders[stop_id]):
+    for stop, changes in _with_trails(stops, trails):
+        events = _history(stop, changes, zone=zone)
+        if stop.lifted_at is None or stop.lifted_at >= start:
+            if stop.starts_on in month:
+                set_here += 1
+                # The length planned when the stop was set: its first end date.
+                if events[0].until is not None:
+                    planned.append((events[0].until - stop.starts_on).days)
+            if stop.lifted_at is not None and stop.lifted_at.astimezone(zone).date() in month:
+                lifted_days.append((stop.lifted_at.astimezone(zone).date() - stop.starts_on).days)
+        for review in reviews_of(events, holidays=holidays, current_reminders=stop.review_reminders):
             if review.due_on in month:
                 outcomes[review.outcome(today=today)] += 1
     return dict(
+        stops_set=set_here,
+        stops_set_open_ended=set_here - len(planned),
+        mean_planned_days=mean(planned),
+        stops_lifted=len(lifted_days),
+        mean_lifted_days=mean(lifted_days),
         reviews_on_time=outcomes[ReviewOutcome.ON_TIME],
         reviews_overdue=outcomes[ReviewOutcome.OVERDUE],
         reviews_pending=outcomes[ReviewOutcome.PENDING],
     )
 
 
-def _histories(
-    session: Session, stops: Iterable[SalesStop], *, zone: ZoneInfo
-) -> dict[int, list[StopEvent]]:
-    """Each stop's end dates over time, from its audit trail (``stop.set``/``stop.changed``).
+STREAM_BATCH = 100  # rows per fetch while streaming: the peak memory of the report
+
+
+def _with_trails(stops: Iterable[Any], trails: Iterable[Any]) -> Iterator[tuple[Any, list[Any]]]:
+    """Each stop with its audit events: both streams are sorted by stop id (a merge join)."""
+    pending = iter(trails)
+    event = next(pending, None)
+    for stop in stops:
+        while event is not None and event.subject_id < stop.id:
+            event = next(pending, None)
+        changes = []
+        while event is not None and event.subject_id == stop.id:
+            changes.append(event)
+            event = next(pending, None)
+        yield stop, changes
+
+
+def _history(stop: Any, changes: list[Any], *, zone: ZoneInfo) -> list[StopEvent]:
+    """A stop's end dates over time, from its audit trail (``stop.set``/``stop.changed``).
 
     The row itself fills what the trail lacks (a stop written without one): the first end date
     and the lift, which is taken from ``lifted_at`` as the row is the authority on it.
     """
-    stops = list(stops)
-    changes: dict[int, list[AuditEvent]] = {s.id: [] for s in stops}
-    if stops:
-        for event in session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.subject == "stop",
-                AuditEvent.subject_id.in_(list(changes)),
-                AuditEvent.action.in_(("stop.set", "stop.changed")),
-            )
-            .order_by(AuditEvent.at, AuditEvent.id)
-        ):
-            changes[event.subject_id].append(event)  # type: ignore[index]
-    histories: dict[int, list[StopEvent]] = {}
-    for stop in stops:
-        events = [
-            StopEvent(e.at.astimezone(zone).date(), e.action.removeprefix("stop."), _until(e.after))
-            for e in changes[stop.id]
-        ]
-        if not events or events[0].action != "set":
-            first_until = _until(changes[stop.id][0].before) if changes[stop.id] else stop.until
-            events.insert(0, StopEvent(stop.starts_on, "set", first_until))
-        if stop.lifted_at is not None:
-            events.append(StopEvent(stop.lifted_at.astimezone(zone).date(), "lifted", None))
-        histories[stop.id] = events
-    return histories
+    events = [
+        StopEvent(e.at.astimezone(zone).date(), e.action.removeprefix("stop."), _until(e.after))
+        for e in changes
+    ]
+    if not events or events[0].action != "set":
+        first_until = _until(changes[0].before) if changes else stop.until
+        events.insert(0, StopEvent(stop.starts_on, "set", first_until))
+    if stop.lifted_at is not None:
+        events.append(StopEvent(stop.lifted_at.astimezone(zone).date(), "lifted", None))
+    return events
 
 
 def _until(values: dict[str, Any] | None) -> date | None:
@@ -231,37 +245,73 @@ def _until(values: dict[str, Any] | None) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
+# Audit events that record an assistant's ``cg_accepted_on`` (before and after the change).
+CG_ACTIONS = ("cg.accepted", "assistant.added", "assistant.updated")
+
+
 def _cg_numbers(session: Session, month: Month, *, zone: ZoneInfo) -> tuple[int, int]:
-    active: list[tuple[Assistant, date]] = []
-    for assistant in session.scalars(select(Assistant)):
-        began = assistant.joined_on or assistant.created_at.astimezone(zone).date()
-        if began > month.last_day:
-            continue
-        if assistant.ended_on is not None and assistant.ended_on < month.first_day:
-            continue
-        # Someone who left during the month is judged on their last day, not at month end.
-        judged_on = min(month.last_day, assistant.ended_on or month.last_day)
-        active.append((assistant, judged_on))
-    accepted = sum(
-        not cg_status(_accepted_by(session, assistant, day), today=day).blocks_collaboration
-        for assistant, day in active
-    )
-    return len(active), accepted
+    """(active in the month, of them with a valid read confirmation): counted in SQL.
 
-
-def _accepted_by(session: Session, assistant: Assistant, day: date) -> date | None:
-    """The last read confirmation on or before ``day``.
-
-    ``cg_accepted_on`` holds only the latest one; if that came after ``day``, the earlier one
-    is looked up in the audit trail (any event that recorded ``cg_accepted_on`` before or
-    after a change). Without such a trail nothing is known for ``day``: not accepted.
+    Only two groups are read as rows: those who left during the month (judged on their last
+    day) and those whose stored acceptance came after the day they are judged on (the audit
+    trail tells the one before). Everyone else is a COUNT over the acceptance-date index.
     """
-    if assistant.cg_accepted_on is not None and assistant.cg_accepted_on <= day:
-        return assistant.cg_accepted_on
-    known: list[date] = []
-    for event in session.scalars(select(AuditEvent).where(AuditEvent.assistant_id == assistant.id)):
-        for values in (event.before, event.after):
+    first, last = month.first_day, month.last_day
+    _start, end = month.bounds(zone.key)
+    accepted = Assistant.cg_accepted_on
+    active = and_(
+        or_(Assistant.joined_on <= last, and_(Assistant.joined_on.is_(None), Assistant.created_at < end)),
+        or_(Assistant.ended_on.is_(None), Assistant.ended_on >= first),
+    )
+    at_month_end = or_(Assistant.ended_on.is_(None), Assistant.ended_on > last)
+    valid_after = latest_acceptance_due_by(last - timedelta(days=1))  # not overdue on ``last``
+    total, valid = session.execute(
+        select(
+            func.count(),
+            func.sum(case((and_(at_month_end, accepted > valid_after, accepted <= last), 1), else_=0)),
+        ).where(active)
+    ).one()
+    leavers = session.execute(
+        select(Assistant.id, Assistant.ended_on, accepted).where(active, Assistant.ended_on <= last)
+    ).all()
+    judged = {row.id: row.ended_on for row in leavers}
+    valid = int(valid or 0) + sum(
+        not cg_status(row.cg_accepted_on, today=row.ended_on).blocks_collaboration
+        for row in leavers
+        if row.cg_accepted_on is not None and row.cg_accepted_on <= row.ended_on
+    )
+    later = [row.id for row in leavers if row.cg_accepted_on is not None and row.cg_accepted_on > row.ended_on]
+    earlier = _acceptances_before(session, later, judged, month_end=last, active=active)
+    valid += sum(
+        not cg_status(day_accepted, today=judged.get(assistant_id, last)).blocks_collaboration
+        for assistant_id, day_accepted in earlier.items()
+    )
+    return int(total or 0), valid
+
+
+def _acceptances_before(
+    session: Session, leaver_ids: list[int], judged: dict[int, date], *, month_end: date, active: Any
+) -> dict[int, date]:
+    """``{assistant id: the last acceptance on or before the day they are judged on}`` for
+    those whose stored one is later, read from the audit trail in one statement.
+
+    ``cg_accepted_on`` holds only the latest confirmation. Without a trail nothing is known
+    for that day: not accepted (left out of the result).
+    """
+    accepted = Assistant.cg_accepted_on
+    stayed_later = select(Assistant.id).where(
+        active, or_(Assistant.ended_on.is_(None), Assistant.ended_on > month_end), accepted > month_end
+    )
+    who = or_(AuditEvent.assistant_id.in_(stayed_later), AuditEvent.assistant_id.in_(leaver_ids))
+    known: dict[int, date] = {}
+    for assistant_id, before, after in session.execute(
+        select(AuditEvent.assistant_id, AuditEvent.before, AuditEvent.after).where(
+            AuditEvent.action.in_(CG_ACTIONS), who
+        )
+    ):
+        day = judged.get(assistant_id, month_end)
+        for values in (before, after):
             raw = (values or {}).get("cg_accepted_on")
             if raw and date.fromisoformat(raw) <= day:
-                known.append(date.fromisoformat(raw))
-    return max(known, default=None)
+                known[assistant_id] = max(known.get(assistant_id, date.min), date.fromisoformat(raw))
+    return known

@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import admin_recipients
+from vpabot.bot.services.listing import Listing
 from vpabot.policy.dates import HolidayCalendar
-from vpabot.policy.stops import ReviewToken
-from vpabot.policy.stops import StopKind, next_review_at, review_overdue
+from vpabot.policy.stops import ReviewToken, StopKind, last_overdue_until, next_review_at
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import skip_locked
 from vpabot.storage.models import Assistant, Note, SalesStop, Violation
@@ -28,18 +29,32 @@ SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
 
 
 def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
+    """Remind the admins of up to ``limit`` due reviews; returns how many were due.
+
+    A fixed number of statements however many stops are due: the stops with their assistants,
+    then what happened since each stop began for all of them at once, then the batched writes.
+    """
     now, settings = ctx.now(), ctx.settings
     with ctx.unit_of_work() as session:
         query = (
             select(SalesStop)
+            .options(joinedload(SalesStop.assistant, innerjoin=True))
             .where(SalesStop.lifted_at.is_(None), SalesStop.review_at <= now)
             .order_by(SalesStop.review_at)
             .limit(limit)
         )
         query = skip_locked(session, query, of=SalesStop)
-        stops = list(session.scalars(query))
+        stops = list(session.scalars(query).unique())
+        ids = [stop.id for stop in stops]
+        violations = _since_start(session, ids, Violation, Violation.logged_at)
+        notes = _since_start(session, ids, Note, Note.created_at)
+        reminders = [
+            message
+            for stop in stops
+            for message in _reminders(ctx, stop, violations.get(stop.id, []), notes.get(stop.id, []))
+        ]
+        repo.enqueue_many(session, reminders, now=now)
         for stop in stops:
-            _remind(ctx, session, stop)
             stop.review_reminders += 1
             stop.review_at = next_review_at(
                 now, at=settings.review_time, tz=settings.timezone, holidays=ctx.holidays
@@ -47,24 +62,39 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
         return len(stops)
 
 
-def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
+def _since_start(session: Session, stop_ids: list[int], model: Any, at: Any) -> dict[int, list[Any]]:
+    """``{stop id: the first SINCE_START_SHOWN rows of model}`` logged since each stop began,
+    for every stop in one statement (a window over the stops' assistants)."""
+    if not stop_ids:
+        return {}
+    ranked = (
+        select(
+            SalesStop.id.label("stop_id"),
+            model,
+            func.row_number().over(partition_by=SalesStop.id, order_by=model.id).label("rank"),
+        )
+        .select_from(model)
+        .join(SalesStop, and_(SalesStop.assistant_id == model.assistant_id, at >= SalesStop.set_at))
+        .where(SalesStop.id.in_(stop_ids))
+        .subquery()
+    )
+    row = aliased(model, ranked)
+    found: dict[int, list[Any]] = {}
+    query = (
+        select(ranked.c.stop_id, row)
+        .where(ranked.c.rank <= SINCE_START_SHOWN)
+        .order_by(ranked.c.stop_id, ranked.c.rank)
+    )
+    for stop_id, item in session.execute(query):
+        found.setdefault(stop_id, []).append(item)
+    return found
+
+
+def _reminders(
+    ctx: AppContext, stop: SalesStop, violations: list[Any], notes: list[Any]
+) -> list[dict[str, Any]]:
+    """The review DM(s) for one stop, as outbox rows for ``repo.enqueue_many``."""
     assistant: Assistant = stop.assistant
-    violations = list(
-        session.scalars(
-            select(Violation)
-            .where(Violation.assistant_id == assistant.id, Violation.logged_at >= stop.set_at)
-            .order_by(Violation.id)
-            .limit(SINCE_START_SHOWN)
-        )
-    )
-    notes = list(
-        session.scalars(
-            select(Note)
-            .where(Note.assistant_id == assistant.id, Note.created_at >= stop.set_at)
-            .order_by(Note.id)
-            .limit(SINCE_START_SHOWN)
-        )
-    )
     payload = build_review_reminder(
         ctx.t,
         name=assistant.name,
@@ -80,15 +110,15 @@ def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
         tz=ctx.settings.tz,
         token=ReviewToken(stop.id, stop.until),
     )
-    for channel in admin_recipients(ctx, stop.set_by):
-        repo.enqueue(
-            session,
-            method="chat.postMessage",
-            payload={"channel": channel, **payload},
-            purpose="stop_review",
-            subject_id=stop.id,
-            now=ctx.now(),
-        )
+    return [
+        {
+            "method": "chat.postMessage",
+            "payload": {"channel": channel, **payload},
+            "purpose": "stop_review",
+            "subject_id": stop.id,
+        }
+        for channel in admin_recipients(ctx, stop.set_by)
+    ]
 
 
 @dataclass(frozen=True)
@@ -102,34 +132,107 @@ class ActiveStop:
     overdue: bool
 
 
-def active_stops(ctx: AppContext) -> list[ActiveStop]:
-    """Overdue reviews first, then by end date; open-ended stops last."""
+@dataclass(frozen=True)
+class StopList(Listing[ActiveStop]):
+    """The first active stops, overdue reviews first; ``total`` and ``overdue`` count all."""
+
+    overdue: int = 0
+
+
+MAX_LISTED_STOPS = 45  # what `/vpa stops` can show in one message
+
+
+def active_stops(ctx: AppContext, *, limit: int = MAX_LISTED_STOPS) -> StopList:
+    """Overdue reviews first, then by end date; open-ended stops last. Three statements."""
+    today = ctx.today()
     with ctx.read() as session:
-        return load_active_stops(
-            session, now=ctx.now(), tz=ctx.settings.timezone, holidays=ctx.holidays
+        counts = count_active_stops(session, today=today, holidays=ctx.holidays)
+        items = list_active_stops(session, today=today, holidays=ctx.holidays, limit=limit)
+    return StopList(items, counts.total, overdue=counts.overdue)
+
+
+@dataclass(frozen=True)
+class StopCounts:
+    total: int
+    overdue: int
+    mine_overdue: int = 0  # set by the viewer, review overdue
+    mine_upcoming: int = 0  # set by the viewer, review due in the next ``upcoming`` days
+
+
+def count_active_stops(
+    session: Session,
+    *,
+    today: date,
+    holidays: HolidayCalendar,
+    viewer: str = "",
+    upcoming_until: date | None = None,
+) -> StopCounts:
+    """Every count the lists need, in one statement over the active-stop index."""
+    last_overdue = last_overdue_until(today, holidays=holidays)
+    overdue = SalesStop.until <= last_overdue
+    mine = SalesStop.set_by == viewer
+    soon = and_(SalesStop.until > last_overdue, SalesStop.until <= (upcoming_until or today))
+    row = session.execute(
+        select(
+            func.count(),
+            _count_if(overdue),
+            _count_if(and_(mine, overdue)),
+            _count_if(and_(mine, soon)),
+        ).where(SalesStop.lifted_at.is_(None))
+    ).one()
+    return StopCounts(*(int(n or 0) for n in row))
+
+
+def _count_if(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def list_active_stops(
+    session: Session,
+    *,
+    today: date,
+    holidays: HolidayCalendar,
+    limit: int | None,
+    set_by: str | None = None,
+    overdue: bool | None = None,
+    until_to: date | None = None,
+) -> list[ActiveStop]:
+    """The first ``limit`` (None: all) active stops (optionally: set by one admin, overdue or not, ending
+    by ``until_to``), overdue reviews first: their end dates are the earliest."""
+    last_overdue = last_overdue_until(today, holidays=holidays)
+    query = (
+        select(SalesStop.kind, SalesStop.starts_on, SalesStop.until, SalesStop.set_by)
+        .add_columns(Assistant.handle, Assistant.name)
+        .join(Assistant, SalesStop.assistant_id == Assistant.id)
+        .where(SalesStop.lifted_at.is_(None))
+        .order_by(SalesStop.until.asc().nulls_last(), Assistant.handle)
+        .limit(limit)
+    )
+    if set_by is not None:
+        query = query.where(SalesStop.set_by == set_by)
+    if overdue is True:
+        query = query.where(SalesStop.until <= last_overdue)
+    elif overdue is False:
+        query = query.where(or_(SalesStop.until.is_(None), SalesStop.until > last_overdue))
+    if until_to is not None:
+        query = query.where(SalesStop.until <= until_to)
+    return [
+        ActiveStop(
+            handle=row.handle,
+            name=row.name,
+            kind=StopKind(row.kind),
+            starts_on=row.starts_on,
+            until=row.until,
+            set_by=row.set_by,
+            overdue=row.until is not None and row.until <= last_overdue,
         )
+        for row in session.execute(query)
+    ]
 
 
 def load_active_stops(
     session: Session, *, now: datetime, tz: str, holidays: HolidayCalendar
 ) -> list[ActiveStop]:
-    """``active_stops`` for callers without an AppContext (the export CLI needs no Slack)."""
+    """Every active stop, for the export to Zeitplanung (CLI and API), which needs them all."""
     today = now.astimezone(ZoneInfo(tz)).date()
-    rows = session.execute(
-        select(SalesStop, Assistant)
-        .join(Assistant, SalesStop.assistant_id == Assistant.id)
-        .where(SalesStop.lifted_at.is_(None))
-    ).all()
-    stops = [
-        ActiveStop(
-            handle=assistant.handle,
-            name=assistant.name,
-            kind=StopKind(stop.kind),
-            starts_on=stop.starts_on,
-            until=stop.until,
-            set_by=stop.set_by,
-            overdue=review_overdue(stop.until, today=today, holidays=holidays),
-        )
-        for stop, assistant in rows
-    ]
-    return sorted(stops, key=lambda s: (not s.overdue, s.until is None, s.until or date.max, s.handle))
+    return list_active_stops(session, today=today, holidays=holidays, limit=None)

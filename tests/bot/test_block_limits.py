@@ -36,7 +36,8 @@ from vpabot.bot.services.files import (
     ViolationEntry,
 )
 from vpabot.bot.services.home import DeadMessage, Home, Overview, RecentViolation
-from vpabot.bot.services.reviews import ActiveStop
+from vpabot.bot.services.listing import Listing
+from vpabot.bot.services.reviews import ActiveStop, StopList
 from vpabot.bot.services.stops import ReviewToken
 from vpabot.bot.services.violations import LoggedViolation
 from vpabot.policy.catalogue import DEFAULT_TAGS, Source
@@ -115,7 +116,15 @@ def assistant_file(page: int = 0) -> AssistantFile:
 def overview() -> Overview:
     recent = [RecentViolation(HANDLE, NAME, 4, False, TAG.label, "recorded", USER, DAY)] * MANY
     dead = [DeadMessage(i, "approval_update", "D" + USER, TEXT, AT, 9) for i in range(MANY)]
-    return Overview(active(), active(), active(), cg_entries(), recent, dead, MANY)
+    return Overview(
+        overdue_reviews=Listing(active(), MANY),
+        upcoming_reviews=Listing(active(), MANY),
+        active_stops=StopList(active(), MANY, overdue=MANY // 2),
+        cg_overdue=Listing(cg_entries(), MANY),
+        cg_due_soon=Listing(cg_entries(), MANY),
+        violations_this_week=Listing(recent, MANY),
+        dead=Listing(dead, MANY),
+    )
 
 
 def logged() -> LoggedViolation:
@@ -136,13 +145,13 @@ BUILDERS: dict[str, Callable[[], Any]] = {
         ),
     ),
     "cg.build_cg_digest": lambda: cg.build_cg_digest(
-        T, overdue=cg_entries(), due_soon=cg_entries(), today=DAY
+        T, overdue=Listing(cg_entries(), MANY), due_soon=Listing(cg_entries(), MANY), today=DAY
     ),
     "cg.cg_file_blocks": lambda: cg.cg_file_blocks(
         T, handle=HANDLE, accepted_on=None, status=CgStatus(CgState.NEVER, None), cg_stop=False
     ),
     "cg.cg_overdue_blocks": lambda: cg.cg_overdue_blocks(
-        T, cg_entries(), max_blocks=50, with_buttons=True
+        T, Listing(cg_entries(), MANY), max_blocks=50, with_buttons=True
     ),
     "consultation.build_question": lambda: consultation.build_question(
         T, question_id=1, handle=HANDLE, name=NAME, by=USER, question=WORD, history=TEXT
@@ -161,20 +170,25 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     ),
     "file.build_file": lambda: file.build_file(T, assistant_file(), tags=DEFAULT_TAGS, tz=TZ),
     "home.build_home": lambda: home.build_home(
-        T, Home(USER, True, [case()] * MANY, overview()), tz=TZ, now=AT, admin_channel="C1"
+        T, Home(USER, True, Listing([case()] * MANY, MANY), overview()), tz=TZ, now=AT,
+        admin_channel="C1",
     ),
     "home.build_outsider": lambda: home.build_outsider(T, admin_channel="C1"),
     "home.build_overview": lambda: home.build_overview(T, overview(), tz=TZ, is_admin=True),
-    "home.build_pending_approvals": lambda: home.build_pending_approvals(T, [case(WORD)] * MANY),
-    "home.build_overdue_reviews": lambda: home.build_overdue_reviews(T, active()),
-    "home.build_upcoming_reviews": lambda: home.build_upcoming_reviews(T, active()),
-    "home.build_active_stops": lambda: home.build_active_stops(T, active()),
-    "home.build_cg_due": lambda: home.build_cg_due(T, cg_entries(), can_stop=True),
+    "home.build_pending_approvals": lambda: home.build_pending_approvals(
+        T, Listing([case(WORD)] * MANY, MANY)
+    ),
+    "home.build_overdue_reviews": lambda: home.build_overdue_reviews(T, Listing(active(), MANY)),
+    "home.build_upcoming_reviews": lambda: home.build_upcoming_reviews(T, Listing(active(), MANY)),
+    "home.build_active_stops": lambda: home.build_active_stops(T, StopList(active(), MANY, 30)),
+    "home.build_cg_due": lambda: home.build_cg_due(
+        T, Listing(cg_entries(), MANY), Listing(cg_entries(), MANY), can_stop=True
+    ),
     "home.build_violations_this_week": lambda: home.build_violations_this_week(
         T, overview().violations_this_week
     ),
     "home.build_dead_messages": lambda: home.build_dead_messages(
-        T, overview().dead, total=MANY, tz=TZ, can_retry=True
+        T, overview().dead, tz=TZ, can_retry=True
     ),
     "manager.build_ermahnung_fyi": lambda: manager.build_ermahnung_fyi(T, case(WORD)),
     "manager.build_approval_request": lambda: manager.build_approval_request(
@@ -184,7 +198,7 @@ BUILDERS: dict[str, Callable[[], Any]] = {
         T, case(WORD), approved=False, by=USER, at="26.11.2026 10:00", reason=WORD
     ),
     "manager.build_pending_list": lambda: manager.build_pending_list(
-        T, [case(WORD)] * MANY, with_buttons=True
+        T, Listing([case(WORD)] * MANY, MANY), with_buttons=True
     ),
     "manager.build_restep_notice": lambda: manager.build_restep_notice(
         T, case(WORD, step=2), for_manager=False
@@ -232,7 +246,8 @@ BUILDERS: dict[str, Callable[[], Any]] = {
         token="1:2026-11-26",
     ),  # fmt: skip
     "reviews.build_stops_list": lambda: reviews.build_stops_list(
-        T, active(200), cg_overdue=cg_entries(), with_buttons=True
+        T, StopList(active(200), 200, overdue=100), cg_overdue=Listing(cg_entries(), MANY),
+        with_buttons=True,
     ),
     "roster.build_status_changed": lambda: roster.build_status_changed(
         T, StatusChange(HANDLE, NAME, AssistantStatus.NEW, AssistantStatus.ACTIVE)

@@ -289,6 +289,23 @@ def test_source_is_checked_before_tag() -> None:
     assert refusal("verstoss anna.m dashboard puenktlichkeit note").code == "unknown_source"
 
 
+def test_typed_names_and_notes_are_composed_before_they_are_stored() -> None:
+    # macOS and some keyboards send "o" + combining diaeresis; one stored form for both.
+    added = run("assistent neu jo.k Jo\u0308rg Ko\u0308nig")
+    noted = run("notiz jo.k hat Ru\u0308ckfragen gestellt")
+
+    assert added == AddAssistant("jo.k", "Jörg König")
+    assert noted == AddNote("jo.k", "hat Rückfragen gestellt")
+
+
+def test_the_modal_reads_typed_text_composed() -> None:
+    from vpabot.bot.listeners.modal_state import modal_values
+
+    view = {"state": {"values": {"name": {"n": {"type": "plain_text_input", "value": " Mu\u0308ller "}}}}}
+
+    assert modal_values(view) == {"name": "Müller"}
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -12,7 +12,8 @@ from vpabot.bot.i18n import LANGUAGES, Translator
 from vpabot.bot.services.cases import Case
 from vpabot.bot.services.cg import CgEntry
 from vpabot.bot.services.home import DeadMessage, Home, Overview, RecentViolation
-from vpabot.bot.services.reviews import ActiveStop
+from vpabot.bot.services.listing import Listing
+from vpabot.bot.services.reviews import ActiveStop, StopList
 from vpabot.policy.cg import cg_status
 from vpabot.policy.stops import StopKind
 
@@ -24,36 +25,47 @@ BERLIN = ZoneInfo("Europe/Berlin")
 def stops(n: int, *, overdue: bool = False) -> list[ActiveStop]:
     return [
         ActiveStop(f"vpa{i}", f"Name {i}", StopKind.FULL, TODAY, TODAY, "UADMIN1", overdue)
-        for i in range(n)
+        for i in range(min(n, 10))  # the service loads the first few; totals say the rest
     ]
 
 
 def overview(n: int) -> Overview:
+    shown = min(n, 10)
     return Overview(
-        overdue_reviews=stops(n, overdue=True),
-        upcoming_reviews=stops(n),
-        active_stops=stops(n),
-        cg_due=[
-            CgEntry(f"vpa{i}", f"Name {i}", None, cg_status(None, today=TODAY), False)
-            for i in range(n)
-        ],
-        violations_this_week=[
-            RecentViolation(f"vpa{i}", f"Name {i}", 2, False, "Deadline", "recorded", "UADMIN1", TODAY)
-            for i in range(n)
-        ],
-        dead=[
-            DeadMessage(i, "stop_announcement", "CTEAM", "channel_not_found", NOW, 1)
-            for i in range(n)
-        ],
-        dead_total=n,
+        overdue_reviews=Listing(stops(n, overdue=True), n),
+        upcoming_reviews=Listing(stops(n), n),
+        active_stops=StopList(stops(n), n, overdue=0),
+        cg_overdue=Listing(
+            [CgEntry(f"vpa{i}", f"Name {i}", None, cg_status(None, today=TODAY), False) for i in range(shown)],
+            n,
+        ),
+        cg_due_soon=Listing([], 0),
+        violations_this_week=Listing(
+            [RecentViolation(f"vpa{i}", f"Name {i}", 2, False, "Deadline", "recorded", "UADMIN1", TODAY)
+             for i in range(min(n, 5))],
+            n,
+        ),
+        dead=Listing(
+            [DeadMessage(i, "stop_announcement", "CTEAM", "channel_not_found", NOW, 1) for i in range(shown)],
+            n,
+        ),
     )
 
 
-def cases(n: int) -> list[Case]:
-    return [
-        Case(i, f"vpa{i}", f"Name {i}", 3, False, "Deadline", "deadline", "zu spät", "UADMIN1", "")
-        for i in range(n)
-    ]
+def cases(n: int) -> Listing[Case]:
+    return Listing(
+        [Case(i, f"vpa{i}", f"Name {i}", 3, False, "Deadline", "deadline", "zu spät", "UADMIN1", "")
+         for i in range(min(n, 10))],
+        n,
+    )
+
+
+def test_each_list_says_how_many_more_there_are() -> None:
+    home = Home("UADMIN1", is_admin=True, pending=None, overview=overview(1000))
+    view = build_home(Translator("de"), home, tz=BERLIN, now=NOW, admin_channel=None)
+    texts = [str(b) for b in view["blocks"]]
+    assert sum("… und 990 weitere" in text for text in texts) == 5  # every 10-item list
+    assert any("… und 995 weitere" in text for text in texts)  # this week's violations
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -72,7 +84,7 @@ def test_an_admin_with_nothing_to_do_gets_short_empty_sections(lang: str) -> Non
 
 
 def test_a_manager_who_is_no_admin_gets_no_my_reviews() -> None:
-    home = Home("UMANAGER1", is_admin=False, pending=[], overview=overview(0))
+    home = Home("UMANAGER1", is_admin=False, pending=Listing(), overview=overview(0))
     view = build_home(Translator("de"), home, tz=BERLIN, now=NOW, admin_channel=None)
     titles = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
     assert titles[1] == "Warten auf deine Freigabe (0)"
@@ -87,7 +99,7 @@ def test_the_outsider_paragraph_names_the_admin_channel_when_there_is_one() -> N
 
 
 def test_retry_and_stop_buttons_are_for_admins_only() -> None:
-    manager = Home("UMANAGER1", is_admin=False, pending=[], overview=overview(3))
+    manager = Home("UMANAGER1", is_admin=False, pending=Listing(), overview=overview(3))
     admin = Home("UADMIN1", is_admin=True, pending=None, overview=overview(3))
     t = Translator("de")
     as_manager = str(build_home(t, manager, tz=BERLIN, now=NOW, admin_channel=None))

@@ -322,3 +322,17 @@ def test_trailing_empty_cells_and_missing_optional_cells_are_fine() -> None:
         ("anna.m", None),
         ("ben.k", None),
     ]
+
+
+def test_a_decomposed_umlaut_is_stored_composed_and_a_reimport_changes_nothing(
+    ctx: AppContext,
+) -> None:
+    # The same roster saved by a Mac spreadsheet: "u" + combining diaeresis.
+    decomposed = ROSTER.replace("Müller", "Mu\u0308ller")
+    run(ctx, ROSTER)
+
+    again = run(ctx, decomposed)
+
+    assert (len(again.new), len(again.changed), again.unchanged) == (0, 0, 3)
+    fresh = run(ctx, HEADER + "lea.m,Lea Mu\u0308ller,,2026-03-01,aktiv,\n")
+    assert len(fresh.new) == 1 and assistants(ctx)["lea.m"].name == "Lea Müller"

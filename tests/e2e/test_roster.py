@@ -78,3 +78,18 @@ def test_typos_are_answered_in_the_ack(bot: BotUnderTest) -> None:
     assert "So geht's: `/vpa assistent <handle> status neu|aktiv`" in render(ack.json())
     unknown = say(bot, "assistent berta status aktiv")
     assert "Einen Assistenten mit dem Handle „berta“ gibt es nicht" in unknown
+
+
+def test_the_picker_finds_a_name_typed_with_a_decomposed_umlaut_however_it_is_searched(
+    bot: BotUnderTest,
+) -> None:
+    from vpabot.bot.ids import Action
+
+    say(bot, "assistent neu anna.m Anna Mu\u0308ller")  # as a Mac keyboard may send it
+
+    for typed in ("mueller", "muller", "Müller", "Mu\u0308ller", "anna mü"):
+        answer = bot.slack.options(Action.ASSISTANT_SELECT.value, typed)
+        assert answer.status == 200
+        labels = [o["text"]["text"] for o in answer.json()["options"]]
+        assert labels == ["Anna Müller (anna.m)"], typed
+    assert bot.slack.options(Action.ASSISTANT_SELECT.value, "schmidt").json()["options"] == []

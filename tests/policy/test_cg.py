@@ -6,7 +6,7 @@ given day (the boundary days of "due soon" and "overdue"), which typed dates are
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -151,3 +151,17 @@ def test_compare_with_the_acceptance_on_record(
     last: date | None, new: date, change: AcceptanceChange
 ) -> None:
     assert compare_acceptance(last, new) is change
+
+
+def test_the_acceptance_ranges_match_cg_status_day_by_day() -> None:
+    # Views find overdue and due-soon assistants as date ranges in the database.
+    from vpabot.policy.cg import latest_acceptance_due_by
+
+    for today in (date(2026, 5, 31), date(2026, 11, 30), date(2028, 2, 29), date(2027, 3, 1)):
+        overdue_up_to = latest_acceptance_due_by(today - timedelta(days=1))
+        soon_up_to = latest_acceptance_due_by(today + timedelta(days=14))
+        for back in range(0, 200):
+            accepted = today - timedelta(days=back)
+            state = cg_status(accepted, today=today).state
+            assert (state is CgState.OVERDUE) == (accepted <= overdue_up_to)
+            assert (state is CgState.DUE_SOON) == (overdue_up_to < accepted <= soon_up_to)

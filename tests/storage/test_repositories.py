@@ -35,7 +35,8 @@ def handles(found: list) -> list[str]:  # type: ignore[type-arg]
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("ANNA", ["anna.m", "j.lind"]),  # handle and name / name only ("Johanna")
+        ("ANNA", ["anna.m"]),  # a word starts with it: "Johanna" does not
+        ("jo", ["j.lind"]),  # the start of a name
         ("kRANZ", ["ben.k"]),  # name only
         ("BEN.K", ["ben.k"]),  # handle only
         ("  Anne ", ["anne.b"]),
@@ -47,6 +48,29 @@ def test_search_matches_handle_and_name_in_any_case(
     session: Session, typed: str, expected: list[str]
 ) -> None:
     assert handles(repo.search_assistants(session, typed)) == expected
+
+
+@pytest.mark.parametrize("typed", ["mueller", "muller", "Müller", "MÜLLER", "Mu\u0308ller", "anna mü"])
+def test_search_finds_a_german_name_however_it_is_typed(session: Session, typed: str) -> None:
+    assert handles(repo.search_assistants(session, typed)) == ["anna.m"]
+
+
+def test_search_folds_sharp_s_and_accents(migrated_engine: Engine) -> None:
+    with Session(migrated_engine) as session, session.begin():
+        session.add_all([assistant("s.strauss", "Sabine Strauß"), assistant("c.celik", "Can Çelik")])
+    with Session(migrated_engine) as session:
+        assert handles(repo.search_assistants(session, "strauss")) == ["s.strauss"]
+        assert handles(repo.search_assistants(session, "Straß")) == []  # "strass" is no prefix
+        assert handles(repo.search_assistants(session, "celik")) == ["c.celik"]
+
+
+def test_a_renamed_assistant_is_found_by_the_new_name_only(session: Session) -> None:
+    anna = repo.get_assistant(session, "anna.m")
+    anna.name = "Anna Schäfer"
+    session.commit()
+
+    assert handles(repo.search_assistants(session, "schaefer")) == ["anna.m"]
+    assert handles(repo.search_assistants(session, "müller")) == []
 
 
 def test_search_folds_case_of_non_ascii_capitals(session: Session) -> None:

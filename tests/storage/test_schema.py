@@ -21,7 +21,7 @@ from vpabot.storage.models import Assistant, Base, SalesStop
 
 TABLES = {
     "assistants", "violations", "notes", "sales_stops", "audit_events", "outbox", "job_runs",
-    "inbound_requests", "severe_questions",
+    "inbound_requests", "severe_questions", "assistant_search_words",
 }
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -143,3 +143,26 @@ def test_one_active_stop_per_assistant_but_any_number_lifted(migrated_engine: En
         ("ben.k", True),
         ("anna.m", True),
     ]
+
+
+def test_the_migration_folds_the_names_already_stored_for_the_search(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0002")  # before the search column existed
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO assistants (handle, name, status, created_at, created_by) "
+                    "VALUES ('anna.m', :name, 'aktiv', :at, 'UADMIN1')"
+                ),
+                {"name": "Anna Mu\u0308ller", "at": AT.replace(tzinfo=None)},
+            )
+        upgrade(engine)
+        from vpabot.storage import repositories as repo
+
+        with Session(engine) as session:
+            found = {typed: [a.handle for a in repo.search_assistants(session, typed)]
+                     for typed in ("mueller", "muller", "Müller", "anna.m")}
+        assert found == {typed: ["anna.m"] for typed in found}
+    finally:
+        engine.dispose()

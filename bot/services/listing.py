@@ -1,0 +1,27 @@
+"""A long list as views show it: the first few items, and how many there are in all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """``items``: the first rows in the view's order (a LIMIT); ``total``: a separate COUNT.
+
+    Views render ``items`` and say "… und N weitere" for ``total - len(items)``, so a
+    roster of 10,000 costs what a roster of 100 does. Iterating yields the items.
+    """
+
+    items: list[T] = field(default_factory=list)
+    total: int = 0
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
