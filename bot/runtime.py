@@ -12,7 +12,7 @@ from slack_bolt import App
 from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
 from vpabot.bot.context import AppContext
-from vpabot.bot.outbox import OutboxDispatcher
+from vpabot.bot.outbox import OutboxDispatcher, OutboxWorker
 from vpabot.bot.services.approvals import sweep_approvals
 from vpabot.bot.services.cg import sweep_cg_digest
 from vpabot.bot.services.privacy import erase_expired
@@ -49,6 +49,7 @@ class Runtime:
             make_client(settings.bot_token, settings.api_url, retries=False),
             self.ctx.clock,
         )
+        self.outbox = OutboxWorker(self.dispatcher, interval=OUTBOX_SECONDS)
         self.scheduler: BackgroundScheduler | None = None
 
     def start_jobs(self) -> None:
@@ -57,7 +58,6 @@ class Runtime:
         scheduler = BackgroundScheduler(timezone=self.settings.timezone)
         now = datetime.now(timezone.utc)
         every = {"max_instances": 1, "coalesce": True}
-        scheduler.add_job(self._run_outbox, "interval", seconds=OUTBOX_SECONDS, id="outbox", next_run_time=now, **every)
         for job in (self.sweep, self.cg_digest):
             scheduler.add_job(
                 job, "interval", seconds=self.settings.sweep_seconds, id=job.__name__, next_run_time=now, **every
@@ -74,17 +74,13 @@ class Runtime:
             )
         scheduler.start()
         self.scheduler = scheduler
+        # The outbox has a thread of its own: a burst paced at Slack's one message per second
+        # per channel is one long run, which an interval job would cut into pieces.
+        self.outbox.start()
 
     def kick_outbox(self) -> None:
         """Send right away instead of waiting for the next interval."""
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.modify_job("outbox", next_run_time=datetime.now(timezone.utc))
-
-    def _run_outbox(self) -> None:
-        try:
-            self.dispatcher.dispatch_due()
-        except Exception:  # a broken run must not stop the job; the rows stay due
-            log.exception("outbox dispatch failed")
+        self.outbox.kick()
 
     def sweep(self) -> int:
         """Due reminders and the monthly report into the outbox. Safe to run on every instance."""
@@ -128,6 +124,7 @@ class Runtime:
 
     def stop(self) -> None:
         self.listeners.shutdown(wait=True)  # work already acked is finished, not dropped
+        self.outbox.stop()  # the send in flight ends; the rest waits in the table for any instance
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.engine.dispose()

@@ -10,7 +10,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.ladder import NOT_COUNTING
-from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
+# Queueing a Slack call is part of the outbox; use cases reach it through this module.
+from vpabot.storage.outbox import enqueue, enqueue_reply  # noqa: F401
+from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
 
 
 def normalise_handle(handle: str) -> str:
@@ -115,28 +117,3 @@ def audit(
     )
     session.add(event)
     return event
-
-
-def enqueue(
-    session: Session,
-    *,
-    method: str,
-    payload: dict[str, Any],
-    purpose: str,
-    now: datetime,
-    subject_id: int | None = None,
-    updates: OutboxMessage | None = None,
-) -> OutboxMessage:
-    """Queue a Slack call in the caller's transaction: it is sent after commit, or never."""
-    message = OutboxMessage(
-        method=method,
-        payload=payload,
-        purpose=purpose,
-        subject_id=subject_id,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    if updates is not None:
-        message.updates_id = updates.id
-    session.add(message)
-    return message

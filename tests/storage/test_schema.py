@@ -19,7 +19,10 @@ from vpabot.storage.db import make_engine
 from vpabot.storage.migrate import alembic_config, upgrade
 from vpabot.storage.models import Assistant, Base, SalesStop
 
-TABLES = {"assistants", "violations", "notes", "sales_stops", "audit_events", "outbox", "job_runs"}
+TABLES = {
+    "assistants", "violations", "notes", "sales_stops", "audit_events", "outbox", "outbox_lanes",
+    "job_runs",
+}
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -38,7 +41,7 @@ def test_migrations_create_every_table_at_head(migrated_engine: Engine) -> None:
     tables = set(inspect(migrated_engine).get_table_names())
 
     assert tables == TABLES | {"alembic_version"}
-    assert current_revision(migrated_engine) == head_revision() == "0002"
+    assert current_revision(migrated_engine) == head_revision() == "outbox_1"
 
 
 def test_upgrading_twice_changes_nothing_and_keeps_rows(migrated_engine: Engine) -> None:
