@@ -20,7 +20,11 @@ SCHEMA_PATH = REPO.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
 
 EVENTS_PATH = "/slack/events"
 # The minimal bot scopes. Widening them is a decision: change this set on purpose.
-BOT_SCOPES = {"commands", "chat:write", "im:write", "files:write", "users:read"}
+BOT_SCOPES = {
+    "commands", "chat:write", "im:write", "files:write", "users:read",
+    # The outbox's look-up of in-doubt messages (conversations.history, README "Delivery").
+    "channels:history", "groups:history", "im:history",
+}
 
 
 def _offline(uri: str) -> Any:
