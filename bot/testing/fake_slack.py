@@ -20,15 +20,14 @@ Usage: ``with FakeSlack(token="xoxb-test") as fake:`` then
 """
 from __future__ import annotations
 
-import json
 import math
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+
+from vpabot.bot.testing.fake_http import DROP, Handler, Server
 
 __all__ = ["Call", "FakeSlack"]
 
@@ -64,92 +63,6 @@ class _Failure:
     retry_after: float | None
 
 
-def _decode_json_strings(args: dict) -> dict:
-    """Turn JSON-encoded list/dict strings into objects.
-
-    slack_sdk form-encodes some methods, so structured params such as
-    ``blocks``, ``view`` or ``files`` arrive as JSON strings; tests want to
-    assert on the structure, not on a serialisation detail.
-    """
-    out = {}
-    for key, value in args.items():
-        if isinstance(value, str) and value[:1] in ("[", "{"):
-            try:
-                parsed = json.loads(value)
-                if isinstance(parsed, (list, dict)):
-                    value = parsed
-            except ValueError:
-                pass
-        out[key] = value
-    return out
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Routes /api/<method>, /response/<key> and /upload/<id> to the FakeSlack."""
-
-    server: _Server
-
-    def log_message(self, format, *args):
-        pass
-
-    def do_GET(self):  # Slack accepts GET for every method; slack_sdk never uses it
-        self._handle(b"")
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        self._handle(self.rfile.read(length) if length else b"")
-
-    def _handle(self, body: bytes) -> None:
-        url = urlsplit(self.path)
-        headers = {k.title(): v for k, v in self.headers.items()}
-        fake, path = self.server.fake, url.path
-        if path.startswith(("/api/", "/response/")):
-            args = dict(parse_qsl(url.query, keep_blank_values=True))
-            args.update(self._parse_body(body, headers.get("Content-Type", "")))
-            args = _decode_json_strings(args)
-        if path.startswith("/api/"):
-            status, extra, payload = fake._serve(path[5:], args, headers)
-        elif path.startswith("/response/"):
-            args["_key"] = path[10:]
-            status, extra, payload = fake._serve("response_url", args, headers)
-        elif path.startswith("/upload/"):
-            args = {"file_id": path[8:], "content": body}
-            status, extra, payload = fake._serve("upload", args, headers)
-        else:
-            status, extra, payload = 404, {}, b"not found"
-        if payload is _DROP:  # Slack did the work, the answer never comes: a reset connection
-            self.close_connection = True
-            return
-        if isinstance(payload, dict):
-            data, ctype = json.dumps(payload).encode(), "application/json; charset=utf-8"
-        else:
-            data, ctype = payload, "text/plain; charset=utf-8"
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in extra.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    @staticmethod
-    def _parse_body(body: bytes, content_type: str) -> dict:
-        """JSON if it says so (or looks like it), else form-encoded."""
-        text = body.decode("utf-8", "replace").strip()
-        if not text:
-            return {}
-        if "json" in content_type or text.startswith("{"):
-            try:
-                parsed = json.loads(text)
-                return parsed if isinstance(parsed, dict) else {"_body": parsed}
-            except ValueError:
-                pass
-        return dict(parse_qsl(text, keep_blank_values=True))
-
-
-_DROP = object()
-
-
 @dataclass
 class _Limit:
     """At most one call per ``interval`` seconds per channel, bursts of ``burst`` (a bucket)."""
@@ -157,11 +70,6 @@ class _Limit:
     interval: float
     burst: int
     buckets: dict  # channel -> (tokens, at)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeSlack
 
 
 class FakeSlack:
@@ -182,14 +90,14 @@ class FakeSlack:
         self._gone_urls: dict[str, str] = {}  # key -> error Slack answers
         self.response_url_uses: int | None = None  # Slack: 5; None: unlimited
         self._last_ts = 0.0
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> FakeSlack:
         """Bind (port 0 picks a free port) and serve in a daemon thread."""
         if self._server is None:
-            self._server = _Server((self.host, self.port), _Handler)
+            self._server = Server((self.host, self.port), Handler)
             self._server.fake = self
             self.port = self._server.server_address[1]
             # A short poll interval keeps stop() (and so every test teardown) fast.
@@ -377,7 +285,7 @@ class FakeSlack:
                 self._drops[method] -= 1
         if delay > 0:
             time.sleep(delay)
-        return (0, {}, _DROP) if dropped else answer
+        return (0, {}, DROP) if dropped else answer
 
     def _succeed(self, method: str, args: dict, headers: dict):
         if method == "response_url":  # not Web API: no token
