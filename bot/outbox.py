@@ -93,6 +93,7 @@ class OutboxDispatcher:
         wall: Clock | None = None,
         per_channel: timedelta = PER_CHANNEL,
         horizon: timedelta = HORIZON,
+        late_reply_note: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.client = client
@@ -100,6 +101,7 @@ class OutboxDispatcher:
         self.wall = wall or SystemClock()
         self.per_channel = per_channel
         self.horizon = horizon
+        self.late_reply_note = late_reply_note  # shown above a reply that became a DM
         self.stopping = threading.Event()
 
     def dispatch_due(self, *, limit: int | None = 50) -> int:
@@ -124,7 +126,8 @@ class OutboxDispatcher:
 
     def _wait_for_a_lane(self) -> bool:
         free = store.next_free_at(
-            self.sessions, now=self.clock.now(), wall=self.wall.now(), poll=POLL_IN_FLIGHT
+            self.sessions, now=self.clock.now(), wall=self.wall.now(),
+            poll=min(POLL_IN_FLIGHT, self.per_channel / 4),
         )
         if free is None:
             return False
@@ -261,8 +264,8 @@ class OutboxDispatcher:
                                 error=f"response_url {response.status_code}: {answer[:200]}")
                 return 0
             log.info("outbox %s: response_url gone (%s), sending a DM", message.id, answer)
-        dm = store.become_dm(self.sessions, message,
-                             {**store.dm_message(payload["message"]), "channel": payload["channel"]})
+        late = with_note(store.dm_message(payload["message"]), self.late_reply_note)
+        dm = store.become_dm(self.sessions, message, {**late, "channel": payload["channel"]})
         return 0 if dm is None else self._attempt(dm)
 
     def _upload(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -307,6 +310,22 @@ class OutboxDispatcher:
             return
         store.mark_retry(self.sessions, message, at=self.clock.now() + backoff(message.attempts),
                          error=reason, in_doubt=in_doubt)
+
+
+def with_note(message: dict[str, Any], note: str | None) -> dict[str, Any]:
+    """``message`` with a context line on top, so a reply that arrives as a DM says why.
+
+    Unchanged when that would break a Slack limit (50 blocks, 3,000 characters of section
+    text: https://api.slack.com/reference/block-kit/blocks) or there is nothing to show.
+    """
+    blocks = list(message.get("blocks") or [])
+    text = message.get("text")
+    if not blocks and isinstance(text, str) and 0 < len(text) <= 3000:
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if not note or not blocks or len(blocks) >= 50:
+        return message
+    context = {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
+    return {**message, "blocks": [context, *blocks]}
 
 
 class OutboxWorker:

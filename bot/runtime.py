@@ -48,6 +48,7 @@ class Runtime:
             self.ctx.sessions,
             make_client(settings.bot_token, settings.api_url, retries=False),
             self.ctx.clock,
+            late_reply_note=self.ctx.t("outbox.reply.late_dm"),
         )
         self.outbox = OutboxWorker(self.dispatcher, interval=OUTBOX_SECONDS)
         self.scheduler: BackgroundScheduler | None = None

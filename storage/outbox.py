@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -179,7 +179,13 @@ def claim_next(
         earlier.lane == OutboxMessage.lane, earlier.status.in_(OPEN), earlier.id < OutboxMessage.id
     )
     paused = exists().where(OutboxLane.lane == OutboxMessage.lane, OutboxLane.not_before > wall + ahead)
-    waiting = exists().where(OutboxLane.lane == OutboxMessage.lane, OutboxLane.not_before > wall)
+    # Free lanes first, then paused ones by when they free: a dispatcher that claims ahead
+    # waits for the earliest slot, not for one that happens to have a lower id.
+    pace = (
+        select(OutboxLane.not_before)
+        .where(OutboxLane.lane == OutboxMessage.lane, OutboxLane.not_before > wall)
+        .scalar_subquery()
+    )
     with session_scope(factory) as session:
         query = (
             select(OutboxMessage)
@@ -188,7 +194,7 @@ def claim_next(
                 OutboxMessage.next_attempt_at <= now,
                 or_(OutboxMessage.lane.is_(None), and_(first_in_lane, ~paused)),
             )
-            .order_by(case((waiting, 1), else_=0), OutboxMessage.id)
+            .order_by(pace.asc().nulls_first(), OutboxMessage.id)
             .limit(_CANDIDATES)
         )
         for row in session.scalars(skip_locked(session, query, of=OutboxMessage)):

@@ -14,7 +14,7 @@ from tests.bot.outbox_support import Rig, rig  # noqa: F401 - fixture
 from vpabot.bot.outbox import OutboxWorker
 from vpabot.storage.db import make_engine, make_session_factory
 
-INTERVAL = 0.05  # the fake's limit per channel (Slack: 1 s)
+INTERVAL = 0.1  # the fake's limit per channel (Slack: 1 s)
 PACE = INTERVAL * 1.02  # the dispatcher's, with the production headroom of 2 %
 
 

@@ -8,7 +8,8 @@ import pytest
 from slack_sdk.webhook import WebhookClient
 
 from tests.bot.outbox_support import Rig, rig  # noqa: F401 - fixture
-from vpabot.bot.outbox import RESPONSE_URL_VALIDITY, backoff
+from vpabot.bot.i18n import Translator
+from vpabot.bot.outbox import RESPONSE_URL_VALIDITY, backoff, with_note
 from vpabot.storage import outbox as store
 from vpabot.storage.db import session_scope
 
@@ -45,10 +46,13 @@ def test_a_gone_response_url_becomes_a_dm_with_the_same_message(rig: Rig, gone: 
         for _ in range(5):
             assert WebhookClient(rig.fake.response_url("k2")).send(text="earlier").status_code == 200
 
-    assert rig.dispatcher().dispatch_due() == 1
+    dispatcher = rig.dispatcher()
+    dispatcher.late_reply_note = Translator("de")("outbox.reply.late_dm")
+    assert dispatcher.dispatch_due() == 1
 
     (dm,) = rig.fake.messages(ADMIN)
-    assert (dm["text"], dm["blocks"]) == (ANSWER["text"], ANSWER["blocks"])
+    assert dm["text"] == ANSWER["text"] and dm["blocks"][1:] == ANSWER["blocks"]
+    assert dm["blocks"][0]["elements"][0]["text"].startswith("Nachgereicht")  # says why
     assert dm["metadata"]["event_payload"] == {"outbox_id": row_id}  # effectively once, too
     (row,) = rig.rows()
     assert (row.status, row.method, row.slack_channel) == ("sent", "chat.postMessage", f"D{ADMIN}")
@@ -60,6 +64,14 @@ def test_a_reply_older_than_slacks_30_minutes_is_a_dm_without_trying_the_url(rig
     assert rig.dispatcher().dispatch_due() == 1
     assert rig.fake.calls_to("response_url") == []
     assert rig.texts(ADMIN) == [ANSWER["text"]]
+
+
+def test_the_late_note_never_breaks_a_slack_limit() -> None:
+    long_text = {"text": "x" * 3001}
+    assert with_note(long_text, "Nachgereicht") == long_text  # no section over 3,000
+    full = {"text": "t", "blocks": [{"type": "divider"}] * 50}
+    assert with_note(full, "Nachgereicht") == full  # no 51st block
+    assert with_note({"text": "t"}, "N")["blocks"][1]["text"]["text"] == "t"
 
 
 def test_without_a_response_url_the_reply_is_a_dm(rig: Rig) -> None:
