@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, ThreadPoolExecutor
-
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from vpabot.bot.context import AppContext
+from vpabot.bot.interactions.runner import Runner
 from vpabot.bot.listeners import register_listeners
 
 
@@ -22,18 +21,19 @@ def make_client(token: str, api_url: str, *, retries: bool = True) -> WebClient:
     return client
 
 
-def create_app(
-    ctx: AppContext, client: WebClient | None = None, executor: Executor | None = None
-) -> App:
-    """``executor`` runs the lazy listeners; its owner waits for them on shutdown."""
+def create_app(ctx: AppContext, runner: Runner, client: WebClient | None = None) -> App:
+    """The Bolt app; every listener parses, authorises and acks, and ``runner`` does the work.
+
+    ``process_before_response``: the listener returns before the HTTP response is sent, so
+    an inbox row written before ``ack()`` is durable when Slack sees the 200; it works the
+    same over HTTP and Socket Mode. No Bolt lazy listeners: their executor queues without
+    bound and forgets on a crash.
+    """
     settings = ctx.settings
     app = App(
-        listener_executor=executor or ThreadPoolExecutor(max_workers=10),
         client=client or make_client(settings.bot_token, settings.api_url),
         signing_secret=settings.signing_secret,
-        # Ack first, then lazy listeners do the database and Web API work; works the same
-        # over HTTP and Socket Mode.
         process_before_response=True,
     )
-    register_listeners(app, ctx)
+    register_listeners(app, ctx, runner)
     return app

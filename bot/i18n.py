@@ -13,6 +13,8 @@ from typing import Any
 
 from babel.messages.pofile import read_po
 
+from vpabot.bot.mrkdwn import Mrkdwn, escape
+
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES = ("de", "en")
 ASSISTANT_FACING_PREFIX = "assistant."
@@ -48,11 +50,21 @@ class Translator:
         self._messages = catalogue(lang)
         self._fallback = catalogue("de")
 
-    def __call__(self, key: str, /, **params: Any) -> str:
+    def __call__(self, key: str, /, **params: Any) -> Mrkdwn:
+        """The message ``key`` with ``params`` filled in, as mrkdwn.
+
+        Every text parameter is escaped for Slack here, the one place (a name like
+        ``Eve <!channel>`` must never notify a channel), unless it is ``Mrkdwn`` already:
+        escaped text, a mention written on purpose, another translated message.
+        Raises ``KeyError`` for a key no catalogue defines.
+        """
         template = self._messages.get(key) or self._fallback.get(key)
         if template is None:
             raise KeyError(f"message {key!r} is missing from the catalogues")
-        return template.format(**params) if params else template
+        if not params:
+            return Mrkdwn(template)
+        safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+        return Mrkdwn(template.format(**safe))
 
     def has(self, key: str) -> bool:
         return key in self._messages or key in self._fallback

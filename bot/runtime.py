@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -12,6 +11,7 @@ from slack_bolt import App
 from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
 from vpabot.bot.context import AppContext
+from vpabot.bot.interactions.runner import Runner
 from vpabot.bot.outbox import OutboxDispatcher, OutboxWorker
 from vpabot.bot.services.approvals import sweep_approvals
 from vpabot.bot.services.cg import sweep_cg_digest
@@ -42,8 +42,9 @@ class Runtime:
             clock=clock or SystemClock(),
         )
         self.ctx.kick_outbox = self.kick_outbox
-        self.listeners = ThreadPoolExecutor(max_workers=10, thread_name_prefix="vpabot-lazy")
-        self.app: App = create_app(self.ctx, executor=self.listeners)
+        web = make_client(settings.bot_token, settings.api_url)
+        self.runner = Runner(self.ctx, web).start()
+        self.app: App = create_app(self.ctx, self.runner, client=web)
         self.dispatcher = OutboxDispatcher(
             self.ctx.sessions,
             make_client(settings.bot_token, settings.api_url, retries=False),
@@ -124,7 +125,8 @@ class Runtime:
         return erased
 
     def stop(self) -> None:
-        self.listeners.shutdown(wait=True)  # work already acked is finished, not dropped
+        # What is running finishes; acknowledged work still queued waits in the inbox.
+        self.runner.stop()
         self.outbox.stop()  # the send in flight ends; the rest waits in the table for any instance
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)

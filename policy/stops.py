@@ -119,3 +119,14 @@ def next_review_at(reminded: datetime, *, at: time, tz: str) -> datetime:
     """An unanswered review is reminded again on the next working day."""
     local_day = reminded.astimezone(ZoneInfo(tz)).date()
     return at_local_time(next_working_day(local_day), at, tz)
+
+
+@dataclass(frozen=True)
+class ReviewToken:
+    """What a review reminder was about: the stop and the end date it reminded of.
+
+    A decision since then (lifted, extended, converted) makes the reminder's buttons stale.
+    """
+
+    stop_id: int
+    until: date | None

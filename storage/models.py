@@ -217,3 +217,47 @@ class JobRun(Base):
     job: Mapped[str] = mapped_column(String(40), primary_key=True)  # e.g. monthly_report
     period: Mapped[str] = mapped_column(String(20), primary_key=True)  # e.g. 2026-11
     ran_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboundRequest(Base):
+    """A request Slack delivered and vpabot acknowledged: the durable inbox.
+
+    Written before the ack, keyed on what Slack sends (``trigger_id``, view id + hash,
+    ``event_id``), so a retried delivery finds its row and is not acted on twice, and work
+    that was acknowledged survives a crash: a worker claims ``queued`` rows (and ``running``
+    rows whose lease ran out), runs the command, and stores the reply in the same transaction
+    as the work; the reply is then sent and the row is ``done``. Rows are purged after
+    ``expires_at`` (Slack retries within minutes; a day is plenty).
+    """
+
+    __tablename__ = "inbound_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))  # the command's type name
+    command: Mapped[dict[str, Any]]
+    origin: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(10), default="queued")  # queued|running|replying|done
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None]
+    reply: Mapped[dict[str, Any] | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_inbound_requests_state_lease", "state", "lease_until"),)
+
+
+class SevereQuestion(Base):
+    """'Really severe?' asked after a typed ``schwer``: the case waits here, not in a button.
+
+    ``answered_at`` is set by the first answer; a second click changes nothing.
+    """
+
+    __tablename__ = "severe_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    command: Mapped[dict[str, Any]]  # the LogViolation, as bot/payloads writes it
+    asked_by: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]

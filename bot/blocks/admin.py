@@ -6,10 +6,11 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import button, context, escape, message, section, user
+from vpabot.bot.blocks.common import button, context, escape, message, section, user, who
 from vpabot.bot.blocks.labels import step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import CaseRef
 from vpabot.bot.services.cases import Case
 
 
@@ -29,12 +30,12 @@ def quote(text: str) -> str:
 def build_admin_outcome(
     t: Translator, case: Case, *, approved: bool, by: str, reason: str | None, communicated: str | None = None
 ) -> dict[str, Any]:
-    who = f"*{escape(case.name)}* (`{case.handle}`)"
+    named = who(case.name, case.handle)
     step = step_label(t, case.step, case.severe)
     if not approved:
-        text = t("admin.rejected", step=step, who=who, by=user(by), reason=escape(reason or ""))
+        text = t("admin.rejected", step=step, who=named, by=user(by), reason=escape(reason or ""))
         return message(text, [section(text)])
-    text = t("admin.approved", step=step, who=who, by=user(by))
+    text = t("admin.approved", step=step, who=named, by=user(by))
     blocks: list[Any] = [section(text)]
     if case.severe or case.step == 4:
         blocks.append(context(t("admin.collaboration_ended")))
@@ -48,6 +49,6 @@ def build_admin_outcome(
         blocks.append(section(t("admin.communicated", at=communicated)))
     else:
         blocks.append(
-            ActionsBlock(elements=[button(t("admin.mark_communicated"), Action.COMMUNICATED, str(case.violation_id), style="primary")])
+            ActionsBlock(elements=[button(t("admin.mark_communicated"), Action.COMMUNICATED, CaseRef(case.violation_id), style="primary")])
         )
     return message(text, blocks)

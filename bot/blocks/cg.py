@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
+from vpabot.bot.blocks.common import who
 from vpabot.bot.blocks.common import (
     button,
     context,
@@ -20,6 +21,8 @@ from vpabot.bot.blocks.common import (
 )
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import HandleRef
+from vpabot.policy.stops import ReviewToken
 from vpabot.policy.cg import CgState, CgStatus
 
 if TYPE_CHECKING:  # services import these builders; the types only flow back for checking
@@ -29,15 +32,15 @@ DIGEST_LINES = 40  # per part: read at a glance, a few blocks, far inside the 50
 
 
 def _who(name: str, handle: str) -> str:
-    return f"*{escape(name)}* (`{handle}`)"
+    return who(name, handle)
 
 
 def cg_stop_button(t: Translator, handle: str) -> ButtonElement:
     """Full, open-ended VT-Stop with reason "CG nicht akzeptiert" (admins only, checked on click)."""
-    return button(t("cg.button.stop"), Action.CG_STOP_SET, handle, style="danger")
+    return button(t("cg.button.stop"), Action.CG_STOP_SET, HandleRef(handle), style="danger")
 
 
-def cg_lift_button(t: Translator, token: str) -> ButtonElement:
+def cg_lift_button(t: Translator, token: ReviewToken) -> ButtonElement:
     return button(t("cg.button.lift"), Action.CG_STOP_LIFT, token, style="primary")
 
 
@@ -58,7 +61,7 @@ def build_acceptance_reply(t: Translator, outcome: AcceptanceOutcome) -> dict[st
         )
     if outcome.lift_offer is not None:
         blocks.append(section(t("cg.reply.lift_offer", who=who)))
-        blocks.append(ActionsBlock(elements=[cg_lift_button(t, outcome.lift_offer.encode())]))
+        blocks.append(ActionsBlock(elements=[cg_lift_button(t, outcome.lift_offer)]))
     return message(text, blocks)
 
 

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from vpabot.bot import payloads
+from vpabot.bot.mrkdwn import Mrkdwn, escape, mention
 from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
@@ -20,13 +22,13 @@ MAX_BLOCKS = 50  # a message holds at most 50 blocks
 MAX_SECTION = 2900  # section text is capped at 3000 characters
 
 
-def escape(text: str) -> str:
-    """User text must not turn into mentions or links: Slack's three control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def who(name: str, handle: str) -> Mrkdwn:
+    """An assistant as people read it everywhere: ``*Name* (`handle`)``, both escaped."""
+    return Mrkdwn(f"*{escape(name)}* (`{escape(handle)}`)")
 
 
-def user(user_id: str) -> str:
-    return f"<@{user_id}>"
+def user(user_id: str) -> Mrkdwn:
+    return mention(user_id)
 
 
 def fmt_date(day: date | None, lang: str) -> str:
@@ -56,8 +58,10 @@ def divider() -> DividerBlock:
     return DividerBlock()
 
 
-def button(text: str, action_id: str, value: str = "", style: str | None = None) -> ButtonElement:
-    return ButtonElement(text=text, action_id=action_id, value=value or action_id, style=style)
+def button(text: str, action_id: str, value: Any = None, style: str | None = None) -> ButtonElement:
+    """A button whose value is a typed payload (``bot/payloads``): keys, never content."""
+    encoded = payloads.encode(value) if value is not None else action_id
+    return ButtonElement(text=text[:75], action_id=action_id, value=encoded, style=style)
 
 
 def sections_from_lines(lines: Iterable[str]) -> list[SectionBlock]:
@@ -79,4 +83,6 @@ def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     """A message payload: ``text`` is the notification/fallback, blocks what people see."""
     if len(blocks) > MAX_BLOCKS:
         raise ValueError(f"{len(blocks)} blocks exceed Slack's limit of {MAX_BLOCKS}")
-    return {"text": text, "blocks": [b.to_dict() for b in blocks]}
+    # The notification text is what phones show and what mentions fire from: text that did
+    # not come through the Translator or ``escape`` is escaped here, never passed raw.
+    return {"text": escape(text)[:MAX_SECTION], "blocks": [b.to_dict() for b in blocks]}

@@ -6,22 +6,23 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InputBlock, PlainTextInputElement
 
-from vpabot.bot.blocks.common import button, context, escape, message, section, user
+from vpabot.bot.blocks.common import button, context, escape, message, section, user, who
 from vpabot.bot.blocks.modals import assistant_input, assistant_option, build_modal
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
+from vpabot.bot.payloads import HandleRef, QuestionRef
 
 
 def build_question(
     t: Translator, *, question_id: int, handle: str, name: str, by: str, question: str, history: str
 ) -> dict[str, Any]:
     blocks = [
-        section(t("question.body", by=user(by), who=f"*{escape(name)}* (`{handle}`)", question=escape(question))),
+        section(t("question.body", by=user(by), who=who(name, handle), question=escape(question))),
         context(t("manager.fyi.history", history=escape(history) or "–")),
         ActionsBlock(
             elements=[
-                button(t("question.answer"), Action.CONSULT_ANSWER, str(question_id), style="primary"),
-                button(t("manager.open_file"), Action.OPEN_FILE, handle),
+                button(t("question.answer"), Action.CONSULT_ANSWER, QuestionRef(question_id), style="primary"),
+                button(t("manager.open_file"), Action.OPEN_FILE, HandleRef(handle)),
             ]
         ),
     ]
@@ -32,7 +33,7 @@ def build_answer(t: Translator, *, handle: str, name: str, by: str, question: st
     text = t(
         "question.answered",
         by=user(by),
-        who=f"*{escape(name)}* (`{handle}`)",
+        who=who(name, handle),
         answer=escape(answer),
         question=escape(question),
     )
@@ -71,4 +72,4 @@ def build_reject_modal(t: Translator, *, metadata: str, step: str, name: str) ->
 
 def ask_button(t: Translator, handle: str = "") -> ButtonElement:
     """'VPA Manager fragen': for when the admin is unsure (rule 11)."""
-    return button(t("button.ask_manager"), Action.CONSULT_ASK, handle or "-")
+    return button(t("button.ask_manager"), Action.CONSULT_ASK, HandleRef(handle or None))

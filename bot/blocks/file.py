@@ -23,6 +23,7 @@ from vpabot.bot.blocks.labels import source_label, state_label, status_label, st
 from vpabot.bot.blocks.stops import period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import FilePage
 from vpabot.bot.services.files import AssistantFile
 from vpabot.policy.catalogue import TagCatalogue
 
@@ -125,9 +126,9 @@ def build_file(t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: An
     if pages > 1:
         nav = []
         if page > 0:
-            nav.append(button(t("file.prev"), f"{Action.FILE_PAGE}_prev", f"{file.handle}:{page - 1}"))
+            nav.append(button(t("file.prev"), f"{Action.FILE_PAGE}_prev", FilePage(file.handle, page - 1)))
         if page < pages - 1:
-            nav.append(button(t("file.next"), f"{Action.FILE_PAGE}_next", f"{file.handle}:{page + 1}"))
+            nav.append(button(t("file.next"), f"{Action.FILE_PAGE}_next", FilePage(file.handle, page + 1)))
         blocks.append(context(t("file.page", page=page + 1, pages=pages)))
         blocks.append(ActionsBlock(elements=nav))
     return message(title, blocks)

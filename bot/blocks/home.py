@@ -17,6 +17,8 @@ from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
 from vpabot.bot.blocks.cg import cg_stop_button
+from vpabot.bot.blocks.common import who
+from vpabot.bot.mrkdwn import Mrkdwn, channel_link
 from vpabot.bot.blocks.common import (
     button,
     context,
@@ -32,6 +34,7 @@ from vpabot.bot.blocks.labels import source_label, state_label, step_label
 from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import CaseRef, MessageRef
 from vpabot.bot.services.cases import Case
 from vpabot.bot.services.cg import CgEntry
 from vpabot.bot.services.home import DeadMessage, Home, Overview, RecentViolation
@@ -68,7 +71,7 @@ def build_home(
 def build_outsider(t: Translator, *, admin_channel: str | None) -> list[Block]:
     """Anyone who is neither admin nor manager: what the bot is, whom to ask. No personal data."""
     if admin_channel:
-        ask = t("home.outsider.ask_channel", channel=f"<#{admin_channel}>")
+        ask = t("home.outsider.ask_channel", channel=channel_link(admin_channel))
     else:
         ask = t("home.outsider.ask_team")
     return [section(t("home.outsider.text", ask=ask))]
@@ -121,7 +124,7 @@ def _listed(
 
 
 def _who(name: str, handle: str) -> str:
-    return f"*{escape(name)}* (`{handle}`)"
+    return who(name, handle)
 
 
 def _stop_line(t: Translator, stop: ActiveStop) -> list[Block]:
@@ -145,7 +148,7 @@ def build_pending_approvals(t: Translator, cases: Sequence[Case]) -> list[Block]
     """Managers: every case waiting for them, oldest first, with the decision buttons."""
 
     def render(case: Case) -> list[Block]:
-        value = str(case.violation_id)
+        value = CaseRef(case.violation_id)
         text = t(
             "approval.body",
             who=_who(case.name, case.handle),
@@ -235,8 +238,8 @@ def channel_ref(channel: str | None) -> str:
     if channel[:1] in ("U", "W"):
         return user(channel)
     if channel[:1] in ("C", "G"):
-        return f"<#{channel}>"
-    return f"`{escape(channel)}`"
+        return channel_link(channel)
+    return Mrkdwn(f"`{escape(channel)}`")
 
 
 def build_dead_messages(
@@ -255,7 +258,7 @@ def build_dead_messages(
         )
         retry = None
         if can_retry:
-            retry = button(t("home.dead.retry"), Action.OUTBOX_RETRY, str(message.id))
+            retry = button(t("home.dead.retry"), Action.OUTBOX_RETRY, MessageRef(message.id))
         return [section(text, accessory=retry)]
 
     title = t("home.dead.title", count=total)

@@ -6,10 +6,11 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import button, context, escape, message, section, user
+from vpabot.bot.blocks.common import button, context, escape, message, section, user, who
 from vpabot.bot.blocks.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import CaseRef, HandleRef
 from vpabot.bot.services.cases import Case
 
 
@@ -17,7 +18,7 @@ def _case_section(t: Translator, case: Case, key: str) -> Any:
     return section(
         t(
             key,
-            who=f"*{escape(case.name)}* (`{case.handle}`)",
+            who=who(case.name, case.handle),
             step=step_label(t, case.step, case.severe),
             tag=case.tag,
             source=source_label(t, case.source),
@@ -32,14 +33,14 @@ def build_ermahnung_fyi(t: Translator, case: Case) -> dict[str, Any]:
     blocks = [
         _case_section(t, case, "manager.fyi.body"),
         context(t("manager.fyi.history", history=escape(case.history))),
-        ActionsBlock(elements=[button(t("manager.open_file"), Action.OPEN_FILE, case.handle)]),
+        ActionsBlock(elements=[button(t("manager.open_file"), Action.OPEN_FILE, HandleRef(case.handle))]),
     ]
     return message(t("manager.fyi.title", name=case.name), blocks)
 
 
 def build_approval_request(t: Translator, case: Case, *, reminder: bool = False) -> dict[str, Any]:
     """Rule 5 and the product decision: step 3, step 4 and severe cases wait for a manager."""
-    value = str(case.violation_id)
+    value = CaseRef(case.violation_id)
     blocks = [
         *([section(t("approval.reminder"))] if reminder else []),
         _case_section(t, case, "approval.body"),
@@ -49,7 +50,7 @@ def build_approval_request(t: Translator, case: Case, *, reminder: bool = False)
             elements=[
                 button(t("approval.approve"), Action.APPROVAL_APPROVE, value, style="primary"),
                 button(t("approval.reject"), Action.APPROVAL_REJECT, value, style="danger"),
-                button(t("manager.open_file"), Action.OPEN_FILE, case.handle),
+                button(t("manager.open_file"), Action.OPEN_FILE, HandleRef(case.handle)),
             ]
         ),
     ]
@@ -82,13 +83,13 @@ def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) 
     for case in cases[:MAX_PENDING_SHOWN]:
         blocks.append(_case_section(t, case, "approval.body"))
         if with_buttons:
-            value = str(case.violation_id)
+            value = CaseRef(case.violation_id)
             blocks.append(
                 ActionsBlock(
                     elements=[
                         button(t("approval.approve"), Action.APPROVAL_APPROVE, value, style="primary"),
                         button(t("approval.reject"), Action.APPROVAL_REJECT, value, style="danger"),
-                        button(t("manager.open_file"), Action.OPEN_FILE, case.handle),
+                        button(t("manager.open_file"), Action.OPEN_FILE, HandleRef(case.handle)),
                     ]
                 )
             )
@@ -100,11 +101,11 @@ def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) 
 def build_restep_notice(t: Translator, case: Case, *, for_manager: bool) -> dict[str, Any]:
     """A rejected earlier case moved this one down the ladder to a step without approval."""
     step = step_label(t, case.step, case.severe)
-    who = f"*{escape(case.name)}* (`{case.handle}`)"
+    named = who(case.name, case.handle)
     if for_manager:
-        text = t("restep.manager", step=step, who=who)
+        text = t("restep.manager", step=step, who=named)
         return message(text, [_case_section(t, case, "approval.body"), section(text)])
-    text = t("restep.admin", step=step, who=who)
+    text = t("restep.admin", step=step, who=named)
     blocks: list[Any] = [section(text)]
     if case.step in (1, 2):
         draft = t(f"assistant.draft.step{case.step}", name=case.name.split()[0], tag=case.tag)

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from vpabot.bot.blocks.common import context
+from vpabot.bot.blocks.common import context, escape
 from vpabot.bot.blocks.labels import source_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
@@ -50,7 +50,8 @@ def assistant_input(t: Translator, initial: Option | None = None) -> InputBlock:
 
 
 def assistant_option(handle: str, name: str) -> Option:
-    return Option(value=handle, text=f"{name} ({handle})"[:75])
+    # plain_text, but Slack still decodes entities: escaped like every user text
+    return Option(value=handle, text=escape(f"{name} ({handle})")[:75])
 
 
 def build_violation_modal(t: Translator, tags: TagCatalogue, *, metadata: str) -> dict[str, Any]:

@@ -7,10 +7,11 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import context, escape, fmt_date, header, message, section
+from vpabot.bot.blocks.common import context, escape, fmt_date, header, message, section, who
 from vpabot.bot.blocks.labels import source_label, step_label
 from vpabot.bot.blocks.consultation import ask_button
 from vpabot.bot.blocks.stops import stop_button
+from vpabot.bot.mrkdwn import Mrkdwn
 from vpabot.bot.i18n import Translator
 from vpabot.bot.services.violations import LoggedViolation
 from vpabot.policy.catalogue import Source, TagCatalogue
@@ -52,9 +53,9 @@ def build_help(t: Translator, tags: TagCatalogue) -> dict[str, Any]:
 def build_violation_logged(t: Translator, logged: LoggedViolation) -> dict[str, Any]:
     decision = logged.decision
     title = step_label(t, decision.step, decision.severe)
-    who = f"*{escape(logged.name)}* (`{logged.handle}`)"
+    named = who(logged.name, logged.handle)
     blocks = [
-        section(t("reply.violation.title", title=title, who=who)),
+        section(t("reply.violation.title", title=title, who=named)),
         section(
             t(
                 "reply.violation.filed",
@@ -85,15 +86,15 @@ def build_violation_logged(t: Translator, logged: LoggedViolation) -> dict[str, 
             ]
         )
     )
-    return message(f"{title}: {logged.name}", blocks)
+    return message(Mrkdwn(f"{title}: {escape(logged.name)}"), blocks)
 
 
 def build_note_added(t: Translator, handle: str, name: str) -> dict[str, Any]:
-    return build_notice(t("reply.note.added", who=f"*{escape(name)}* (`{handle}`)"))
+    return build_notice(t("reply.note.added", who=who(name, handle)))
 
 
 def build_assistant_added(t: Translator, handle: str, name: str) -> dict[str, Any]:
-    text = t("reply.assistant.added", who=f"*{escape(name)}* (`{handle}`)", handle=handle)
+    text = t("reply.assistant.added", who=who(name, handle), handle=handle)
     blocks = [
         section(text),
         context(t("reply.assistant.onboarding_stop")),

@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock
 
 from vpabot.bot.blocks.cg import cg_overdue_blocks
+from vpabot.bot.blocks.common import who
 from vpabot.bot.blocks.common import (
     MAX_BLOCKS,
     button,
@@ -23,6 +24,7 @@ from vpabot.bot.blocks.labels import state_label, step_label
 from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.policy.stops import ReviewToken
 from vpabot.policy.catalogue import TagCatalogue
 from vpabot.policy.stops import StopKind
 from vpabot.storage.models import Note, Violation
@@ -45,15 +47,15 @@ def build_review_reminder(
     notes: Sequence[Note],
     tags: TagCatalogue,
     tz: Any,
-    token: str,
+    token: ReviewToken,
 ) -> dict[str, Any]:
-    who = f"*{escape(name)}* (`{handle}`)"
+    named = who(name, handle)
     if overdue:
-        title = t("review.overdue", who=who, kind=kind_label(t, kind))
+        title = t("review.overdue", who=named, kind=kind_label(t, kind))
     elif until is not None and until < today:  # ended on a weekend or holiday
-        title = t("review.due_past", who=who, kind=kind_label(t, kind), date=fmt_date(until, t.lang))
+        title = t("review.due_past", who=named, kind=kind_label(t, kind), date=fmt_date(until, t.lang))
     else:
-        title = t("review.due", who=who, kind=kind_label(t, kind))
+        title = t("review.due", who=named, kind=kind_label(t, kind))
     lines = [
         t(
             "review.violation_line",
@@ -109,7 +111,7 @@ def _stop_lines(t: Translator, stops: Sequence[Any], *, room: int) -> tuple[str,
             t(
                 "stops.line",
                 flag=flag,
-                who=f"*{escape(stop.name)}* (`{stop.handle}`)",
+                who=who(stop.name, stop.handle),
                 kind=kind_label(t, stop.kind),
                 since=fmt_date(stop.starts_on, t.lang),
                 period=period(t, stop.until),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vpabot.bot.blocks.common import escape
+from vpabot.bot.blocks.common import escape, who
 from vpabot.bot.blocks.labels import status_label
 from vpabot.bot.blocks.replies import build_notice
 from vpabot.bot.i18n import Translator
@@ -12,9 +12,9 @@ from vpabot.bot.services.assistants import StatusChange
 
 
 def build_status_changed(t: Translator, change: StatusChange) -> dict[str, Any]:
-    who = f"*{escape(change.name)}* (`{change.handle}`)"
+    named = who(change.name, change.handle)
     after = status_label(t, change.after.value)
     if not change.changed:
-        return build_notice(t("roster.status.unchanged", who=who, status=after))
+        return build_notice(t("roster.status.unchanged", who=named, status=after))
     before = status_label(t, change.before.value)
-    return build_notice(t("roster.status.changed", who=who, before=before, after=after))
+    return build_notice(t("roster.status.changed", who=named, before=before, after=after))

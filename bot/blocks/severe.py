@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import secrets
 from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
 from vpabot.bot.blocks.common import button, escape, message, section
-from vpabot.bot.i18n import Translator
 from vpabot.bot.commands.grammar import LogViolation
+from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import SevereRef
 
 
-def encode_case(command: LogViolation) -> str:
-    """Everything needed to log it later: nothing is written until the admin answers."""
-    return json.dumps(
-        {
-            "h": command.handle,
-            "s": command.source.value,
-            "t": command.tag.key,
-            "n": command.note,
-            "w": command.severe_word,
-            "k": secrets.token_hex(8),  # one answer per question, however often it is clicked
-        },
-        ensure_ascii=False,
-    )
-
-
-def build_severe_question(t: Translator, command: LogViolation) -> dict[str, Any]:
-    value = encode_case(command)
+def build_severe_question(t: Translator, command: LogViolation, *, question_id: int) -> dict[str, Any]:
+    """The question with two buttons; they carry the stored question's id, not the case."""
+    value = SevereRef(question_id)
     text = t("severe.confirm", word=escape(command.severe_word))
     blocks = [
         section(text),

@@ -7,9 +7,10 @@ from typing import Any
 
 from slack_sdk.models.blocks import ButtonElement
 
-from vpabot.bot.blocks.common import button, context, escape, fmt_date, message, section, user
+from vpabot.bot.blocks.common import button, context, escape, fmt_date, message, section, user, who
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import StopOpen
 from vpabot.policy.stops import StopKind
 
 
@@ -30,10 +31,10 @@ def build_announcement(
 ) -> dict[str, Any]:
     """For the whole team. Names the assistant, the kind and the period – never the
     violation, its note or its step: those stay with admins and managers."""
-    who = f"*{escape(name)}* (`{handle}`)"
+    named = who(name, handle)
     text = t(
         f"announce.{action}",
-        who=who,
+        who=named,
         kind=kind_label(t, kind),
         meaning=kind_meaning(t, kind),
         period=period(t, until),
@@ -49,8 +50,8 @@ def build_announcement(
 
 
 def build_stop_reply(t: Translator, *, action: str, name: str, handle: str, kind: StopKind, until: date | None) -> dict[str, Any]:
-    who = f"*{escape(name)}* (`{handle}`)"
-    text = t(f"reply.stop.{action}", who=who, kind=kind_label(t, kind), period=period(t, until))
+    named = who(name, handle)
+    text = t(f"reply.stop.{action}", who=named, kind=kind_label(t, kind), period=period(t, until))
     blocks = [section(text)]
     if action in ("set", "changed") and until is not None:
         blocks.append(context(t("reply.stop.tell_openly", period=period(t, until))))
@@ -61,6 +62,6 @@ def stop_button(
     t: Translator, *, handle: str, violation_id: int | None = None, onboarding: bool = False
 ) -> ButtonElement:
     """Opens the stop form prefilled: after a violation, or for a newcomer's onboarding."""
-    value = f"{handle}:{violation_id or ''}:{'newbie' if onboarding else ''}"
+    value = StopOpen(handle, violation_id, onboarding)
     label = t("button.stop_customers") if onboarding else t("button.stop")
     return button(label, Action.STOP_OPEN, value)

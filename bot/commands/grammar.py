@@ -11,7 +11,7 @@ from vpabot.policy.cg import parse_accepted_on
 from vpabot.policy.dates import parse_until, split_until
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus
-from vpabot.policy.stops import StopKind, StopReason, parse_kind, parse_reason
+from vpabot.policy.stops import ReviewToken, StopKind, StopReason, parse_kind, parse_reason
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class ExtendStop:
     handle: str
     until: date
     kind: StopKind | None = None
-    review: str | None = None  # the reminder's ReviewToken, so a stale button changes nothing
+    review: ReviewToken | None = None  # the reminder it answers: a stale button changes nothing
     typed: str = ""  # what was typed: a duration counts from the stop's current end date
 
 
@@ -86,7 +86,7 @@ class ExtendStop:
 class LiftStop:
     handle: str
     note: str
-    review: str | None = None
+    review: ReviewToken | None = None
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,20 @@
-"""Bolt listeners, one module per Slack surface, each with ``register(app, ctx)``."""
+"""Per Slack surface: how its payloads become commands, and the handlers of those commands.
+
+The Bolt listeners themselves are in ``bot/interactions/shell.py``: one per surface.
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from vpabot.bot.context import AppContext
+from vpabot.bot.interactions.runner import Runner
 
 
-def register_listeners(app: App, ctx: AppContext) -> None:
-    from vpabot.bot.listeners import actions, cg, commands, home, manager_actions, options, views
+def register_listeners(app: App, ctx: AppContext, runner: Runner) -> None:
+    # Importing the handler modules registers their handlers (``@handles``).
+    from vpabot.bot.interactions import shell
+    from vpabot.bot.listeners import actions, commands, options  # noqa: F401
 
-    commands.register(app, ctx)
-    views.register(app, ctx)
-    actions.register(app, ctx)
-    manager_actions.register(app, ctx)
+    shell.register(app, ctx, runner)
     options.register(app, ctx)
-    cg.register(app, ctx)
-    home.register(app, ctx)

@@ -1,125 +1,191 @@
-"""Button clicks. Each one is checked against who may click it."""
+"""Button clicks: decode the button's typed value into a command, and handle those commands.
+
+``decode_click`` is pure and runs before the ack; a value that does not decode (forged,
+garbled, from an old message format) is a polite refusal.
+"""
 
 from __future__ import annotations
 
-import json
-import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
-
+from vpabot.bot import payloads
+from vpabot.bot.blocks.admin import build_admin_outcome
+from vpabot.bot.blocks.common import fmt_instant
+from vpabot.bot.blocks.consultation import build_answer_modal, build_question_modal, build_reject_modal
 from vpabot.bot.blocks.file import build_file
-from vpabot.bot.blocks.replies import build_notice, build_violation_logged
+from vpabot.bot.blocks.labels import step_label
+from vpabot.bot.blocks.replies import build_violation_logged
 from vpabot.bot.blocks.stop_modals import build_extend_modal, build_lift_modal
-from vpabot.bot.commands.run import DEFAULT_STOP_DAYS, open_stop_modal
+from vpabot.bot.commands import clicks as c
+from vpabot.bot.commands import grammar as g
 from vpabot.bot.context import AppContext
 from vpabot.bot.ids import Action
-from vpabot.bot.listeners.replies import friendly_errors, via_response_url
+from vpabot.bot.interactions.origin import Origin
+from vpabot.bot.interactions.registry import Role, Turn, handles
+from vpabot.bot.listeners.commands import DEFAULT_STOP_DAYS, open_stop_form, stop_reply
+from vpabot.bot.services.approvals import mark_communicated, still_pending
+from vpabot.bot.services.cg import lift_cg_stop
+from vpabot.bot.services.common import require_assistant
 from vpabot.bot.services.files import open_file
-from vpabot.bot.services.violations import log_violation
-from vpabot.policy.catalogue import Source
-from vpabot.bot.services.stops import ReviewToken, check_review
-from vpabot.policy.stops import StopKind
+from vpabot.bot.services.home import retry_dead_message
+from vpabot.bot.services.stops import check_review, set_cg_stop
+from vpabot.bot.services.violations import answer_severe
+from vpabot.policy.errors import PolicyError
+from vpabot.policy.stops import ReviewToken, StopKind
+from vpabot.storage.models import Note
+
+Reply = dict[str, Any] | None
+Decoder = Callable[[str], Any]
 
 
-def register(app: App, ctx: AppContext) -> None:
-    t = ctx.t
+def _value(cls: type, build: Callable[[Any], Any]) -> Decoder:
+    return lambda raw: build(payloads.decode(cls, raw))
 
-    def ack_only(ack: Ack) -> None:
-        ack()
 
-    def refuse(respond: Respond, key: str) -> None:
-        respond(response_type="ephemeral", replace_original=False, **build_notice(t(key)))
+def _review(action: str) -> Decoder:
+    return _value(ReviewToken, lambda token: c.OpenReviewForm(token.stop_id, token.until, action))
 
-    def ephemeral(respond: Respond) -> Any:
-        return via_response_url(lambda **kw: respond(replace_original=False, **kw))
 
-    def show_file(user_id: str, handle: str, page: int, respond: Respond, *, replace: bool) -> None:
-        if not ctx.settings.is_staff(user_id):
-            refuse(respond, "error.not_staff")
-            return
-        reply = via_response_url(lambda **kw: respond(replace_original=replace, **kw))
-        with friendly_errors(t, reply):
-            file = open_file(ctx, actor=user_id, handle=handle, page=page)
-            reply(build_file(t, file, tags=ctx.tags, tz=ctx.settings.tz))
+CLICKS: dict[str, Decoder] = {
+    f"{Action.FILE_PAGE}_prev": _value(payloads.FilePage, lambda v: c.ShowFilePage(v.handle, v.page)),
+    f"{Action.FILE_PAGE}_next": _value(payloads.FilePage, lambda v: c.ShowFilePage(v.handle, v.page)),
+    Action.OPEN_FILE: _value(payloads.HandleRef, lambda v: c.ShowFile(v.handle or "")),
+    Action.STOP_OPEN: _value(payloads.StopOpen, lambda v: c.OpenStopForm(v.handle, v.violation_id, v.onboarding)),
+    Action.REVIEW_LIFT: _review(Action.REVIEW_LIFT),
+    Action.REVIEW_EXTEND: _review(Action.REVIEW_EXTEND),
+    Action.REVIEW_CONVERT: _review(Action.REVIEW_CONVERT),
+    Action.SEVERE_CONFIRM: _value(payloads.SevereRef, lambda v: c.AnswerSevere(v.question_id, True)),
+    Action.SEVERE_DECLINE: _value(payloads.SevereRef, lambda v: c.AnswerSevere(v.question_id, False)),
+    Action.APPROVAL_APPROVE: _value(payloads.CaseRef, lambda v: g.Decide(v.violation_id, approve=True)),
+    Action.APPROVAL_REJECT: _value(payloads.CaseRef, lambda v: c.OpenRejectForm(v.violation_id)),
+    Action.COMMUNICATED: _value(payloads.CaseRef, lambda v: c.MarkCommunicated(v.violation_id)),
+    Action.CONSULT_ASK: _value(payloads.HandleRef, lambda v: c.OpenQuestionForm(v.handle)),
+    Action.CONSULT_ANSWER: _value(payloads.QuestionRef, lambda v: c.OpenAnswerForm(v.note_id)),
+    Action.CG_STOP_SET: _value(payloads.HandleRef, lambda v: c.SetCgStop(v.handle or "")),
+    Action.CG_STOP_LIFT: _value(ReviewToken, lambda token: c.LiftCgStop(token.stop_id, token.until)),
+    Action.OUTBOX_RETRY: _value(payloads.MessageRef, lambda v: c.RetryMessage(v.message_id)),
+}
+# The answer replaces the clicked message instead of coming below it.
+REPLACES = {f"{Action.FILE_PAGE}_prev", f"{Action.FILE_PAGE}_next", Action.SEVERE_CONFIRM, Action.SEVERE_DECLINE,
+            Action.COMMUNICATED}
 
-    def turn_page(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        handle, _, page = action["value"].rpartition(":")
-        show_file(body["user"]["id"], handle, int(page or 0), respond, replace=True)
 
-    def open_from_button(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        show_file(body["user"]["id"], action["value"], 0, respond, replace=False)
+def decode_click(ctx: AppContext, action: dict[str, Any], origin: Origin) -> tuple[Any, Origin]:
+    """``(command, origin)`` for one clicked button; ``PolicyError`` if it makes no sense."""
+    action_id = str(action.get("action_id") or "")
+    decoder = CLICKS.get(action_id)
+    if decoder is None:
+        raise PolicyError("payload_invalid")
+    command = decoder(action.get("value"))
+    return command, origin.replacing() if action_id in REPLACES else origin
 
-    def stop_from_button(body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        """'VT-Stop setzen' under a violation or a new assistant: the form, prefilled."""
-        if not ctx.settings.is_admin(body["user"]["id"]):
-            refuse(respond, "error.not_admin")
-            return
-        handle, violation_id, onboarding = (action["value"].split(":") + ["", ""])[:3]
-        with friendly_errors(t, ephemeral(respond)):
-            open_stop_modal(
-                ctx,
-                client,
-                trigger_id=body["trigger_id"],
-                response_url=body.get("response_url", ""),
-                handle=handle,
-                violation_id=int(violation_id) if violation_id else None,
-                onboarding=onboarding == "newbie",
-            )
 
-    def review(body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        """A review button: still undecided? then the modal for the decision."""
-        if not ctx.settings.is_admin(body["user"]["id"]):
-            refuse(respond, "error.not_admin")
-            return
-        with friendly_errors(t, ephemeral(respond)):
-            token = ReviewToken.decode(action["value"])
-            with ctx.read() as session:
-                stop = check_review(ctx, session, token)
-                handle, name, kind = stop.assistant.handle, stop.assistant.name, StopKind(stop.kind)
-            meta: dict[str, Any] = {"handle": handle, "review": token.encode()}
-            default_until = ctx.today() + timedelta(days=DEFAULT_STOP_DAYS)
-            if action["action_id"] == Action.REVIEW_LIFT:
-                view = build_lift_modal(t, metadata=json.dumps(meta), name=name)
-            elif action["action_id"] == Action.REVIEW_EXTEND:
-                view = build_extend_modal(t, metadata=json.dumps(meta), name=name, default_until=default_until)
-            else:
-                meta["kind"] = kind.other.value
-                view = build_extend_modal(
-                    t, metadata=json.dumps(meta), name=name, default_until=default_until, convert_to=kind.other
-                )
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+@handles(c.ShowFilePage, who=Role.STAFF)
+def file_page(turn: Turn, command: c.ShowFilePage) -> Reply:
+    found = open_file(turn.ctx, actor=turn.user_id, handle=command.handle, page=max(command.page, 0))
+    return build_file(turn.t, found, tags=turn.ctx.tags, tz=turn.ctx.settings.tz)
 
-    def severity_answered(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        """The admin's answer to 'really severe?': only now is the violation written."""
-        user_id = body["user"]["id"]
-        if not ctx.settings.is_admin(user_id):
-            refuse(respond, "error.not_admin")
-            return
-        case = json.loads(action["value"])
-        severe = action["action_id"] == Action.SEVERE_CONFIRM
-        reply = via_response_url(lambda **kw: respond(replace_original=True, **kw))
-        with friendly_errors(t, reply):
-            logged = log_violation(
-                ctx,
-                actor=user_id,
-                handle=case["h"],
-                source=Source(case["s"]),
-                tag=ctx.tags.parse(case["t"]),
-                severe=severe,
-                # "schwer erreichbar": the word belonged to the note after all
-                note=case["n"] if severe else f"{case['w']} {case['n']}",
-                once=case.get("k"),
-            )
-            reply(build_violation_logged(t, logged))
-        ctx.kick_outbox()
 
-    app.action(re.compile(rf"^{Action.FILE_PAGE}_(prev|next)$"))(ack=ack_only, lazy=[turn_page])
-    for answer in (Action.SEVERE_CONFIRM, Action.SEVERE_DECLINE):
-        app.action(answer.value)(ack=ack_only, lazy=[severity_answered])
-    app.action(Action.OPEN_FILE.value)(ack=ack_only, lazy=[open_from_button])
-    app.action(Action.STOP_OPEN.value)(ack=ack_only, lazy=[stop_from_button])
-    for review_action in (Action.REVIEW_LIFT, Action.REVIEW_EXTEND, Action.REVIEW_CONVERT):
-        app.action(review_action.value)(ack=ack_only, lazy=[review])
+@handles(c.ShowFile, who=Role.STAFF)
+def show_file(turn: Turn, command: c.ShowFile) -> Reply:
+    return file_page(turn, c.ShowFilePage(command.handle, 0))
+
+
+@handles(c.OpenStopForm, who=Role.ADMIN)
+def stop_form(turn: Turn, command: c.OpenStopForm) -> Reply:
+    open_stop_form(turn, handle=command.handle, violation_id=command.violation_id, onboarding=command.onboarding)
+    return None
+
+
+@handles(c.OpenReviewForm, who=Role.ADMIN)
+def review_form(turn: Turn, command: c.OpenReviewForm) -> Reply:
+    """A review button: still undecided? then the form for the decision."""
+    ctx, t = turn.ctx, turn.t
+    token = ReviewToken(command.stop_id, command.until)
+    with ctx.read() as session:
+        stop = check_review(ctx, session, token)
+        handle, name, kind = stop.assistant.handle, stop.assistant.name, StopKind(stop.kind)
+    # The reminder is a DM: the decision's answer comes there as a message of its own.
+    form = payloads.StopForm(handle=handle, review=token)
+    default_until = ctx.today() + timedelta(days=DEFAULT_STOP_DAYS)
+    if command.action == Action.REVIEW_LIFT:
+        view = build_lift_modal(t, metadata=payloads.encode(form), name=name)
+    elif command.action == Action.REVIEW_EXTEND:
+        view = build_extend_modal(t, metadata=payloads.encode(form), name=name, default_until=default_until)
+    else:
+        form = payloads.StopForm(handle, token, kind.other.value)
+        view = build_extend_modal(
+            t, metadata=payloads.encode(form), name=name, default_until=default_until, convert_to=kind.other
+        )
+    turn.open_view(view)
+    return None
+
+
+@handles(c.AnswerSevere, who=Role.ADMIN, writes=True)
+def severity_answered(turn: Turn, command: c.AnswerSevere) -> Reply:
+    """The admin's answer to 'really severe?': only now is the violation written."""
+    logged = answer_severe(turn.ctx, actor=turn.user_id, question_id=command.question_id, severe=command.severe)
+    return build_violation_logged(turn.t, logged)
+
+
+@handles(c.OpenRejectForm, who=Role.MANAGER)
+def reject_form(turn: Turn, command: c.OpenRejectForm) -> Reply:
+    """Rejecting needs a reason: a modal, if the case is still open."""
+    case = still_pending(turn.ctx, command.violation_id)
+    form = payloads.CaseForm(case.violation_id, turn.origin.response_url)
+    view = build_reject_modal(
+        turn.t, metadata=payloads.encode(form), step=step_label(turn.t, case.step, case.severe), name=case.name
+    )
+    turn.open_view(view)
+    return None
+
+
+@handles(c.MarkCommunicated, who=Role.ADMIN, writes=True)
+def communicated(turn: Turn, command: c.MarkCommunicated) -> Reply:
+    done = mark_communicated(turn.ctx, actor=turn.user_id, violation_id=command.violation_id)
+    when = fmt_instant(turn.ctx.local(done.at), turn.t.lang)
+    return build_admin_outcome(turn.t, done.case, approved=True, by=done.decided_by, reason=None, communicated=when)
+
+
+@handles(c.OpenQuestionForm, who=Role.ADMIN)
+def question_form(turn: Turn, command: c.OpenQuestionForm) -> Reply:
+    """'VPA Manager fragen' in a reply (opens a modal) or inside the stop form (pushes one)."""
+    assistant = None
+    if command.handle:
+        with turn.ctx.read() as session:
+            found = require_assistant(session, command.handle)
+            assistant = (found.handle, found.name)
+    metadata = payloads.encode(payloads.ReplyTo(turn.origin.response_url))
+    turn.open_view(build_question_modal(turn.t, metadata=metadata, assistant=assistant))
+    return None
+
+
+@handles(c.OpenAnswerForm, who=Role.MANAGER)
+def answer_form(turn: Turn, command: c.OpenAnswerForm) -> Reply:
+    with turn.ctx.read() as session:
+        question = session.get(Note, command.question_id)
+        if question is None or question.kind != "question":
+            raise PolicyError("question_unknown")
+        text = question.text
+    form = payloads.AnswerForm(command.question_id, turn.origin.response_url)
+    turn.open_view(build_answer_modal(turn.t, metadata=payloads.encode(form), question=text))
+    return None
+
+
+@handles(c.SetCgStop, who=Role.ADMIN, writes=True)
+def cg_stop(turn: Turn, command: c.SetCgStop) -> Reply:
+    return stop_reply(turn, set_cg_stop(turn.ctx, actor=turn.user_id, handle=command.handle))
+
+
+@handles(c.LiftCgStop, who=Role.ADMIN, writes=True)
+def cg_lift(turn: Turn, command: c.LiftCgStop) -> Reply:
+    token = ReviewToken(command.stop_id, command.until)
+    return stop_reply(turn, lift_cg_stop(turn.ctx, actor=turn.user_id, token=token))
+
+
+@handles(c.RetryMessage, who=Role.ADMIN, writes=True)
+def retry(turn: Turn, command: c.RetryMessage) -> Reply:
+    retry_dead_message(turn.ctx, actor=turn.user_id, message_id=command.message_id)
+    return None

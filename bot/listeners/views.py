@@ -1,106 +1,128 @@
-"""Modal submissions: validate in the ack (``response_action=errors``), persist after it.
+"""Submitted forms: turn a modal's state and metadata into a command, purely.
 
-Turning a modal's values into a command is pure (no database), so every typo or bad date
-is shown next to its field before the ack; the work then runs exactly like a typed command.
+Runs before the ack, so every typo or bad date is shown next to its field
+(``response_action=errors``); the command then runs exactly like a typed one.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
-
+from vpabot.bot import payloads
 from vpabot.bot.commands import grammar as g
-from vpabot.bot.commands.run import execute
-from vpabot.bot.services.assistants import checked_new_assistant
 from vpabot.bot.context import AppContext
-from vpabot.bot.blocks.replies import error_text
 from vpabot.bot.ids import Block, Callback
-from vpabot.bot.listeners.home import refresh_home
-from vpabot.bot.listeners.modal_state import modal_values
-from vpabot.bot.listeners.replies import friendly_errors, from_metadata
+from vpabot.bot.interactions.origin import Origin
+from vpabot.bot.services.assistants import checked_new_assistant
 from vpabot.policy.catalogue import parse_source
 from vpabot.policy.dates import parse_until
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.stops import StopKind, StopReason
 
-ToCommand = Callable[[AppContext, dict[str, Any], dict[str, Any]], g.Command]
+Parse = Callable[[AppContext, dict[str, Any], str, Origin], "tuple[Any, Origin]"]
 
 
-def _violation(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
-    return g.LogViolation(
+@dataclass(frozen=True)
+class Form:
+    parse: Parse
+    required: tuple[Block, ...]
+
+
+def _reply_to(metadata: str, origin: Origin) -> Origin:
+    """Forms opened from a command keep its response_url; the answer goes there."""
+    return origin.answering_to(payloads.decode(payloads.ReplyTo, metadata).response_url) if metadata else origin
+
+
+def _violation(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin) -> tuple[Any, Origin]:
+    command = g.LogViolation(
         handle=values[Block.ASSISTANT],
         source=parse_source(values[Block.SOURCE]),
         tag=ctx.tags.parse(values[Block.TAG]),
         severe=bool(values.get(Block.SEVERE)),
         note=values[Block.NOTE],
     )
+    return command, _reply_to(metadata, origin)
 
 
-def _note(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
-    return g.AddNote(handle=values[Block.ASSISTANT], text=values[Block.NOTE])
+def _note(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin) -> tuple[Any, Origin]:
+    return g.AddNote(handle=values[Block.ASSISTANT], text=values[Block.NOTE]), _reply_to(metadata, origin)
 
 
-def _assistant(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
+def _assistant(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin) -> tuple[Any, Origin]:
     handle, name = checked_new_assistant(values[Block.HANDLE], values[Block.NAME])
-    return g.AddAssistant(handle=handle, name=name)
+    return g.AddAssistant(handle=handle, name=name), _reply_to(metadata, origin)
 
 
-def _stop(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
+def _stop(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin) -> tuple[Any, Origin]:
     violation = values.get(Block.VIOLATION)
-    reason = StopReason(values[Block.REASON])
-    if reason is StopReason.VIOLATION and not violation:
+    try:
+        reason, kind = StopReason(values[Block.REASON]), StopKind(values[Block.KIND])
+        violation_id = int(violation) if violation else None
+    except ValueError as error:
+        raise PolicyError("payload_invalid") from error
+    if reason is StopReason.VIOLATION and not violation_id:
         raise PolicyError("stop_violation_missing")
-    return g.SetStop(
+    command = g.SetStop(
         handle=values[Block.ASSISTANT],
-        kind=StopKind(values[Block.KIND]),
+        kind=kind,
         until=parse_until(values[Block.UNTIL], today=ctx.today()),
         reason=reason,
         note=values.get(Block.NOTE) or "",
-        violation_id=int(violation) if violation else None,
+        violation_id=violation_id,
     )
+    return command, _reply_to(metadata, origin)
 
 
-def _lift(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
-    return g.LiftStop(handle=meta["handle"], note=values[Block.NOTE], review=meta.get("review"))
+def _lift(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin) -> tuple[Any, Origin]:
+    form = payloads.decode(payloads.StopForm, metadata)
+    command = g.LiftStop(handle=form.handle, note=values[Block.NOTE], review=form.review)
+    return command, origin.answering_to(form.response_url)
 
 
-def _extend(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
-    return g.ExtendStop(
-        handle=meta["handle"],
+def _extend(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin) -> tuple[Any, Origin]:
+    form = payloads.decode(payloads.StopForm, metadata)
+    try:
+        kind = StopKind(form.kind) if form.kind else None
+    except ValueError as error:
+        raise PolicyError("payload_invalid") from error
+    command = g.ExtendStop(
+        handle=form.handle,
         until=parse_until(values[Block.UNTIL], today=ctx.today()),
-        kind=StopKind(meta["kind"]) if meta.get("kind") else None,
-        review=meta.get("review"),
+        kind=kind,
+        review=form.review,
     )
+    return command, origin.answering_to(form.response_url)
 
 
-def _reject(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
-    return g.Decide(violation_id=int(meta["violation_id"]), approve=False, reason=values[Block.REASON_TEXT])
+def _reject(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin) -> tuple[Any, Origin]:
+    form = payloads.decode(payloads.CaseForm, metadata)
+    command = g.Decide(violation_id=form.violation_id, approve=False, reason=values[Block.REASON_TEXT])
+    return command, origin.answering_to(form.response_url)
 
 
-def _question(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
-    return g.AskManager(handle=values[Block.ASSISTANT], question=values[Block.QUESTION])
+def _question(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin) -> tuple[Any, Origin]:
+    command = g.AskManager(handle=values[Block.ASSISTANT], question=values[Block.QUESTION])
+    return command, _reply_to(metadata, origin)
 
 
-def _answer(ctx: AppContext, values: dict[str, Any], meta: dict[str, Any]) -> g.Command:
-    return g.AnswerQuestion(question_id=int(meta["question_id"]), answer=values[Block.ANSWER])
+def _answer(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin) -> tuple[Any, Origin]:
+    form = payloads.decode(payloads.AnswerForm, metadata)
+    command = g.AnswerQuestion(question_id=form.question_id, answer=values[Block.ANSWER])
+    return command, origin.answering_to(form.response_url)
 
 
-ADMINS, MANAGERS = "admin", "manager"
-
-FORMS: dict[Callback, tuple[ToCommand, tuple[Block, ...], str]] = {
-    Callback.VIOLATION_MODAL: (_violation, (Block.ASSISTANT, Block.SOURCE, Block.TAG, Block.NOTE), ADMINS),
-    Callback.NOTE_MODAL: (_note, (Block.ASSISTANT, Block.NOTE), ADMINS),
-    Callback.ASSISTANT_MODAL: (_assistant, (Block.HANDLE, Block.NAME), ADMINS),
-    Callback.STOP_MODAL: (_stop, (Block.ASSISTANT, Block.KIND, Block.UNTIL, Block.REASON), ADMINS),
-    Callback.LIFT_MODAL: (_lift, (Block.NOTE,), ADMINS),
-    Callback.EXTEND_MODAL: (_extend, (Block.UNTIL,), ADMINS),
-    Callback.QUESTION_MODAL: (_question, (Block.ASSISTANT, Block.QUESTION), ADMINS),
-    Callback.REJECT_MODAL: (_reject, (Block.REASON_TEXT,), MANAGERS),
-    Callback.ANSWER_MODAL: (_answer, (Block.ANSWER,), MANAGERS),
+FORMS: dict[str, Form] = {
+    Callback.VIOLATION_MODAL: Form(_violation, (Block.ASSISTANT, Block.SOURCE, Block.TAG, Block.NOTE)),
+    Callback.NOTE_MODAL: Form(_note, (Block.ASSISTANT, Block.NOTE)),
+    Callback.ASSISTANT_MODAL: Form(_assistant, (Block.HANDLE, Block.NAME)),
+    Callback.STOP_MODAL: Form(_stop, (Block.ASSISTANT, Block.KIND, Block.UNTIL, Block.REASON)),
+    Callback.LIFT_MODAL: Form(_lift, (Block.NOTE,)),
+    Callback.EXTEND_MODAL: Form(_extend, (Block.UNTIL,)),
+    Callback.QUESTION_MODAL: Form(_question, (Block.ASSISTANT, Block.QUESTION)),
+    Callback.REJECT_MODAL: Form(_reject, (Block.REASON_TEXT,)),
+    Callback.ANSWER_MODAL: Form(_answer, (Block.ANSWER,)),
 }
 
 # Which field a refusal belongs next to; anything else goes to the first field.
@@ -112,55 +134,9 @@ FIELD_OF_ERROR = {
 }
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def register(app: App, ctx: AppContext) -> None:
-    t = ctx.t
-
-    def allowed(who: str, user_id: str) -> bool:
-        return ctx.settings.is_manager(user_id) if who == MANAGERS else ctx.settings.is_admin(user_id)
-
-    def listeners(to_command: ToCommand, required: tuple[Block, ...], who: str) -> tuple[Any, Any]:
-        # A factory, not default arguments: Bolt fills listener arguments by name.
-        def check(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-            if not allowed(who, body["user"]["id"]):
-                key = "error.not_manager" if who == MANAGERS else "error.not_admin"
-                ack(response_action="errors", errors={required[0].value: t(key)})
-                return
-            values = modal_values(view)
-            missing = {b.value: t("error.field_missing") for b in required if not values.get(b)}
-            if missing:
-                ack(response_action="errors", errors=missing)
-                return
-            try:
-                to_command(ctx, values, _metadata(view))
-            except PolicyError as error:
-                block = FIELD_OF_ERROR.get(error.code)
-                if block is None:
-                    block = Block.UNTIL if error.code.startswith("date_") else required[0]
-                ack(response_action="errors", errors={block.value: error_text(t, error)})
-                return
-            ack()
-
-        def submit(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-            user_id = body["user"]["id"]
-            if not allowed(who, user_id):
-                return
-            reply = from_metadata(client, user_id, view.get("private_metadata", ""))
-            with friendly_errors(t, reply):
-                command = to_command(ctx, modal_values(view), _metadata(view))
-                execute(ctx, command, user_id=user_id, reply=reply, client=client)
-            ctx.kick_outbox()
-            refresh_home(ctx, client, user_id)
-
-        return check, submit
-
-    for callback, (to_command, required, who) in FORMS.items():
-        check, submit = listeners(to_command, required, who)
-        app.view(callback.value)(ack=check, lazy=[submit])
+def field_of_error(error: PolicyError, form: Form) -> str:
+    """The block id a form's refusal is shown next to."""
+    block = FIELD_OF_ERROR.get(error.code)
+    if block is None:
+        block = Block.UNTIL if error.code.startswith("date_") and Block.UNTIL in form.required else form.required[0]
+    return block.value

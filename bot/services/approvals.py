@@ -21,6 +21,7 @@ from vpabot.bot.blocks.manager import (
     build_settled_notice,
 )
 from vpabot.bot.context import AppContext
+from vpabot.bot.mrkdwn import mention
 from vpabot.bot.services.cases import Case, case_of
 from vpabot.bot.services.common import admin_recipients, snapshot
 from vpabot.bot.services.stops import close_collaboration
@@ -35,7 +36,7 @@ from vpabot.policy.ladder import (
     decide_step,
 )
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope, skip_locked
+from vpabot.storage.db import skip_locked
 from vpabot.storage.models import OutboxMessage, Violation
 
 REQUEST = "approval_request"
@@ -83,7 +84,7 @@ class Decision:
 def _decided_error(ctx: AppContext, violation: Violation) -> PolicyError:
     at = ctx.local(violation.decided_at).strftime("%d.%m.%Y %H:%M") if violation.decided_at else "?"
     key = "approved" if violation.state == ViolationState.APPROVED else "rejected"
-    return PolicyError(f"already_{key}", by=f"<@{violation.decided_by}>", at=at)
+    return PolicyError(f"already_{key}", by=mention(violation.decided_by or ""), at=at)
 
 
 def decide(
@@ -95,7 +96,7 @@ def decide(
     if not approve and not reason:
         raise PolicyError("reason_missing")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         violation = repo.lock_row(session, Violation, violation_id)
         if violation is None:
             raise PolicyError("violation_unknown")
@@ -294,7 +295,7 @@ def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Comm
     if not ctx.settings.is_admin(actor):
         raise PolicyError("not_admin")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         violation = repo.lock_row(session, Violation, violation_id)
         if violation is None or violation.state != ViolationState.APPROVED:
             raise PolicyError("violation_unknown")
@@ -316,7 +317,7 @@ def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Comm
 def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
     """Pending approvals are reminded to the managers each working day until decided."""
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         query = (
             select(Violation)
             .where(

@@ -10,7 +10,6 @@ from vpabot.bot.context import AppContext
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant
 from vpabot.bot.services.common import require_assistant, snapshot
 
@@ -36,7 +35,7 @@ def checked_new_assistant(handle: str, name: str) -> tuple[str, str]:
 def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Assistant:
     handle, name = checked_new_assistant(handle, name)
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         if repo.get_assistant(session, handle) is not None:
             raise PolicyError("handle_taken", handle=handle)
         assistant = Assistant(
@@ -81,7 +80,7 @@ def change_status(
     if status not in SETTABLE_STATUSES:
         raise PolicyError("roster_status_not_settable", status=status_label(ctx.t, status.value))
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         before = AssistantStatus(assistant.status)
         if before in CLOSED_STATUSES or before is AssistantStatus.RESIGNED:

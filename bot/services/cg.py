@@ -17,14 +17,14 @@ from vpabot.bot.blocks.cg import build_cg_digest
 from vpabot.bot.blocks.common import fmt_date
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import require_assistant, snapshot
-from vpabot.bot.services.stops import ReviewToken, StopOutcome, check_review, lift_stop
+from vpabot.bot.services.stops import StopOutcome, check_review, lift_stop
+from vpabot.policy.stops import ReviewToken
 from vpabot.policy.cg import AcceptanceChange, CgState, CgStatus, cg_status, compare_acceptance
 from vpabot.policy.dates import at_local_time, is_working_day
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus
 from vpabot.policy.stops import StopReason
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
 from vpabot.storage.jobs import claim_job_run
 from vpabot.storage.models import Assistant, SalesStop
 
@@ -112,7 +112,7 @@ def record_acceptance(
     today = ctx.today()
     if accepted_on > today:
         raise PolicyError("cg_date_in_future", date=accepted_on)
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         last = assistant.cg_accepted_on
         change = compare_acceptance(last, accepted_on)
@@ -190,7 +190,7 @@ def sweep_cg_digest(ctx: AppContext) -> int:
         today, settings.review_time, settings.timezone
     ):
         return 0
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         if not claim_job_run(session, job=DIGEST_JOB, period=today.isoformat(), now=now):
             return 0
         overdue, due_soon = load_cg_overview(session, today=today)

@@ -11,7 +11,6 @@ from vpabot.bot.services.cases import history_line
 from vpabot.bot.services.common import admin_recipients, require_assistant
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
 from vpabot.storage.models import Note
 
 
@@ -27,7 +26,7 @@ def ask_manager(ctx: AppContext, *, actor: str, handle: str, question: str) -> A
     if not question:
         raise PolicyError("usage_ask")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle)
         note = Note(assistant=assistant, kind="question", text=question, author=actor, created_at=now)
         session.add(note)
@@ -71,7 +70,7 @@ def answer_question(ctx: AppContext, *, actor: str, question_id: int, answer: st
     if not answer:
         raise PolicyError("field_missing")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         question = session.get(Note, question_id)
         if question is None or question.kind != "question":
             raise PolicyError("question_unknown")

@@ -17,7 +17,6 @@ from vpabot.policy.cg import CgStatus, cg_status
 from vpabot.policy.ladder import AssistantStatus, counting_since
 from vpabot.policy.stops import StopReason
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant, AuditEvent, Note, Violation
 
 
@@ -106,7 +105,7 @@ def _page_slices(totals: list[int], page: int, per_page: int) -> list[tuple[int,
 
 def open_file(ctx: AppContext, *, actor: str, handle: str, page: int = 0) -> AssistantFile:
     """Read one page of the file. Only that page is loaded, however long the file is."""
-    with session_scope(ctx.sessions) as session:  # short: the opening is audited first
+    with ctx.unit_of_work() as session:  # short: the opening is audited first
         assistant = require_assistant(session, handle)
         repo.audit(
             session,

@@ -20,7 +20,6 @@ from vpabot.bot.services.common import snapshot
 from vpabot.bot.services.reviews import ActiveStop, load_active_stops
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant, OutboxMessage, Violation
 from vpabot.storage.outbox import dead_messages
 
@@ -146,7 +145,7 @@ def retry_dead_message(ctx: AppContext, *, actor: str, message_id: int) -> bool:
     if not ctx.settings.is_admin(actor):
         raise PolicyError("not_admin")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         row = repo.lock_row(session, OutboxMessage, message_id)
         if row is None:
             raise PolicyError("outbox_unknown")

@@ -20,7 +20,6 @@ from vpabot.bot.services.reports import build_report
 from vpabot.policy.dates import at_local_time
 from vpabot.policy.reports import Month, first_working_day, working_days_after
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
 from vpabot.storage.jobs import claim_job_run
 
 JOB = "monthly_report"
@@ -52,7 +51,7 @@ def sweep_monthly_report(ctx: AppContext) -> int:
     month = report_due(now, at=settings.review_time, tz=settings.timezone)
     if month is None or not settings.manager_ids:
         return 0
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         if not claim_job_run(session, job=JOB, period=str(month), now=now):
             return 0
         report = build_report(session, month, tz=settings.timezone, today=ctx.today())

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import admin_recipients
-from vpabot.bot.services.stops import ReviewToken
+from vpabot.policy.stops import ReviewToken
 from vpabot.policy.stops import StopKind, next_review_at, review_overdue
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope, skip_locked
+from vpabot.storage.db import skip_locked
 from vpabot.storage.models import Assistant, Note, SalesStop, Violation
 
 SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
@@ -28,7 +28,7 @@ SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
 
 def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
     now, settings = ctx.now(), ctx.settings
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         query = (
             select(SalesStop)
             .where(SalesStop.lifted_at.is_(None), SalesStop.review_at <= now)
@@ -75,7 +75,7 @@ def _remind(ctx: AppContext, session: Session, stop: SalesStop) -> None:
         notes=notes,
         tags=ctx.tags,
         tz=ctx.settings.tz,
-        token=ReviewToken(stop.id, stop.until).encode(),
+        token=ReviewToken(stop.id, stop.until),
     )
     for channel in admin_recipients(ctx, stop.set_by):
         repo.enqueue(

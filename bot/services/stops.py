@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.stops import build_announcement
 from vpabot.bot.context import AppContext
+from vpabot.bot.mrkdwn import mention
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.cg import cg_status
 from vpabot.policy.dates import parse_until
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.policy.stops import (
+    ReviewToken,
     CurrentStop,
     StopKind,
     StopPlan,
@@ -25,26 +27,9 @@ from vpabot.policy.stops import (
     plan_stop,
 )
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
 
 STOP_FIELDS = ("kind", "reason", "starts_on", "until", "note", "lifted_at", "lift_note")
-
-
-@dataclass(frozen=True)
-class ReviewToken:
-    """What a review reminder was about. A decision since then makes its buttons stale."""
-
-    stop_id: int
-    until: date | None
-
-    def encode(self) -> str:
-        return f"{self.stop_id}:{self.until.isoformat() if self.until else ''}"
-
-    @classmethod
-    def decode(cls, value: str) -> ReviewToken:
-        stop_id, _, until = value.partition(":")
-        return cls(int(stop_id), date.fromisoformat(until) if until else None)
 
 
 def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> SalesStop:
@@ -60,7 +45,7 @@ def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> Sales
     ).first()
     raise PolicyError(
         "review_decided",
-        by=f"<@{last.actor}>" if last else "?",
+        by=mention(last.actor) if last else "?",
         at=ctx.local(last.at).strftime("%d.%m.%Y %H:%M") if last else "?",
     )
 
@@ -162,7 +147,7 @@ def set_stop(
     violation_id: int | None = None,
     note: str = "",
 ) -> StopOutcome:
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
             raise PolicyError("stop_for_ended", name=assistant.name)
@@ -188,7 +173,7 @@ def set_cg_stop(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
 
     Refused when the acceptance is not (or no longer) overdue: a stale button changes nothing.
     """
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
             raise PolicyError("stop_for_ended", name=assistant.name)
@@ -218,7 +203,7 @@ def extend_stop(
     A typed duration ("2w") counts from the current end date; a plain extension never
     moves the end date earlier (that is a change: ``/vpa stop``).
     """
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         if review is not None:
             check_review(ctx, session, review)
@@ -244,7 +229,7 @@ def lift_stop(
     if not note:
         raise PolicyError("lift_note_missing")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         if review is not None:
             check_review(ctx, session, review)
@@ -298,7 +283,7 @@ def close_collaboration(
 
 
 def resign(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         status = AssistantStatus(assistant.status)
         if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:

@@ -11,9 +11,7 @@ from vpabot.policy.catalogue import Source, Tag
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus, ViolationDecision, counting_since, decide_step
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
-from vpabot.storage.jobs import claim_job_run
-from vpabot.storage.models import Note, Violation
+from vpabot.storage.models import Note, SevereQuestion, Violation
 
 
 @dataclass(frozen=True)
@@ -36,18 +34,18 @@ def log_violation(
     tag: Tag,
     severe: bool,
     note: str,
-    once: str | None = None,
 ) -> LoggedViolation:
-    """``once``: a key that makes a repeated request (a double click) log nothing more."""
+    """Log one violation on the ladder (seed rules 1-3); managers hear of it where rule 4/5 say.
+
+    Raises ``PolicyError`` for an empty note, an unknown assistant or an ended collaboration.
+    """
     note = note.strip()
     if not note:
         raise PolicyError("note_missing")
     severe = severe or tag.severe
     now, today = ctx.now(), ctx.today()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
-        if once and not claim_job_run(session, job="violation_request", period=once, now=now):
-            raise PolicyError("already_logged", handle=assistant.handle)
         since = counting_since(today=today, expiry_months=ctx.settings.strike_expiry_months)
         decision = decide_step(
             status=AssistantStatus(assistant.status),
@@ -100,7 +98,7 @@ def add_note(ctx: AppContext, *, actor: str, handle: str, text: str) -> tuple[st
     if not text:
         raise PolicyError("note_missing")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         note = Note(assistant=assistant, text=text, author=actor, created_at=now)
         session.add(note)
@@ -116,3 +114,44 @@ def add_note(ctx: AppContext, *, actor: str, handle: str, text: str) -> tuple[st
             after={"text": text},
         )
         return assistant.handle, assistant.name
+
+
+def ask_severe(ctx: AppContext, *, actor: str, handle: str, source: Source, tag: Tag, note: str, word: str) -> int:
+    """Keep a typed-``schwer`` case until the admin confirms it; returns the question's id.
+
+    The case waits in the database, so the buttons carry only this id (a button value holds
+    2,000 characters, a note up to the note limit). Raises ``PolicyError`` for an unknown
+    assistant, so nobody is asked about a case that could not be logged.
+    """
+    with ctx.unit_of_work() as session:
+        require_assistant(session, handle)
+        question = SevereQuestion(
+            command={"handle": handle, "source": source.value, "tag": tag.key, "note": note, "word": word},
+            asked_by=actor,
+            asked_at=ctx.now(),
+        )
+        session.add(question)
+        session.flush()
+        return question.id
+
+
+def answer_severe(ctx: AppContext, *, actor: str, question_id: int, severe: bool) -> LoggedViolation:
+    """The first answer logs the case (severe, or the word was part of the note after all:
+    "schwer erreichbar"); any later click raises ``PolicyError("already_logged")``."""
+    with ctx.unit_of_work() as session:
+        question = session.get(SevereQuestion, question_id, with_for_update=True)
+        if question is None:
+            raise PolicyError("payload_invalid")
+        case = question.command
+        if question.answered_at is not None:
+            raise PolicyError("already_logged", handle=case["handle"])
+        question.answered_at = ctx.now()
+        return log_violation(
+            ctx,
+            actor=actor,
+            handle=case["handle"],
+            source=Source(case["source"]),
+            tag=ctx.tags.parse(case["tag"]),
+            severe=severe,
+            note=case["note"] if severe else f"{case['word']} {case['note']}",
+        )

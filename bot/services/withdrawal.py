@@ -17,7 +17,6 @@ from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import ViolationState
 from vpabot.storage import repositories as repo
-from vpabot.storage.db import session_scope
 from vpabot.storage.models import Violation
 
 WITHDRAWABLE = frozenset({ViolationState.RECORDED.value, ViolationState.AWAITING_APPROVAL.value})
@@ -37,7 +36,7 @@ def withdraw_violation(
     if not reason:
         raise PolicyError("withdraw_reason_missing")
     now = ctx.now()
-    with session_scope(ctx.sessions) as session:
+    with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
         violation = repo.lock_row(session, Violation, number)
         if violation is None or violation.assistant_id != assistant.id:

@@ -120,17 +120,28 @@ class SlackDriver:
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
     def submit_view(
-        self, callback_id: str, values: dict[str, dict[str, Any]], *, user: str = ADMIN, metadata: str = ""
+        self,
+        callback_id: str,
+        values: dict[str, dict[str, Any]],
+        *,
+        user: str = ADMIN,
+        metadata: str = "",
+        view_id: str | None = None,
+        view_hash: str | None = None,
     ) -> HttpResult:
+        """Submit a form. Each call is a new form (its own view id and hash) unless given:
+        the same id and hash again is how a retried delivery of one submission looks."""
         state = {block: {"value": element} for block, element in values.items()}
+        key = self.next_key()
         return self.interaction(
             {
                 "type": "view_submission",
                 "team": {"id": "T1"},
                 "user": {"id": user},
-                "trigger_id": "trigger-view",
+                "trigger_id": f"trigger-{key}",
                 "view": {
-                    "id": "V1",
+                    "id": view_id or f"V{key}",
+                    "hash": view_hash or f"h{key}",
                     "type": "modal",
                     "callback_id": callback_id,
                     "private_metadata": metadata,
@@ -150,7 +161,9 @@ class SlackDriver:
             "container": {"type": "message", "message_ts": "1.1", "channel_id": "D1"},
             "channel": {"id": "D1"},
             "message": {"ts": "1.1", "text": ""},
-            "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button"}],
+            "actions": [
+                {"action_id": action_id, "block_id": "b", "value": value, "type": "button", "action_ts": f"{time.time():.6f}"}
+            ],
         }
         return self.interaction(payload), key
 

@@ -13,6 +13,7 @@ import string
 import pytest
 
 from vpabot.bot import i18n
+from vpabot.bot.mrkdwn import escape, mention
 from vpabot.bot.i18n import ASSISTANT_FACING_PREFIX, LANGUAGES, Translator, catalogue
 from vpabot.policy.catalogue import DEFAULT_TAGS, Tag
 
@@ -112,7 +113,19 @@ def test_every_message_formats(lang: str, key: str) -> None:
     rendered = template.format(**values)
     for value in values.values():
         assert value in rendered
-    assert Translator(lang)(key, **values) == rendered
+    escaped = template.format(**{k: escape(v) for k, v in values.items()})
+    assert Translator(lang)(key, **values) == escaped
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_translator_escapes_user_text_once_and_keeps_mrkdwn_it_is_given(lang: str) -> None:
+    t = Translator(lang)
+    name = "Eve <!channel> & <https://x.example|klick>"
+    text = t("reply.resigned", who=name)
+    assert "<!channel>" not in text and "<https://" not in text
+    assert "Eve &lt;!channel&gt; &amp; &lt;https://x.example|klick&gt;" in text
+    assert t("reply.resigned", who=escape(name)) == text  # escaped once, not twice
+    assert "<@U1>" in t("question.thanks", by=mention("U1"))
 
 
 def test_placeholder_helpers_work() -> None:

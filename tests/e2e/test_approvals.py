@@ -18,6 +18,11 @@ from vpabot.storage.models import Assistant, OutboxMessage, SalesStop, Violation
 from vpabot.bot.testing.fake_slack import Call
 from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
 from vpabot.bot.testing.transcript import render
+def case_id(value: str) -> int:
+    return decode(CaseRef, value).violation_id
+
+
+from vpabot.bot.payloads import CaseRef, HandleRef, decode, encode
 
 T = TypeVar("T")
 MANAGER_2 = "UMANAGER2"
@@ -143,7 +148,7 @@ def test_approved_abmahnung_gives_the_admin_a_draft_and_a_mitgeteilt_button(bot:
 
     result, key = bot.slack.click("communicated", violation_id, user=ADMIN)
     assert "Mitgeteilt am" in wait_answer(bot, key)
-    assert row(bot, Violation, id=int(violation_id)).communicated_at is not None
+    assert row(bot, Violation, id=case_id(violation_id)).communicated_at is not None
     assert "Mitgeteilt am" in say(bot, "akte anna.m")
 
 
@@ -187,7 +192,7 @@ def test_rejection_needs_a_reason_and_then_does_not_count(bot: BotUnderTest) -> 
         metadata=view["private_metadata"],
     )
     assert empty.json()["response_action"] == "errors"
-    assert row(bot, Violation, id=int(violation_id)).state == "awaiting_approval"
+    assert row(bot, Violation, id=case_id(violation_id)).state == "awaiting_approval"
 
     done = bot.slack.submit_view(
         "reject_modal",
@@ -197,7 +202,7 @@ def test_rejection_needs_a_reason_and_then_does_not_count(bot: BotUnderTest) -> 
     )
     assert done.status == 200 and not done.body
     (told,) = dm_containing(bot, ADMIN, "Nicht freigegeben")
-    assert row(bot, Violation, id=int(violation_id)).state == "rejected"
+    assert row(bot, Violation, id=case_id(violation_id)).state == "rejected"
     assert "Kunde hat sich geirrt" in render(told.args)
     assert "3. Verstoß – Abmahnung" in say(bot, "verstoss anna.m deadline deadline neuer Versuch")
     file = say(bot, "akte anna.m")
@@ -214,7 +219,7 @@ def test_only_a_manager_can_decide(bot: BotUnderTest, user: str) -> None:
     violation_id = buttons(request)["approval_approve"]
     result, key = bot.slack.click("approval_approve", violation_id, user=user)
     assert "nur die VPA Manager" in wait_answer(bot, key)
-    assert row(bot, Violation, id=int(violation_id)).state == "awaiting_approval"
+    assert row(bot, Violation, id=case_id(violation_id)).state == "awaiting_approval"
 
 
 def test_second_click_and_other_manager_change_nothing_and_say_who_decided(bot: BotUnderTest) -> None:
@@ -227,7 +232,7 @@ def test_second_click_and_other_manager_change_nothing_and_say_who_decided(bot: 
         result, key = bot.slack.click("approval_reject", violation_id, user=user)
         answer = wait_answer(bot, key)
         assert "Schon entschieden: freigegeben von @UMANAGER1" in answer
-    assert row(bot, Violation, id=int(violation_id)).state == "approved"
+    assert row(bot, Violation, id=case_id(violation_id)).state == "approved"
     assert len([c for c in dms(bot, ADMIN) if "Freigegeben" in render(c.args)]) == 1
 
 
@@ -250,7 +255,7 @@ def test_two_managers_racing_give_one_decision(bot: BotUnderTest) -> None:
         thread.join()
     late = bot.fake.wait_for("response_url", timeout=10, predicate=lambda c: c.args.get("_key") in keys)
     assert len(late) == 1 and "Schon entschieden" in render(late[0].args)
-    assert row(bot, Violation, id=int(violation_id)).state == "approved"
+    assert row(bot, Violation, id=case_id(violation_id)).state == "approved"
     engine = create_engine(bot.settings.database_url)
     with Session(engine) as session:
         admin_dms = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "approval_admin")).all()
@@ -318,7 +323,7 @@ def test_consultation_round_trip(bot: BotUnderTest) -> None:
 def test_violation_reply_offers_to_ask_the_manager(bot: BotUnderTest) -> None:
     say(bot, "assistent neu anna.m Anna Müller")
     assert "[VPA Manager fragen]" in say(bot, "verstoss anna.m deadline deadline zu spät")
-    click(bot, "consult_ask", "anna.m", ADMIN)
+    click(bot, "consult_ask", encode(HandleRef("anna.m")), ADMIN)
     view = bot.fake.wait_for("views.open")[-1].args["view"]
     assert view["callback_id"] == "question_modal"
     assert json.dumps(view).count("anna.m") >= 1
@@ -339,8 +344,8 @@ def test_rejecting_the_abmahnung_moves_a_pending_exclusion_down(bot: BotUnderTes
         user=MANAGER,
         metadata=view["private_metadata"],
     )
-    eventually(lambda: row(bot, Violation, id=int(fourth)).step == 3)
-    assert row(bot, Violation, id=int(fourth)).state == "awaiting_approval"
+    eventually(lambda: row(bot, Violation, id=case_id(fourth)).step == 3)
+    assert row(bot, Violation, id=case_id(fourth)).state == "awaiting_approval"
     updated = dm_containing(bot, "D" + MANAGER, "3. Verstoß – Abmahnung", method="chat.update")
     assert any(buttons(c).get("approval_approve") == fourth for c in updated)
     # approving it now is an Abmahnung, not an exclusion
@@ -354,7 +359,7 @@ def test_approved_exclusion_settles_other_open_cases(bot: BotUnderTest) -> None:
     requests = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
     third, fourth = (buttons(c)["approval_approve"] for c in requests)
     click(bot, "approval_approve", fourth, MANAGER)
-    eventually(lambda: row(bot, Violation, id=int(third)).state == "settled")
+    eventually(lambda: row(bot, Violation, id=case_id(third)).state == "settled")
     assert "keine offenen Freigaben" in say(bot, "offen", user=MANAGER)
     assert "keine Verstöße mehr" in say(bot, "verstoss anna.m deadline deadline noch einer")
 
@@ -362,7 +367,7 @@ def test_approved_exclusion_settles_other_open_cases(bot: BotUnderTest) -> None:
 def test_withdrawing_a_mistaken_violation_regrades_the_open_case(bot: BotUnderTest) -> None:
     climb_to(bot, 3)  # 1, 2 recorded; 3 waits for the manager
     (request,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
-    third = int(buttons(request)["approval_approve"])
+    third = case_id(buttons(request)["approval_approve"])
     first = third - 2
     assert "warum" in say(bot, f"zurueckziehen anna.m {first}")
     assert "keinen Verstoß #999" in say(bot, "zurueckziehen anna.m 999 falsche Person")

@@ -20,6 +20,7 @@ from vpabot.policy.clock import SettableClock
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop
 from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
 from vpabot.bot.testing.transcript import render
+from vpabot.bot.payloads import HandleRef, encode
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)
@@ -195,7 +196,7 @@ def test_overdue_assistant_is_flagged_in_the_file_with_a_stop_offer(anna: BotUnd
     text = render(payload)
 
     assert "Zusammenarbeit nicht möglich" in text and "noch keine CG-Lesebestätigung" in text
-    assert buttons(payload)["cg_stop_set"] == ["anna.m"]
+    assert buttons(payload)["cg_stop_set"] == [encode(HandleRef("anna.m"))]
     assert len(payload["blocks"]) <= 50
 
     say(anna, "cg anna.m 25.08.2026")  # due 25.11.: still overdue
@@ -224,7 +225,7 @@ def test_stops_list_has_a_section_for_overdue_acceptances_after_the_stops(
     assert "*Anna Müller* (`anna.m`) · noch keine Lesebestätigung eingetragen" in cg_part
     assert "*Cara Lang* (`cara.l`) · fällig seit 20.11.2026" in cg_part
     assert "ben.k" not in cg_part
-    assert buttons(payload)["cg_stop_set"] == ["anna.m", "cara.l"]
+    assert buttons(payload)["cg_stop_set"] == [encode(HandleRef(h)) for h in ("anna.m", "cara.l")]
     # managers may read the list; the buttons are for admins
     for_manager = ask(anna, "stops", user=MANAGER)
     assert "Zusammenarbeit nicht möglich: 2" in render(for_manager)
@@ -248,10 +249,10 @@ def test_stops_list_stays_within_the_block_limit(anna: BotUnderTest) -> None:
 
 def test_stop_button_sets_a_full_open_ended_cg_stop_for_admins_only(anna: BotUnderTest) -> None:
     for user in (MANAGER, OUTSIDER):
-        assert "nur das Admin-Team" in click(anna, "cg_stop_set", "anna.m", user=user)
+        assert "nur das Admin-Team" in click(anna, "cg_stop_set", encode(HandleRef("anna.m")), user=user)
     assert stops(anna) == []
 
-    reply = click(anna, "cg_stop_set", "anna.m")
+    reply = click(anna, "cg_stop_set", encode(HandleRef("anna.m")))
 
     assert "VT-Stop für *Anna Müller* (`anna.m`) gesetzt, unbefristet" in reply
     (stop,) = stops(anna)
@@ -272,13 +273,13 @@ def test_stop_button_sets_a_full_open_ended_cg_stop_for_admins_only(anna: BotUnd
     assert "(`anna.m`) · noch keine Lesebestätigung eingetragen · VT-Stop gesetzt" in render(listed)
     assert "cg_stop_set" not in buttons(listed)
     # a second click changes nothing and announces nothing
-    assert "schon genau so gesetzt" in click(anna, "cg_stop_set", "anna.m", user=ADMIN_2)
+    assert "schon genau so gesetzt" in click(anna, "cg_stop_set", encode(HandleRef("anna.m")), user=ADMIN_2)
     assert len(stops(anna)) == 1 and len(posts(anna, TEAM_CHANNEL)) == 1
 
 
 def test_a_stale_stop_button_after_the_acceptance_changes_nothing(anna: BotUnderTest) -> None:
     say(anna, "cg anna.m")
-    answer = click(anna, "cg_stop_set", "anna.m")
+    answer = click(anna, "cg_stop_set", encode(HandleRef("anna.m")))
     assert "ein VT-Stop wegen CG ist nicht nötig" in answer
     assert stops(anna) == []
 
@@ -286,7 +287,7 @@ def test_a_stale_stop_button_after_the_acceptance_changes_nothing(anna: BotUnder
 def test_stop_button_leaves_a_running_stop_alone(anna: BotUnderTest) -> None:
     """A running stop keeps its kind, end date and review: the CG button doesn't swallow it."""
     say(anna, "stop anna.m kunden 14 Tage newbie")
-    assert "hat schon einen laufenden VT-Stop" in click(anna, "cg_stop_set", "anna.m")
+    assert "hat schon einen laufenden VT-Stop" in click(anna, "cg_stop_set", encode(HandleRef("anna.m")))
     (stop,) = stops(anna)
     assert (stop.kind, stop.until, stop.reason) == ("kunden", date(2026, 12, 10), "newbie")
     assert "hat schon einen VT-Stop" in say(anna, "stops")

@@ -16,6 +16,7 @@ from vpabot.policy.ladder import ViolationState
 from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
 from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
 from vpabot.bot.testing.transcript import render
+from vpabot.bot.payloads import CaseRef, MessageRef, encode
 
 THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 26)
@@ -144,8 +145,8 @@ def test_a_manager_sees_pending_approvals_first_with_the_buttons(bot: BotUnderTe
     assert "Anna Müller" in blocks[3]["text"]["text"] and "Abmahnung" in blocks[3]["text"]["text"]
     assert blocks[4]["type"] == "actions"
     assert {e["action_id"]: e["value"] for e in blocks[4]["elements"]} == {
-        "approval_approve": str(case.id),
-        "approval_reject": str(case.id),
+        "approval_approve": encode(CaseRef(case.id)),
+        "approval_reject": encode(CaseRef(case.id)),
     }
     assert headers(view)[2:] == [  # then the admin view, without "my reviews": managers set no stops
         "Nicht zugestellte Nachrichten (0)",
@@ -155,7 +156,7 @@ def test_a_manager_sees_pending_approvals_first_with_the_buttons(bot: BotUnderTe
     ]
 
     # Approving right on Home: decided once, and the manager's Home shows it is done.
-    after = next_publish(bot, MANAGER, lambda: bot.slack.home_click("approval_approve", str(case.id), user=MANAGER))
+    after = next_publish(bot, MANAGER, lambda: bot.slack.home_click("approval_approve", encode(CaseRef(case.id)), user=MANAGER))
     assert "Warten auf deine Freigabe (0)" in text(after)
     (decided,) = rows(bot, Violation, id=case.id)
     assert decided.state == ViolationState.APPROVED.value and decided.decided_by == MANAGER
@@ -251,7 +252,7 @@ def dead_announcement(bot: BotUnderTest) -> OutboxMessage:
 def test_a_dead_message_is_listed_and_sent_again_on_retry(bot: BotUnderTest, dead_announcement: OutboxMessage) -> None:
     view = open_home(bot, ADMIN)
     (row,) = [b for b in view["blocks"] if b.get("accessory", {}).get("action_id") == "outbox_retry"]
-    assert row["accessory"]["value"] == str(dead_announcement.id)
+    assert row["accessory"]["value"] == encode(MessageRef(dead_announcement.id))
     line = row["text"]["text"]
     assert "Team-Ankündigung VT-Stop" in line and f"<#{TEAM_CHANNEL}>" in line and "channel_not_found" in line
     assert "26.11.2026 11:00" in line  # when, in Berlin time
@@ -276,7 +277,7 @@ def test_only_admins_may_send_again(bot: BotUnderTest, dead_announcement: Outbox
     assert "Nicht zugestellte Nachrichten (1)" in headers(manager_view)
     assert "outbox_retry" not in str(manager_view)  # managers see the row, without the button
 
-    assert bot.slack.home_click("outbox_retry", str(dead_announcement.id), user=clicker).status == 200
+    assert bot.slack.home_click("outbox_retry", encode(MessageRef(dead_announcement.id)), user=clicker).status == 200
     refusal = eventually(
         lambda: [c for c in bot.fake.calls_to("chat.postMessage") if c.args.get("channel") == clicker]
     )

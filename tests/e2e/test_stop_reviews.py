@@ -38,6 +38,8 @@ from tests.e2e.stops_support import (
 from vpabot.policy.clock import SettableClock
 from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, BotUnderTest
 from vpabot.bot.testing.transcript import render
+from vpabot.policy.stops import ReviewToken
+from vpabot.bot.payloads import StopForm, decode, encode
 
 
 @pytest.fixture
@@ -75,7 +77,7 @@ def test_review_dm_on_the_due_day_at_nine_to_the_admin_who_set_it(
     assert "Angebot zu spät" not in text  # logged before the stop began
     assert "[Aufheben] [Verlängern] [In VT-Stop (Kunden) umwandeln]" in text
     (stop_row,) = stops(anna)
-    assert {b["value"] for b in buttons(dm.args).values()} == {f"{stop_row.id}:2026-12-11"}
+    assert {b["value"] for b in buttons(dm.args).values()} == {encode(ReviewToken(stop_row.id, date(2026, 12, 11)))}
     assert set(buttons(dm.args)) == {"review_lift", "review_extend", "review_convert"}
 
 
@@ -187,7 +189,8 @@ def test_review_lift_button_asks_for_a_note_and_lifts(
     view = click_to_modal(anna, "review_lift", token)
     assert view["callback_id"] == "lift_modal"
     assert "VT-Stop aufheben" in view_text(view) and "Anna Müller" in view_text(view)
-    assert json.loads(view["private_metadata"]) == {"handle": "anna.m", "review": token}
+    form = decode(StopForm, view["private_metadata"])
+    assert (form.handle, form.review) == ("anna.m", decode(ReviewToken, token))
 
     before, rows = written(anna), snapshot(anna)
     errors = field_errors(
@@ -248,7 +251,7 @@ def test_review_extend_button_sets_a_new_date(anna: BotUnderTest, clock: Settabl
     assert sweep_at(anna, clock, berlin(2027, 1, 8, 9, 0)) == 1
     latest = review_dms(anna)[-1]
     assert latest.args["channel"] == ADMIN_2
-    assert buttons(latest.args)["review_extend"]["value"] == f"{row.id}:2027-01-08"
+    assert buttons(latest.args)["review_extend"]["value"] == encode(ReviewToken(row.id, date(2027, 1, 8)))
 
     # the old reminder's buttons are stale now
     stale, _ = click_answer(anna, "review_lift", token)
@@ -314,7 +317,7 @@ def test_review_click_by_a_non_admin_is_refused_and_changes_nothing(
         "lift_modal",
         note("alles gut"),
         user=OUTSIDER,
-        metadata=json.dumps({"handle": "anna.m", "review": token}),
+        metadata=encode(StopForm("anna.m", review=decode(ReviewToken, token))),
     )
     assert "nur das Admin-Team" in field_errors(ack)["note"]
     time.sleep(0.3)
@@ -488,6 +491,6 @@ def test_two_instances_sweeping_concurrently_send_each_reminder_once(db_url: str
             assert len(dms) == round_no * len(handles)
             per_stop: dict[int, int] = {}
             for dm in dms:
-                stop_id = int(buttons(dm.args)["review_lift"]["value"].split(":")[0])
+                stop_id = decode(ReviewToken, buttons(dm.args)["review_lift"]["value"]).stop_id
                 per_stop[stop_id] = per_stop.get(stop_id, 0) + 1
             assert set(per_stop) == stop_ids and set(per_stop.values()) == {round_no}

@@ -35,6 +35,7 @@ from vpabot.policy.clock import SettableClock
 from vpabot.storage.models import OutboxMessage, SalesStop
 from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, BotUnderTest
 from vpabot.bot.testing.transcript import render
+from vpabot.bot.payloads import StopOpen, decode
 
 
 @pytest.fixture
@@ -250,7 +251,7 @@ def test_violation_reply_offers_a_prefilled_stop_form(anna: BotUnderTest) -> Non
     assert block(view, "reason")["element"]["initial_option"]["value"] == "verstoss"
     assert (
         block(view, "violation")["element"]["initial_option"]["value"]
-        == stop_button["value"].split(":")[1]
+        == str(decode(StopOpen, stop_button["value"]).violation_id)
     )
     assert block(view, "until")["element"]["initial_date"] == "2026-12-14"
     text = view_text(view)
@@ -294,7 +295,7 @@ def test_stop_without_arguments_opens_the_form(anna: BotUnderTest) -> None:
 def test_stop_set_by_modal_submission(anna: BotUnderTest) -> None:
     ack, key = anna.slack.command("verstoss anna.m deadline deadline Angebot zu spät")
     violation_value = buttons(anna.slack.reply(key).args)["stop_open"]["value"]
-    violation_id = violation_value.split(":")[1]
+    violation_id = str(decode(StopOpen, violation_value).violation_id)
     view = click_to_modal(anna, "stop_open", violation_value)
 
     ack = anna.slack.submit_view(

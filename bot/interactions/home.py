@@ -1,0 +1,79 @@
+"""App Home, published at most once per user every few seconds.
+
+A write marks its author's Home as stale; one thread re-renders stale Homes, never more often
+than ``min_interval`` per user, so a burst of writes costs one render, and no ack ever waits
+for a render. A Home a few seconds stale is fine; a slow ack is not (Slack gives up at 3 s).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from slack_sdk import WebClient
+
+from vpabot.bot.blocks.home import build_home
+from vpabot.bot.context import AppContext
+from vpabot.bot.services.home import load_home
+
+log = logging.getLogger(__name__)
+
+
+def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
+    """Render and publish ``user_id``'s Home tab now; raises what the Web API raises."""
+    home = load_home(ctx, viewer=user_id)
+    view = build_home(ctx.t, home, tz=ctx.settings.tz, now=ctx.now(), admin_channel=ctx.settings.admin_channel)
+    client.views_publish(user_id=user_id, view=view)
+
+
+class HomeRefresher:
+    def __init__(self, ctx: AppContext, client: WebClient, *, min_interval: float = 2.0) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.min_interval = min_interval
+        self._due: dict[str, float] = {}  # user -> monotonic time the render may happen
+        self._last: dict[str, float] = {}
+        self._lock = threading.Condition()
+        self._stop = False
+        self._thread = threading.Thread(target=self._loop, name="vpabot-home", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop = True
+            self._lock.notify()
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+    def touch(self, user_id: str) -> None:
+        """``user_id``'s Home is stale: render it as soon as the interval allows."""
+        if not user_id:
+            return
+        with self._lock:
+            if user_id not in self._due:
+                earliest = self._last.get(user_id, 0.0) + self.min_interval
+                self._due[user_id] = max(time.monotonic(), earliest)
+                self._lock.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._stop:
+                    now = time.monotonic()
+                    ready = [u for u, at in self._due.items() if at <= now]
+                    if ready:
+                        break
+                    wait = min(self._due.values(), default=now + 60) - now
+                    self._lock.wait(max(wait, 0.01))
+                if self._stop:
+                    return
+                user_id = ready[0]
+                del self._due[user_id]
+                self._last[user_id] = time.monotonic()
+            try:
+                publish_home(self.ctx, self.client, user_id)
+            except Exception:
+                log.exception("could not publish the Home tab of %s", user_id)

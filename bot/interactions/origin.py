@@ -1,0 +1,67 @@
+"""Who sent a request, how to recognise a repeat of it, and where its answer goes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The request's sender and reply address, stored with the request in the inbox.
+
+    ``response_url``: Slack's URL for ephemeral answers (valid 30 minutes, 5 uses); empty on
+    App Home, where the answer goes to the user's DM instead. ``replace``: the answer replaces
+    the message that was clicked (paging, a question answered).
+    """
+
+    user_id: str
+    trigger_id: str = ""
+    response_url: str = ""
+    in_modal: bool = False  # a click inside an open modal: a new modal is pushed on top
+    replace: bool = False
+
+    def replacing(self) -> Origin:
+        return Origin(self.user_id, self.trigger_id, self.response_url, self.in_modal, True)
+
+    def answering_to(self, response_url: str) -> Origin:
+        return Origin(self.user_id, self.trigger_id, response_url, self.in_modal, self.replace)
+
+
+def user_of(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id") or "")
+    return str(body.get("user_id") or "")
+
+
+def command_origin(body: dict[str, Any]) -> tuple[Origin, str]:
+    """A slash command: the origin and its de-duplication key (Slack re-sends the same
+    ``trigger_id`` when it retries a delivery)."""
+    origin = Origin(
+        user_id=str(body.get("user_id") or ""),
+        trigger_id=str(body.get("trigger_id") or ""),
+        response_url=str(body.get("response_url") or ""),
+    )
+    return origin, f"command:{origin.trigger_id or uuid.uuid4().hex}"
+
+
+def action_origin(body: dict[str, Any], action: dict[str, Any]) -> tuple[Origin, str]:
+    """A button click: ``trigger_id`` plus the action's ``action_ts`` identify one click."""
+    container = body.get("container") or {}
+    origin = Origin(
+        user_id=user_of(body),
+        trigger_id=str(body.get("trigger_id") or ""),
+        response_url=str(body.get("response_url") or ""),
+        in_modal=container.get("type") == "view" and (body.get("view") or {}).get("type") == "modal",
+    )
+    stamp = action.get("action_ts") or ""
+    return origin, f"action:{origin.trigger_id or uuid.uuid4().hex}:{stamp}"
+
+
+def view_origin(body: dict[str, Any], view: dict[str, Any]) -> tuple[Origin, str]:
+    """A form submission: the view's id and hash identify one submitted state of one form."""
+    origin = Origin(user_id=user_of(body), trigger_id=str(body.get("trigger_id") or ""))
+    key = f"view:{view.get('id') or uuid.uuid4().hex}:{view.get('hash') or ''}"
+    return origin, key

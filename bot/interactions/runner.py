@@ -1,0 +1,213 @@
+"""After the ack: run commands, bounded, and answer the user.
+
+Two lanes, both bounded:
+- **writes** go through the durable inbox (``storage/inbox.py``): the row is written before
+  the ack, a few worker threads claim rows and run them; the work and its reply commit in
+  one transaction, so a crash after the ack only delays the work, and a retried delivery
+  finds its row and does nothing. Over ``max_backlog`` queued rows the ack says "busy".
+- **reads and modals** (nothing to lose: a modal's ``trigger_id`` dies after 3 s anyway) run
+  on a small pool with a bounded queue; a full queue turns into a polite "busy" in the ack.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from enum import Enum
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import DBAPIError
+
+from vpabot.bot import payloads
+from vpabot.bot.blocks.replies import build_error, build_notice
+from vpabot.bot.context import AppContext
+from vpabot.bot.interactions.home import HomeRefresher
+from vpabot.bot.interactions.origin import Origin
+from vpabot.bot.interactions.registry import Turn, command_types, handler_for
+from vpabot.policy.errors import PolicyError
+from vpabot.storage import inbox
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0  # picks up rows of other instances and of a crashed worker
+
+
+class Outcome(Enum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    BUSY = "busy"
+
+
+class BoundedPool:
+    """A thread pool that says no instead of queueing without end."""
+
+    def __init__(self, workers: int, queue: int, name: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._slots = threading.BoundedSemaphore(workers + queue)
+
+    def try_submit(self, fn: Callable[..., Any], *args: Any) -> bool:
+        if not self._slots.acquire(blocking=False):
+            return False
+        future = self._pool.submit(fn, *args)
+        future.add_done_callback(lambda _f: self._slots.release())
+        return True
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Runner:
+    """Accepts commands from the shell and carries them out; one per process."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        client: WebClient,
+        *,
+        workers: int = 3,
+        max_backlog: int = 500,
+        immediate_workers: int = 4,
+        immediate_queue: int = 64,
+    ) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.max_backlog = max_backlog
+        self.home = HomeRefresher(ctx, client)
+        self._immediate = BoundedPool(immediate_workers, immediate_queue, "vpabot-now")
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._workers = [
+            threading.Thread(target=self._work_loop, name=f"vpabot-inbox-{n}", daemon=True)
+            for n in range(workers)
+        ]
+        self._backlog = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> Runner:
+        for thread in self._workers:
+            thread.start()
+        self.home.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is running; queued inbox rows stay for the next start."""
+        self._stop.set()
+        self._wake.set()
+        for thread in self._workers:
+            if thread.is_alive():
+                thread.join(timeout)
+        self._immediate.shutdown()
+        self.home.stop()
+
+    # -- called by the shell, before the ack --------------------------------------------------
+    def accept(self, command: Any, origin: Origin, dedup_key: str) -> Outcome:
+        """Take ``command`` on: durably (writes) or on the bounded pool; never blocks long."""
+        if handler_for(command).writes:
+            if self._backlog >= self.max_backlog:
+                return Outcome.BUSY
+            row = inbox.accept(
+                self.ctx.sessions,
+                dedup_key=dedup_key,
+                kind=type(command).__name__,
+                command=payloads.to_plain(command),
+                origin=payloads.to_plain(origin),
+                now=self.ctx.now(),
+            )
+            if row is None:
+                return Outcome.DUPLICATE
+            self._wake.set()
+            return Outcome.ACCEPTED
+        if self._immediate.try_submit(self._run_now, command, origin):
+            return Outcome.ACCEPTED
+        return Outcome.BUSY
+
+    def tell(self, origin: Origin, payload: dict[str, Any]) -> None:
+        """Answer a click that was refused in its ack (a click's ack carries no text)."""
+        self._immediate.try_submit(self.send_reply, origin, payload)
+
+    # -- the immediate lane -------------------------------------------------------------------
+    def _run_now(self, command: Any, origin: Origin) -> None:
+        reply = self._answer(command, origin)
+        if reply is not None:
+            try:
+                self.send_reply(origin, reply)
+            except Exception:
+                log.exception("could not answer %s", type(command).__name__)
+
+    def _answer(self, command: Any, origin: Origin) -> dict[str, Any] | None:
+        """Run the handler; a refusal or a surprise becomes the message the user reads."""
+        t = self.ctx.t
+        try:
+            return handler_for(command).run(Turn(self.ctx, origin, self.client), command)
+        except PolicyError as error:
+            return build_error(t, error)
+        except DBAPIError:
+            raise  # the database is away: the inbox retries later
+        except Exception:
+            log.exception("unexpected error while handling %s", type(command).__name__)
+            return build_notice(t("error.internal"))
+
+    # -- the durable lane ---------------------------------------------------------------------
+    def _work_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                did = self.run_once()
+            except Exception:
+                log.exception("inbox worker failed; retrying")
+                did = False
+            if not did:
+                self._wake.wait(POLL_SECONDS)
+                self._wake.clear()
+
+    def run_once(self) -> bool:
+        """Claim and carry out one inbox row; False when there was nothing to do."""
+        claimed = inbox.claim(self.ctx.sessions, now=self.ctx.now(), limit=1)
+        if not claimed:
+            with self.ctx.read() as session:
+                self._backlog = inbox.backlog(session)
+            return False
+        self.carry_out(claimed[0])
+        return True
+
+    def carry_out(self, row: inbox.Claimed) -> None:
+        origin = payloads.from_plain(Origin, row.origin)
+        reply = row.reply
+        if row.state == "running":
+            try:
+                command = payloads.from_plain(command_types()[row.kind], row.command, tags=self.ctx.tags)
+            except (KeyError, PolicyError):  # e.g. a tag removed from the catalogue since
+                log.error("inbox row %s (%s) no longer decodes; dropped", row.id, row.kind)
+                inbox.mark_done(self.ctx.sessions, row.id, error="does not decode")
+                return
+            with self.ctx.unit_of_work() as session:
+                answer = self._answer(command, origin)
+                reply = {"payload": answer} if answer is not None else None
+                inbox.finish(session, row.id, reply=reply)
+            self.ctx.kick_outbox()
+            self.home.touch(origin.user_id)
+        if reply:
+            try:
+                self.send_reply(origin, reply["payload"])
+            except Exception as error:  # the lease runs out and the reply is tried again
+                log.warning("reply to %s not sent yet: %s", origin.user_id, error)
+                return
+        inbox.mark_done(self.ctx.sessions, row.id)
+
+    # -- answers ------------------------------------------------------------------------------
+    def send_reply(self, origin: Origin, payload: dict[str, Any]) -> None:
+        """Ephemeral through ``response_url``; a DM where there is none or it has expired."""
+        if origin.response_url:
+            try:
+                response = WebhookClient(origin.response_url, timeout=10).send(
+                    response_type="ephemeral", replace_original=origin.replace, **payload
+                )
+                if response.status_code == 200:
+                    return
+                log.info("response_url refused (%s); answering by DM", response.status_code)
+            except OSError as error:
+                log.info("response_url unreachable (%s); answering by DM", error)
+        self.client.chat_postMessage(channel=origin.user_id, **payload)

@@ -1,0 +1,114 @@
+"""The Bolt listeners: parse, authorise, claim once, ack. Nothing else runs before the ack.
+
+Every surface follows the same four steps:
+1. turn Slack's payload into a command (pure: ``grammar.parse``, a click decoder, a form
+   parser); a payload that does not fit is a polite refusal, never a traceback;
+2. check the handler's role for the user;
+3. hand the command to the runner: a write is stored in the durable inbox under the key
+   Slack sends (a retried delivery is recognised and ignored); a read or modal goes to a
+   bounded pool; either may answer "busy";
+4. ack, with the refusal or "busy" where Slack lets an ack carry text.
+No work runs after an ack that refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from vpabot.bot.blocks.replies import build_error, build_notice, error_text
+from vpabot.bot.commands import grammar
+from vpabot.bot.context import AppContext
+from vpabot.bot.interactions.origin import action_origin, command_origin, view_origin
+from vpabot.bot.interactions.registry import Turn, handler_for
+from vpabot.bot.interactions.runner import Outcome, Runner
+from vpabot.bot.listeners.actions import decode_click
+from vpabot.bot.listeners.modal_state import modal_values
+from vpabot.bot.listeners.views import FORMS, field_of_error
+from vpabot.policy.errors import PolicyError
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: AppContext, runner: Runner) -> None:
+    """Register one listener per surface on ``app``; the registry does the routing."""
+    t = ctx.t
+
+    def on_command(ack: Ack, body: dict[str, Any]) -> None:
+        origin, key = command_origin(body)
+        try:
+            command = grammar.parse(body.get("text") or "", ctx.tags, today=ctx.today())
+        except PolicyError as problem:
+            # Outsiders learn nothing about the grammar: the role check comes first.
+            if not (ctx.settings.is_staff(origin.user_id)):
+                ack(**build_notice(t("error.not_admin")))
+            else:
+                ack(**build_error(t, problem))
+            return
+        handler = handler_for(command)
+        if not handler.who.allows(ctx, origin.user_id):
+            ack(**build_notice(t(handler.who.refusal)))
+            return
+        if handler.in_ack:
+            ack(**(handler.run(Turn(ctx, origin, app.client), command) or {}))
+            return
+        outcome = runner.accept(command, origin, key)
+        if outcome is Outcome.BUSY:
+            ack(**build_notice(t("error.busy")))
+        else:
+            ack()
+
+    def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        origin, key = action_origin(body, action)
+        ack()  # a click's ack carries no text: refusals follow through the response_url
+        try:
+            command, origin = decode_click(ctx, action, origin)
+        except PolicyError as problem:
+            runner.tell(origin, build_error(t, problem))
+            return
+        handler = handler_for(command)
+        if not handler.who.allows(ctx, origin.user_id):
+            runner.tell(origin, build_notice(t(handler.who.refusal)))
+            return
+        if runner.accept(command, origin, key) is Outcome.BUSY:
+            runner.tell(origin, build_notice(t("error.busy")))
+
+    def on_view(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        form = FORMS.get(view.get("callback_id") or "")
+        if form is None:
+            ack()
+            return
+        origin, key = view_origin(body, view)
+        first = form.required[0].value
+        values = modal_values(view)
+        missing = {b.value: t("error.field_missing") for b in form.required if not values.get(b)}
+        try:
+            if missing:
+                ack(response_action="errors", errors=missing)
+                return
+            command, origin = form.parse(ctx, values, view.get("private_metadata") or "", origin)
+        except PolicyError as error:
+            ack(response_action="errors", errors={field_of_error(error, form): error_text(t, error)})
+            return
+        handler = handler_for(command)
+        if not handler.who.allows(ctx, origin.user_id):
+            ack(response_action="errors", errors={first: t(handler.who.refusal)})
+            return
+        if runner.accept(command, origin, key) is Outcome.BUSY:
+            ack(response_action="errors", errors={first: t("error.busy")})
+            return
+        ack()
+
+    def on_home_opened(ack: Ack, event: dict[str, Any]) -> None:
+        ack()
+        if event.get("tab", "home") == "home":  # the Messages tab fires this event too
+            runner.home.touch(str(event.get("user") or ""))
+
+    app.command("/vpa")(on_command)
+    app.action(re.compile(".+"))(on_action)
+    app.view(re.compile(".+"))(on_view)
+    app.event("app_home_opened")(on_home_opened)
+

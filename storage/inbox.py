@@ -1,0 +1,138 @@
+"""The durable inbox: acknowledged Slack requests, claimed by workers like the outbox.
+
+``accept`` runs before the ack (one short INSERT); ``claim`` hands queued rows to a worker
+with a lease, so a row is worked on by one worker at a time and a worker that died only
+delays it; ``finish`` stores the reply in the caller's transaction (the one that did the
+work), so work and reply commit together and a restart never does the work twice.
+Safe with several instances on one PostgreSQL (``FOR UPDATE SKIP LOCKED``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from vpabot.storage.db import session_scope, skip_locked
+from vpabot.storage.models import InboundRequest
+
+# A worker renews nothing: commands finish in well under this. A crashed worker's row is
+# taken over once its lease ran out.
+LEASE = timedelta(seconds=30)
+# Slack retries a delivery within minutes; keeping the key a day also catches late replays.
+KEEP = timedelta(days=1)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    command: dict[str, Any]
+    origin: dict[str, Any]
+    state: str  # "running": do the work; "replying": the work is done, send the stored reply
+    reply: dict[str, Any] | None
+    attempts: int
+
+
+def accept(
+    factory: sessionmaker[Session],
+    *,
+    dedup_key: str,
+    kind: str,
+    command: dict[str, Any],
+    origin: dict[str, Any],
+    now: datetime,
+) -> int | None:
+    """Store one acknowledged request; ``None`` if ``dedup_key`` was seen already (a retry)."""
+    try:
+        with session_scope(factory) as session:
+            row = InboundRequest(
+                dedup_key=dedup_key[:200],
+                kind=kind,
+                command=command,
+                origin=origin,
+                state="queued",
+                received_at=now,
+                expires_at=now + KEEP,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError:
+        return None
+
+
+def claim(
+    factory: sessionmaker[Session], *, now: datetime, limit: int = 1, ids: list[int] | None = None
+) -> list[Claimed]:
+    """Take up to ``limit`` rows to work on: queued ones, and ones whose worker vanished."""
+    with session_scope(factory) as session:
+        query = (
+            select(InboundRequest)
+            .where(
+                or_(
+                    InboundRequest.state == "queued",
+                    (InboundRequest.state.in_(("running", "replying")))
+                    & (InboundRequest.lease_until < now),
+                )
+            )
+            .order_by(InboundRequest.id)
+            .limit(limit)
+        )
+        if ids is not None:
+            query = query.where(InboundRequest.id.in_(ids))
+        claimed = []
+        for row in session.scalars(skip_locked(session, query)):
+            if row.attempts >= MAX_ATTEMPTS:
+                row.state, row.last_error = "done", row.last_error or "gave up"
+                continue
+            row.attempts += 1
+            row.lease_until = now + LEASE
+            if row.state == "queued":
+                row.state = "running"
+            claimed.append(
+                Claimed(row.id, row.kind, row.command, row.origin, row.state, row.reply, row.attempts)
+            )
+        return claimed
+
+
+def finish(session: Session, request_id: int, *, reply: dict[str, Any] | None) -> None:
+    """In the work's own transaction: the work is done, ``reply`` is what to tell the user."""
+    session.execute(
+        update(InboundRequest)
+        .where(InboundRequest.id == request_id)
+        .values(state="replying" if reply else "done", reply=reply)
+    )
+
+
+def mark_done(factory: sessionmaker[Session], request_id: int, *, error: str | None = None) -> None:
+    """The reply went out (or could not, for good): the row only guards against retries now."""
+    with session_scope(factory) as session:
+        session.execute(
+            update(InboundRequest)
+            .where(InboundRequest.id == request_id)
+            .values(state="done", reply=None, last_error=error)
+        )
+
+
+def backlog(session: Session) -> int:
+    """How many acknowledged requests wait for a worker (all instances)."""
+    return session.scalar(
+        select(func.count()).select_from(InboundRequest).where(InboundRequest.state == "queued")
+    ) or 0
+
+
+def purge(factory: sessionmaker[Session], *, now: datetime) -> int:
+    """Forget finished requests whose retry window is over; returns how many."""
+    with session_scope(factory) as session:
+        result = session.execute(
+            delete(InboundRequest).where(
+                InboundRequest.state == "done", InboundRequest.expires_at < now
+            )
+        )
+        return result.rowcount or 0
