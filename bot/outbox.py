@@ -340,6 +340,7 @@ class OutboxWorker:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Start the thread; it sends what is due at once."""
         self._thread = threading.Thread(target=self._run, name="vpabot-outbox", daemon=True)
         self._thread.start()
 

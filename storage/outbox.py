@@ -311,6 +311,8 @@ def mark_sent(
     factory: sessionmaker[Session], claimed: Claimed, *, now: datetime, channel: str | None,
     ts: str | None, pause_until: datetime | None = None,
 ) -> bool:
+    """Slack has it: ``channel``/``ts`` of the message (None for uploads and response_url
+    posts); ``pause_until``: the lane's next free instant (wall clock). False: not our claim."""
     return _settle(
         factory, claimed, pause_until=pause_until, status="sent", sent_at=now, last_error=None,
         slack_channel=channel, slack_ts=ts, lease_token=None,
@@ -343,6 +345,7 @@ def mark_ratelimited(
 
 
 def mark_dead(factory: sessionmaker[Session], claimed: Claimed, *, error: str) -> bool:
+    """Park a row no retry can fix; admins see it on App Home and may send it again."""
     return _settle(factory, claimed, status="dead", last_error=error, lease_token=None)
 
 
@@ -363,6 +366,7 @@ def become_dm(factory: sessionmaker[Session], claimed: Claimed, payload: dict[st
 
 
 def dead_messages(session: Session, *, limit: int = 20) -> list[OutboxMessage]:
+    """The newest dead rows, newest first (App Home)."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == "dead")

@@ -2,13 +2,17 @@
 
 The fake Slack enforces the limit, scaled down so a test takes seconds: where Slack allows one
 chat.postMessage per second per channel, the fake allows one per ``INTERVAL``, and the
-dispatcher paces at the same scale. ``python -m bench`` runs the full-size case.
+dispatcher paces at the same scale. The full size (200 at Slack's second, no burst) runs with
+``VPA_BENCH=1``: about 203 s.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+
+import pytest
 
 from tests.bot.outbox_support import Rig, rig  # noqa: F401 - fixture
 from vpabot.bot.outbox import OutboxWorker
@@ -16,26 +20,28 @@ from vpabot.storage.db import make_engine, make_session_factory
 
 INTERVAL = 0.1  # the fake's limit per channel (Slack: 1 s)
 PACE = INTERVAL * 1.02  # the dispatcher's, with the production headroom of 2 %
+COUNT = 100
 
 
 def posts(rig: Rig, status: int) -> int:
     return sum(1 for c in rig.fake.calls_to("chat.postMessage") if c.status == status)
 
 
-def test_200_announcements_to_one_channel_arrive_in_order_near_the_ideal_time(rig: Rig) -> None:
+def test_a_burst_to_one_channel_arrives_in_order_near_the_ideal_time(rig: Rig) -> None:
+    """Issue 9's 200 announcements at 1/s, at a tenth of the time and half the count."""
     # Slack allows short bursts; two at once keeps a millisecond of network jitter from
     # counting as a burst.
     rig.fake.rate_limit("chat.postMessage", per_channel=INTERVAL, burst=2)
-    rig.announce(200)
+    rig.announce(COUNT)
 
     started = time.monotonic()
     sent = rig.dispatcher(per_channel=PACE).dispatch_due(limit=None)
     elapsed = time.monotonic() - started
 
-    assert sent == 200
-    assert [r.status for r in rig.rows()] == ["sent"] * 200
-    assert rig.texts("CTEAM") == [f"VT-Stop {i}" for i in range(200)]  # in order, no duplicate
-    assert elapsed <= 1.1 * 200 * INTERVAL, f"{elapsed:.2f}s for 200 at {INTERVAL}s"
+    assert sent == COUNT
+    assert [r.status for r in rig.rows()] == ["sent"] * COUNT  # none dead
+    assert rig.texts("CTEAM") == [f"VT-Stop {i}" for i in range(COUNT)]  # in order, no duplicate
+    assert elapsed <= 1.1 * COUNT * INTERVAL, f"{elapsed:.2f}s for {COUNT} at {INTERVAL}s"
     assert posts(rig, 429) == 0  # paced before Slack had to say so
 
 
@@ -118,3 +124,16 @@ def test_the_background_worker_sends_a_paced_burst_in_one_run(rig: Rig) -> None:
         worker.stop()
     assert elapsed <= 1.1 * 10 * 0.2 + 0.3
     assert rig.texts("CTEAM") == [f"VT-Stop {i}" for i in range(10)]
+
+
+@pytest.mark.skipif(not os.environ.get("VPA_BENCH"), reason="200 s at Slack's pace; set VPA_BENCH=1")
+def test_200_announcements_at_slacks_real_pace(rig: Rig) -> None:
+    """Issue 9 item 5 at full size: one post per second per channel, no burst allowed."""
+    rig.fake.rate_limit("chat.postMessage", per_channel=1.0)
+    rig.announce(200)
+    started = time.monotonic()
+    assert rig.dispatcher().dispatch_due(limit=None) == 200  # the production pace
+    elapsed = time.monotonic() - started
+    assert [r.status for r in rig.rows()] == ["sent"] * 200
+    assert rig.texts("CTEAM") == [f"VT-Stop {i}" for i in range(200)]
+    assert elapsed <= 1.1 * 200, f"{elapsed:.1f}s"
