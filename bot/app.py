@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -19,6 +21,20 @@ def make_client(token: str, api_url: str, *, retries: bool = True) -> WebClient:
     else:
         client.retry_handlers.clear()  # the outbox retries, durably, on its own schedule
     return client
+
+
+class _OwnClientFilter(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that our
+    client wins ("As you gave `client` as well, `token` will be unused"): that is intended,
+    and a warning on every normal start teaches operators to ignore warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOGGER = logging.getLogger("slack_bolt.App")
+if not any(isinstance(f, _OwnClientFilter) for f in _BOLT_LOGGER.filters):
+    _BOLT_LOGGER.addFilter(_OwnClientFilter())
 
 
 def create_app(ctx: AppContext, runner: Runner, client: WebClient | None = None) -> App:

@@ -1,4 +1,22 @@
-"""Settings from the environment (and ``.env``). A missing required one stops start-up."""
+"""Settings: ONE reader for the bot, the HTTP server and the CLI.
+
+Where the values come from (:func:`read_environment`): the process environment, plus the ``.env``
+file named by ``--env-file``, else by ``VPA_ENV_FILE``, else ``.env`` in the current working
+directory (never a file found by searching upwards). A variable set in the environment wins over
+the file. The file is read into a mapping, not into ``os.environ``, so nothing else (Bolt, for
+one) picks values up behind our back.
+
+Two layers of settings:
+
+- :class:`CoreSettings` – what every entry point needs (database, time zone, language, expiry,
+  tags, review time, jobs). The CLI builds an :class:`~vpabot.bot.context.AppContext` from these
+  alone: no Slack token needed.
+- :class:`Settings` – the core plus Slack (tokens, admins, managers, channels): ``run``, ``serve``
+  and ``doctor``.
+
+A missing, wrong or placeholder value raises :class:`ConfigError`: one German line that names
+the setting; ``vpabot`` prints it and exits 2.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +24,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from vpabot.policy.catalogue import DEFAULT_TAGS, TagCatalogue
 from vpabot.policy.dates import parse_time_of_day
 from vpabot.policy.errors import PolicyError
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///vpabot.db"
+DEFAULT_TIMEZONE = "Europe/Berlin"
+LANGUAGES = ("de", "en")
+LOG_FORMATS = ("text", "json")
 REQUIRED = (
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
@@ -19,14 +43,93 @@ REQUIRED = (
     "VPA_MANAGER_IDS",
     "VPA_TEAM_CHANNEL",
 )
+# The example values of `.env.example`: copied but not filled in, they would start a bot that
+# talks to nobody (or loops on a dead Socket Mode token). tests/bot/test_env.py keeps this in
+# step with the file.
+PLACEHOLDERS: Mapping[str, frozenset[str]] = {
+    "SLACK_BOT_TOKEN": frozenset({"xoxb-your-bot-token"}),
+    "SLACK_SIGNING_SECRET": frozenset({"your-signing-secret"}),
+    "SLACK_APP_TOKEN": frozenset({"xapp-your-app-token"}),
+    "VPA_ADMIN_IDS": frozenset({"U01ADMIN1,U01ADMIN2", "U01ADMIN1", "U01ADMIN2"}),
+    "VPA_MANAGER_IDS": frozenset({"U01MANAGER"}),
+    "VPA_TEAM_CHANNEL": frozenset({"C01TEAM"}),
+    "VPA_ADMIN_CHANNEL": frozenset({"C01ADMINS"}),
+    "DATABASE_URL": frozenset({"postgresql+psycopg://vpabot:secret@db.internal:5432/vpabot"}),
+}
 
 
 class ConfigError(Exception):
-    """One clear line naming the setting that is missing or wrong."""
+    """One clear German line naming the setting that is missing or wrong."""
 
 
 @dataclass(frozen=True)
-class Settings:
+class Environment:
+    """The settings' source: ``values`` (environment over ``.env``) and the ``.env`` used."""
+
+    values: Mapping[str, str]
+    env_file: Path | None = None
+
+
+def read_environment(
+    env_file: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> Environment:
+    """The process environment over one ``.env`` file, found deterministically.
+
+    ``env_file`` (``--env-file``) or else ``VPA_ENV_FILE`` names the file; a named file that does
+    not exist is a :class:`ConfigError` (a typo must not start a bot with other settings).
+    Otherwise ``.env`` in ``cwd`` (default: the current working directory) is used if it exists.
+    ``environ`` defaults to ``os.environ``; its values win over the file's.
+    """
+    from dotenv import dotenv_values
+
+    environ = os.environ if environ is None else environ
+    named = env_file or environ.get("VPA_ENV_FILE", "").strip() or None
+    if named is not None:
+        path: Path | None = Path(named).expanduser()
+        if not path.is_file():  # type: ignore[union-attr]
+            raise ConfigError(
+                f"Die .env-Datei {path} gibt es nicht (--env-file oder VPA_ENV_FILE prüfen)."
+            )
+    else:
+        path = Path(cwd or os.getcwd()) / ".env"
+        if not path.is_file():
+            path = None
+    from_file: dict[str, str] = {}
+    if path is not None:
+        from_file = {k: v for k, v in dotenv_values(path).items() if v is not None}
+    return Environment({**from_file, **environ}, path.resolve() if path else None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoreSettings:
+    """What every entry point shares; no Slack. ``database_url`` is a SQLAlchemy URL."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = DEFAULT_TIMEZONE
+    language: str = "de"
+    strike_expiry_months: int | None = None  # violations older than this stop counting
+    review_time: time = time(9, 0)  # local time of reminders and digests
+    sweep_seconds: int = 60
+    run_scheduler: bool = True
+    retention_months: int | None = None  # anonymise this long after the collaboration ended
+    api_token: str | None = None  # bearer token of GET /api/stops
+    health_port: int | None = None  # Socket Mode: /healthz, /readyz, /metrics on this port
+    log_format: str = "text"
+    tags: TagCatalogue = DEFAULT_TAGS
+    env_file: Path | None = None  # the .env these came from, for the start line
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(CoreSettings):
+    """The core plus Slack: tokens, who is admin or manager, where announcements go."""
+
     bot_token: str
     signing_secret: str
     admin_ids: frozenset[str]
@@ -34,21 +137,8 @@ class Settings:
     team_channel: str
     app_token: str | None = None
     api_url: str = SLACK_API_DEFAULT
-    database_url: str = "sqlite:///vpabot.db"
     admin_channel: str | None = None
-    timezone: str = "Europe/Berlin"
-    language: str = "de"
-    strike_expiry_months: int | None = None
-    review_time: time = time(9, 0)
-    sweep_seconds: int = 60
-    api_token: str | None = None
-    run_scheduler: bool = True
-    retention_months: int | None = None  # anonymise this long after the collaboration ended
     extra: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admin_ids
@@ -65,69 +155,127 @@ def _ids(value: str) -> frozenset[str]:
     return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
+def _text(env: Mapping[str, str], name: str, default: str = "") -> str:
+    value = (env.get(name) or "").strip() or default
+    if value in PLACEHOLDERS.get(name, ()) or "your-" in value:
+        raise ConfigError(
+            f"{name} enthält noch den Platzhalter aus .env.example ({value!r}) – bitte den echten "
+            "Wert eintragen."
+        )
+    return value
+
+
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
-    raw = env.get(name, "").strip()
+    raw = _text(env, name)
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+        raise ConfigError(f"{name} muss eine ganze Zahl sein, nicht {raw!r}.") from None
     if value <= 0:
-        raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
+        raise ConfigError(f"{name} muss größer als 0 sein, nicht {raw!r}.")
     return value
 
 
-def load_settings(env: Mapping[str, str] | None = None, *, need_app_token: bool = False) -> Settings:
-    """Read settings from ``env`` (default: the process environment after loading ``.env``)."""
-    if env is None:
-        from dotenv import load_dotenv
+def load_core_settings(env: Mapping[str, str] | Environment | None = None) -> CoreSettings:
+    """The core settings from ``env`` (default: :func:`read_environment` of the process).
 
-        load_dotenv(override=False)
-        env = os.environ
+    Checked in this order, first problem wins: VPA_LANGUAGE, VPA_TIMEZONE, VPA_REVIEW_TIME,
+    the numbers, DATABASE_URL placeholders. Raises :class:`ConfigError`.
+    """
+    return CoreSettings(**_core_values(env))
 
+
+def _core_values(env: Mapping[str, str] | Environment | None) -> dict[str, object]:
+    source = env if isinstance(env, Environment) else (
+        read_environment() if env is None else Environment(env)
+    )
+    values = source.values
+    language = _text(values, "VPA_LANGUAGE", "de")
+    if language not in LANGUAGES:
+        raise ConfigError(f"VPA_LANGUAGE ist keine bekannte Sprache (de oder en): {language!r}")
+    timezone = _text(values, "VPA_TIMEZONE", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # tzdata: a folder name is no zone
+        raise ConfigError(f"VPA_TIMEZONE ist keine bekannte Zeitzone: {timezone!r}") from None
+    try:
+        review_time = parse_time_of_day(_text(values, "VPA_REVIEW_TIME", "09:00"))
+    except PolicyError:
+        raise ConfigError("VPA_REVIEW_TIME muss wie 09:00 aussehen.") from None
+    log_format = _text(values, "VPA_LOG_FORMAT", "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"VPA_LOG_FORMAT muss text oder json sein, nicht {log_format!r}.")
+    return dict(
+        database_url=_text(values, "DATABASE_URL", DEFAULT_DATABASE_URL),
+        timezone=timezone,
+        language=language,
+        strike_expiry_months=_int(values, "VPA_STRIKE_EXPIRY_MONTHS", None),
+        review_time=review_time,
+        sweep_seconds=_int(values, "VPA_SWEEP_SECONDS", 60) or 60,
+        api_token=_text(values, "VPA_API_TOKEN") or None,
+        run_scheduler=_text(values, "VPA_RUN_SCHEDULER", "1").lower() not in ("0", "false", "no"),
+        retention_months=_int(values, "VPA_RETENTION_MONTHS", None),
+        health_port=_int(values, "VPA_HEALTH_PORT", None),
+        log_format=log_format,
+        env_file=source.env_file,
+    )
+
+
+def load_settings(
+    env: Mapping[str, str] | Environment | None = None, *, need_app_token: bool = False
+) -> Settings:
+    """Core and Slack settings (``run``, ``serve``, ``doctor``); ``env`` as in
+    :func:`load_core_settings`. Every missing required setting is named in one line."""
+    source = env if isinstance(env, Environment) else (
+        read_environment() if env is None else Environment(env)
+    )
+    values = source.values
     needed = REQUIRED + (("SLACK_APP_TOKEN",) if need_app_token else ())
-    missing = [name for name in needed if not env.get(name, "").strip()]
+    missing = [name for name in needed if not (values.get(name) or "").strip()]
     if missing:
         # All at once: nobody should have to restart five times to find five settings.
         raise ConfigError(
             f"Es fehlen Einstellungen: {', '.join(missing)} – bitte in .env oder in der Umgebung "
             "setzen (README, Abschnitt Configuration)."
         )
-
-    def required(name: str) -> str:
-        return env[name].strip()
-
-    language = env.get("VPA_LANGUAGE", "de").strip() or "de"
-    if language not in ("de", "en"):
-        raise ConfigError(f"VPA_LANGUAGE must be de or en, got {language!r}")
-    timezone = env.get("VPA_TIMEZONE", "Europe/Berlin").strip() or "Europe/Berlin"
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # tzdata: a folder name is no zone
-        raise ConfigError(f"VPA_TIMEZONE is not a known time zone: {timezone!r}") from None
-    try:
-        review_time = parse_time_of_day(env.get("VPA_REVIEW_TIME", "09:00") or "09:00")
-    except PolicyError:
-        raise ConfigError("VPA_REVIEW_TIME must look like 09:00") from None
-    admin_ids = _ids(required("VPA_ADMIN_IDS"))
-    api_url = env.get("SLACK_API_URL", "").strip() or SLACK_API_DEFAULT
+    core = _core_values(source)
+    api_url = _text(values, "SLACK_API_URL", SLACK_API_DEFAULT)
     return Settings(
-        bot_token=required("SLACK_BOT_TOKEN"),
-        signing_secret=required("SLACK_SIGNING_SECRET"),
-        app_token=required("SLACK_APP_TOKEN") if need_app_token else env.get("SLACK_APP_TOKEN"),
+        **core,  # type: ignore[arg-type]
+        bot_token=_text(values, "SLACK_BOT_TOKEN"),
+        signing_secret=_text(values, "SLACK_SIGNING_SECRET"),
+        # Only `vpabot run` uses it: an example value left in .env must not stop `serve`.
+        app_token=(
+            _text(values, "SLACK_APP_TOKEN")
+            if need_app_token
+            else (values.get("SLACK_APP_TOKEN") or "").strip() or None
+        ),
         api_url=api_url if api_url.endswith("/") else api_url + "/",
-        database_url=env.get("DATABASE_URL", "").strip() or "sqlite:///vpabot.db",
-        admin_ids=admin_ids,
-        manager_ids=_ids(required("VPA_MANAGER_IDS")),
-        team_channel=required("VPA_TEAM_CHANNEL"),
-        admin_channel=env.get("VPA_ADMIN_CHANNEL", "").strip() or None,
-        timezone=timezone,
-        language=language,
-        strike_expiry_months=_int(env, "VPA_STRIKE_EXPIRY_MONTHS", None),
-        review_time=review_time,
-        sweep_seconds=_int(env, "VPA_SWEEP_SECONDS", 60) or 60,
-        api_token=env.get("VPA_API_TOKEN", "").strip() or None,
-        run_scheduler=env.get("VPA_RUN_SCHEDULER", "1").strip().lower() not in ("0", "false", "no"),
-        retention_months=_int(env, "VPA_RETENTION_MONTHS", None),
+        admin_ids=_ids(_text(values, "VPA_ADMIN_IDS")),
+        manager_ids=_ids(_text(values, "VPA_MANAGER_IDS")),
+        team_channel=_text(values, "VPA_TEAM_CHANNEL"),
+        admin_channel=_text(values, "VPA_ADMIN_CHANNEL") or None,
+    )
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``; a relative SQLite path made absolute,
+    so the start line says which file is meant."""
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        parsed = parsed.set(database=str(Path(parsed.database).resolve()))
+    return parsed.render_as_string(hide_password=True)
+
+
+def start_line(settings: CoreSettings, *, mode: str, api_url: str | None = None) -> str:
+    """The one line every start prints: .env used, database (masked), Slack API URL, mode."""
+    env = str(settings.env_file) if settings.env_file else "keine (nur Umgebungsvariablen)"
+    api = api_url or getattr(settings, "api_url", SLACK_API_DEFAULT)
+    return (
+        f"vpabot: .env: {env} · Datenbank: {masked_url(settings.database_url)} · "
+        f"Slack-API: {api} · Modus: {mode}"
     )

@@ -1,4 +1,9 @@
-"""What every use case and listener needs, built once per process."""
+"""What every use case and listener needs, built once per process.
+
+The same context serves Slack, HTTP and the CLI: the CLI builds it from
+:class:`~vpabot.bot.config.CoreSettings` alone (no Slack tokens); ``run`` and ``serve`` pass the
+full :class:`~vpabot.bot.config.Settings`, whose Slack part the listeners read.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from vpabot.bot.config import Settings
+from vpabot.bot.config import CoreSettings, Settings
 from vpabot.bot.i18n import Translator
 from vpabot.policy.clock import Clock, SystemClock
-from vpabot.policy.catalogue import DEFAULT_TAGS, TagCatalogue
+from vpabot.policy.catalogue import TagCatalogue
 from vpabot.storage.db import session_scope
 
 # The transaction a worker opened around one request: the use cases it calls join it, so the
@@ -23,17 +29,36 @@ _AMBIENT: ContextVar[Session | None] = ContextVar("vpabot_unit_of_work", default
 
 @dataclass
 class AppContext:
-    settings: Settings
+    # Settings (with Slack) in the bot; CoreSettings in the CLI. Listeners may rely on the
+    # Slack part (is_admin, channels); use cases the CLI calls read only the core.
+    settings: Settings | CoreSettings
     sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
-    tags: TagCatalogue = DEFAULT_TAGS
+    tags: TagCatalogue = None  # type: ignore[assignment]  # default: settings.tags
     # Sessions for pure reads (no write lock on SQLite); defaults to ``sessions``.
     reads: sessionmaker[Session] | None = None
     # Set by the runtime: wakes the outbox dispatcher after a commit that queued messages.
     kick_outbox: Callable[[], None] = lambda: None
 
+    @classmethod
+    def on_engine(
+        cls, settings: Settings | CoreSettings, engine: Engine, clock: Clock | None = None
+    ) -> AppContext:
+        """The context every entry point builds (Slack and HTTP via Runtime, the CLI via
+        ``cli.common.open_context``): write sessions, lock-free read sessions, the clock."""
+        from vpabot.storage.db import make_read_session_factory, make_session_factory
+
+        return cls(
+            settings=settings,
+            sessions=make_session_factory(engine),
+            reads=make_read_session_factory(engine),
+            clock=clock or SystemClock(),
+        )
+
     def __post_init__(self) -> None:
         self.t = Translator(self.settings.language)
+        if self.tags is None:
+            self.tags = self.settings.tags
         if self.reads is None:
             self.reads = self.sessions
 

@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from vpabot.bot import outbox_lookup
+from vpabot.bot import metrics, outbox_lookup
 from vpabot.policy.clock import Clock, SystemClock
 from vpabot.storage import outbox as store
 from vpabot.storage.outbox import FILE_UPLOAD, POST, RESPONSE_URL
@@ -361,5 +361,6 @@ class OutboxWorker:
             try:
                 self.dispatcher.dispatch_due(limit=None)
             except Exception:  # a broken run must not stop the worker; the rows stay due
+                metrics.job_failed("outbox")
                 log.exception("outbox dispatch failed")
             self._kicked.wait(self.interval)

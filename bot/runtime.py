@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timezone
 
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
+from sqlalchemy import Engine
 
+from vpabot.bot import metrics
 from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
 from vpabot.bot.context import AppContext
@@ -18,8 +21,9 @@ from vpabot.bot.services.cg import sweep_cg_digest
 from vpabot.bot.services.privacy import erase_expired
 from vpabot.bot.services.monthly_report import sweep_monthly_report
 from vpabot.bot.services.reviews import sweep_reviews
-from vpabot.policy.clock import Clock, SystemClock
-from vpabot.storage.db import make_engine, make_read_session_factory, make_session_factory
+from vpabot.policy.clock import Clock
+from vpabot.storage import inbox
+from vpabot.storage.db import make_engine
 from vpabot.storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -31,16 +35,15 @@ RETENTION_AT = time(3, 30)  # local time, daily: at night, when nobody works in 
 class Runtime:
     """Builds everything from settings; ``start_jobs`` runs the periodic work in-process."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None
+    ) -> None:
+        """``engine``: one the caller opened (the CLI announces a new SQLite file); default:
+        one on ``settings.database_url``. Migrations are applied either way."""
         self.settings = settings
-        self.engine = make_engine(settings.database_url)
+        self.engine = engine or make_engine(settings.database_url)
         upgrade(self.engine)
-        self.ctx = AppContext(
-            settings=settings,
-            sessions=make_session_factory(self.engine),
-            reads=make_read_session_factory(self.engine),
-            clock=clock or SystemClock(),
-        )
+        self.ctx = AppContext.on_engine(settings, self.engine, clock)
         self.ctx.kick_outbox = self.kick_outbox
         web = make_client(settings.bot_token, settings.api_url)
         self.runner = Runner(self.ctx, web).start()
@@ -74,11 +77,16 @@ class Runtime:
                 misfire_grace_time=6 * 3600,
                 **every,
             )
+        scheduler.add_listener(self._job_raised, EVENT_JOB_ERROR)
         scheduler.start()
         self.scheduler = scheduler
         # The outbox has a thread of its own: a burst paced at Slack's one message per second
         # per channel is one long run, which an interval job would cut into pieces.
         self.outbox.start()
+
+    @staticmethod
+    def _job_raised(event: JobExecutionEvent) -> None:
+        metrics.job_failed(event.job_id)
 
     def kick_outbox(self) -> None:
         """Send right away instead of waiting for the next interval."""
@@ -88,10 +96,20 @@ class Runtime:
         """Due reminders and the monthly report into the outbox. Safe to run on every instance."""
         queued = 0
         for sweep in (sweep_reviews, sweep_approvals, sweep_monthly_report):
+            metrics.SWEEPS.labels(sweep=sweep.__name__).inc()
             try:
-                queued += sweep(self.ctx)
+                count = sweep(self.ctx)
             except Exception:  # one failing sweep must not stop the other; rows stay due
+                metrics.job_failed(sweep.__name__)
                 log.exception("%s failed", sweep.__name__)
+                continue
+            queued += count
+            if sweep is not sweep_monthly_report:  # a report is no reminder
+                metrics.REMINDERS.inc(count)
+        try:  # forget handled requests once Slack can no longer retry them
+            inbox.purge(self.ctx.sessions, now=self.ctx.now())
+        except Exception:
+            log.exception("inbox purge failed")
         if queued:
             self.kick_outbox()
         return queued
@@ -99,9 +117,11 @@ class Runtime:
     def cg_digest(self) -> int:
         """The working day's CG digest, from VPA_REVIEW_TIME on. Safe on every instance: the
         day is claimed in the database, so it goes out once across instances and restarts."""
+        metrics.SWEEPS.labels(sweep="sweep_cg_digest").inc()
         try:
             queued = sweep_cg_digest(self.ctx)
         except Exception:  # the next run tries again: the claim was rolled back with the failure
+            metrics.job_failed("cg_digest")
             log.exception("cg digest failed")
             return 0
         if queued:
@@ -114,10 +134,9 @@ class Runtime:
         if not months:
             return 0
         try:
-            erased = erase_expired(
-                self.ctx.sessions, months=months, today=self.ctx.today(), now=self.ctx.now()
-            )
+            erased = erase_expired(self.ctx, months=months)
         except Exception:  # the next day's run catches up: nothing is lost by waiting
+            metrics.job_failed("retention")
             log.exception("retention failed")
             return 0
         if erased:

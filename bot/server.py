@@ -1,4 +1,5 @@
-"""HTTP: Slack at ``POST /slack/events``, ``GET /healthz``, served by waitress (production WSGI).
+"""HTTP: Slack at ``POST /slack/events``, ``GET /healthz``, ``/readyz``, ``/metrics`` (see
+``vpabot.bot.health``), served by waitress (production WSGI).
 
 ``GET /api/stops`` gives the scheduling system the active VT-Stops (JSON, ``?format=csv``),
 behind ``Authorization: Bearer <VPA_API_TOKEN>``; without a configured token it stays closed.
@@ -13,8 +14,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
 
+from vpabot.bot.health import make_ops_app
+from vpabot.bot.interactions.envelope import guard
 from vpabot.bot.runtime import Runtime
 from vpabot.bot.services.export import FORMATS, export_records, render
 
@@ -49,15 +51,7 @@ def bearer_ok(environ: dict[str, Any], token: str | None) -> bool:
 
 
 def make_wsgi_app(runtime: Runtime) -> WSGIApp:
-    slack = SlackRequestHandler(runtime.app, path="/slack/events")
-
-    def healthz(start_response: Callable[..., Any]) -> list[bytes]:
-        try:
-            with runtime.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as error:  # report, don't crash: a load balancer reads this
-            return _json(start_response, "503 Service Unavailable", {"ok": False, "error": str(error)})
-        return _json(start_response, "200 OK", {"ok": True})
+    slack = guard(SlackRequestHandler(runtime.app, path="/slack/events"), runtime.settings.signing_secret)
 
     def api_stops(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         if environ.get("REQUEST_METHOD") != "GET":
@@ -69,8 +63,7 @@ def make_wsgi_app(runtime: Runtime) -> WSGIApp:
         fmt = parse_qs(environ.get("QUERY_STRING", "")).get("format", ["json"])[0]
         if fmt not in FORMATS:
             return _json(start_response, "400 Bad Request", {"error": "format must be json or csv"})
-        now = runtime.ctx.now()
-        document = render(export_records(runtime.ctx.reads or runtime.ctx.sessions, now=now, tz=runtime.settings.timezone), fmt, generated_at=now)
+        document = render(export_records(runtime.ctx), fmt, generated_at=runtime.ctx.now())
         content_type = "text/csv" if fmt == "csv" else "application/json"
         # Personal data: no shared cache may keep a copy.
         no_store = ("Cache-Control", "no-store")
@@ -78,17 +71,19 @@ def make_wsgi_app(runtime: Runtime) -> WSGIApp:
         return _respond(start_response, "200 OK", content_type, document, no_store)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
-        if path == "/healthz" and method == "GET":
-            return healthz(start_response)
-        if path == "/api/stops":
+        if environ.get("PATH_INFO", "") == "/api/stops":
             return api_stops(environ, start_response)
         return slack(environ, start_response)
 
-    return wsgi
+    # /healthz, /readyz and /metrics first: the same answers as in Socket Mode.
+    return make_ops_app(runtime, fallback=wsgi)
 
 
-def serve(runtime: Runtime, *, host: str, port: int, threads: int = 8) -> None:
-    from waitress import serve as waitress_serve
+def bind(runtime: Runtime, *, host: str, port: int, threads: int = 8) -> Any:
+    """The waitress server, bound to ``host:port`` (OSError when taken); ``.run()`` serves.
 
-    waitress_serve(make_wsgi_app(runtime), host=host, port=port, threads=threads, ident="vpabot")
+    Bound before the jobs start, so a port in use stops the start before anything runs.
+    """
+    from waitress import create_server
+
+    return create_server(make_wsgi_app(runtime), host=host, port=port, threads=threads, ident="vpabot")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
@@ -102,23 +101,3 @@ def decide_step(*, status: AssistantStatus, earlier: int, severe: bool) -> Viola
         needs_approval=step >= LadderStep.ABMAHNUNG,
         informs_manager=step >= LadderStep.ERMAHNUNG,
     )
-
-
-def decide_violation(
-    *,
-    status: AssistantStatus,
-    history: Iterable[PastViolation],
-    severe: bool,
-    today: date,
-    expiry_months: int | None = None,
-) -> ViolationDecision:
-    """The ladder decision from the assistant's earlier violations."""
-    earlier = sum(counts(v, today=today, expiry_months=expiry_months) for v in history)
-    return decide_step(status=status, earlier=earlier, severe=severe)
-
-
-def current_step(
-    history: Iterable[PastViolation], *, today: date, expiry_months: int | None = None
-) -> int:
-    """How many violations count right now (0 = clean file), for the file's summary."""
-    return min(sum(counts(v, today=today, expiry_months=expiry_months) for v in history), 4)

@@ -136,3 +136,17 @@ def purge(factory: sessionmaker[Session], *, now: datetime) -> int:
             )
         )
         return result.rowcount or 0
+
+
+def oldest_queued_seconds(session: Session, *, now: datetime) -> float:
+    """How long (seconds) the oldest request still waiting for a worker has waited; 0.0 if none."""
+    oldest = session.scalar(
+        select(func.min(InboundRequest.received_at)).where(InboundRequest.state == "queued")
+    )
+    if oldest is None:
+        return 0.0
+    if oldest.tzinfo is None:  # SQLite's MIN() bypasses the column type
+        from datetime import timezone
+
+        oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=timezone.utc)
+    return max((now - oldest).total_seconds(), 0.0)

@@ -20,10 +20,20 @@ SCHEMA_PATH = REPO.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
 
 EVENTS_PATH = "/slack/events"
 # The minimal bot scopes. Widening them is a decision: change this set on purpose.
+# channels:read / groups:read: `vpabot doctor` checks that the bot is in the team and admin
+# channels (conversations.info); they reveal channel metadata, never messages.
 BOT_SCOPES = {
-    "commands", "chat:write", "im:write", "files:write", "users:read",
+    "commands",
+    "chat:write",
+    "im:write",
+    "files:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
     # The outbox's look-up of in-doubt messages (conversations.history, README "Delivery").
-    "channels:history", "groups:history", "im:history",
+    "channels:history",
+    "groups:history",
+    "im:history",
 }
 
 

@@ -8,16 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
-from vpabot.bot.blocks.common import who
 from vpabot.bot.blocks.common import (
     button,
     context,
-    escape,
     fmt_date,
     header,
     message,
     section,
     sections_from_lines,
+    who,
 )
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action

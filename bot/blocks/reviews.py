@@ -9,8 +9,8 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock
 
 from vpabot.bot.blocks.cg import cg_overdue_blocks
-from vpabot.bot.blocks.common import who
 from vpabot.bot.blocks.common import (
+    who,
     MAX_BLOCKS,
     button,
     escape,

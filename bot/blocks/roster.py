@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vpabot.bot.blocks.common import escape, who
+from vpabot.bot.blocks.common import who
 from vpabot.bot.blocks.labels import status_label
 from vpabot.bot.blocks.replies import build_notice
 from vpabot.bot.i18n import Translator

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ButtonElement
 
-from vpabot.bot.blocks.common import button, context, escape, fmt_date, message, section, user, who
+from vpabot.bot.blocks.common import button, context, fmt_date, message, section, user, who
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import StopOpen

@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import DBAPIError
 
-from vpabot.bot import payloads
+from vpabot.bot import logs, payloads
 from vpabot.bot.blocks.replies import build_error, build_notice
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.home import HomeRefresher
@@ -37,7 +37,7 @@ POLL_SECONDS = 1.0  # picks up rows of other instances and of a crashed worker
 
 
 class Outcome(Enum):
-    ACCEPTED = "accepted"
+    ACCEPTED = "ok"
     DUPLICATE = "duplicate"
     BUSY = "busy"
 
@@ -174,7 +174,12 @@ class Runner:
         return True
 
     def carry_out(self, row: inbox.Claimed) -> None:
+        """Do one claimed request's work (unless done before a crash) and send its reply."""
         origin = payloads.from_plain(Origin, row.origin)
+        with logs.request_context(request_id=f"inbox-{row.id}", user_id=origin.user_id, kind=row.kind):
+            self._carry_out(row, origin)
+
+    def _carry_out(self, row: inbox.Claimed, origin: Origin) -> None:
         reply = row.reply
         if row.state == "running":
             try:

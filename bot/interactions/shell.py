@@ -13,16 +13,20 @@ No work runs after an ack that refused.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 
+from vpabot.bot import logs, metrics
 from vpabot.bot.blocks.replies import build_error, build_notice, error_text
 from vpabot.bot.commands import grammar
 from vpabot.bot.context import AppContext
-from vpabot.bot.interactions.origin import action_origin, command_origin, view_origin
+from vpabot.bot.interactions.origin import action_origin, command_origin, user_of, view_origin
 from vpabot.bot.interactions.registry import Turn, handler_for
 from vpabot.bot.interactions.runner import Outcome, Runner
 from vpabot.bot.listeners.actions import decode_click
@@ -37,7 +41,7 @@ def register(app: App, ctx: AppContext, runner: Runner) -> None:
     """Register one listener per surface on ``app``; the registry does the routing."""
     t = ctx.t
 
-    def on_command(ack: Ack, body: dict[str, Any]) -> None:
+    def on_command(ack: Ack, body: dict[str, Any]) -> str:
         origin, key = command_origin(body)
         try:
             command = grammar.parse(body.get("text") or "", ctx.tags, today=ctx.today())
@@ -47,40 +51,43 @@ def register(app: App, ctx: AppContext, runner: Runner) -> None:
                 ack(**build_notice(t("error.not_admin")))
             else:
                 ack(**build_error(t, problem))
-            return
+            return REFUSED
         handler = handler_for(command)
         if not handler.who.allows(ctx, origin.user_id):
             ack(**build_notice(t(handler.who.refusal)))
-            return
+            return REFUSED
         if handler.in_ack:
             ack(**(handler.run(Turn(ctx, origin, app.client), command) or {}))
-            return
+            return OK
         outcome = runner.accept(command, origin, key)
         if outcome is Outcome.BUSY:
             ack(**build_notice(t("error.busy")))
         else:
             ack()
+        return outcome.value
 
-    def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> str:
         origin, key = action_origin(body, action)
         ack()  # a click's ack carries no text: refusals follow through the response_url
         try:
             command, origin = decode_click(ctx, action, origin)
         except PolicyError as problem:
             runner.tell(origin, build_error(t, problem))
-            return
+            return REFUSED
         handler = handler_for(command)
         if not handler.who.allows(ctx, origin.user_id):
             runner.tell(origin, build_notice(t(handler.who.refusal)))
-            return
-        if runner.accept(command, origin, key) is Outcome.BUSY:
+            return REFUSED
+        outcome = runner.accept(command, origin, key)
+        if outcome is Outcome.BUSY:
             runner.tell(origin, build_notice(t("error.busy")))
+        return outcome.value
 
-    def on_view(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_view(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> str:
         form = FORMS.get(view.get("callback_id") or "")
         if form is None:
             ack()
-            return
+            return REFUSED
         origin, key = view_origin(body, view)
         first = form.required[0].value
         values = modal_values(view)
@@ -88,27 +95,58 @@ def register(app: App, ctx: AppContext, runner: Runner) -> None:
         try:
             if missing:
                 ack(response_action="errors", errors=missing)
-                return
+                return REFUSED
             command, origin = form.parse(ctx, values, view.get("private_metadata") or "", origin)
         except PolicyError as error:
             ack(response_action="errors", errors={field_of_error(error, form): error_text(t, error)})
-            return
+            return REFUSED
         handler = handler_for(command)
         if not handler.who.allows(ctx, origin.user_id):
             ack(response_action="errors", errors={first: t(handler.who.refusal)})
-            return
-        if runner.accept(command, origin, key) is Outcome.BUSY:
+            return REFUSED
+        outcome = runner.accept(command, origin, key)
+        if outcome is Outcome.BUSY:
             ack(response_action="errors", errors={first: t("error.busy")})
-            return
-        ack()
+        else:
+            ack()
+        return outcome.value
 
-    def on_home_opened(ack: Ack, event: dict[str, Any]) -> None:
+    def on_home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> str:
         ack()
         if event.get("tab", "home") == "home":  # the Messages tab fires this event too
             runner.home.touch(str(event.get("user") or ""))
+        return OK
 
-    app.command("/vpa")(on_command)
-    app.action(re.compile(".+"))(on_action)
-    app.view(re.compile(".+"))(on_view)
-    app.event("app_home_opened")(on_home_opened)
+    app.command("/vpa")(guarded(on_command, "command", t))
+    app.action(re.compile(".+"))(guarded(on_action, "action", t))
+    app.view(re.compile(".+"))(guarded(on_view, "view", t))
+    app.event("app_home_opened")(guarded(on_home_opened, "event", t))
+
+
+OK, REFUSED = "ok", "refused"
+
+
+def guarded(listener: Callable[..., str], kind: str, t: Any) -> Callable[..., None]:
+    """Every listener's frame: log fields bound, ack latency and outcome counted
+    (``/metrics``), and a payload no check foresaw never becomes a 500 with a traceback
+    for Slack to retry: one log line, and an ack (with the internal-error message where an
+    ack carries text)."""
+
+    @functools.wraps(listener)  # Bolt reads the wrapped listener's argument names
+    def run(**kwargs: Any) -> None:
+        ack: Ack = kwargs["ack"]
+        body = kwargs.get("body") or {}
+        started = time.perf_counter()
+        request_id = body.get("trigger_id") or body.get("event_id") or None
+        with logs.request_context(request_id=request_id, user_id=user_of(body) or None, kind=kind):
+            try:
+                outcome = listener(**kwargs)
+            except Exception as error:  # noqa: BLE001 - the boundary: nothing may escape to Bolt
+                outcome = "error"
+                log.warning("could not handle a %s: %s: %s", kind, type(error).__name__, error)
+                if ack.response is None:
+                    ack(**build_notice(t("error.internal"))) if kind == "command" else ack()
+        metrics.request_acked(kind=kind, outcome=outcome, seconds=time.perf_counter() - started)
+
+    return run
 

@@ -10,11 +10,12 @@ Problems are codes and values; the CLI words them from the catalogues.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import snapshot
 from vpabot.bot.services.csv_import import (
     BadFile,
@@ -85,10 +86,13 @@ def read_acceptances(text: str, *, today: date) -> tuple[list[Acceptance], list[
     return rows, problems
 
 
-def import_acceptances(
-    sessions: sessionmaker[Session], text: str, *, now: datetime, today: date
-) -> ImportSummary:
-    """Check the whole file, then record all of it in one transaction, or nothing."""
+def import_acceptances(ctx: AppContext, text: str) -> ImportSummary:
+    """Check the whole file, then record all of it in one transaction, or nothing.
+
+    "Today" (dates in the future are refused) is ``ctx.today()`` in ``VPA_TIMEZONE``.
+    Raises :class:`BadFile` with every problem when anything is wrong.
+    """
+    now, today, sessions = ctx.now(), ctx.today(), ctx.sessions
     rows, problems = read_acceptances(text, today=today)
     summary = ImportSummary(rows=len(rows))
     with session_scope(sessions) as session:

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import TypedDict
 
-from sqlalchemy.orm import Session, sessionmaker
-
+from vpabot.bot.context import AppContext
 from vpabot.bot.services.reviews import ActiveStop, load_active_stops
 from vpabot.policy.stops import StopKind
 
@@ -50,12 +49,14 @@ def stop_records(stops: Iterable[ActiveStop]) -> list[StopRecord]:
     ]
 
 
-def export_records(
-    sessions: sessionmaker[Session], *, now: datetime, tz: str = "Europe/Berlin"
-) -> list[StopRecord]:
-    """The active stops as records, read straight from the database (no Slack settings)."""
-    with sessions() as session:
-        return stop_records(load_active_stops(session, now=now, tz=tz))
+def export_records(ctx: AppContext) -> list[StopRecord]:
+    """The active stops at ``ctx.now()`` as records, read without the write lock.
+
+    Needs only the core settings (the CLI has no Slack tokens); review-overdue follows
+    ``VPA_TIMEZONE`` like everywhere else in the bot.
+    """
+    with ctx.read() as session:
+        return stop_records(load_active_stops(session, now=ctx.now(), tz=ctx.settings.timezone))
 
 
 def to_csv(records: Iterable[StopRecord]) -> str:

@@ -23,8 +23,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, false, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from vpabot.bot.context import AppContext
 from vpabot.bot.services.anonymise import (
     ERASED,
     OWN_TABLES,
@@ -142,11 +143,13 @@ def _linked_outbox(session: Session, refs: FileRefs) -> list[OutboxMessage]:
     return sorted(rows.values(), key=lambda m: m.id)
 
 
-def export_assistant(
-    sessions: sessionmaker[Session], handle: str, *, actor: str, now: datetime
-) -> dict[str, Any]:
-    """Everything stored about one assistant, table by table. The export itself is audited."""
-    with session_scope(sessions) as session:
+def export_assistant(ctx: AppContext, handle: str, *, actor: str) -> dict[str, Any]:
+    """Everything stored about one assistant, table by table. The export itself is audited.
+
+    Raises PolicyError("unknown_assistant") for a handle nobody has.
+    """
+    now = ctx.now()
+    with session_scope(ctx.sessions) as session:
         assistant = _require(session, handle)
         repo.audit(
             session,
@@ -204,15 +207,11 @@ class Erasure:
 
 
 def erase_assistant(
-    sessions: sessionmaker[Session],
-    handle: str,
-    *,
-    actor: str,
-    now: datetime,
-    reason: str = "request",
+    ctx: AppContext, handle: str, *, actor: str, reason: str = "request"
 ) -> Erasure:
     """Anonymise one assistant now (``vpabot erase assistant``). Raises if already done."""
-    with session_scope(sessions) as session:
+    now = ctx.now()
+    with session_scope(ctx.sessions) as session:
         assistant = _require(session, handle, lock=True)
         if is_erased(assistant):
             raise PolicyError("privacy_already_erased", handle=assistant.handle)
@@ -284,15 +283,14 @@ def _erase_rows(session: Session, model: Any, assistant_id: int, **texts: str) -
 # --- retention ----------------------------------------------------------------------------
 
 
-def erase_expired(
-    sessions: sessionmaker[Session], *, months: int, today: date, now: datetime, limit: int = 20
-) -> int:
+def erase_expired(ctx: AppContext, *, months: int, limit: int = 20) -> int:
     """Anonymise assistants whose collaboration ended more than ``months`` ago.
 
     Safe on several instances: rows are claimed with SKIP LOCKED (PostgreSQL; SQLite runs
     one writer at a time), and an erased assistant no longer matches, so each is done once.
     """
-    cutoff = add_months(today, -months)
+    sessions, now = ctx.sessions, ctx.now()
+    cutoff = add_months(ctx.today(), -months)
     erased = 0
     while True:
         with session_scope(sessions) as session:

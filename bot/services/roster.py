@@ -16,8 +16,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from vpabot.bot.context import AppContext
 from vpabot.bot.services.csv_import import BadFile, Problem, begin_write, chunks, lock_assistants
 from vpabot.bot.services.roster_csv import RosterRow, read_roster
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
@@ -192,15 +193,17 @@ def _value(key: str, value: Any) -> Any:
 
 
 def import_assistants(
-    sessions: sessionmaker[Session],
+    ctx: AppContext,
     text: str,
     *,
-    now: datetime,
-    today: date,
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Check the whole file, then write all of it in one transaction, or nothing."""
+    """Check the whole file, then write all of it in one transaction, or nothing.
+
+    ``ctx.today()`` (``VPA_TIMEZONE``) bounds the dates; raises :class:`BadFile` on any problem.
+    """
+    now, today, sessions = ctx.now(), ctx.today(), ctx.sessions
     rows, problems = read_roster(text, today=today)
     result = ImportResult(rows=len(rows), problems=problems)
     session = sessions()

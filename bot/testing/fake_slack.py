@@ -76,6 +76,9 @@ class FakeSlack:
     """A fake Slack Web API on a local port; see the module docstring."""
 
     BOT_USER_ID, BOT_ID, TEAM_ID = "UBOT", "BBOT", "T1"
+    # What auth.test reports in X-OAuth-Scopes unless a test sets ``fake.scopes``.
+    DEFAULT_SCOPES = ("commands", "chat:write", "im:write", "files:write", "users:read",
+                      "channels:read", "groups:read")
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None):
         self.host, self.port, self.token = host, port, token
@@ -92,6 +95,14 @@ class FakeSlack:
         self._last_ts = 0.0
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
+        # Workspace state for checks like ``vpabot doctor``; tests change these directly.
+        self.scopes: list[str] = list(self.DEFAULT_SCOPES)
+        # conversations.info: known channels and whether the bot is a member; others are
+        # channel_not_found.
+        self.channels: dict[str, dict] = {}
+        # users.info: fields that override the default active user (e.g. {"deleted": True});
+        # None makes the id unknown (user_not_found).
+        self.users: dict[str, dict | None] = {}
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -296,7 +307,19 @@ class FakeSlack:
             sent = headers.get("Authorization", "")
             if sent != f"Bearer {self.token}" and args.get("token") != self.token:
                 return 200, {}, {"ok": False, "error": "invalid_auth"}
-        return 200, {}, {"ok": True, **self._answer(method, args)}
+        error = self._workspace_error(method, args)
+        if error:
+            return 200, {}, {"ok": False, "error": error}
+        extra = {"X-OAuth-Scopes": ",".join(self.scopes)} if method == "auth.test" else {}
+        return 200, extra, {"ok": True, **self._answer(method, args)}
+
+    def _workspace_error(self, method: str, args: dict) -> str | None:
+        """Slack's error for a channel or user this workspace does not have."""
+        if method == "conversations.info" and args.get("channel") not in self.channels:
+            return "channel_not_found"
+        if method == "users.info" and self.users.get(args.get("user", ""), {}) is None:
+            return "user_not_found"
+        return None
 
     def _respond(self, key: str):
         """A response_url: 404 once gone or used more than ``response_url_uses`` times."""
@@ -364,5 +387,11 @@ class FakeSlack:
             name = f"User {uid}"
             return {"user": {"id": uid, "name": uid.lower(), "real_name": name,
                              "tz": "Europe/Berlin", "tz_offset": 3600, "is_bot": False,
-                             "profile": {"real_name": name, "display_name": name}}}
+                             "deleted": False,
+                             "profile": {"real_name": name, "display_name": name},
+                             **(self.users.get(uid) or {})}}
+        if method == "conversations.info":
+            channel_id = args.get("channel", "")
+            return {"channel": {"id": channel_id, "name": channel_id.lower(), "is_member": False,
+                                **self.channels[channel_id]}}
         return {}

@@ -75,7 +75,10 @@ class SlackDriver:
         timestamp: int | None = None,
         signature: str | None = None,
         content_type: str = "application/x-www-form-urlencoded",
+        headers: dict[str, str] | None = None,
     ) -> HttpResult:
+        """POST ``body`` to /slack/events, signed; ``headers`` add to Slack's (e.g. a retry's
+        ``X-Slack-Retry-Num``)."""
         ts = str(int(time.time()) if timestamp is None else timestamp)
         sig = signature or self.verifier.generate_signature(timestamp=ts, body=body)
         request = urllib.request.Request(
@@ -85,6 +88,7 @@ class SlackDriver:
                 "Content-Type": content_type,
                 "X-Slack-Request-Timestamp": ts,
                 "X-Slack-Signature": sig,
+                **(headers or {}),
             },
             method="POST",
         )

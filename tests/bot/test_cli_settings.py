@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from vpabot.bot import cli_common
 from vpabot.bot.cli import main
-from vpabot.bot.config import ConfigError
+from vpabot.bot.config import ConfigError, load_core_settings
+from vpabot.bot.context import AppContext
+from vpabot.policy.clock import SettableClock
 
 BAD_ZONE = "vpabot: VPA_TIMEZONE ist keine bekannte Zeitzone: 'Mars/Olympus'"
 BAD_LANGUAGE = "vpabot: VPA_LANGUAGE ist keine bekannte Sprache (de oder en): 'fr'"
@@ -101,21 +102,27 @@ def test_empty_or_unset_means_the_default(
     name: str, env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(name, "  ")
-    assert cli_common.language() == "de"
-    assert cli_common.timezone_name() == "Europe/Berlin"
+    settings = load_core_settings()
+    assert (settings.language, settings.timezone) == ("de", "Europe/Berlin")
     monkeypatch.delenv(name)
-    assert cli_common.language() == "de"
-    assert cli_common.timezone_name() == "Europe/Berlin"
+    settings = load_core_settings()
+    assert (settings.language, settings.timezone) == ("de", "Europe/Berlin")
 
 
 def test_today_is_the_day_in_vpa_timezone(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's context answers 'today' like the bot's: in VPA_TIMEZONE, not in UTC."""
     new_years_eve = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
-    assert cli_common.today(new_years_eve) == date(2027, 1, 1)  # Berlin is ahead of UTC
+
+    def today() -> date:
+        ctx = AppContext(load_core_settings(), sessions=None, clock=SettableClock(new_years_eve))  # type: ignore[arg-type]
+        return ctx.today()
+
+    assert today() == date(2027, 1, 1)  # Berlin is ahead of UTC
     monkeypatch.setenv("VPA_TIMEZONE", "America/New_York")
-    assert cli_common.today(new_years_eve) == date(2026, 12, 31)
+    assert today() == date(2026, 12, 31)
     monkeypatch.setenv("VPA_TIMEZONE", "Mars/Olympus")
     with pytest.raises(ConfigError):
-        cli_common.today(new_years_eve)
+        today()
 
 
 def test_english_output_still_follows_vpa_language(

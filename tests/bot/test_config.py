@@ -104,6 +104,63 @@ def test_serve_answers_health_checks_and_leaves_cleanly_on_sigterm(tmp_path) -> 
                     time.sleep(0.2)
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=30) == 0
+            # One start line saying where everything comes from; no warning on a normal start
+            # (Bolt's "`token` will be unused" used to appear on every one).
+            database = tmp_path / "bot.db"
+            assert process.stderr.read().splitlines() == [
+                f"vpabot: .env: keine (nur Umgebungsvariablen) · Datenbank: sqlite:///{database} · "
+                f"Slack-API: {fake.base_url} · Modus: HTTP (vpabot serve) auf "
+                f"http://127.0.0.1:{port}/slack/events",
+                f"vpabot: neue Datenbank angelegt: {database}",
+            ]
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def test_run_with_an_app_token_slack_refuses_stops_with_one_line(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It used to loop forever logging "'NoneType' object has no attribute 'strip'"."""
+    from vpabot.bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with FakeSlack(token="xoxb-test") as fake:
+        for name, value in {**COMPLETE, "SLACK_API_URL": fake.base_url}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+        monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-revoked")
+        assert main(["run"]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert err[0].startswith("vpabot: .env: keine") and "Modus: Socket Mode (vpabot run)" in err[0]
+        assert err[1:] == [
+            "vpabot: Slack lehnt SLACK_APP_TOKEN ab (invalid_auth): ein App-Level-Token (xapp-…) "
+            "mit connections:write unter api.slack.com/apps → Basic Information → App-Level "
+            "Tokens anlegen."
+        ]
+        assert not (tmp_path / "bot.db").exists()  # refused before anything was created
+        monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-your-app-token")
+        assert main(["run"]) == 2
+        assert capsys.readouterr().err.startswith(
+            "vpabot: SLACK_APP_TOKEN enthält noch den Platzhalter aus .env.example"
+        )
+
+
+def test_serve_on_a_port_in_use_stops_with_one_line(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vpabot.bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with FakeSlack(token="xoxb-test") as fake, socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for name, value in {**COMPLETE, "SLACK_API_URL": fake.base_url}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+        assert main(["serve", "--host", "127.0.0.1", "--port", str(port)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith(f"vpabot: Port {port} auf 127.0.0.1 ist nicht verfügbar (")
+    assert err[-1].endswith("– --port ändern.")
+    assert "Traceback" not in "\n".join(err)

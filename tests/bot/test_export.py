@@ -51,7 +51,7 @@ def team(ctx: AppContext) -> AppContext:
 
 
 def records(ctx: AppContext) -> list[dict]:
-    return [dict(r) for r in export_records(ctx.sessions, now=ctx.now())]
+    return [dict(r) for r in export_records(ctx)]
 
 
 def test_records_list_active_stops_by_handle(team: AppContext) -> None:
@@ -214,3 +214,25 @@ def test_cli_does_not_create_a_missing_sqlite_file(
     assert main(["export", "stops"]) == 1
     assert "gibt es nicht" in capsys.readouterr().err
     assert not missing.exists()
+
+
+@pytest.mark.parametrize(("zone", "overdue"), [("Europe/Berlin", True), ("America/New_York", False)])
+def test_cli_decides_review_overdue_in_vpa_timezone(
+    zone: str,
+    overdue: bool,
+    team: AppContext,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    """Anna's stop ends Thursday 03.12.; at 23:30 UTC it is Friday in Berlin but still
+    Thursday in New York. The export used to decide this in Europe/Berlin whatever was set."""
+    from vpabot.policy import clock
+
+    late = datetime(2026, 12, 3, 23, 30, tzinfo=timezone.utc)
+    monkeypatch.setattr(clock.SystemClock, "now", lambda self: late)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("VPA_TIMEZONE", zone)
+    assert main(["export", "stops"]) == 0
+    stops = {s["handle"]: s for s in json.loads(capsys.readouterr().out)["stops"]}
+    assert stops["anna.m"]["review_overdue"] is overdue

@@ -65,7 +65,7 @@ BERT_NOTE = "Bert vergaß die Deadline beim Kunden"
 
 def full_file(ctx: AppContext) -> AppContext:
     """Anna: every kind of row the bot writes about an assistant; Bert: a bystander."""
-    import_assistants(ctx.sessions, ROSTER, now=ctx.now(), today=ctx.today())
+    import_assistants(ctx, ROSTER)
     deadline, quality = DEFAULT_TAGS.parse("deadline"), DEFAULT_TAGS.parse("qualitaet")
     for note, tag in zip(FREE_TEXTS[:3], (deadline, quality, quality), strict=True):
         log_violation(
@@ -168,7 +168,7 @@ def test_export_contains_every_row_of_every_table_about_the_assistant(
     ctx: AppContext, migrated_engine: Engine
 ) -> None:
     full_file(ctx)
-    document = export_assistant(ctx.sessions, "anna.m", actor="cli:test", now=ctx.now())
+    document = export_assistant(ctx, "anna.m", actor="cli:test")
     json.dumps(document)  # plain JSON
     anna = document["assistant"]
     assert (anna["name"], anna["handle"], anna["slack_user_id"]) == (
@@ -235,9 +235,9 @@ def test_erase_leaves_no_personal_text_in_any_table(
 ) -> None:
     full_file(ctx)
     assert leaks(migrated_engine, PERSONAL)  # the scan finds them before
-    bert_before = export_assistant(ctx.sessions, "bert.k", actor="cli:test", now=ctx.now())
+    bert_before = export_assistant(ctx, "bert.k", actor="cli:test")
 
-    erased = erase_assistant(ctx.sessions, "anna.m", actor="cli:test", now=ctx.now())
+    erased = erase_assistant(ctx, "anna.m", actor="cli:test")
 
     assert leaks(migrated_engine, PERSONAL) == []
     assert erased.handle == f"geloescht-{erased.assistant_id}"
@@ -256,7 +256,7 @@ def test_erase_leaves_no_personal_text_in_any_table(
         assert event.after["reason"] == "request"
 
     # Bert and the digest's mention of Bert are untouched.
-    bert_after = export_assistant(ctx.sessions, "bert.k", actor="cli:test", now=ctx.now())
+    bert_after = export_assistant(ctx, "bert.k", actor="cli:test")
     for table in ("assistant", "violations", "notes", "sales_stops"):
         assert bert_after[table] == bert_before[table]
     (digest,) = [r for r in bert_after["outbox"] if r["purpose"] == "cg_digest"]
@@ -300,7 +300,7 @@ def test_erase_keeps_the_anonymous_counts_for_reports(ctx: AppContext) -> None:
 
     with ctx.sessions() as session:
         before = shape(session)
-    erase_assistant(ctx.sessions, "anna.m", actor="cli:test", now=ctx.now())
+    erase_assistant(ctx, "anna.m", actor="cli:test")
     with ctx.sessions() as session:
         violations, stops, notes, events, statuses = shape(session)
         assert set(session.scalars(select(Violation.note).where(Violation.assistant_id == 1))) == {
@@ -316,7 +316,7 @@ def test_messages_about_the_erased_assistant_are_not_sent_later(ctx: AppContext)
         pending_before = session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
         )
-    erase_assistant(ctx.sessions, "anna.m", actor="cli:test", now=ctx.now())
+    erase_assistant(ctx, "anna.m", actor="cli:test")
     claimed = send_all(ctx, now=ctx.now() + timedelta(hours=1))
     assert [
         c.payload.get("text", "")
@@ -358,10 +358,10 @@ def test_an_update_of_a_cancelled_message_is_cancelled_too(ctx: AppContext) -> N
 
 def test_erasing_twice_or_an_unknown_handle_is_refused(ctx: AppContext) -> None:
     full_file(ctx)
-    erased = erase_assistant(ctx.sessions, "anna.m", actor="cli:test", now=ctx.now())
+    erased = erase_assistant(ctx, "anna.m", actor="cli:test")
     for handle in ("anna.m", erased.handle):
         with pytest.raises(PolicyError) as caught:
-            erase_assistant(ctx.sessions, handle, actor="cli:test", now=ctx.now())
+            erase_assistant(ctx, handle, actor="cli:test")
         assert caught.value.code in ("unknown_assistant", "privacy_already_erased")
 
 
@@ -428,11 +428,11 @@ def test_retention_anonymises_only_collaborations_that_ended_long_enough_ago(
     full_file(ctx)
     ended(ctx, "anna.m", date(2024, 11, 25))  # 24 months and a day before 26.11.2026
     ended(ctx, "bert.k", date(2024, 11, 26))  # exactly 24 months: not longer ago
-    assert erase_expired(ctx.sessions, months=24, today=ctx.today(), now=ctx.now()) == 1
+    assert erase_expired(ctx, months=24) == 1
     assert leaks(migrated_engine, PERSONAL) == []
     assert leaks(migrated_engine, ["Bert Klein"])
     assert (
-        erase_expired(ctx.sessions, months=24, today=ctx.today(), now=ctx.now()) == 0
+        erase_expired(ctx, months=24) == 0
     )  # idempotent
     with ctx.sessions() as session:
         event = session.scalars(
@@ -445,12 +445,7 @@ def test_retention_is_done_once_when_several_instances_run_it_at_the_same_time(
     ctx: AppContext, migrated_engine: Engine
 ) -> None:
     lines = "".join(f"vpa{n},Assistent {n} Beispiel,,2020-01-01,aktiv,\n" for n in range(6))
-    import_assistants(
-        ctx.sessions,
-        "handle,name,slack_id,joined_on,status,cg_accepted_on\n" + lines,
-        now=ctx.now(),
-        today=ctx.today(),
-    )
+    import_assistants(ctx, "handle,name,slack_id,joined_on,status,cg_accepted_on\n" + lines)
     for n in range(6):
         ended(ctx, f"vpa{n}", date(2020, 6, 1))
     with session_scope(ctx.sessions) as session:  # one row every instance must scrub
@@ -470,7 +465,7 @@ def test_retention_is_done_once_when_several_instances_run_it_at_the_same_time(
         barrier.wait()
         try:
             results.append(
-                erase_expired(ctx.sessions, months=12, today=ctx.today(), now=ctx.now(), limit=2)
+                erase_expired(ctx, months=12, limit=2)
             )
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from vpabot.bot import cli_assistants
+from vpabot.bot.cli import assistants as cli_assistants
+from vpabot.bot.i18n import Translator
 from vpabot.bot.cli import main
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.assistants import add_assistant
@@ -30,7 +31,7 @@ ROSTER = (
 
 
 def run(ctx: AppContext, text: str, *, dry_run: bool = False) -> ImportResult:
-    return import_assistants(ctx.sessions, text, now=ctx.now(), today=ctx.today(), dry_run=dry_run)
+    return import_assistants(ctx, text, dry_run=dry_run)
 
 
 def problems(ctx: AppContext, text: str) -> list[tuple[int, str]]:
@@ -299,7 +300,7 @@ def test_progress_line_rewrites_itself_on_a_terminal() -> None:
             return True
 
     stream = Terminal()
-    progress = cli_assistants.ProgressLine(cli_assistants._translator(), stream)
+    progress = cli_assistants.ProgressLine(Translator("de"), stream)
     for done in range(1, 5):
         progress(done, 4)
     assert stream.getvalue() == (

@@ -19,9 +19,10 @@ from vpabot.policy.ladder import (
     PastViolation,
     ViolationDecision,
     ViolationState,
+    NOT_COUNTING,
+    counting_since,
     counts,
-    current_step,
-    decide_violation,
+    decide_step,
 )
 
 TODAY = date(2026, 11, 26)
@@ -44,6 +45,13 @@ def recorded(n: int) -> list[PastViolation]:
     return [past() for _ in range(n)]
 
 
+def counted(history: list[PastViolation], *, expiry_months: int | None = None) -> int:
+    """What production counts: the rows ``repositories.count_counting_violations`` selects
+    (state not rejected/withdrawn, logged after the ``counting_since`` cut-off)."""
+    since = counting_since(today=TODAY, expiry_months=expiry_months)
+    return sum(1 for v in history if v.state not in NOT_COUNTING and (since is None or v.logged_on > since))
+
+
 def decide(
     history: list[PastViolation],
     *,
@@ -51,9 +59,8 @@ def decide(
     status: AssistantStatus = AssistantStatus.ACTIVE,
     expiry_months: int | None = None,
 ) -> ViolationDecision:
-    return decide_violation(
-        status=status, history=history, severe=severe, today=TODAY, expiry_months=expiry_months
-    )
+    """The decision as ``services.violations.log_violation`` makes it."""
+    return decide_step(status=status, earlier=counted(history, expiry_months=expiry_months), severe=severe)
 
 
 # --- the step climbs with earlier violations and stops at 4 --------------------------------
@@ -275,7 +282,7 @@ def test_open_assistants_can_collect_violations(status: AssistantStatus, severe:
     assert decision.step is (None if severe else LadderStep.ERMAHNUNG)
 
 
-# --- current_step for the file summary ----------------------------------------------------
+# --- what the file summary shows (the same count, capped at 4) ----------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -306,14 +313,14 @@ def test_open_assistants_can_collect_violations(status: AssistantStatus, severe:
 def test_current_step(
     history: list[PastViolation], expiry_months: int | None, expected: int
 ) -> None:
-    assert current_step(history, today=TODAY, expiry_months=expiry_months) == expected
+    assert min(counted(history, expiry_months=expiry_months), 4) == expected
 
 
 @pytest.mark.parametrize("earlier", range(0, 6))
 def test_file_summary_agrees_with_the_next_step(earlier: int) -> None:
     """The next violation's step is one above what the file shows (until the cap)."""
     history = recorded(earlier)
-    shown = current_step(history, today=TODAY)
+    shown = min(counted(history), 4)
     assert int(decide(history).step) == min(shown + 1, 4)
 
 

@@ -87,3 +87,24 @@ def test_get_assistant_can_lock_on_both_databases(session: Session) -> None:
     found = repo.get_assistant(session, "@Anna.M ", lock=True)
 
     assert found is not None and found.handle == "anna.m"
+
+
+def test_the_inbox_claims_a_request_once_and_forgets_it_after_a_day(migrated_engine) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime, timedelta, timezone
+
+    from vpabot.storage import inbox
+    from vpabot.storage.db import make_session_factory
+
+    sessions = make_session_factory(migrated_engine)
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+    first = inbox.accept(sessions, dedup_key="command:t1", kind="ShowHelp", command={}, origin={}, now=now)
+    assert first is not None
+    assert inbox.accept(sessions, dedup_key="command:t1", kind="ShowHelp", command={}, origin={}, now=now) is None
+    (claimed,) = inbox.claim(sessions, now=now, limit=5)
+    assert claimed.id == first and inbox.claim(sessions, now=now, limit=5) == []
+    # the worker died: after its lease another one takes the row over
+    (again,) = inbox.claim(sessions, now=now + inbox.LEASE + timedelta(seconds=1), limit=5)
+    assert again.id == first and again.attempts == 2
+    inbox.mark_done(sessions, first)
+    assert inbox.purge(sessions, now=now + timedelta(hours=23)) == 0
+    assert inbox.purge(sessions, now=now + inbox.KEEP + timedelta(seconds=1)) == 1

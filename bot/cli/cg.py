@@ -8,40 +8,30 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from vpabot.bot.cli_common import open_engine, read_import_file, today, translator
+from vpabot.bot.cli.common import core_settings, open_context, read_import_file, translator
 
 
 def _import_acceptances(args: argparse.Namespace) -> int:
     from vpabot.bot.services.cg_import import import_acceptances
     from vpabot.bot.services.csv_import import BadFile
-    from vpabot.storage.db import make_session_factory
-    from vpabot.storage.migrate import upgrade
 
-    t = translator()
-    now = datetime.now(timezone.utc)
-    day = today(now)  # a bad VPA_TIMEZONE stops the command before it touches anything
+    settings = core_settings(args)  # a bad setting stops the command before it touches anything
+    t = translator(settings)
     path = Path(args.file)
     text = read_import_file(t, path, "cg.import.file_unreadable", path=path)
-    if text is None:
-        return 1
-    engine = open_engine()
-    if engine is None:
-        return 1
-    try:
-        upgrade(engine)
-        summary = import_acceptances(make_session_factory(engine), text, now=now, today=day)
-    except BadFile as bad:
-        for problem in bad.problems:
-            reason = t(f"cg.import.error.{problem.code}", **problem.params)
-            print(t("cg.import.line", line=problem.line, problem=reason), file=sys.stderr)
-        print(t("cg.import.refused", count=len({p.line for p in bad.problems})), file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
+    with open_context(settings, upgrade=True) as ctx:
+        try:
+            summary = import_acceptances(ctx, text)
+        except BadFile as bad:
+            for problem in bad.problems:
+                reason = t(f"cg.import.error.{problem.code}", **problem.params)
+                print(t("cg.import.line", line=problem.line, problem=reason), file=sys.stderr)
+            lines = len({p.line for p in bad.problems})
+            print(t("cg.import.refused", count=lines), file=sys.stderr)
+            return 1
     print(
         t(
             "cg.import.summary",

@@ -7,41 +7,17 @@ admin can run them on any machine that reaches the database.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from vpabot.bot.cli_common import open_engine, read_import_file, today
-from vpabot.bot.cli_common import translator as _translator
+from vpabot.bot.cli.common import actor, core_settings, open_context, read_import_file, translator
+from vpabot.bot.context import AppContext
 from vpabot.bot.i18n import Translator
 
 PROGRESS_ROWS = 200  # longer imports get a progress line even when stderr is no terminal
-
-
-def _actor() -> str:
-    """Who ran the command, for the audit trail (the OS user; Slack is not involved)."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # no user name in a bare container: still say it came from the CLI
-        user = "?"
-    return f"cli:{user}"[:32]
-
-
-def _sessions(t: Translator) -> tuple[Any, sessionmaker[Session]] | None:
-    """Engine and sessions on an existing, upgraded database; None (and a message) if absent."""
-    from vpabot.storage.db import make_session_factory
-    from vpabot.storage.migrate import upgrade
-
-    engine = open_engine(t)
-    if engine is None:
-        return None
-    upgrade(engine)
-    return engine, make_session_factory(engine)
 
 
 class ProgressLine:
@@ -119,35 +95,21 @@ def import_assistants_command(args: argparse.Namespace) -> int:
     from vpabot.bot.services.csv_import import BadFile
     from vpabot.bot.services.roster import import_assistants
 
-    t = _translator()
-    day = today()  # a bad VPA_TIMEZONE stops the command before it touches anything
+    settings = core_settings(args)  # a bad setting stops the command before it touches anything
+    t = translator(settings)
     path = Path(args.file)
     text = read_import_file(t, path, "roster.import.unreadable", file=path)
-    if text is None:
-        return 1
-    opened = _sessions(t)
-    if opened is None:
-        return 1
-    engine, sessions = opened
     rows = max(len(text.splitlines()) - 1, 0)
     progress = ProgressLine(t, sys.stderr) if sys.stderr.isatty() or rows > PROGRESS_ROWS else None
-    try:
-        result = import_assistants(
-            sessions,
-            text,
-            now=datetime.now(timezone.utc),
-            today=day,
-            dry_run=args.dry_run,
-            progress=progress,
-        )
-    except BadFile as bad:
-        for problem in bad.problems:
-            print(_problem_text(t, problem), file=sys.stderr)
-        lines = len({p.line for p in bad.problems})
-        print(t("roster.import.refused", file=path.name, lines=lines), file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
+    with open_context(settings, upgrade=True) as ctx:
+        try:
+            result = import_assistants(ctx, text, dry_run=args.dry_run, progress=progress)
+        except BadFile as bad:
+            for problem in bad.problems:
+                print(_problem_text(t, problem), file=sys.stderr)
+            lines = len({p.line for p in bad.problems})
+            print(t("roster.import.refused", file=path.name, lines=lines), file=sys.stderr)
+            return 1
     for change in result.changes:
         print(_change_text(t, change))
     for row in result.skipped:
@@ -174,19 +136,13 @@ def export_assistant_command(args: argparse.Namespace) -> int:
     from vpabot.bot.services.privacy import export_assistant
     from vpabot.policy.errors import PolicyError
 
-    t = _translator()
-    opened = _sessions(t)
-    if opened is None:
-        return 1
-    engine, sessions = opened
-    try:
-        document = export_assistant(
-            sessions, args.handle, actor=_actor(), now=datetime.now(timezone.utc)
-        )
-    except PolicyError as error:
-        return _policy_error(t, error)
-    finally:
-        engine.dispose()
+    settings = core_settings(args)
+    t = translator(settings)
+    with open_context(settings, upgrade=True) as ctx:
+        try:
+            document = export_assistant(ctx, args.handle, actor=actor())
+        except PolicyError as error:
+            return _policy_error(t, error)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -206,7 +162,7 @@ def _confirm(t: Translator, handle: str, summary: str) -> bool:
     return answer.strip().lstrip("@").lower() == handle
 
 
-def _summary(t: Translator, sessions: sessionmaker[Session], handle: str) -> tuple[str, str]:
+def _summary(t: Translator, ctx: AppContext, handle: str) -> tuple[str, str]:
     """The handle as stored and one line on what erasing it touches, for the confirmation."""
     from sqlalchemy import func, select
 
@@ -216,7 +172,7 @@ def _summary(t: Translator, sessions: sessionmaker[Session], handle: str) -> tup
     from vpabot.policy.errors import PolicyError
     from vpabot.storage.models import AuditEvent, Note, SalesStop, Violation
 
-    with sessions() as session:
+    with ctx.read() as session:
         assistant = require_assistant(session, handle)
         if is_erased(assistant):
             raise PolicyError("privacy_already_erased", handle=assistant.handle)
@@ -243,21 +199,17 @@ def erase_assistant_command(args: argparse.Namespace) -> int:
     from vpabot.bot.services.privacy import erase_assistant
     from vpabot.policy.errors import PolicyError
 
-    t = _translator()
-    opened = _sessions(t)
-    if opened is None:
-        return 1
-    engine, sessions = opened
-    try:
-        handle, summary = _summary(t, sessions, args.handle)
-        if not args.yes and not _confirm(t, handle, summary):
-            print(t("privacy.erase.aborted"), file=sys.stderr)
-            return 1
-        erased = erase_assistant(sessions, handle, actor=_actor(), now=datetime.now(timezone.utc))
-    except PolicyError as error:
-        return _policy_error(t, error)
-    finally:
-        engine.dispose()
+    settings = core_settings(args)
+    t = translator(settings)
+    with open_context(settings, upgrade=True) as ctx:
+        try:
+            handle, summary = _summary(t, ctx, args.handle)
+            if not args.yes and not _confirm(t, handle, summary):
+                print(t("privacy.erase.aborted"), file=sys.stderr)
+                return 1
+            erased = erase_assistant(ctx, handle, actor=actor())
+        except PolicyError as error:
+            return _policy_error(t, error)
     print(t("privacy.erase.done", handle=handle, pseudonym=erased.handle))
     return 0
 

@@ -12,13 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vpabot.bot.cli_common import (
-    database_unreadable,
-    open_engine,
-    timezone_name,
-    today,
-    translator,
-)
+from vpabot.bot.cli.common import core_settings, database_unreadable, open_context, translator
 
 
 def report_command(args: argparse.Namespace) -> int:
@@ -29,31 +23,27 @@ def report_command(args: argparse.Namespace) -> int:
     from vpabot.bot.charts import violations_chart
     from vpabot.bot.services.monthly_report import report_filename
     from vpabot.bot.services.reports import build_report
-    from vpabot.policy.catalogue import DEFAULT_TAGS
+    from vpabot.policy.clock import SystemClock
     from vpabot.policy.errors import PolicyError
     from vpabot.policy.reports import Month, parse_month
-    from vpabot.storage.db import make_read_session_factory
 
-    t = translator()
-    tz, day = timezone_name(), today()
+    settings = core_settings(args)
+    t = translator(settings)
+    day = SystemClock().now().astimezone(settings.tz).date()
     try:
         month = parse_month(args.month) if args.month is not None else Month.of(day).previous()
     except PolicyError as error:
         print(f"vpabot: {error_text(t, error)}", file=sys.stderr)
         return 2
-    engine = open_engine()
-    if engine is None:
-        return 1
-    try:
-        with make_read_session_factory(engine)() as session:  # never blocks the bot
-            report = build_report(session, month, tz=tz, today=day)
-    except SQLAlchemyError as error:
-        return database_unreadable(error)
-    finally:
-        engine.dispose()
+    with open_context(settings) as ctx:
+        try:
+            with ctx.read() as session:  # never blocks the bot
+                report = build_report(session, month, tz=settings.timezone, today=ctx.today())
+        except SQLAlchemyError as error:
+            return database_unreadable(error)
     chart = Path(args.chart or report_filename(month))
     chart.write_bytes(violations_chart(t, report))
-    print(render_report(t, report, tags=DEFAULT_TAGS), flush=True)
+    print(render_report(t, report, tags=ctx.tags), flush=True)
     print(t("report.written", path=chart), file=sys.stderr)  # stdout stays the report alone
     return 0
 
