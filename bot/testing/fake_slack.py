@@ -78,7 +78,8 @@ class FakeSlack:
     BOT_USER_ID, BOT_ID, TEAM_ID = "UBOT", "BBOT", "T1"
     # What auth.test reports in X-OAuth-Scopes unless a test sets ``fake.scopes``.
     DEFAULT_SCOPES = ("commands", "chat:write", "im:write", "files:write", "users:read",
-                      "channels:read", "groups:read")
+                      "channels:read", "groups:read", "channels:history", "groups:history",
+                      "im:history")
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None):
         self.host, self.port, self.token = host, port, token
