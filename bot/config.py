@@ -28,6 +28,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vpabot.policy.catalogue import DEFAULT_TAGS, TagCatalogue
+from vpabot.bot.roles import GroupMembers
 from vpabot.policy.dates import parse_time_of_day
 from vpabot.policy.errors import PolicyError
 
@@ -138,13 +139,31 @@ class Settings(CoreSettings):
     app_token: str | None = None
     api_url: str = SLACK_API_DEFAULT
     admin_channel: str | None = None
+    # User groups (handle or id) whose members are admins / managers too: bot/roles.py.
+    admin_group: str | None = None
+    manager_group: str | None = None
+    group_members: GroupMembers = field(default_factory=GroupMembers, compare=False, repr=False)
     extra: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def groups(self) -> dict[str, str]:
+        """``{"admin": "vpa-admins", ...}`` for the configured groups."""
+        found = {"admin": self.admin_group, "manager": self.manager_group}
+        return {role: group for role, group in found.items() if group}
+
+    def admins(self) -> frozenset[str]:
+        """Everyone in ``VPA_ADMIN_IDS`` or in the admin user group."""
+        return self.admin_ids | self.group_members.of("admin")
+
+    def managers(self) -> frozenset[str]:
+        """Everyone in ``VPA_MANAGER_IDS`` or in the manager user group."""
+        return self.manager_ids | self.group_members.of("manager")
+
     def is_admin(self, user_id: str) -> bool:
-        return user_id in self.admin_ids
+        return user_id in self.admins()
 
     def is_manager(self, user_id: str) -> bool:
-        return user_id in self.manager_ids
+        return user_id in self.managers()
 
     def is_staff(self, user_id: str) -> bool:
         """Admins and managers: the people who may read files (personal data)."""
@@ -234,6 +253,10 @@ def load_settings(
     values = source.values
     needed = REQUIRED + (("SLACK_APP_TOKEN",) if need_app_token else ())
     missing = [name for name in needed if not (values.get(name) or "").strip()]
+    # A user group may stand in for the ID list of its role.
+    for ids, group in (("VPA_ADMIN_IDS", "VPA_ADMIN_GROUP"), ("VPA_MANAGER_IDS", "VPA_MANAGER_GROUP")):
+        if ids in missing and (values.get(group) or "").strip():
+            missing.remove(ids)
     if missing:
         # All at once: nobody should have to restart five times to find five settings.
         raise ConfigError(
@@ -255,6 +278,8 @@ def load_settings(
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         admin_ids=_ids(_text(values, "VPA_ADMIN_IDS")),
         manager_ids=_ids(_text(values, "VPA_MANAGER_IDS")),
+        admin_group=_text(values, "VPA_ADMIN_GROUP") or None,
+        manager_group=_text(values, "VPA_MANAGER_GROUP") or None,
         team_channel=_text(values, "VPA_TEAM_CHANNEL"),
         admin_channel=_text(values, "VPA_ADMIN_CHANNEL") or None,
     )

@@ -30,6 +30,7 @@ REQUIRED_SCOPES = (
     "users:read",
     "channels:read",
     "groups:read",
+    "usergroups:read",
     # The outbox looks up in-doubt messages in the channel's history (README "Delivery").
     "channels:history",
     "groups:history",

@@ -15,6 +15,13 @@ class Callback(StrEnum):
     ANSWER_MODAL = "answer_modal"
 
 
+class Shortcut(StrEnum):
+    """Callback ids of the shortcuts declared in manifest.yml."""
+
+    LOG_VIOLATION = "violation_shortcut"  # global: "Verstoß eintragen"
+    FILE_MESSAGE = "file_message"  # on a message: "In die VPA Akte"
+
+
 class Action(StrEnum):
     ASSISTANT_SELECT = "assistant_select"
     FILE_PAGE = "file_page"

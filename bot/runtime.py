@@ -11,6 +11,7 @@ from slack_bolt import App
 from sqlalchemy import Engine
 
 from vpabot.bot import metrics
+from vpabot.bot import roles
 from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
 from vpabot.bot.context import AppContext
@@ -46,6 +47,9 @@ class Runtime:
         self.ctx = AppContext.on_engine(settings, self.engine, clock)
         self.ctx.kick_outbox = self.kick_outbox
         web = make_client(settings.bot_token, settings.api_url)
+        if settings.groups:  # roles from Slack user groups: known before the first request
+            roles.refresh(settings.group_members, web, settings.groups)
+        self.web = web
         self.runner = Runner(self.ctx, web).start()
         self.app: App = create_app(self.ctx, self.runner, client=web)
         self.dispatcher = OutboxDispatcher(
@@ -67,6 +71,8 @@ class Runtime:
             scheduler.add_job(
                 job, "interval", seconds=self.settings.sweep_seconds, id=job.__name__, next_run_time=now, **every
             )
+        if self.settings.groups:
+            scheduler.add_job(self.refresh_roles, "interval", seconds=roles.REFRESH_SECONDS, id="roles", **every)
         if self.settings.retention_months:
             scheduler.add_job(
                 self.retention,
@@ -87,6 +93,10 @@ class Runtime:
     @staticmethod
     def _job_raised(event: JobExecutionEvent) -> None:
         metrics.job_failed(event.job_id)
+
+    def refresh_roles(self) -> None:
+        """Read the admin and manager user groups again (they may change without an event)."""
+        roles.refresh(self.settings.group_members, self.web, self.settings.groups)
 
     def kick_outbox(self) -> None:
         """Send right away instead of waiting for the next interval."""

@@ -30,6 +30,8 @@ BOT_SCOPES = {
     "users:read",
     "channels:read",
     "groups:read",
+    # Roles from Slack user groups (usergroups.users.list).
+    "usergroups:read",
     # The outbox's look-up of in-doubt messages (conversations.history, README "Delivery").
     "channels:history",
     "groups:history",
@@ -190,3 +192,10 @@ def test_socket_mode_enabled(manifest: dict[str, Any]) -> None:
     assert settings["socket_mode_enabled"] is True
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
+
+
+def test_every_shortcut_in_the_manifest_is_handled(manifest: dict[str, Any]) -> None:
+    from vpabot.bot.ids import Shortcut
+
+    declared = {s["callback_id"]: s["type"] for s in manifest["features"]["shortcuts"]}
+    assert declared == {Shortcut.LOG_VIOLATION: "global", Shortcut.FILE_MESSAGE: "message"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -19,6 +20,9 @@ from vpabot.bot.blocks.labels import source_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
 from vpabot.policy.catalogue import Source, TagCatalogue
+
+
+NOTE_FIELD_MAX = 2000
 
 
 def build_modal(
@@ -54,18 +58,31 @@ def assistant_option(handle: str, name: str) -> Option:
     return Option(value=handle, text=escape(f"{name} ({handle})")[:75])
 
 
-def build_violation_modal(t: Translator, tags: TagCatalogue, *, metadata: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Prefill:
+    """What a form opens with: the assistant typed after the command, or the message a
+    shortcut was used on (its text and permalink as the note, a likely source)."""
+
+    assistant: tuple[str, str] | None = None  # (handle, name)
+    note: str = ""
+    source: Source | None = None
+
+
+def build_violation_modal(
+    t: Translator, tags: TagCatalogue, *, metadata: str, prefill: Prefill = Prefill()
+) -> dict[str, Any]:
     sources = [Option(value=s.value, text=source_label(t, s.value)) for s in Source]
+    chosen = next((o for o in sources if prefill.source and o.value == prefill.source.value), None)
     tag_options = [
         Option(value=tag.key, text=(tag.label + (f" ({t('help.severe_mark')})" if tag.severe else ""))[:75])
         for tag in tags.tags
     ]
     blocks = [
-        assistant_input(t),
+        assistant_input(t, _chosen(prefill)),
         InputBlock(
             block_id=Block.SOURCE,
             label=t("modal.source"),
-            element=StaticSelectElement(action_id="value", options=sources),
+            element=StaticSelectElement(action_id="value", options=sources, initial_option=chosen),
         ),
         InputBlock(
             block_id=Block.TAG,
@@ -83,20 +100,30 @@ def build_violation_modal(t: Translator, tags: TagCatalogue, *, metadata: str) -
         InputBlock(
             block_id=Block.NOTE,
             label=t("modal.note"),
-            element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
+            element=_note_input(prefill),
         ),
         context(t("modal.violation_hint")),
     ]
     return build_modal(t, Callback.VIOLATION_MODAL, t("modal.violation_title"), blocks, metadata)
 
 
-def build_note_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
+def _chosen(prefill: Prefill) -> Option | None:
+    return assistant_option(*prefill.assistant) if prefill.assistant else None
+
+
+def _note_input(prefill: Prefill) -> PlainTextInputElement:
+    # Slack refuses an initial value longer than the field's own limit: clip, never fail.
+    initial = prefill.note[:NOTE_FIELD_MAX] or None
+    return PlainTextInputElement(action_id="value", multiline=True, max_length=NOTE_FIELD_MAX, initial_value=initial)
+
+
+def build_note_modal(t: Translator, *, metadata: str, prefill: Prefill = Prefill()) -> dict[str, Any]:
     blocks = [
-        assistant_input(t),
+        assistant_input(t, _chosen(prefill)),
         InputBlock(
             block_id=Block.NOTE,
             label=t("modal.note_text"),
-            element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
+            element=_note_input(prefill),
         ),
         context(t("modal.note_hint")),
     ]

@@ -82,3 +82,14 @@ class LiftCgStop:
 class RetryMessage:
     message_id: int
 
+
+
+@dataclass(frozen=True)
+class FileMessage:
+    """'In die VPA Akte' on a message (e.g. a client complaint): the violation form,
+    prefilled with the message's text and a link to it."""
+
+    channel_id: str
+    channel_name: str
+    message_ts: str
+    text: str

@@ -21,9 +21,11 @@ class ShowHelp:
 
 @dataclass(frozen=True)
 class OpenModal:
-    """A subcommand typed without arguments opens its modal."""
+    """A subcommand typed without arguments (or with the handle only) opens its form,
+    with the assistant already chosen when a handle was typed."""
 
-    modal: str  # violation | note | assistant
+    modal: str  # violation | note | assistant | stop | question
+    handle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,15 +218,17 @@ def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
     if name == "assistant":
         return _assistant(args)
     if name == "violation":
-        return _violation(args, tags) if args else OpenModal("violation")
+        if len(args) <= 1:
+            return OpenModal("violation", handle=args[0] if args else None)
+        return _violation(args, tags)
     if name == "note":
-        if not args:
-            return OpenModal("note")
-        if len(args) < 2:
-            raise PolicyError("usage_note")
+        if len(args) <= 1:
+            return OpenModal("note", handle=args[0] if args else None)
         return AddNote(handle=args[0], text=" ".join(args[1:]))
     if name == "stop":
-        return _stop(args, today) if args else OpenModal("stop")
+        if len(args) <= 1:
+            return OpenModal("stop", handle=args[0] if args else None)
+        return _stop(args, today)
     if name == "extend":
         if len(args) < 2:
             raise PolicyError("usage_extend")

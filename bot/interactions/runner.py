@@ -125,6 +125,10 @@ class Runner:
             return Outcome.ACCEPTED
         return Outcome.BUSY
 
+    def background(self, fn: Callable[..., Any], *args: Any) -> bool:
+        """Run ``fn`` on the bounded pool (no answer to anyone); False when the pool is full."""
+        return self._immediate.try_submit(fn, *args)
+
     def tell(self, origin: Origin, payload: dict[str, Any]) -> None:
         """Answer a click that was refused in its ack (a click's ack carries no text)."""
         self._immediate.try_submit(self.send_reply, origin, payload)

@@ -22,14 +22,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from vpabot.bot import logs, metrics
+from vpabot.bot import logs, metrics, roles
 from vpabot.bot.blocks.replies import build_error, build_notice, error_text
 from vpabot.bot.commands import grammar
 from vpabot.bot.context import AppContext
-from vpabot.bot.interactions.origin import action_origin, command_origin, user_of, view_origin
+from vpabot.bot.interactions.origin import Origin, action_origin, command_origin, user_of, view_origin
 from vpabot.bot.interactions.registry import Turn, handler_for
 from vpabot.bot.interactions.runner import Outcome, Runner
-from vpabot.bot.listeners.actions import decode_click
+from vpabot.bot.listeners.actions import decode_click, decode_shortcut
 from vpabot.bot.listeners.modal_state import modal_values
 from vpabot.bot.listeners.views import FORMS, field_of_error
 from vpabot.policy.errors import PolicyError
@@ -111,6 +111,27 @@ def register(app: App, ctx: AppContext, runner: Runner) -> None:
             ack()
         return outcome.value
 
+    def on_shortcut(ack: Ack, body: dict[str, Any]) -> str:
+        origin = Origin(
+            user_id=user_of(body),
+            trigger_id=str(body.get("trigger_id") or ""),
+            response_url=str(body.get("response_url") or ""),
+        )
+        ack()  # a shortcut's ack carries no text either
+        try:
+            command = decode_shortcut(body)
+        except PolicyError as problem:
+            runner.tell(origin, build_error(t, problem))
+            return REFUSED
+        handler = handler_for(command)
+        if not handler.who.allows(ctx, origin.user_id):
+            runner.tell(origin, build_notice(t(handler.who.refusal)))
+            return REFUSED
+        outcome = runner.accept(command, origin, f"shortcut:{origin.trigger_id}")
+        if outcome is Outcome.BUSY:
+            runner.tell(origin, build_notice(t("error.busy")))
+        return outcome.value
+
     def on_home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> str:
         ack()
         if event.get("tab", "home") == "home":  # the Messages tab fires this event too
@@ -120,6 +141,16 @@ def register(app: App, ctx: AppContext, runner: Runner) -> None:
     app.command("/vpa")(guarded(on_command, "command", t))
     app.action(re.compile(".+"))(guarded(on_action, "action", t))
     app.view(re.compile(".+"))(guarded(on_view, "view", t))
+    def on_group_changed(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> str:
+        ack()
+        settings = ctx.settings
+        if getattr(settings, "groups", None):
+            runner.background(roles.refresh_if_ours, settings.group_members, app.client, settings.groups,
+                              str(event.get("subteam_id") or ""))
+        return OK
+
+    app.event("subteam_members_changed")(guarded(on_group_changed, "event", t))
+    app.shortcut(re.compile(".+"))(guarded(on_shortcut, "shortcut", t))
     app.event("app_home_opened")(guarded(on_home_opened, "event", t))
 
 

@@ -21,10 +21,11 @@ from vpabot.bot.blocks.stop_modals import build_extend_modal, build_lift_modal
 from vpabot.bot.commands import clicks as c
 from vpabot.bot.commands import grammar as g
 from vpabot.bot.context import AppContext
-from vpabot.bot.ids import Action
+from vpabot.bot.blocks.modals import Prefill, build_violation_modal
+from vpabot.bot.ids import Action, Shortcut
 from vpabot.bot.interactions.origin import Origin
 from vpabot.bot.interactions.registry import Role, Turn, handles
-from vpabot.bot.listeners.commands import DEFAULT_STOP_DAYS, open_stop_form, stop_reply
+from vpabot.bot.listeners.commands import DEFAULT_STOP_DAYS, open_stop_form, reply_to, stop_reply
 from vpabot.bot.services.approvals import mark_communicated, still_pending
 from vpabot.bot.services.cg import lift_cg_stop
 from vpabot.bot.services.common import require_assistant
@@ -32,6 +33,7 @@ from vpabot.bot.services.files import open_file
 from vpabot.bot.services.home import retry_dead_message
 from vpabot.bot.services.stops import check_review, set_cg_stop
 from vpabot.bot.services.violations import answer_severe
+from vpabot.policy.catalogue import Source
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.stops import ReviewToken, StopKind
 from vpabot.storage.models import Note
@@ -188,4 +190,38 @@ def cg_lift(turn: Turn, command: c.LiftCgStop) -> Reply:
 @handles(c.RetryMessage, who=Role.ADMIN, writes=True)
 def retry(turn: Turn, command: c.RetryMessage) -> Reply:
     retry_dead_message(turn.ctx, actor=turn.user_id, message_id=command.message_id)
+    return None
+
+
+# --- shortcuts ---------------------------------------------------------------------------------
+
+# Channel names the agency gives its client channels: a message from there is most likely a
+# client complaint (seed rule 6: Kundenbeschwerde is one of the four sources).
+CLIENT_CHANNEL_WORDS = ("kunde", "client", "customer")
+
+
+def decode_shortcut(body: dict[str, Any]) -> Any:
+    """The command behind a global or message shortcut; ``PolicyError`` for an unknown one."""
+    callback = body.get("callback_id")
+    if callback == Shortcut.LOG_VIOLATION:
+        return g.OpenModal("violation")
+    if callback == Shortcut.FILE_MESSAGE:
+        message, channel = body.get("message") or {}, body.get("channel") or {}
+        return c.FileMessage(
+            channel_id=str(channel.get("id") or ""),
+            channel_name=str(channel.get("name") or ""),
+            message_ts=str(message.get("ts") or ""),
+            text=str(message.get("text") or ""),
+        )
+    raise PolicyError("payload_invalid")
+
+
+@handles(c.FileMessage, who=Role.ADMIN)
+def file_message(turn: Turn, command: c.FileMessage) -> Reply:
+    link = turn.client.chat_getPermalink(channel=command.channel_id, message_ts=command.message_ts)["permalink"]
+    from_client = any(word in command.channel_name.lower() for word in CLIENT_CHANNEL_WORDS)
+    # the link goes first: a long message is clipped at the field's limit, the link never
+    note = f"{link}\n{command.text}".strip()
+    prefill = Prefill(note=note, source=Source.COMPLAINT if from_client else None)
+    turn.open_view(build_violation_modal(turn.t, turn.ctx.tags, metadata=reply_to(turn), prefill=prefill))
     return None

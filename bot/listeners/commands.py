@@ -16,7 +16,7 @@ from vpabot.bot.blocks.common import user, who
 from vpabot.bot.blocks.consultation import build_question_modal
 from vpabot.bot.blocks.file import build_file
 from vpabot.bot.blocks.manager import build_pending_list
-from vpabot.bot.blocks.modals import build_assistant_modal, build_note_modal, build_violation_modal
+from vpabot.bot.blocks.modals import Prefill, build_assistant_modal, build_note_modal, build_violation_modal
 from vpabot.bot.blocks.replies import (
     build_assistant_added,
     build_help,
@@ -68,16 +68,26 @@ def show_help(turn: Turn, command: g.ShowHelp) -> Reply:
 def open_form(turn: Turn, command: g.OpenModal) -> Reply:
     t, ctx = turn.t, turn.ctx
     if command.modal == "stop":
-        open_stop_form(turn, handle=None)
+        open_stop_form(turn, handle=command.handle)
         return None
+    prefill = Prefill(assistant=chosen_assistant(turn, command.handle))
     views = {
-        "violation": lambda: build_violation_modal(t, ctx.tags, metadata=reply_to(turn)),
-        "note": lambda: build_note_modal(t, metadata=reply_to(turn)),
+        "violation": lambda: build_violation_modal(t, ctx.tags, metadata=reply_to(turn), prefill=prefill),
+        "note": lambda: build_note_modal(t, metadata=reply_to(turn), prefill=prefill),
         "assistant": lambda: build_assistant_modal(t, metadata=reply_to(turn)),
         "question": lambda: build_question_modal(t, metadata=reply_to(turn), assistant=None),
     }
     turn.open_view(views[command.modal]())
     return None
+
+
+def chosen_assistant(turn: Turn, handle: str | None) -> tuple[str, str] | None:
+    """``(handle, name)`` of a typed handle; ``PolicyError`` if nobody has it."""
+    if not handle:
+        return None
+    with turn.ctx.read() as session:
+        found = require_assistant(session, handle)
+        return found.handle, found.name
 
 
 def open_stop_form(turn: Turn, *, handle: str | None, violation_id: int | None = None, onboarding: bool = False) -> None:

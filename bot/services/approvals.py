@@ -49,7 +49,7 @@ def _next_reminder(ctx: AppContext, after: datetime) -> datetime:
 
 
 def _to_managers(ctx: AppContext, session: Session, payload: dict, *, purpose: str, violation_id: int) -> None:  # type: ignore[type-arg]
-    for manager in sorted(ctx.settings.manager_ids):
+    for manager in sorted(ctx.settings.managers()):
         repo.enqueue(
             session,
             method="chat.postMessage",

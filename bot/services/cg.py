@@ -180,7 +180,7 @@ def digest_recipients(ctx: AppContext) -> list[str]:
     """The admin channel, or every admin's DM when there is none."""
     if ctx.settings.admin_channel:
         return [ctx.settings.admin_channel]
-    return sorted(ctx.settings.admin_ids)
+    return sorted(ctx.settings.admins())
 
 
 def sweep_cg_digest(ctx: AppContext) -> int:

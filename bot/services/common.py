@@ -40,4 +40,4 @@ def admin_recipients(ctx: AppContext, user_id: str) -> list[str]:
         return [user_id]
     if ctx.settings.admin_channel:
         return [ctx.settings.admin_channel]
-    return sorted(ctx.settings.admin_ids)
+    return sorted(ctx.settings.admins())

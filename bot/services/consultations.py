@@ -50,7 +50,7 @@ def ask_manager(ctx: AppContext, *, actor: str, handle: str, question: str) -> A
             question=question,
             history=history_line(ctx, session, assistant.id),
         )
-        for manager in sorted(ctx.settings.manager_ids):
+        for manager in sorted(ctx.settings.managers()):
             repo.enqueue(
                 session,
                 method="chat.postMessage",

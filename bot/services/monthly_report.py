@@ -49,7 +49,7 @@ def sweep_monthly_report(ctx: AppContext) -> int:
     """Queue the report for every manager if it is due and nobody queued it yet."""
     settings, now = ctx.settings, ctx.now()
     month = report_due(now, at=settings.review_time, tz=settings.timezone)
-    if month is None or not settings.manager_ids:
+    if month is None or not settings.managers():
         return 0
     with ctx.unit_of_work() as session:
         if not claim_job_run(session, job=JOB, period=str(month), now=now):
@@ -58,7 +58,7 @@ def sweep_monthly_report(ctx: AppContext) -> int:
         text = render_report(ctx.t, report, tags=ctx.tags)
         chart = base64.b64encode(violations_chart(ctx.t, report)).decode("ascii")
         title = ctx.t("report.upload.title", month=month_name(month, ctx.t.lang))
-        for manager in sorted(settings.manager_ids):
+        for manager in sorted(settings.managers()):
             repo.enqueue(
                 session,
                 method=FILE_UPLOAD,
@@ -72,4 +72,4 @@ def sweep_monthly_report(ctx: AppContext) -> int:
                 purpose=JOB,
                 now=now,
             )
-        return len(settings.manager_ids)
+        return len(settings.managers())

@@ -78,8 +78,8 @@ class FakeSlack:
     BOT_USER_ID, BOT_ID, TEAM_ID = "UBOT", "BBOT", "T1"
     # What auth.test reports in X-OAuth-Scopes unless a test sets ``fake.scopes``.
     DEFAULT_SCOPES = ("commands", "chat:write", "im:write", "files:write", "users:read",
-                      "channels:read", "groups:read", "channels:history", "groups:history",
-                      "im:history")
+                      "channels:read", "groups:read", "usergroups:read", "channels:history",
+                      "groups:history", "im:history")
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None):
         self.host, self.port, self.token = host, port, token
@@ -104,6 +104,8 @@ class FakeSlack:
         # users.info: fields that override the default active user (e.g. {"deleted": True});
         # None makes the id unknown (user_not_found).
         self.users: dict[str, dict | None] = {}
+        # User groups: {"S01ADMINS": {"handle": "vpa-admins", "users": ["U1", ...]}}
+        self.usergroups: dict[str, dict] = {}
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -366,6 +368,13 @@ class FakeSlack:
             return self._history(args)
         if method == "chat.update":
             return {"channel": channel, "ts": args.get("ts", ""), "text": args.get("text", "")}
+        if method == "usergroups.list":
+            return {"usergroups": [{"id": gid, "handle": g["handle"]} for gid, g in self.usergroups.items()]}
+        if method == "usergroups.users.list":
+            return {"users": list(self.usergroups.get(str(args.get("usergroup")), {}).get("users", []))}
+        if method == "chat.getPermalink":
+            ts = str(args.get("message_ts", ""))
+            return {"channel": channel, "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
         if method == "chat.postEphemeral":
             return {"message_ts": self._next_ts()}
         if method in ("views.open", "views.update", "views.push", "views.publish"):

@@ -186,6 +186,28 @@ class SlackDriver:
         }
         return self.interaction(payload)
 
+    def shortcut(self, callback_id: str, *, user: str = ADMIN) -> tuple[HttpResult, str]:
+        """The global shortcut ``callback_id`` from Slack's shortcut menu (no response_url)."""
+        key = self.next_key()
+        payload = {"type": "shortcut", "team": {"id": "T1"}, "user": {"id": user},
+                   "callback_id": callback_id, "trigger_id": f"trigger-{key}", "action_ts": f"{time.time():.6f}"}
+        return self.interaction(payload), key
+
+    def message_shortcut(
+        self, callback_id: str, text: str, *, channel: str = "CKUNDE", channel_name: str = "kunde-mueller",
+        user: str = ADMIN,
+    ) -> tuple[HttpResult, str]:
+        """A message shortcut used on a message with ``text`` in ``channel``."""
+        key = self.next_key()
+        payload = {
+            "type": "message_action", "team": {"id": "T1"}, "user": {"id": user},
+            "callback_id": callback_id, "trigger_id": f"trigger-{key}", "action_ts": f"{time.time():.6f}",
+            "response_url": self.fake.response_url(key),
+            "channel": {"id": channel, "name": channel_name},
+            "message": {"type": "message", "user": "UCLIENT", "ts": "1700000000.000100", "text": text},
+        }
+        return self.interaction(payload), key
+
     def event(self, event: dict[str, Any]) -> HttpResult:
         """An Events API callback (JSON), signed like Slack signs it."""
         now = int(time.time())

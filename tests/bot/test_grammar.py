@@ -237,7 +237,6 @@ def test_assistant_name_words_are_joined_by_single_spaces() -> None:
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        pytest.param("verstoss anna.m", "usage_violation", id="verstoss: handle only"),
         pytest.param("verstoss anna.m beschwerde", "usage_violation", id="verstoss: no tag"),
         pytest.param("violation anna.m complaint", "usage_violation", id="violation: no tag"),
         pytest.param("verstoss anna.m beschwerde qualitaet", "note_missing", id="no note"),
@@ -247,8 +246,6 @@ def test_assistant_name_words_are_joined_by_single_spaces() -> None:
         pytest.param(
             "violation anna.m complaint quality severe", "note_missing", id="severe, no note"
         ),
-        pytest.param("notiz anna.m", "usage_note", id="notiz: no text"),
-        pytest.param("note anna.m", "usage_note", id="note: no text"),
         pytest.param("akte", "usage_file", id="akte: no handle"),
         pytest.param("file", "usage_file", id="file: no handle"),
         pytest.param("assistent", "usage_assistant", id="assistent without neu"),
@@ -290,3 +287,16 @@ def test_bad_tag_names_the_word_and_the_valid_tags() -> None:
 
 def test_source_is_checked_before_tag() -> None:
     assert refusal("verstoss anna.m dashboard puenktlichkeit note").code == "unknown_source"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("verstoss anna.m", OpenModal("violation", handle="anna.m"), id="verstoss"),
+        pytest.param("violation anna.m", OpenModal("violation", handle="anna.m"), id="violation"),
+        pytest.param("notiz anna.m", OpenModal("note", handle="anna.m"), id="notiz"),
+        pytest.param("stop anna.m", OpenModal("stop", handle="anna.m"), id="stop"),
+    ],
+)
+def test_the_handle_alone_opens_the_form_with_the_assistant_chosen(text: str, expected: OpenModal) -> None:
+    assert run(text) == expected

@@ -1,0 +1,49 @@
+"""Admins and managers from Slack user groups, beside the ID lists."""
+
+from __future__ import annotations
+
+import time
+
+from vpabot.bot.config import load_settings
+from vpabot.bot.testing.harness import BotUnderTest
+from vpabot.bot.testing.transcript import render
+
+NEW_ADMIN = "UNEWADMIN"
+
+
+def say(bot: BotUnderTest, text: str, user: str) -> str:
+    ack, key = bot.slack.command(text, user=user)
+    return render(ack.json()) if ack.body else render(bot.slack.reply(key).args)
+
+
+def test_a_member_of_the_admin_group_is_an_admin_until_slack_says_they_left(db_url: str) -> None:
+    with BotUnderTest(db_url, admin_group="vpa-admins") as bot:
+        assert "nur das Admin-Team" in say(bot, "stops", NEW_ADMIN)
+        bot.fake.usergroups = {"SADMINS": {"handle": "vpa-admins", "users": [NEW_ADMIN]}}
+        bot.runtime.refresh_roles()
+        assert "angelegt" in say(bot, "assistent neu anna.m Anna Müller", NEW_ADMIN)
+
+        bot.fake.usergroups["SADMINS"]["users"] = []
+        assert bot.slack.event({"type": "subteam_members_changed", "subteam_id": "SADMINS",
+                                "removed_users": [NEW_ADMIN]}).status == 200
+        deadline = time.monotonic() + 5
+        while bot.settings.is_admin(NEW_ADMIN) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "nur das Admin-Team" in say(bot, "stops", NEW_ADMIN)
+
+
+def test_the_id_lists_keep_working_beside_a_group(db_url: str) -> None:
+    with BotUnderTest(db_url, manager_group="S0MANAGERS") as bot:
+        bot.fake.usergroups = {"S0MANAGERS": {"handle": "vpa-manager", "users": ["UMGR2"]}}
+        bot.runtime.refresh_roles()
+        assert bot.settings.is_manager("UMGR2") and bot.settings.is_manager("UMANAGER1")
+        assert bot.settings.managers() == {"UMGR2", "UMANAGER1"}
+
+
+def test_a_group_may_stand_in_for_the_id_list() -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "VPA_TEAM_CHANNEL": "C1",
+        "VPA_ADMIN_GROUP": "@vpa-admins", "VPA_MANAGER_IDS": "U2",
+    }
+    settings = load_settings(env)
+    assert settings.admin_ids == frozenset() and settings.groups == {"admin": "@vpa-admins"}
