@@ -45,6 +45,8 @@ class Action(StrEnum):
     CG_STOP_LIFT = "cg_stop_lift"
     # App Home: send a dead outbox message again (admins only).
     OUTBOX_RETRY = "outbox_retry"
+    # '/vpa gekuendigt': the button behind the confirm dialog.
+    RESIGN_CONFIRM = "resign_confirm"
 
 
 class Block(StrEnum):

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from vpabot.policy.catalogue import Tag, TagCatalogue
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.stops import ReviewToken
+from vpabot.policy.text import MAX_NUMBER
 
 T = TypeVar("T")
 
@@ -33,7 +34,8 @@ BUTTON_VALUE_MAX = 2000
 OPTION_VALUE_MAX = 150
 METADATA_MAX = 3000
 # Python's int is unbounded; the databases' BIGINT is not. A bigger id cannot exist.
-ID_MAX = 2**63 - 1
+# Ids are INTEGER columns: past 2**31 - 1 PostgreSQL answers 'integer out of range'.
+ID_MAX = MAX_NUMBER
 
 
 def encode(value: Any) -> str:

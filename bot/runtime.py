@@ -21,6 +21,7 @@ from vpabot.bot.services.approvals import sweep_approvals
 from vpabot.bot.services.cg import sweep_cg_digest
 from vpabot.bot.services.privacy import erase_expired
 from vpabot.bot.services.monthly_report import sweep_monthly_report
+from vpabot.bot.services.replan import replan_reminders
 from vpabot.bot.services.reviews import sweep_reviews
 from vpabot.policy.clock import Clock
 from vpabot.storage import inbox
@@ -46,6 +47,10 @@ class Runtime:
         upgrade(self.engine)
         self.ctx = AppContext.on_engine(settings, self.engine, clock)
         self.ctx.kick_outbox = self.kick_outbox
+        # A changed VPA_REVIEW_TIME/VPA_TIMEZONE reaches reminders planned before this start too.
+        moved = replan_reminders(self.ctx)
+        if moved:
+            log.info("%d open reminder(s) re-planned for the current review time", moved)
         web = make_client(settings.bot_token, settings.api_url)
         if settings.groups:  # roles from Slack user groups: known before the first request
             roles.refresh(settings.group_members, web, settings.groups)

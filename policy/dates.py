@@ -12,6 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vpabot.policy.errors import PolicyError
+from vpabot.policy.text import shown
 
 MAX_DAYS_AHEAD = 366
 """A stop is reviewed at least once a year, so its end date may be at most this far away."""
@@ -75,6 +76,8 @@ def _relative_date(cleaned: str, original: str, today: date) -> date:
     match = _RELATIVE.fullmatch(cleaned)
     if match is None:
         raise PolicyError("date_unreadable", text=original)
+    if len(match.group(1)) > 6:  # no int() of a 5,000-digit word; a million days is no stop
+        raise PolicyError("number_too_large", text=shown(original), limit=MAX_DAYS_AHEAD)
     count, unit = int(match.group(1)), match.group(2)
     if unit in _DAY_UNITS:
         days = count

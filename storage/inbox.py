@@ -101,13 +101,25 @@ def claim(
         return claimed
 
 
-def finish(session: Session, request_id: int, *, reply: dict[str, Any] | None) -> None:
-    """In the work's own transaction: the work is done, ``reply`` is what to tell the user."""
-    session.execute(
+class Superseded(Exception):
+    """Another worker took the row over (this one overran its lease): roll the work back."""
+
+
+def finish(session: Session, claimed: Claimed, *, reply: dict[str, Any] | None) -> None:
+    """In the work's own transaction: the work is done, ``reply`` is what to tell the user.
+
+    Only the current claim may finish: if this worker overran its lease and another one
+    claimed the row since (``attempts`` moved on), ``Superseded`` is raised so the caller's
+    transaction, and with it this copy of the work, is rolled back. On PostgreSQL the UPDATE
+    waits for the other worker's transaction, on SQLite the write lock orders them: one wins.
+    """
+    result = session.execute(
         update(InboundRequest)
-        .where(InboundRequest.id == request_id)
+        .where(InboundRequest.id == claimed.id, InboundRequest.attempts == claimed.attempts)
         .values(state="replying" if reply else "done", reply=reply)
     )
+    if not result.rowcount:
+        raise Superseded(claimed.id)
 
 
 def mark_done(factory: sessionmaker[Session], request_id: int, *, error: str | None = None) -> None:

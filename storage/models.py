@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -17,6 +18,24 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT
+
+# The user-text limits of policy/text.py, enforced by the database too (CHECK length(x) <= n;
+# SQLite ignores String(n)). Migration harden_1 adds the same constraints to existing databases.
+TEXT_CHECKS: dict[str, tuple[tuple[str, int], ...]] = {
+    "assistants": (("handle", MAX_HANDLE), ("name", MAX_NAME)),
+    "violations": (("note", MAX_TEXT), ("decision_reason", MAX_TEXT)),
+    "notes": (("text", MAX_TEXT),),
+    "sales_stops": (("note", MAX_TEXT), ("lift_note", MAX_TEXT)),
+}
+
+
+def _length_checks(table: str) -> tuple[CheckConstraint, ...]:
+    return tuple(
+        CheckConstraint(f"length({column}) <= {limit}", name=f"ck_{table}_{column}_length")
+        for column, limit in TEXT_CHECKS[table]
+    )
 
 
 def utcnow() -> datetime:
@@ -48,6 +67,7 @@ class Base(DeclarativeBase):
 
 class Assistant(Base):
     __tablename__ = "assistants"
+    __table_args__ = _length_checks("assistants")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     handle: Mapped[str] = mapped_column(String(64), unique=True)
@@ -68,6 +88,7 @@ class Assistant(Base):
 
 class Violation(Base):
     __tablename__ = "violations"
+    __table_args__ = _length_checks("violations")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
@@ -93,6 +114,7 @@ class Note(Base):
     """An observation that is not a violation: in the file, off the ladder."""
 
     __tablename__ = "notes"
+    __table_args__ = _length_checks("notes")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
@@ -109,6 +131,7 @@ class SalesStop(Base):
 
     __tablename__ = "sales_stops"
     __table_args__ = (
+        *_length_checks("sales_stops"),
         Index(
             "uq_one_active_stop",
             "assistant_id",

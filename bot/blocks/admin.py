@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import button, context, escape, message, section, user, who
+from vpabot.bot.blocks.common import button, context, escape, excerpt, message, section, user, who
 from vpabot.bot.blocks.labels import step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
@@ -33,7 +33,7 @@ def build_admin_outcome(
     named = who(case.name, case.handle)
     step = step_label(t, case.step, case.severe)
     if not approved:
-        text = t("admin.rejected", step=step, who=named, by=user(by), reason=escape(reason or ""))
+        text = t("admin.rejected", step=step, who=named, by=user(by), reason=excerpt(reason or ""))
         return message(text, [section(text)])
     text = t("admin.approved", step=step, who=named, by=user(by))
     blocks: list[Any] = [section(text)]

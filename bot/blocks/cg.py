@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from vpabot.bot.blocks.common import (
     button,
+    confirm_dialog,
     context,
     fmt_date,
     header,
@@ -36,7 +37,8 @@ def _who(name: str, handle: str) -> str:
 
 def cg_stop_button(t: Translator, handle: str) -> ButtonElement:
     """Full, open-ended VT-Stop with reason "CG nicht akzeptiert" (admins only, checked on click)."""
-    return button(t("cg.button.stop"), Action.CG_STOP_SET, HandleRef(handle), style="danger")
+    dialog = confirm_dialog(t("cg.confirm.title"), t("cg.confirm.text"), t("cg.confirm.yes"), t("modal.cancel"))
+    return button(t("cg.button.stop"), Action.CG_STOP_SET, HandleRef(handle), style="danger", confirm=dialog)
 
 
 def cg_lift_button(t: Translator, token: ReviewToken) -> ButtonElement:

@@ -6,18 +6,29 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InputBlock, PlainTextInputElement
 
-from vpabot.bot.blocks.common import button, context, escape, message, section, user, who
+from vpabot.bot.blocks.common import (
+    TEXT_SHOWN_TWICE,
+    button,
+    context,
+    escape,
+    excerpt,
+    message,
+    section,
+    user,
+    who,
+)
 from vpabot.bot.blocks.modals import assistant_input, assistant_option, build_modal
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
 from vpabot.bot.payloads import HandleRef, QuestionRef
+from vpabot.policy.text import MAX_TEXT
 
 
 def build_question(
     t: Translator, *, question_id: int, handle: str, name: str, by: str, question: str, history: str
 ) -> dict[str, Any]:
     blocks = [
-        section(t("question.body", by=user(by), who=who(name, handle), question=escape(question))),
+        section(t("question.body", by=user(by), who=who(name, handle), question=excerpt(question))),
         context(t("manager.fyi.history", history=escape(history) or "–")),
         ActionsBlock(
             elements=[
@@ -34,8 +45,8 @@ def build_answer(t: Translator, *, handle: str, name: str, by: str, question: st
         "question.answered",
         by=user(by),
         who=who(name, handle),
-        answer=escape(answer),
-        question=escape(question),
+        answer=excerpt(answer, TEXT_SHOWN_TWICE),
+        question=excerpt(question, TEXT_SHOWN_TWICE),
     )
     return message(text, [section(text)])
 
@@ -45,7 +56,7 @@ def _text_input(block: Block, label: str, hint: str | None = None) -> InputBlock
         block_id=block,
         label=label,
         hint=hint,
-        element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
+        element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_TEXT),
     )
 
 
@@ -58,7 +69,7 @@ def build_question_modal(t: Translator, *, metadata: str, assistant: tuple[str, 
 
 
 def build_answer_modal(t: Translator, *, metadata: str, question: str) -> dict[str, Any]:
-    blocks = [section(f"> {escape(question)}"), _text_input(Block.ANSWER, t("modal.answer"))]
+    blocks = [section(f"> {excerpt(question)}"), _text_input(Block.ANSWER, t("modal.answer"))]
     return build_modal(t, Callback.ANSWER_MODAL, t("modal.answer_title"), blocks, metadata)
 
 

@@ -7,7 +7,10 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock
 
 from vpabot.bot.blocks.common import (
+    MAX_BLOCKS,
+    MAX_SECTION,
     button,
+    clip,
     context,
     escape,
     fmt_date,
@@ -115,20 +118,41 @@ def build_file(t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: An
                     t, handle=file.handle, accepted_on=file.cg_accepted_on, status=file.cg, cg_stop=file.cg_stop
                 )
             )
-    empty = {"violations": not file.total_violations, "notes": not file.total_notes, "audit": False}
-    for part in ("violations", "notes", "audit"):
-        lines = [line for p, line in shown if p == part]
-        if lines:
-            blocks.append(section(f"*{t(f'file.part.{part}')}*"))
-            blocks.extend(sections_from_lines(lines))
-        elif page == 0 and empty[part]:
-            blocks.append(context(t(f"file.no_{part}")))
+    tail: list[Any] = []
     if pages > 1:
         nav = []
         if page > 0:
             nav.append(button(t("file.prev"), f"{Action.FILE_PAGE}_prev", FilePage(file.handle, page - 1)))
         if page < pages - 1:
             nav.append(button(t("file.next"), f"{Action.FILE_PAGE}_next", FilePage(file.handle, page + 1)))
-        blocks.append(context(t("file.page", page=page + 1, pages=pages)))
-        blocks.append(ActionsBlock(elements=nav))
-    return message(title, blocks)
+        tail = [context(t("file.page", page=page + 1, pages=pages)), ActionsBlock(elements=nav)]
+    # The file is where long texts are read whole: a long entry runs over several sections.
+    # Only a page full of maximum-length texts would pass Slack's 50 blocks; then its longest
+    # lines are shortened, step by step, and the page says where everything is.
+    for limit in LINE_LIMITS:
+        parts = _part_blocks(t, file, shown, limit)
+        room = MAX_BLOCKS - len(blocks) - len(tail) - (1 if limit else 0)
+        if len(parts) <= room:
+            break
+    if limit:
+        parts.append(context(t("file.shortened", handle=file.handle)))
+    return message(title, blocks + parts + tail)
+
+
+LINE_LIMITS = (None, MAX_SECTION, 1400, 700, 300)
+
+
+def _part_blocks(
+    t: Translator, file: AssistantFile, shown: list[tuple[str, str]], limit: int | None
+) -> list[Any]:
+    """Violations, notes and history of this page; lines clipped to ``limit`` if given."""
+    empty = {"violations": not file.total_violations, "notes": not file.total_notes, "audit": False}
+    blocks: list[Any] = []
+    for part in ("violations", "notes", "audit"):
+        lines = [line if limit is None else clip(line, limit) for p, line in shown if p == part]
+        if lines:
+            blocks.append(section(f"*{t(f'file.part.{part}')}*"))
+            blocks.extend(sections_from_lines(lines))
+        elif file.page == 0 and empty[part]:
+            blocks.append(context(t(f"file.no_{part}")))
+    return blocks

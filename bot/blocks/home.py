@@ -20,6 +20,8 @@ from vpabot.bot.blocks.cg import cg_stop_button
 from vpabot.bot.blocks.common import who
 from vpabot.bot.mrkdwn import Mrkdwn, channel_link
 from vpabot.bot.blocks.common import (
+    LISTED_TEXT,
+    excerpt,
     button,
     context,
     divider,
@@ -156,7 +158,7 @@ def build_pending_approvals(t: Translator, cases: Sequence[Case]) -> list[Block]
             tag=case.tag,
             source=source_label(t, case.source),
             by=user(case.logged_by),
-            note=escape(case.note),
+            note=excerpt(case.note, LISTED_TEXT),
         )
         buttons = ActionsBlock(
             elements=[
@@ -252,7 +254,7 @@ def build_dead_messages(
             "home.dead.line",
             purpose=purpose_label(t, message.purpose),
             channel=channel_ref(message.channel),
-            error=escape(message.error or "–"),
+            error=excerpt(message.error or "–", LISTED_TEXT),
             at=fmt_instant(message.created_at.astimezone(tz), t.lang),
             attempts=message.attempts,
         )

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import button, context, escape, message, section, user, who
+from vpabot.bot.blocks.common import (
+    LISTED_TEXT,
+    TEXT_SHOWN,
+    button,
+    context,
+    escape,
+    excerpt,
+    fmt_date,
+    message,
+    section,
+    sections_from_lines,
+    user,
+    who,
+)
 from vpabot.bot.blocks.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import CaseRef, HandleRef
-from vpabot.bot.services.cases import Case
+from vpabot.bot.services.cases import Case, Further
 
 
-def _case_section(t: Translator, case: Case, key: str) -> Any:
+def _case_section(t: Translator, case: Case, key: str, *, note_limit: int = TEXT_SHOWN) -> Any:
     return section(
         t(
             key,
@@ -23,7 +37,7 @@ def _case_section(t: Translator, case: Case, key: str) -> Any:
             tag=case.tag,
             source=source_label(t, case.source),
             by=user(case.logged_by),
-            note=escape(case.note),
+            note=excerpt(case.note, note_limit),
         )
     )
 
@@ -38,14 +52,24 @@ def build_ermahnung_fyi(t: Translator, case: Case) -> dict[str, Any]:
     return message(t("manager.fyi.title", name=case.name), blocks)
 
 
-def build_approval_request(t: Translator, case: Case, *, reminder: bool = False) -> dict[str, Any]:
-    """Rule 5 and the product decision: step 3, step 4 and severe cases wait for a manager."""
+FURTHER_SHOWN = 10  # further violations listed on a request; the file has them all
+
+
+def build_approval_request(
+    t: Translator, case: Case, *, reminder: bool = False, further: Sequence[Further] = ()
+) -> dict[str, Any]:
+    """Rule 5 and the product decision: step 3, step 4 and severe cases wait for a manager.
+
+    ``further``: the assistant's violations logged while this case waits, oldest first. They
+    are listed here (at most FURTHER_SHOWN, then a count) instead of asking again for each.
+    """
     value = CaseRef(case.violation_id)
     blocks = [
         *([section(t("approval.reminder"))] if reminder else []),
         _case_section(t, case, "approval.body"),
         context(t("manager.fyi.history", history=escape(case.history))),
         context(t(f"approval.effect.{'severe' if case.severe else case.step}")),
+        *_further_blocks(t, further),
         ActionsBlock(
             elements=[
                 button(t("approval.approve"), Action.APPROVAL_APPROVE, value, style="primary"),
@@ -57,6 +81,28 @@ def build_approval_request(t: Translator, case: Case, *, reminder: bool = False)
     return message(t("approval.title", name=case.name, step=step_label(t, case.step, case.severe)), blocks)
 
 
+def _further_blocks(t: Translator, further: Sequence[Further]) -> list[Any]:
+    if not further:
+        return []
+    lines = [
+        t(
+            "approval.further.line",
+            number=f.violation_id,
+            date=fmt_date(f.logged_on, t.lang),
+            step=step_label(t, f.step, f.severe),
+            tag=f.tag,
+            note=excerpt(f.note, LISTED_TEXT),
+        )
+        for f in further[:FURTHER_SHOWN]
+    ]
+    blocks: list[Any] = [section(t("approval.further.title", count=len(further)))]
+    blocks += sections_from_lines(lines)
+    if len(further) > FURTHER_SHOWN:
+        blocks.append(context(t("approval.further.more", count=len(further) - FURTHER_SHOWN)))
+    blocks.append(context(t("approval.further.hint")))
+    return blocks
+
+
 def build_approval_outcome(
     t: Translator, case: Case, *, approved: bool, by: str, at: str, reason: str | None
 ) -> dict[str, Any]:
@@ -65,7 +111,7 @@ def build_approval_outcome(
         "approval.outcome.approved" if approved else "approval.outcome.rejected",
         by=user(by),
         at=at,
-        reason=escape(reason or ""),
+        reason=excerpt(reason or ""),
     )
     blocks = [_case_section(t, case, "approval.decided_title"), section(outcome)]
     return message(outcome, blocks)
@@ -81,7 +127,7 @@ def build_pending_list(t: Translator, cases: list[Case], *, with_buttons: bool) 
     title = t("pending.title", count=len(cases))
     blocks: list[Any] = [section(title)]
     for case in cases[:MAX_PENDING_SHOWN]:
-        blocks.append(_case_section(t, case, "approval.body"))
+        blocks.append(_case_section(t, case, "approval.body", note_limit=LISTED_TEXT))
         if with_buttons:
             value = CaseRef(case.violation_id)
             blocks.append(

@@ -15,14 +15,15 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from vpabot.bot.blocks.common import context, escape
+from vpabot.bot.blocks.common import MAX_BUTTON, MAX_TITLE, clip, context, escape
 from vpabot.bot.blocks.labels import source_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
 from vpabot.policy.catalogue import Source, TagCatalogue
+from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT
 
 
-NOTE_FIELD_MAX = 2000
+NOTE_FIELD_MAX = MAX_TEXT  # the note limit (policy/text.py); Slack enforces it in the form
 
 
 def build_modal(
@@ -32,7 +33,7 @@ def build_modal(
     return View(
         type="modal",
         callback_id=callback.value,
-        title=title[:24],
+        title=clip(title, MAX_TITLE),
         submit=t("modal.submit"),
         close=t("modal.cancel"),
         blocks=blocks,
@@ -55,7 +56,7 @@ def assistant_input(t: Translator, initial: Option | None = None) -> InputBlock:
 
 def assistant_option(handle: str, name: str) -> Option:
     # plain_text, but Slack still decodes entities: escaped like every user text
-    return Option(value=handle, text=escape(f"{name} ({handle})")[:75])
+    return Option(value=handle, text=clip(escape(f"{name} ({handle})"), MAX_BUTTON))
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def build_violation_modal(
     sources = [Option(value=s.value, text=source_label(t, s.value)) for s in Source]
     chosen = next((o for o in sources if prefill.source and o.value == prefill.source.value), None)
     tag_options = [
-        Option(value=tag.key, text=(tag.label + (f" ({t('help.severe_mark')})" if tag.severe else ""))[:75])
+        Option(value=tag.key, text=clip(tag.label + (f" ({t('help.severe_mark')})" if tag.severe else ""), MAX_BUTTON))
         for tag in tags.tags
     ]
     blocks = [
@@ -136,12 +137,12 @@ def build_assistant_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
             block_id=Block.HANDLE,
             label=t("modal.handle"),
             hint=t("modal.handle_hint"),
-            element=PlainTextInputElement(action_id="value", max_length=64),
+            element=PlainTextInputElement(action_id="value", max_length=MAX_HANDLE),
         ),
         InputBlock(
             block_id=Block.NAME,
             label=t("modal.name"),
-            element=PlainTextInputElement(action_id="value", max_length=200),
+            element=PlainTextInputElement(action_id="value", max_length=MAX_NAME),
         ),
     ]
     return build_modal(t, Callback.ASSISTANT_MODAL, t("modal.assistant_title"), blocks, metadata)

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import context, escape, fmt_date, header, message, section, who
+from vpabot.bot.blocks.common import context, escape, excerpt, fmt_date, header, message, section, who
 from vpabot.bot.blocks.labels import source_label, step_label
 from vpabot.bot.blocks.consultation import ask_button
 from vpabot.bot.blocks.stops import stop_button
@@ -61,7 +61,7 @@ def build_violation_logged(t: Translator, logged: LoggedViolation) -> dict[str, 
                 "reply.violation.filed",
                 tag=logged.tag.label,
                 source=source_label(t, logged.source.value),
-                note=escape(logged.note),
+                note=excerpt(logged.note),
             )
         ),
     ]

@@ -10,10 +10,11 @@ from slack_sdk.models.blocks import ActionsBlock
 
 from vpabot.bot.blocks.cg import cg_overdue_blocks
 from vpabot.bot.blocks.common import (
+    LISTED_TEXT,
+    excerpt,
     who,
     MAX_BLOCKS,
     button,
-    escape,
     fmt_date,
     message,
     section,
@@ -63,12 +64,12 @@ def build_review_reminder(
             step=step_label(t, v.step, v.severe),
             tag=tags.get(v.tag).label,
             state=state_label(t, v.state),
-            note=escape(v.note),
+            note=excerpt(v.note, LISTED_TEXT),
         )
         for v in violations
     ] or [t("review.no_violations")]
     lines += [
-        t("review.note_line", date=fmt_date(n.created_at.astimezone(tz).date(), t.lang), text=escape(n.text))
+        t("review.note_line", date=fmt_date(n.created_at.astimezone(tz).date(), t.lang), text=excerpt(n.text, LISTED_TEXT))
         for n in notes
     ]
     other = StopKind(kind).other

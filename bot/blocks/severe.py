@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from vpabot.bot.blocks.common import button, escape, message, section
+from vpabot.bot.blocks.common import button, escape, excerpt, message, section
 from vpabot.bot.commands.grammar import LogViolation
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
@@ -19,7 +19,7 @@ def build_severe_question(t: Translator, command: LogViolation, *, question_id: 
     text = t("severe.confirm", word=escape(command.severe_word))
     blocks = [
         section(text),
-        section(f"> {escape(command.severe_word)} {escape(command.note)}"),
+        section(f"> {escape(command.severe_word)} {excerpt(command.note)}"),
         ActionsBlock(
             elements=[
                 button(t("severe.yes"), Action.SEVERE_CONFIRM, value, style="danger"),

@@ -16,18 +16,19 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from vpabot.bot.blocks.common import context, escape, section
+from vpabot.bot.blocks.common import MAX_BUTTON, clip, context, escape, section
 from vpabot.bot.blocks.consultation import ask_button
 from vpabot.bot.blocks.modals import assistant_input, assistant_option, build_modal
 from vpabot.bot.blocks.stops import kind_label, kind_meaning
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
 from vpabot.policy.stops import CHOOSABLE_REASONS, StopKind, StopReason
+from vpabot.policy.text import MAX_TEXT
 
 
 def kind_options(t: Translator) -> list[Option]:
     return [
-        Option(value=kind.value, label=kind_label(t, kind), description=kind_meaning(t, kind)[:75])
+        Option(value=kind.value, label=kind_label(t, kind), description=clip(kind_meaning(t, kind), MAX_BUTTON))
         for kind in StopKind
     ]
 
@@ -80,14 +81,14 @@ def build_stop_modal(
                 action_id=Action.VIOLATION_SELECT,
                 placeholder=t("modal.violation_placeholder"),
                 min_query_length=0,
-                initial_option=Option(value=str(violation[0]), text=violation[1][:75]) if violation else None,
+                initial_option=Option(value=str(violation[0]), text=clip(violation[1], MAX_BUTTON)) if violation else None,
             ),
         ),
         InputBlock(
             block_id=Block.NOTE,
             label=t("modal.stop_note"),
             optional=True,
-            element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_TEXT),
         ),
         context(t("modal.stop_hint")),
         ActionsBlock(elements=[ask_button(t, assistant[0] if assistant else "")]),
@@ -101,7 +102,7 @@ def build_lift_modal(t: Translator, *, metadata: str, name: str) -> dict[str, An
         InputBlock(
             block_id=Block.NOTE,
             label=t("modal.lift_note"),
-            element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_TEXT),
         ),
     ]
     return build_modal(t, Callback.LIFT_MODAL, t("modal.lift_title"), blocks, metadata)

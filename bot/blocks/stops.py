@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from slack_sdk.models.blocks import ButtonElement
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
-from vpabot.bot.blocks.common import button, context, fmt_date, message, section, user, who
+from vpabot.bot.blocks.common import button, confirm_dialog, context, fmt_date, message, section, user, who
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
-from vpabot.bot.payloads import StopOpen
+from vpabot.bot.payloads import HandleRef, StopOpen
 from vpabot.policy.stops import StopKind
 
 
@@ -65,3 +65,14 @@ def stop_button(
     value = StopOpen(handle, violation_id, onboarding)
     label = t("button.stop_customers") if onboarding else t("button.stop")
     return button(label, Action.STOP_OPEN, value)
+
+
+def build_resign_question(t: Translator, *, handle: str, name: str) -> dict[str, Any]:
+    """'/vpa gekuendigt': what will happen, and one button behind Slack's confirm dialog."""
+    named = who(name, handle)
+    text = t("resign.question", who=named)
+    dialog = confirm_dialog(
+        t("resign.confirm.title"), t("resign.confirm.text", name=name), t("resign.confirm.yes"), t("modal.cancel")
+    )
+    action = button(t("resign.button"), Action.RESIGN_CONFIRM, HandleRef(handle), style="danger", confirm=dialog)
+    return message(text, [section(text), ActionsBlock(elements=[action])])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 from vpabot.policy.catalogue import Source, Tag, TagCatalogue, fold, parse_source
@@ -12,6 +12,15 @@ from vpabot.policy.dates import parse_until, split_until
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus
 from vpabot.policy.stops import ReviewToken, StopKind, StopReason, parse_kind, parse_reason
+from vpabot.policy.text import (
+    MAX_HANDLE,
+    MAX_NAME,
+    MAX_TEXT,
+    check_length,
+    check_name,
+    clean,
+    parse_number,
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,11 @@ class LiftStop:
 
 @dataclass(frozen=True)
 class Resign:
+    """Typed: asks first (the answer is irreversible); ``confirmed`` comes from the button
+    behind Slack's confirm dialog."""
+
     handle: str
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -202,7 +215,45 @@ STATUS_WORDS = {
 }
 
 
+# The user texts a command carries, by field name: limit and refusal code (policy/text.py).
+TEXT_LIMITS = {
+    "handle": (MAX_HANDLE, "handle_too_long"),
+    "name": (MAX_NAME, "name_too_long"),
+    "note": (MAX_TEXT, "text_too_long"),
+    "text": (MAX_TEXT, "text_too_long"),
+    "reason": (MAX_TEXT, "text_too_long"),
+    "question": (MAX_TEXT, "text_too_long"),
+    "answer": (MAX_TEXT, "text_too_long"),
+}
+
+
+def checked(command: Command) -> Command:
+    """``command`` unchanged if every user text in it is within its limit (TEXT_LIMITS).
+
+    The one check typed commands and forms share, before anything is written. Raises
+    PolicyError(``<field>_too_long``, limit=, length=, field=) naming the limit, or
+    ``name_formula`` for a new assistant's name a spreadsheet would run as a formula.
+    """
+    for field in fields(command):
+        value = getattr(command, field.name)
+        if field.name in TEXT_LIMITS and isinstance(value, str):
+            limit, code = TEXT_LIMITS[field.name]
+            try:
+                check_length(value, limit, code)
+            except PolicyError as error:
+                raise PolicyError(error.code, field=field.name, **error.params) from None
+    if isinstance(command, AddAssistant):
+        check_name(command.name)
+    return command
+
+
 def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
+    """``/vpa`` text as a command, or PolicyError. Control characters are dropped first
+    (policy.text.clean) and every user text is measured (:func:`checked`)."""
+    return checked(_parse(clean(text), tags, today=today))
+
+
+def _parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
     words = text.split()
     if not words:
         return ShowHelp()
@@ -249,11 +300,12 @@ def parse(text: str, tags: TagCatalogue, *, today: date) -> Command:
     if name == "pending":
         return ListPending()
     if name == "withdraw":
-        if len(args) < 2 or not args[1].lstrip("#").isdigit():
+        if len(args) < 2:
             raise PolicyError("usage_withdraw")
+        number = parse_number(args[1], usage="usage_withdraw")
         if len(args) < 3:
             raise PolicyError("withdraw_reason_missing")
-        return Withdraw(handle=args[0], number=int(args[1].lstrip("#")), reason=" ".join(args[2:]))
+        return Withdraw(handle=args[0], number=number, reason=" ".join(args[2:]))
     if name == "cg":
         if not args or len(args) > 2:
             raise PolicyError("usage_cg")

@@ -192,10 +192,14 @@ class Runner:
                 log.error("inbox row %s (%s) no longer decodes; dropped", row.id, row.kind)
                 inbox.mark_done(self.ctx.sessions, row.id, error="does not decode")
                 return
-            with self.ctx.unit_of_work() as session:
-                answer = self._answer(command, origin)
-                reply = {"payload": answer} if answer is not None else None
-                inbox.finish(session, row.id, reply=reply)
+            try:
+                with self.ctx.unit_of_work() as session:
+                    answer = self._answer(command, origin)
+                    reply = {"payload": answer} if answer is not None else None
+                    inbox.finish(session, row, reply=reply)
+            except inbox.Superseded:
+                log.warning("inbox row %s was taken over by another worker; this run is undone", row.id)
+                return
             self.ctx.kick_outbox()
             self.home.touch(origin.user_id)
         if reply:

@@ -68,10 +68,11 @@ CLICKS: dict[str, Decoder] = {
     Action.CG_STOP_SET: _value(payloads.HandleRef, lambda v: c.SetCgStop(v.handle or "")),
     Action.CG_STOP_LIFT: _value(ReviewToken, lambda token: c.LiftCgStop(token.stop_id, token.until)),
     Action.OUTBOX_RETRY: _value(payloads.MessageRef, lambda v: c.RetryMessage(v.message_id)),
+    Action.RESIGN_CONFIRM: _value(payloads.HandleRef, lambda v: g.Resign(v.handle or "", confirmed=True)),
 }
 # The answer replaces the clicked message instead of coming below it.
 REPLACES = {f"{Action.FILE_PAGE}_prev", f"{Action.FILE_PAGE}_next", Action.SEVERE_CONFIRM, Action.SEVERE_DECLINE,
-            Action.COMMUNICATED}
+            Action.COMMUNICATED, Action.RESIGN_CONFIRM}
 
 
 def decode_click(ctx: AppContext, action: dict[str, Any], origin: Origin) -> tuple[Any, Origin]:

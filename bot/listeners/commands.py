@@ -28,7 +28,7 @@ from vpabot.bot.blocks.reviews import build_stops_list
 from vpabot.bot.blocks.roster import build_status_changed
 from vpabot.bot.blocks.severe import build_severe_question
 from vpabot.bot.blocks.stop_modals import build_stop_modal
-from vpabot.bot.blocks.stops import build_stop_reply
+from vpabot.bot.blocks.stops import build_resign_question, build_stop_reply
 from vpabot.bot.commands import grammar as g
 from vpabot.bot.interactions.registry import Role, Turn, handles
 from vpabot.bot.services.approvals import decide, pending
@@ -38,7 +38,7 @@ from vpabot.bot.services.common import require_assistant
 from vpabot.bot.services.consultations import answer_question, ask_manager
 from vpabot.bot.services.files import open_file, violation_label
 from vpabot.bot.services.reviews import active_stops
-from vpabot.bot.services.stops import StopOutcome, extend_stop, lift_stop, resign, set_stop
+from vpabot.bot.services.stops import StopOutcome, extend_stop, lift_stop, resign, resignable, set_stop
 from vpabot.bot.services.violations import add_note, ask_severe, log_violation
 from vpabot.bot.services.withdrawal import withdraw_violation
 from vpabot.policy.stops import StopKind, StopReason
@@ -200,6 +200,10 @@ def lift(turn: Turn, command: g.LiftStop) -> Reply:
 
 @handles(g.Resign, who=Role.ADMIN, writes=True)
 def resigned(turn: Turn, command: g.Resign) -> Reply:
+    """Ending a collaboration cannot be undone: typed, it is asked with a confirm dialog first."""
+    if not command.confirmed:
+        handle, name = resignable(turn.ctx, handle=command.handle)
+        return build_resign_question(turn.t, handle=handle, name=name)
     outcome = resign(turn.ctx, actor=turn.user_id, handle=command.handle)
     return build_notice(turn.t("reply.resigned", who=who(outcome.name, outcome.handle)))
 

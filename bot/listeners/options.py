@@ -9,11 +9,13 @@ from slack_bolt import Ack, App
 from slack_sdk.models.blocks import Option
 from sqlalchemy import select
 
+from vpabot.bot.blocks.common import MAX_BUTTON, clip
 from vpabot.bot.blocks.modals import build_assistant_options
 from vpabot.bot.context import AppContext
 from vpabot.bot.ids import Action, Block
 from vpabot.bot.listeners.modal_state import modal_values
 from vpabot.bot.services.files import violation_label
+from vpabot.policy.text import MAX_NAME, clean
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Violation
 
@@ -24,7 +26,9 @@ def register(app: App, ctx: AppContext) -> None:
             ack(options=[])
             return
         with ctx.read() as session:
-            found = repo.search_assistants(session, payload.get("value", ""), limit=100)
+            # What is typed in a picker is user text too: no NUL to PostgreSQL, no 10,000 characters.
+            typed = clean(str(payload.get("value") or ""))[:MAX_NAME]
+            found = repo.search_assistants(session, typed, limit=100)
             pairs = [(a.handle, a.name) for a in found]
         ack(options=build_assistant_options(pairs))
 
@@ -46,7 +50,7 @@ def register(app: App, ctx: AppContext) -> None:
                 if assistant
                 else []
             )
-            options = [Option(value=str(v.id), text=violation_label(ctx, v)[:75]).to_dict() for v in found]
+            options = [Option(value=str(v.id), text=clip(violation_label(ctx, v), MAX_BUTTON)).to_dict() for v in found]
         ack(options=options)
 
     app.options(Action.ASSISTANT_SELECT.value)(search_assistants)

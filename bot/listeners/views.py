@@ -20,6 +20,7 @@ from vpabot.policy.catalogue import parse_source
 from vpabot.policy.dates import parse_until
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.stops import StopKind, StopReason
+from vpabot.policy.text import parse_number
 
 Parse = Callable[[AppContext, dict[str, Any], str, Origin], "tuple[Any, Origin]"]
 
@@ -59,9 +60,10 @@ def _stop(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin
     violation = values.get(Block.VIOLATION)
     try:
         reason, kind = StopReason(values[Block.REASON]), StopKind(values[Block.KIND])
-        violation_id = int(violation) if violation else None
     except ValueError as error:
         raise PolicyError("payload_invalid") from error
+    # A forged pick may be any digits: no INTEGER overflow on PostgreSQL, a polite refusal.
+    violation_id = parse_number(violation, usage="payload_invalid") if violation else None
     if reason is StopReason.VIOLATION and not violation_id:
         raise PolicyError("stop_violation_missing")
     command = g.SetStop(
@@ -125,17 +127,47 @@ FORMS: dict[str, Form] = {
     Callback.ANSWER_MODAL: Form(_answer, (Block.ANSWER,)),
 }
 
+
+
+def _measured(parse: Parse) -> Parse:
+    """A form's command is measured like a typed one (grammar.checked): limits, formulas."""
+
+    def run(ctx: AppContext, values: dict[str, Any], metadata: str, origin: Origin) -> tuple[Any, Origin]:
+        command, origin = parse(ctx, values, metadata, origin)
+        return g.checked(command), origin
+
+    return run
+
+
+FORMS = {callback: Form(_measured(form.parse), form.required) for callback, form in FORMS.items()}
+
 # Which field a refusal belongs next to; anything else goes to the first field.
 FIELD_OF_ERROR = {
     "name_missing": Block.NAME,
     "unknown_source": Block.SOURCE,
     "unknown_tag": Block.TAG,
     "stop_violation_missing": Block.VIOLATION,
+    "number_too_large": Block.VIOLATION,  # the stop form's pick: the one number a form takes
+    "name_too_long": Block.NAME,
+    "name_formula": Block.NAME,
+}
+# A text over its limit (grammar.checked names the command's field) belongs next to its input.
+FIELD_OF_TEXT = {
+    "note": Block.NOTE,
+    "text": Block.NOTE,
+    "question": Block.QUESTION,
+    "answer": Block.ANSWER,
+    "reason": Block.REASON_TEXT,
+    "name": Block.NAME,
+    "handle": Block.HANDLE,
 }
 
 
 def field_of_error(error: PolicyError, form: Form) -> str:
     """The block id a form's refusal is shown next to."""
+    text_block = FIELD_OF_TEXT.get(str(error.params.get("field", "")))
+    if text_block is not None and (text_block in form.required or text_block is Block.NOTE):
+        return text_block.value  # the stop form's note is optional, so not in ``required``
     block = FIELD_OF_ERROR.get(error.code)
     if block is None:
         block = Block.UNTIL if error.code.startswith("date_") and Block.UNTIL in form.required else form.required[0]

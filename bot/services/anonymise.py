@@ -52,14 +52,17 @@ class Secrets:
     replacements: dict[str, str]  # lower-cased secret -> replacement
 
     @classmethod
-    def of(cls, session: Session, assistant: Assistant) -> Secrets:
+    def of(cls, session: Session, assistant: Assistant, *, with_texts: bool = True) -> Secrets:
+        """Name, handle and Slack ID of ``assistant`` (pseudonyms as replacements) and, with
+        ``with_texts``, their free texts (replaced by "[gelöscht]"). Other assistants' files
+        are scrubbed ``with_texts=False``: an identical sentence about someone else is theirs."""
         words = {
             assistant.name: erased_name(assistant.id),
             assistant.handle: erased_handle(assistant.id),
         }
         if assistant.slack_user_id:
             words[assistant.slack_user_id] = ERASED
-        texts = list(free_texts(session, assistant.id))
+        texts = list(free_texts(session, assistant.id)) if with_texts else []
         variants: dict[str, str] = {}
         for secret, replacement in list(words.items()) + [(t, ERASED) for t in texts]:
             for variant in {secret, escape(secret)}:
@@ -137,6 +140,25 @@ def text_columns(table: Table) -> list[Column[Any]]:
             or (isinstance(c.type, String) and (c.type.length is None or c.type.length >= 100))
         )
     ]
+
+
+def scrub_other_files(session: Session, identity: Secrets, assistant_id: int) -> Iterator[tuple[str, int]]:
+    """Mentions of the erased assistant in OTHER assistants' files: their notes, questions and
+    answers, violation notes and reasons, stop notes (``identity``: name, handle, Slack ID).
+
+    "erwähnt Zacharias Quellenbaum" in someone else's note becomes "erwähnt Gelöscht #7"; the
+    rest of that note is about its own assistant and stays. Yields (table, rows changed).
+    """
+    for model in (Violation, Note, SalesStop):
+        table = model.__table__
+        columns = [c for c in text_columns(table) if c.name not in ("handle", "name")]
+        keys = list(table.primary_key.columns)
+        changed = 0
+        for page in _pages(session, table, keys, columns):
+            for row in page:
+                if any(identity.mentioned(row._mapping[c]) for c in columns):
+                    changed += _scrub_row(session, identity, table, {keys[0]: row[0]}, columns)
+        yield table.name, changed
 
 
 def scrub_mentions(

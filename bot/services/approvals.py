@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from vpabot.bot.blocks.admin import build_admin_outcome
 from vpabot.bot.blocks.manager import (
     build_approval_outcome,
-    build_approval_request,
     build_ermahnung_fyi,
     build_restep_notice,
     build_settled_notice,
@@ -24,6 +23,14 @@ from vpabot.bot.context import AppContext
 from vpabot.bot.mrkdwn import mention
 from vpabot.bot.services.cases import Case, case_of
 from vpabot.bot.services.common import admin_recipients, snapshot
+from vpabot.bot.services.open_cases import (
+    REQUEST,
+    attach,
+    follow_up,
+    lead_case,
+    request_payload,
+    requests_of,
+)
 from vpabot.bot.services.stops import close_collaboration
 from vpabot.policy.dates import at_local_time, next_working_day
 from vpabot.policy.errors import PolicyError
@@ -35,11 +42,11 @@ from vpabot.policy.ladder import (
     counting_since,
     decide_step,
 )
+from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import skip_locked
 from vpabot.storage.models import OutboxMessage, Violation
 
-REQUEST = "approval_request"
 DECISION_FIELDS = ("state", "decided_by", "decided_at", "decision_reason")
 
 
@@ -67,10 +74,23 @@ def inform_managers(ctx: AppContext, session: Session, violation: Violation) -> 
 
 
 def request_approval(ctx: AppContext, session: Session, violation: Violation) -> None:
-    _to_managers(
-        ctx, session, build_approval_request(ctx.t, case_of(ctx, violation)), purpose=REQUEST, violation_id=violation.id
-    )
+    """Ask every manager, unless a case of this assistant is already waiting: then the new
+    one is attached to it and the managers' message about that case is updated instead."""
+    lead = lead_case(session, violation.assistant_id, other_than=violation.id)
+    if lead is not None:
+        attach(ctx, session, violation, lead)
+        return
+    _ask(ctx, session, request_payload(ctx, session, violation), violation.id)
     violation.approval_reminder_at = _next_reminder(ctx, ctx.now())
+
+
+def _ask(ctx: AppContext, session: Session, payload: dict, violation_id: int) -> None:  # type: ignore[type-arg]
+    _to_managers(ctx, session, payload, purpose=REQUEST, violation_id=violation_id)
+
+
+def follow_up_open_cases(ctx: AppContext, session: Session, assistant_id: int) -> None:
+    """After a decision or withdrawal, the assistant's next open case is asked for."""
+    follow_up(ctx, session, assistant_id, ask=_ask, reminder_at=_next_reminder(ctx, ctx.now()))
 
 
 @dataclass(frozen=True)
@@ -92,7 +112,7 @@ def decide(
 ) -> Decision:
     if not ctx.settings.is_manager(actor):
         raise PolicyError("not_manager")
-    reason = (reason or "").strip() or None
+    reason = user_text(reason or "") or None
     if not approve and not reason:
         raise PolicyError("reason_missing")
     now = ctx.now()
@@ -126,6 +146,7 @@ def decide(
         _settle_messages(ctx, session, violation, approved=approve, reason=reason)
         if not approve:
             restep_later_cases(ctx, session, violation, actor=actor)
+        follow_up_open_cases(ctx, session, assistant.id)
         return Decision(violation.id, approve, assistant.handle, assistant.name)
 
 
@@ -181,7 +202,7 @@ def _announce_restep(ctx: AppContext, session: Session, case: Violation, *, stil
     """Managers' requests show the new step (or that no approval is needed); the admin hears it."""
     current = case_of(ctx, case)
     update = (
-        build_approval_request(ctx.t, current)
+        request_payload(ctx, session, case)
         if still_pending
         else build_restep_notice(ctx.t, current, for_manager=True)
     )
@@ -230,15 +251,7 @@ def settle_requests(ctx: AppContext, session: Session, violation_id: int, payloa
 
 
 def _requests(session: Session, violation_id: int) -> list[OutboxMessage]:
-    return list(
-        session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.purpose == REQUEST,
-                OutboxMessage.subject_id == violation_id,
-                OutboxMessage.method == "chat.postMessage",
-            )
-        )
-    )
+    return requests_of(session, violation_id)
 
 
 def _settle_messages(
@@ -330,7 +343,7 @@ def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
         query = skip_locked(session, query, of=Violation)
         due = list(session.scalars(query))
         for violation in due:
-            payload = build_approval_request(ctx.t, case_of(ctx, violation), reminder=True)
+            payload = request_payload(ctx, session, violation, reminder=True)
             _to_managers(ctx, session, payload, purpose=REQUEST, violation_id=violation.id)
             violation.approval_reminder_at = _next_reminder(ctx, now)
         return len(due)

@@ -9,6 +9,7 @@ from vpabot.bot.blocks.labels import status_label
 from vpabot.bot.context import AppContext
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
+from vpabot.policy.text import check_name
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant
 from vpabot.bot.services.common import require_assistant, snapshot
@@ -20,7 +21,11 @@ SETTABLE_STATUSES = frozenset({AssistantStatus.NEW, AssistantStatus.ACTIVE})
 
 
 def checked_new_assistant(handle: str, name: str) -> tuple[str, str]:
-    """The handle and name as stored, or a refusal. Pure, so a form can show it in place."""
+    """The handle and name as stored, or a refusal. Pure, so a form can show it in place.
+
+    Refuses a malformed or reserved handle, a missing name, and a name over MAX_NAME or
+    starting like a spreadsheet formula (policy.text.check_name).
+    """
     handle = repo.normalise_handle(handle)
     name = " ".join(name.split())
     if not HANDLE.fullmatch(handle):
@@ -29,6 +34,7 @@ def checked_new_assistant(handle: str, name: str) -> tuple[str, str]:
         raise PolicyError("roster_handle_reserved", handle=handle)
     if not name:
         raise PolicyError("name_missing")
+    check_name(name)
     return handle, name
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.orm import Session, object_session
 
@@ -25,6 +26,18 @@ class Case:
     note: str
     logged_by: str
     history: str
+
+
+@dataclass(frozen=True)
+class Further:
+    """A violation attached to an open case (services/open_cases.py), as its request lists it."""
+
+    violation_id: int
+    logged_on: date
+    step: int | None
+    severe: bool
+    tag: str  # label
+    note: str
 
 
 HISTORY_SHOWN = 6

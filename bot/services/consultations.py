@@ -10,6 +10,7 @@ from vpabot.bot.context import AppContext
 from vpabot.bot.services.cases import history_line
 from vpabot.bot.services.common import admin_recipients, require_assistant
 from vpabot.policy.errors import PolicyError
+from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Note
 
@@ -22,7 +23,7 @@ class Asked:
 
 
 def ask_manager(ctx: AppContext, *, actor: str, handle: str, question: str) -> Asked:
-    question = question.strip()
+    question = user_text(question)
     if not question:
         raise PolicyError("usage_ask")
     now = ctx.now()
@@ -66,7 +67,7 @@ def answer_question(ctx: AppContext, *, actor: str, question_id: int, answer: st
     """The manager's answer: into the file, and to the admin who asked. Returns the asker."""
     if not ctx.settings.is_manager(actor):
         raise PolicyError("not_manager")
-    answer = answer.strip()
+    answer = user_text(answer)
     if not answer:
         raise PolicyError("field_missing")
     now = ctx.now()

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vpabot.policy.text import clean
 from vpabot.storage.models import Assistant
 
 CHUNK = 500  # values per IN (...) query
@@ -77,7 +78,8 @@ class Table:
         return cls(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(lines[0])))
 
     def records(self, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
-        """Line number and cells of each record that is not blank.
+        """Line number and cells of each record that is not blank, cleaned of control
+        characters (policy.text.clean, like every typed or form input).
 
         A record the csv module cannot read (a quote left open) ends the file: it adds a
         ``csv`` problem to ``problems``, since nothing after it can be trusted.
@@ -91,6 +93,7 @@ class Table:
             except csv.Error as error:
                 problems.append(Problem(line, "csv", {"reason": str(error)}))
                 return
+            cells = [clean(cell) for cell in cells]  # no NUL or other control characters
             if any(cell.strip() for cell in cells):
                 yield line, cells
 

@@ -17,6 +17,7 @@ from typing import TypedDict
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.reviews import ActiveStop, load_active_stops
 from vpabot.policy.stops import StopKind
+from vpabot.policy.text import neutralise_cell
 
 FORMATS = ("csv", "json")
 FIELDS = ("handle", "name", "kind", "kind_label", "since", "until", "review_overdue")
@@ -60,22 +61,24 @@ def export_records(ctx: AppContext) -> list[StopRecord]:
 
 
 def to_csv(records: Iterable[StopRecord]) -> str:
-    """Header row, then one row per stop; ``until`` empty when open-ended."""
+    """Header row, then one row per stop; ``until`` empty when open-ended. A cell starting
+    with ``=``, ``+``, ``-``, ``@``, tab or CR is prefixed with ``'`` (policy.text.neutralise_cell)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(FIELDS)
     for record in records:
-        writer.writerow(
-            [
-                record["handle"],
-                record["name"],
-                record["kind"],
-                record["kind_label"],
-                record["since"],
-                record["until"] or "",
-                "true" if record["review_overdue"] else "false",
-            ]
-        )
+        cells = [
+            record["handle"],
+            record["name"],
+            record["kind"],
+            record["kind_label"],
+            record["since"],
+            record["until"] or "",
+            "true" if record["review_overdue"] else "false",
+        ]
+        # Names are refused when they start like a formula, but rows older than that rule
+        # (or a handle) must not run in the planner's spreadsheet either (OWASP CSV injection).
+        writer.writerow([neutralise_cell(cell) for cell in cells])
     return out.getvalue()
 
 

@@ -10,7 +10,10 @@ Where an assistant's data lives:
 - outbox messages about their violations, stops and notes (``SUBJECT_TABLE``): the payload
   is replaced, and a message not sent yet is cancelled (it would only say "[gelöscht]");
 - any other text or JSON column of any table (digests listing several assistants, tables
-  added later): every mention of the name, handle or Slack ID is replaced by the pseudonym.
+  added later): every mention of the name, handle or Slack ID is replaced by the pseudonym;
+- OTHER assistants' files (their notes, questions and answers, violation notes and reasons,
+  stop notes): mentions of the name, handle or Slack ID become the pseudonym, the rest of
+  those texts is about someone else and stays.
 
 Only database functions here (no Slack settings): the CLI and the retention job share them.
 """
@@ -34,6 +37,7 @@ from vpabot.bot.services.anonymise import (
     erased_handle,
     erased_name,
     scrub_mentions,
+    scrub_other_files,
 )
 from vpabot.bot.services.assistants import RESERVED_HANDLE_PREFIX
 from vpabot.policy.dates import add_months
@@ -56,6 +60,7 @@ SUBJECT_TABLE = {
     "manager_fyi": "violations",
     "approval_request": "violations",
     "approval_outcome": "violations",
+    "approval_update": "violations",
     "approval_admin": "violations",
     "stop_announcement": "sales_stops",
     "stop_review": "sales_stops",
@@ -222,6 +227,7 @@ def erase_in_session(
     session: Session, assistant: Assistant, *, actor: str, now: datetime, reason: str
 ) -> Erasure:
     secrets = Secrets.of(session, assistant)
+    identity = Secrets.of(session, assistant, with_texts=False)
     refs = _refs(session, assistant)
     counts: dict[str, int] = {}
 
@@ -253,6 +259,9 @@ def erase_in_session(
 
     skip = {"audit_events": {e.id for e in events}, "outbox": {m.id for m in linked}}
     for table, changed in scrub_mentions(session, secrets, skip):
+        counts[table] = counts.get(table, 0) + changed
+    # Their own rows say "[gelöscht]" by now, so only other files can still name them.
+    for table, changed in scrub_other_files(session, identity, assistant.id):
         counts[table] = counts.get(table, 0) + changed
     for table in _other_tables():
         counts.setdefault(table.name, 0)

@@ -18,6 +18,7 @@ from vpabot.policy.catalogue import fold
 from vpabot.policy.dates import parse_day
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus
+from vpabot.policy.text import MAX_NAME, check_name
 from vpabot.storage import repositories as repo
 
 REQUIRED = ("handle", "name", "joined_on", "status")
@@ -36,7 +37,6 @@ STATUS_WORDS = {
     "terminated": AssistantStatus.TERMINATED,
 }
 SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
-MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,11 @@ def _row(
     name = " ".join(values["name"].split())
     if not name:
         bad("name_missing")
-    elif len(name) > MAX_NAME:
-        bad("name_too_long", max=MAX_NAME)
+    else:
+        try:
+            check_name(name)  # the limit and the formula rule of every other way in
+        except PolicyError as error:
+            bad(error.code, max=MAX_NAME, **error.params)
     slack_id = values.get("slack_id", "").upper() or None
     if slack_id and not SLACK_ID.fullmatch(slack_id):
         bad("slack_id_invalid", slack_id=values["slack_id"])

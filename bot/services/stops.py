@@ -26,6 +26,7 @@ from vpabot.policy.stops import (
     plan_extension,
     plan_stop,
 )
+from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
 
@@ -164,7 +165,7 @@ def set_stop(
             actor=actor,
             reason=reason,
             violation_id=violation_id,
-            note=note.strip(),
+            note=user_text(note),
         )
 
 
@@ -225,7 +226,7 @@ def lift_stop(
     ctx: AppContext, *, actor: str, handle: str, note: str, review: ReviewToken | None = None
 ) -> StopOutcome:
     """Lifting asks for a short note on the re-check of performance (rule 7)."""
-    note = note.strip()
+    note = user_text(note)
     if not note:
         raise PolicyError("lift_note_missing")
     now = ctx.now()
@@ -280,6 +281,17 @@ def close_collaboration(
         return None  # already stopped for good; nothing to change or announce
     plan = plan_stop(current, kind=StopKind.FULL, until=None)
     return _apply(ctx, session, assistant, plan, actor=actor, reason=StopReason(status.value))
+
+
+def resignable(ctx: AppContext, *, handle: str) -> tuple[str, str]:
+    """``(handle, name)`` of an assistant whose collaboration may still end by resignation;
+    ``PolicyError`` for an unknown assistant or one whose collaboration ended already."""
+    with ctx.read() as session:
+        assistant = require_assistant(session, handle)
+        status = AssistantStatus(assistant.status)
+        if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
+            raise PolicyError("already_ended", name=assistant.name)
+        return assistant.handle, assistant.name
 
 
 def resign(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:

@@ -10,6 +10,7 @@ from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.catalogue import Source, Tag
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus, ViolationDecision, counting_since, decide_step
+from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Note, SevereQuestion, Violation
 
@@ -39,7 +40,7 @@ def log_violation(
 
     Raises ``PolicyError`` for an empty note, an unknown assistant or an ended collaboration.
     """
-    note = note.strip()
+    note = user_text(note)
     if not note:
         raise PolicyError("note_missing")
     severe = severe or tag.severe
@@ -94,7 +95,7 @@ def log_violation(
 
 def add_note(ctx: AppContext, *, actor: str, handle: str, text: str) -> tuple[str, str]:
     """An observation that is not a violation: in the file, off the ladder."""
-    text = text.strip()
+    text = user_text(text)
     if not text:
         raise PolicyError("note_missing")
     now = ctx.now()

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from vpabot.bot.blocks.manager import build_withdrawn_notice
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.approvals import restep_later_cases, settle_requests
+from vpabot.bot.services.approvals import follow_up_open_cases, restep_later_cases, settle_requests
 from vpabot.bot.services.cases import case_of
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import ViolationState
+from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Violation
 
@@ -32,7 +33,7 @@ class Withdrawn:
 def withdraw_violation(
     ctx: AppContext, *, actor: str, handle: str, number: int, reason: str
 ) -> Withdrawn:
-    reason = reason.strip()
+    reason = user_text(reason)
     if not reason:
         raise PolicyError("withdraw_reason_missing")
     now = ctx.now()
@@ -63,5 +64,6 @@ def withdraw_violation(
         if was_pending:
             settle_requests(ctx, session, violation.id, build_withdrawn_notice(ctx.t, case_of(ctx, violation), by=actor))
         restep_later_cases(ctx, session, violation, actor=actor)
+        follow_up_open_cases(ctx, session, assistant.id)
         return Withdrawn(violation.id, assistant.handle, assistant.name)
 

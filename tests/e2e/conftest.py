@@ -51,3 +51,16 @@ def count(bot: BotUnderTest, model: type) -> int:
 
 def written(bot: BotUnderTest) -> tuple[int, int]:
     return count(bot, Violation), count(bot, AuditEvent)
+
+
+def resign(bot: BotUnderTest, handle: str, user: str = "UADMIN1") -> str:
+    """Type ``/vpa gekuendigt <handle>`` and confirm in the dialog; returns what the admin reads."""
+    _ack, key = bot.slack.command(f"gekuendigt {handle}", user=user)
+    question = bot.slack.reply(key).args
+    buttons = [e for b in question.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
+    confirm = next((e for e in buttons if e["action_id"] == "resign_confirm"), None)
+    if confirm is None:
+        return render(question)
+    assert confirm["confirm"]["confirm"]["text"]  # Slack shows the dialog before the click arrives
+    _ack, click = bot.slack.click("resign_confirm", confirm["value"], user=user, key=f"{key}c")
+    return render(bot.slack.reply(click).args)

@@ -16,6 +16,7 @@ from email.message import Message
 import pytest
 
 from tests.conftest import START
+from tests.e2e.conftest import resign
 from vpabot.policy.clock import SettableClock
 from vpabot.bot.testing.harness import BotUnderTest, HttpResult
 from vpabot.bot.testing.transcript import render
@@ -60,7 +61,7 @@ def stops(bot: BotUnderTest) -> BotUnderTest:
     for handle, name in team:
         assert "angelegt" in say(bot, f"assistent neu {handle} {name}")
     say(bot, "stop anna.m voll 14 Tage")
-    say(bot, "gekuendigt bert.k")
+    resign(bot, "bert.k")
     say(bot, "stop carla.s kunden 2w")
     say(bot, "aufheben carla.s arbeitet wieder zuverlässig")
     return bot

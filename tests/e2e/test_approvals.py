@@ -154,7 +154,12 @@ def test_approved_abmahnung_gives_the_admin_a_draft_and_a_mitgeteilt_button(bot:
 
 def test_approved_exclusion_ends_the_collaboration_and_announces_a_stop(bot: BotUnderTest) -> None:
     climb_to(bot, 4)
-    requests = [c for c in dms(bot, MANAGER) if "Ausschluss" in render(c.args) and buttons(c)]
+    # The exclusion waits attached to the open Abmahnung; once that is decided it is asked for.
+    (abmahnung,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
+    click(bot, "approval_approve", buttons(abmahnung)["approval_approve"], MANAGER)
+    requests = eventually(
+        lambda: [c for c in dms(bot, MANAGER) if "Ausschluss" in render(c.args) and buttons(c)]
+    )
     click(bot, "approval_approve", buttons(requests[0])["approval_approve"], MANAGER)
     eventually(lambda: row(bot, Assistant, handle="anna.m").status == "ausgeschlossen")
     stop = row(bot, SalesStop, lifted_at=None)
@@ -333,9 +338,10 @@ def test_violation_reply_offers_to_ask_the_manager(bot: BotUnderTest) -> None:
 
 
 def test_rejecting_the_abmahnung_moves_a_pending_exclusion_down(bot: BotUnderTest) -> None:
-    climb_to(bot, 4)  # step 3 and step 4 both wait for the manager
-    requests = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_reject")]
-    third, fourth = (buttons(c)["approval_reject"] for c in requests)
+    climb_to(bot, 4)  # step 3 and step 4 both wait for the manager; step 4 is attached to 3
+    (request,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_reject")]
+    third = buttons(request)["approval_reject"]
+    fourth = encode(CaseRef(case_id(third) + 1))
     click(bot, "approval_reject", third, MANAGER)
     view = bot.fake.wait_for("views.open")[-1].args["view"]
     bot.slack.submit_view(
@@ -346,8 +352,9 @@ def test_rejecting_the_abmahnung_moves_a_pending_exclusion_down(bot: BotUnderTes
     )
     eventually(lambda: row(bot, Violation, id=case_id(fourth)).step == 3)
     assert row(bot, Violation, id=case_id(fourth)).state == "awaiting_approval"
-    updated = dm_containing(bot, "D" + MANAGER, "3. Verstoß – Abmahnung", method="chat.update")
-    assert any(buttons(c).get("approval_approve") == fourth for c in updated)
+    # ... and is now asked for on its own, as the Abmahnung it has become
+    asked = eventually(lambda: [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve") == fourth])
+    assert "3. Verstoß – Abmahnung" in render(asked[0].args)
     # approving it now is an Abmahnung, not an exclusion
     click(bot, "approval_approve", fourth, MANAGER)
     dm_containing(bot, ADMIN, "Freigegeben")
@@ -356,8 +363,12 @@ def test_rejecting_the_abmahnung_moves_a_pending_exclusion_down(bot: BotUnderTes
 
 def test_approved_exclusion_settles_other_open_cases(bot: BotUnderTest) -> None:
     climb_to(bot, 4)
-    requests = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
-    third, fourth = (buttons(c)["approval_approve"] for c in requests)
+    (request,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
+    third = buttons(request)["approval_approve"]
+    fourth = encode(CaseRef(case_id(third) + 1))  # attached to the third; `/vpa offen` has it
+    _ack, key = bot.slack.command("offen", user=MANAGER)
+    listed = bot.slack.reply(key).args["blocks"]
+    assert fourth in [e["value"] for b in listed if b["type"] == "actions" for e in b["elements"]]
     click(bot, "approval_approve", fourth, MANAGER)
     eventually(lambda: row(bot, Violation, id=case_id(third)).state == "settled")
     assert "keine offenen Freigaben" in say(bot, "offen", user=MANAGER)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from tests.e2e.conftest import resign
 from vpabot.storage.models import Assistant, AuditEvent
 from vpabot.bot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
 from vpabot.bot.testing.transcript import render
@@ -63,7 +64,7 @@ def test_only_admins_change_a_status(bot: BotUnderTest) -> None:
 
 def test_ended_status_is_refused_with_a_clear_message(bot: BotUnderTest) -> None:
     say(bot, "assistent neu anna.m Anna Müller")
-    say(bot, "gekuendigt anna.m")
+    resign(bot, "anna.m")
     reply = say(bot, "assistent anna.m status aktiv")
     assert "Die Zusammenarbeit mit Anna Müller ist beendet (Status „gekündigt“)" in reply
     status, events = stored(bot)

@@ -270,3 +270,22 @@ def test_the_pool_for_reads_refuses_instead_of_queueing_without_end() -> None:
     assert not pool.try_submit(release.wait)
     release.set()
     pool.shutdown()
+
+
+def test_a_worker_that_overran_its_lease_does_not_do_the_work_a_second_time(db_url: str) -> None:
+    from datetime import timedelta
+
+    from vpabot.storage import inbox
+
+    clock = SettableClock(datetime_now())
+    with BotUnderTest(db_url, clock=clock) as bot:
+        say(bot, "assistent neu anna.m Anna Müller")
+        runner = bot.runtime.runner
+        runner.stop()  # we play the workers by hand
+        bot.slack.command("verstoss anna.m deadline deadline zu spät")
+        (slow,) = inbox.claim(bot.runtime.ctx.sessions, now=clock.now())
+        clock.advance(inbox.LEASE + timedelta(seconds=1))  # the first worker hangs past its lease
+        (takeover,) = inbox.claim(bot.runtime.ctx.sessions, now=clock.now())
+        runner.carry_out(takeover)
+        runner.carry_out(slow)  # wakes up late: must not log the violation again
+        assert count(bot, Violation) == 1

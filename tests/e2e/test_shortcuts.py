@@ -70,3 +70,24 @@ def test_an_unknown_handle_gets_a_message_instead_of_a_form(anna: BotUnderTest) 
     _ack, key = anna.slack.command("verstoss nie.mand")
     assert "nie.mand" in render(anna.slack.reply(key).args)
     assert not anna.fake.calls_to("views.open")
+
+
+def test_resignation_is_asked_with_a_confirm_dialog_before_anything_changes(anna: BotUnderTest) -> None:
+    from tests.e2e.conftest import count
+    from vpabot.storage.models import SalesStop
+
+    _ack, key = anna.slack.command("gekuendigt anna.m")
+    question = anna.slack.reply(key).args
+    (button,) = [e for b in question["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert button["action_id"] == "resign_confirm" and button["style"] == "danger"
+    assert button["confirm"]["title"]["text"] == "Wirklich eintragen?"
+    assert "nicht rückgängig" in button["confirm"]["text"]["text"]
+    assert count(anna, SalesStop) == 0  # asked, nothing written yet
+
+
+def test_the_cg_stop_button_asks_in_a_confirm_dialog(anna: BotUnderTest) -> None:
+    _ack, key = anna.slack.command("stops")
+    blocks = anna.slack.reply(key).args["blocks"]
+    stop_buttons = [e for b in blocks for e in ([b.get("accessory")] + b.get("elements", []))
+                    if isinstance(e, dict) and e.get("action_id") == "cg_stop_set"]
+    assert stop_buttons and all(b["confirm"]["confirm"]["text"] == "Ja, setzen" for b in stop_buttons)

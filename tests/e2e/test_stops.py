@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.conftest import count
+from tests.e2e.conftest import count, resign
 from tests.e2e.stops_support import (
     PRIVATE_WORDS,
     START,
@@ -183,7 +183,7 @@ def test_lift_needs_a_note_and_then_is_announced(anna: BotUnderTest, clock: Sett
 def test_resign_sets_status_and_an_open_ended_stop_that_is_never_reviewed(
     anna: BotUnderTest, clock: SettableClock
 ) -> None:
-    reply = say(anna, "gekuendigt anna.m")
+    reply = resign(anna, "anna.m")
     assert "Kündigung für *Anna Müller* (`anna.m`) eingetragen" in reply
     assert "Status „gekündigt“ und ein unbefristeter VT-Stop" in reply
 
@@ -217,7 +217,7 @@ def test_resigning_during_a_stop_replaces_its_review(
     anna: BotUnderTest, clock: SettableClock
 ) -> None:
     say(anna, "stop anna.m kunden 11.12.2026")
-    say(anna, "gekuendigt anna.m")
+    resign(anna, "anna.m")
     (row,) = stops(anna)
     assert (row.kind, row.until, row.review_at) == ("voll", None, None)
     first, second = team_posts(anna)
@@ -362,7 +362,7 @@ def test_stops_lists_overdue_first_then_by_end_date(
     say(bot, "stop carl.o voll 15.01.2027")
     say(bot, "stop anna.m kunden 18.12.2026")
     say(bot, "stop ben.k voll 04.12.2026", user=ADMIN_2)
-    say(bot, "gekuendigt dora.s")
+    resign(bot, "dora.s")
     say(bot, "stop emil.w voll 10.12.2026")
     say(bot, "aufheben emil.w läuft wieder")
     assert sweep_at(bot, clock, berlin(2026, 12, 7, 10, 0)) == 1  # ben's review, late
