@@ -1,7 +1,7 @@
 """outbox delivery: lanes paced per channel, claims with a token, first attempt for history
 
 Revision ID: outbox_1
-Revises: 0003
+Revises: harden_1
 Create Date: 2026-11-29
 """
 
@@ -11,7 +11,7 @@ import vpabot.storage.models
 
 
 revision = "outbox_1"
-down_revision = "0003"
+down_revision = "harden_1"
 branch_labels = None
 depends_on = None
 
