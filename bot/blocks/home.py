@@ -244,6 +244,29 @@ def channel_ref(channel: str | None) -> str:
     return Mrkdwn(f"`{escape(channel)}`")
 
 
+# What an admin can do about Slack's refusals (api.slack.com/methods/chat.postMessage#errors).
+FIXES = {
+    "not_in_channel": "invite",
+    "channel_not_found": "channel",
+    "is_archived": "archived",
+    "user_not_found": "person",
+    "user_disabled": "person",
+    "account_inactive": "token",
+    "invalid_auth": "token",
+    "not_authed": "token",
+    "token_revoked": "token",
+    "missing_scope": "scope",
+    "msg_too_long": "content",
+    "invalid_blocks": "content",
+}
+
+
+def dead_fix(t: Translator, error: str | None, channel: str | None) -> str:
+    """One sentence saying what to do about ``error`` (a Slack error code), instead of the code."""
+    code = (error or "").split(":")[0].split()[0] if error else ""
+    return t(f"home.dead.fix.{FIXES.get(code, 'other')}", channel=channel_ref(channel))
+
+
 def build_dead_messages(
     t: Translator, dead: Sequence[DeadMessage], *, total: int, tz: Any, can_retry: bool
 ) -> list[Block]:
@@ -261,7 +284,8 @@ def build_dead_messages(
         retry = None
         if can_retry:
             retry = button(t("home.dead.retry"), Action.OUTBOX_RETRY, MessageRef(message.id))
-        return [section(text, accessory=retry)]
+        # the fix in the same block: the Home tab holds at most 100
+        return [section(Mrkdwn(f"{text}\n{dead_fix(t, message.error, message.channel)}"), accessory=retry)]
 
     title = t("home.dead.title", count=total)
     return _listed(t, title, dead, render, limit=LISTED, empty=t("home.dead.none"), total=total)

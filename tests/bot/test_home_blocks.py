@@ -94,3 +94,15 @@ def test_retry_and_stop_buttons_are_for_admins_only() -> None:
     as_admin = str(build_home(t, admin, tz=BERLIN, now=NOW, admin_channel=None))
     for action in ("outbox_retry", "cg_stop_set"):
         assert action not in as_manager and action in as_admin
+
+
+def test_every_refusal_the_outbox_parks_has_a_fix_in_words() -> None:
+    from vpabot.bot.blocks.home import dead_fix
+    from vpabot.bot.i18n import Translator
+    from vpabot.bot.outbox import FATAL_ERRORS
+
+    t = Translator("de")
+    for code in FATAL_ERRORS:
+        assert dead_fix(t, code, "C1").startswith("Was tun:")
+    assert "/invite @vpabot" in dead_fix(t, "not_in_channel", "C1")
+    assert "doctor" in dead_fix(t, "gave up after 12: timeout", None)

@@ -257,6 +257,8 @@ def test_a_dead_message_is_listed_and_sent_again_on_retry(bot: BotUnderTest, dea
     assert "Team-Ankündigung VT-Stop" in line and f"<#{TEAM_CHANNEL}>" in line and "channel_not_found" in line
     assert "26.11.2026 11:00" in line  # when, in Berlin time
     assert "Nicht zugestellte Nachrichten (1)" in headers(view)
+    # and what to do about it, in words instead of the error code alone
+    assert "Was tun:" in line and "`/invite @vpabot`" in line
 
     after = next_publish(bot, ADMIN, lambda: bot.slack.home_click("outbox_retry", row["accessory"]["value"]))
     assert "Nicht zugestellte Nachrichten (0)" in headers(after)
