@@ -9,6 +9,8 @@ a fixed worst case however many stops or cases there are:
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -263,7 +265,7 @@ FIXES = {
 
 def dead_fix(t: Translator, error: str | None, channel: str | None) -> str:
     """One sentence saying what to do about ``error`` (a Slack error code), instead of the code."""
-    code = (error or "").split(":")[0].split()[0] if error else ""
+    code = match.group(0) if error and (match := re.match(r"[a-z_]+", error)) else ""
     return t(f"home.dead.fix.{FIXES.get(code, 'other')}", channel=channel_ref(channel))
 
 

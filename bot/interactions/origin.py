@@ -65,3 +65,13 @@ def view_origin(body: dict[str, Any], view: dict[str, Any]) -> tuple[Origin, str
     origin = Origin(user_id=user_of(body), trigger_id=str(body.get("trigger_id") or ""))
     key = f"view:{view.get('id') or uuid.uuid4().hex}:{view.get('hash') or ''}"
     return origin, key
+
+
+def shortcut_origin(body: dict[str, Any]) -> tuple[Origin, str]:
+    """A global or message shortcut: ``trigger_id`` identifies one use."""
+    origin = Origin(
+        user_id=user_of(body),
+        trigger_id=str(body.get("trigger_id") or ""),
+        response_url=str(body.get("response_url") or ""),
+    )
+    return origin, f"shortcut:{origin.trigger_id or uuid.uuid4().hex}"

@@ -21,12 +21,20 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from vpabot.bot import logs, metrics, roles
 from vpabot.bot.blocks.replies import build_error, build_notice, error_text
 from vpabot.bot.commands import grammar
 from vpabot.bot.context import AppContext
-from vpabot.bot.interactions.origin import Origin, action_origin, command_origin, user_of, view_origin
+from vpabot.bot.interactions.origin import (
+    Origin,
+    action_origin,
+    command_origin,
+    shortcut_origin,
+    user_of,
+    view_origin,
+)
 from vpabot.bot.interactions.registry import Turn, handler_for
 from vpabot.bot.interactions.runner import Outcome, Runner
 from vpabot.bot.listeners.actions import decode_click, decode_shortcut
@@ -40,6 +48,19 @@ log = logging.getLogger(__name__)
 def register(app: App, ctx: AppContext, runner: Runner) -> None:
     """Register one listener per surface on ``app``; the registry does the routing."""
     t = ctx.t
+    app.command("/vpa")(guarded(command_listener(ctx, runner, app.client), "command", t))
+    app.action(re.compile(".+"))(guarded(action_listener(ctx, runner), "action", t))
+    app.view(re.compile(".+"))(guarded(view_listener(ctx, runner), "view", t))
+    app.shortcut(re.compile(".+"))(guarded(shortcut_listener(ctx, runner), "shortcut", t))
+    app.event("app_home_opened")(guarded(home_listener(runner), "event", t))
+    app.event("subteam_members_changed")(guarded(group_listener(ctx, runner, app.client), "event", t))
+
+
+# Each factory returns one Bolt listener; Bolt passes arguments by their names.
+
+
+def command_listener(ctx: AppContext, runner: Runner, client: WebClient) -> Callable[..., str]:
+    t = ctx.t
 
     def on_command(ack: Ack, body: dict[str, Any]) -> str:
         origin, key = command_origin(body)
@@ -47,41 +68,66 @@ def register(app: App, ctx: AppContext, runner: Runner) -> None:
             command = grammar.parse(body.get("text") or "", ctx.tags, today=ctx.today())
         except PolicyError as problem:
             # Outsiders learn nothing about the grammar: the role check comes first.
-            if not (ctx.settings.is_staff(origin.user_id)):
-                ack(**build_notice(t("error.not_admin")))
-            else:
-                ack(**build_error(t, problem))
+            refusal = build_error(t, problem) if ctx.settings.is_staff(origin.user_id) else build_notice(t("error.not_admin"))
+            ack(**refusal)
             return REFUSED
         handler = handler_for(command)
         if not handler.who.allows(ctx, origin.user_id):
             ack(**build_notice(t(handler.who.refusal)))
             return REFUSED
         if handler.in_ack:
-            ack(**(handler.run(Turn(ctx, origin, app.client), command) or {}))
+            ack(**(handler.run(Turn(ctx, origin, client), command) or {}))
             return OK
         outcome = runner.accept(command, origin, key)
-        if outcome is Outcome.BUSY:
-            ack(**build_notice(t("error.busy")))
-        else:
-            ack()
+        ack(**build_notice(t("error.busy"))) if outcome is Outcome.BUSY else ack()
         return outcome.value
 
+    return on_command
+
+
+def hand_over(ctx: AppContext, runner: Runner, command: Any, origin: Origin, key: str) -> str:
+    """Clicks and shortcuts, after their (empty) ack: role check, then the runner; a refusal
+    or "busy" is told through the response_url (or a DM)."""
+    handler = handler_for(command)
+    if not handler.who.allows(ctx, origin.user_id):
+        runner.tell(origin, build_notice(ctx.t(handler.who.refusal)))
+        return REFUSED
+    outcome = runner.accept(command, origin, key)
+    if outcome is Outcome.BUSY:
+        runner.tell(origin, build_notice(ctx.t("error.busy")))
+    return outcome.value
+
+
+def action_listener(ctx: AppContext, runner: Runner) -> Callable[..., str]:
     def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> str:
         origin, key = action_origin(body, action)
         ack()  # a click's ack carries no text: refusals follow through the response_url
         try:
             command, origin = decode_click(ctx, action, origin)
         except PolicyError as problem:
-            runner.tell(origin, build_error(t, problem))
+            runner.tell(origin, build_error(ctx.t, problem))
             return REFUSED
-        handler = handler_for(command)
-        if not handler.who.allows(ctx, origin.user_id):
-            runner.tell(origin, build_notice(t(handler.who.refusal)))
+        return hand_over(ctx, runner, command, origin, key)
+
+    return on_action
+
+
+def shortcut_listener(ctx: AppContext, runner: Runner) -> Callable[..., str]:
+    def on_shortcut(ack: Ack, body: dict[str, Any]) -> str:
+        origin, key = shortcut_origin(body)
+        ack()  # a shortcut's ack carries no text either
+        try:
+            command = decode_shortcut(body)
+        except PolicyError as problem:
+            runner.tell(origin, build_error(ctx.t, problem))
             return REFUSED
-        outcome = runner.accept(command, origin, key)
-        if outcome is Outcome.BUSY:
-            runner.tell(origin, build_notice(t("error.busy")))
-        return outcome.value
+        return hand_over(ctx, runner, command, origin, key)
+
+    return on_shortcut
+
+
+def view_listener(ctx: AppContext, runner: Runner) -> Callable[..., str]:
+    t = ctx.t
 
     def on_view(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> str:
         form = FORMS.get(view.get("callback_id") or "")
@@ -105,53 +151,32 @@ def register(app: App, ctx: AppContext, runner: Runner) -> None:
             ack(response_action="errors", errors={first: t(handler.who.refusal)})
             return REFUSED
         outcome = runner.accept(command, origin, key)
-        if outcome is Outcome.BUSY:
-            ack(response_action="errors", errors={first: t("error.busy")})
-        else:
-            ack()
+        ack(response_action="errors", errors={first: t("error.busy")}) if outcome is Outcome.BUSY else ack()
         return outcome.value
 
-    def on_shortcut(ack: Ack, body: dict[str, Any]) -> str:
-        origin = Origin(
-            user_id=user_of(body),
-            trigger_id=str(body.get("trigger_id") or ""),
-            response_url=str(body.get("response_url") or ""),
-        )
-        ack()  # a shortcut's ack carries no text either
-        try:
-            command = decode_shortcut(body)
-        except PolicyError as problem:
-            runner.tell(origin, build_error(t, problem))
-            return REFUSED
-        handler = handler_for(command)
-        if not handler.who.allows(ctx, origin.user_id):
-            runner.tell(origin, build_notice(t(handler.who.refusal)))
-            return REFUSED
-        outcome = runner.accept(command, origin, f"shortcut:{origin.trigger_id}")
-        if outcome is Outcome.BUSY:
-            runner.tell(origin, build_notice(t("error.busy")))
-        return outcome.value
+    return on_view
 
+
+def home_listener(runner: Runner) -> Callable[..., str]:
     def on_home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> str:
         ack()
         if event.get("tab", "home") == "home":  # the Messages tab fires this event too
             runner.home.touch(str(event.get("user") or ""))
         return OK
 
-    app.command("/vpa")(guarded(on_command, "command", t))
-    app.action(re.compile(".+"))(guarded(on_action, "action", t))
-    app.view(re.compile(".+"))(guarded(on_view, "view", t))
+    return on_home_opened
+
+
+def group_listener(ctx: AppContext, runner: Runner, client: WebClient) -> Callable[..., str]:
     def on_group_changed(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> str:
         ack()
         settings = ctx.settings
         if getattr(settings, "groups", None):
-            runner.background(roles.refresh_if_ours, settings.group_members, app.client, settings.groups,
-                              str(event.get("subteam_id") or ""))
+            subteam = str(event.get("subteam_id") or "")
+            runner.background(roles.refresh_if_ours, settings.group_members, client, settings.groups, subteam)
         return OK
 
-    app.event("subteam_members_changed")(guarded(on_group_changed, "event", t))
-    app.shortcut(re.compile(".+"))(guarded(on_shortcut, "shortcut", t))
-    app.event("app_home_opened")(guarded(on_home_opened, "event", t))
+    return on_group_changed
 
 
 OK, REFUSED = "ok", "refused"
