@@ -245,30 +245,47 @@ def claim_due(
 def next_free_at(
     factory: sessionmaker[Session], *, now: datetime, wall: datetime, poll: timedelta
 ) -> datetime | None:
-    """When to try claiming again (wall clock), or None when nothing is due: the end of the
-    earliest pause of a lane with due rows, or ``wall + poll`` while such a lane's message is
-    in flight (another dispatcher sends it; the lane's next message follows it)."""
-    with session_scope(factory) as session:
-        due = (
-            select(OutboxMessage.lane)
-            .where(OutboxMessage.status.in_(OPEN), OutboxMessage.next_attempt_at <= now,
-                   OutboxMessage.lane.is_not(None))
-            .distinct()
+    """When to try claiming again (wall clock), or None when no lane has work ready.
+
+    A lane has work ready when it holds a due row and its first open row is due or in
+    flight. The answer is the end of the earliest pause of such a lane, or ``wall + poll``
+    when one is not paused: its first row is being claimed or sent by another dispatcher, and
+    the lane's next row follows it. (A lone row in flight is no one else's work: if its
+    sender died, the end of the lease makes it due.)
+    """
+    earlier, other = aliased(OutboxMessage), aliased(OutboxMessage)
+    ready = (
+        select(OutboxMessage.lane)
+        .where(
+            OutboxMessage.status.in_(OPEN),
+            OutboxMessage.lane.is_not(None),
+            ~exists().where(earlier.lane == OutboxMessage.lane, earlier.status.in_(OPEN),
+                            earlier.id < OutboxMessage.id),
+            or_(
+                OutboxMessage.next_attempt_at <= now,
+                and_(
+                    OutboxMessage.lease_token.is_not(None),
+                    exists().where(other.lane == OutboxMessage.lane, other.status.in_(OPEN),
+                                   other.id > OutboxMessage.id, other.next_attempt_at <= now),
+                ),
+            ),
         )
+        .subquery()
+    )
+    with session_scope(factory) as session:
         paused = session.scalar(
             select(func.min(OutboxLane.not_before)).where(
-                OutboxLane.not_before > wall, OutboxLane.lane.in_(due)
+                OutboxLane.not_before > wall, OutboxLane.lane.in_(select(ready.c.lane))
             )
         )
-        in_flight = session.scalar(
-            select(OutboxMessage.id).where(
-                OutboxMessage.status == "sending", OutboxMessage.lease_token.is_not(None),
-                OutboxMessage.lane.in_(due),
-            ).limit(1)
+        busy = session.scalar(
+            select(ready.c.lane)
+            .where(~exists().where(OutboxLane.lane == ready.c.lane, OutboxLane.not_before > wall))
+            .limit(1)
         )
-        if in_flight is not None:
-            return min(paused or wall + poll, wall + poll)
-        return paused
+    if busy is not None:
+        return min(paused or wall + poll, wall + poll)
+    return paused
 
 
 def _settle(
