@@ -31,6 +31,10 @@ REQUIRED_SCOPES = (
     "channels:read",
     "groups:read",
     "usergroups:read",
+    # The outbox looks up in-doubt messages in the channel's history (README "Delivery").
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
 
 

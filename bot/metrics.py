@@ -88,10 +88,11 @@ class OutboxCollector(Collector):
         stats = self.read()
         rows = GaugeMetricFamily(
             "vpabot_outbox_messages",
-            "Outbox rows by status: pending (queued), sent, dead (parked), cancelled.",
+            "Outbox rows by status: pending (queued), sending (in flight or in doubt), sent, "
+            "dead (parked), cancelled.",
             labels=["status"],
         )
-        for status in ("pending", "sent", "dead", "cancelled"):
+        for status in ("pending", "sending", "sent", "dead", "cancelled"):
             rows.add_metric([status], stats.count(status))
         yield rows
         yield GaugeMetricFamily(

@@ -16,7 +16,7 @@ from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.runner import Runner
-from vpabot.bot.outbox import OutboxDispatcher
+from vpabot.bot.outbox import OutboxDispatcher, OutboxWorker
 from vpabot.bot.services.approvals import sweep_approvals
 from vpabot.bot.services.cg import sweep_cg_digest
 from vpabot.bot.services.privacy import erase_expired
@@ -63,7 +63,9 @@ class Runtime:
             self.ctx.sessions,
             make_client(settings.bot_token, settings.api_url, retries=False),
             self.ctx.clock,
+            late_reply_note=self.ctx.t("outbox.reply.late_dm"),
         )
+        self.outbox = OutboxWorker(self.dispatcher, interval=OUTBOX_SECONDS)
         self.scheduler: BackgroundScheduler | None = None
 
     def start_jobs(self) -> None:
@@ -72,7 +74,6 @@ class Runtime:
         scheduler = BackgroundScheduler(timezone=self.settings.timezone)
         now = datetime.now(timezone.utc)
         every = {"max_instances": 1, "coalesce": True}
-        scheduler.add_job(self._run_outbox, "interval", seconds=OUTBOX_SECONDS, id="outbox", next_run_time=now, **every)
         for job in (self.sweep, self.cg_digest):
             scheduler.add_job(
                 job, "interval", seconds=self.settings.sweep_seconds, id=job.__name__, next_run_time=now, **every
@@ -92,6 +93,9 @@ class Runtime:
         scheduler.add_listener(self._job_raised, EVENT_JOB_ERROR)
         scheduler.start()
         self.scheduler = scheduler
+        # The outbox has a thread of its own: a burst paced at Slack's one message per second
+        # per channel is one long run, which an interval job would cut into pieces.
+        self.outbox.start()
 
     @staticmethod
     def _job_raised(event: JobExecutionEvent) -> None:
@@ -103,15 +107,7 @@ class Runtime:
 
     def kick_outbox(self) -> None:
         """Send right away instead of waiting for the next interval."""
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.modify_job("outbox", next_run_time=datetime.now(timezone.utc))
-
-    def _run_outbox(self) -> None:
-        try:
-            self.dispatcher.dispatch_due()
-        except Exception:  # a broken run must not stop the job; the rows stay due
-            metrics.job_failed("outbox")
-            log.exception("outbox dispatch failed")
+        self.outbox.kick()
 
     def sweep(self) -> int:
         """Due reminders and the monthly report into the outbox. Safe to run on every instance."""
@@ -167,6 +163,7 @@ class Runtime:
     def stop(self) -> None:
         # What is running finishes; acknowledged work still queued waits in the inbox.
         self.runner.stop()
+        self.outbox.stop()  # the send in flight ends; the rest waits in the table for any instance
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.engine.dispose()

@@ -285,13 +285,43 @@ class OutboxMessage(Base):
     subject_id: Mapped[int | None]
     # chat.update of a message this outbox sent earlier: its channel and ts are taken from there.
     updates_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    # pending | sending | sent | dead | cancelled. "sending": a send started and its outcome is
+    # unknown, in flight under a lease or in doubt after a timeout or a crash (see storage/outbox).
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # failed attempts; a 429 is not one
+    # Due time; while "sending" under a claim, the end of its lease.
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Messages in one lane ("chat:<channel>") go out in id order and are paced together.
+    lane: Mapped[str | None] = mapped_column(String(80))
+    lease_token: Mapped[str | None] = mapped_column(String(32))  # whose claim it is
+    # Wall-clock instant of the first send: where the history lookup for an in-doubt row starts.
+    first_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+Index(
+    "ix_outbox_lane_open",
+    OutboxMessage.lane,
+    OutboxMessage.id,
+    sqlite_where=text("status IN ('pending', 'sending')"),
+    postgresql_where=text("status IN ('pending', 'sending')"),
+)
+
+
+class OutboxLane(Base):
+    """Pacing of one lane, shared by every instance: nothing in it is sent before ``not_before``.
+
+    Set after each send (Slack allows about one message per second per channel) and after a
+    429 (its Retry-After). Wall-clock UTC, as Slack counts.
+    """
+
+    __tablename__ = "outbox_lanes"
+
+    lane: Mapped[str] = mapped_column(String(80), primary_key=True)
+    not_before: Mapped[datetime]
 
 
 class JobRun(Base):

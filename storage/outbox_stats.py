@@ -9,13 +9,15 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from vpabot.storage.models import OutboxMessage
+from vpabot.storage.outbox import OPEN
 
 
 @dataclass(frozen=True)
 class OutboxStats:
-    """Rows per status (``pending``, ``sent``, ``dead``, ``cancelled``), rows that failed at
-    least once and were or will be tried again (``retried``), and how long (seconds) the oldest due pending row has been waiting
-    (0.0 when none is due)."""
+    """Rows per status (``pending``, ``sending``, ``sent``, ``dead``, ``cancelled``), rows that
+    failed at least once and were or will be tried again (``retried``), and how long (seconds)
+    the oldest due open row has been waiting (0.0 when none is due). ``sending``: in flight,
+    or in doubt after an ambiguous failure (see ``storage.outbox``)."""
 
     by_status: dict[str, int]
     retried: int
@@ -36,7 +38,7 @@ def outbox_stats(session: Session, *, now: datetime) -> OutboxStats:
                 case(
                     (OutboxMessage.attempts > 1, 1),
                     (
-                        (OutboxMessage.status == "pending") & OutboxMessage.last_error.is_not(None),
+                        OutboxMessage.status.in_(OPEN) & OutboxMessage.last_error.is_not(None),
                         1,
                     ),
                     else_=0,
@@ -46,7 +48,8 @@ def outbox_stats(session: Session, *, now: datetime) -> OutboxStats:
     ).all()
     oldest = session.scalar(
         select(func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now
+            # A due "sending" row is in doubt, or its sender died: it waits like a pending one.
+            OutboxMessage.status.in_(OPEN), OutboxMessage.next_attempt_at <= now
         )
     )
     waited = 0.0

@@ -6,7 +6,7 @@ import difflib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.ladder import NOT_COUNTING
@@ -15,10 +15,11 @@ from vpabot.storage.models import (
     Assistant,
     AssistantSearchWord,
     AuditEvent,
-    OutboxMessage,
     SalesStop,
     Violation,
 )
+# Queueing a Slack call is part of the outbox; use cases reach it through this module.
+from vpabot.storage.outbox import enqueue, enqueue_many, enqueue_reply  # noqa: F401
 
 
 def normalise_handle(handle: str) -> str:
@@ -149,42 +150,3 @@ def audit(
     )
     session.add(event)
     return event
-
-
-def enqueue(
-    session: Session,
-    *,
-    method: str,
-    payload: dict[str, Any],
-    purpose: str,
-    now: datetime,
-    subject_id: int | None = None,
-    updates: OutboxMessage | None = None,
-) -> OutboxMessage:
-    """Queue a Slack call in the caller's transaction: it is sent after commit, or never."""
-    message = OutboxMessage(
-        method=method,
-        payload=payload,
-        purpose=purpose,
-        subject_id=subject_id,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    if updates is not None:
-        message.updates_id = updates.id
-    session.add(message)
-    return message
-
-
-def enqueue_many(session: Session, messages: list[dict[str, Any]], *, now: datetime) -> int:
-    """``enqueue`` for many messages at once (a sweep): one INSERT executemany, not one
-    statement per message. Each dict has ``method``, ``payload``, ``purpose`` and optionally
-    ``subject_id``; returns how many were queued."""
-    if messages:
-        rows = [
-            {"subject_id": None, **m, "created_at": now, "next_attempt_at": now,
-             "status": "pending", "attempts": 0}
-            for m in messages
-        ]
-        session.execute(insert(OutboxMessage), rows)
-    return len(messages)

@@ -32,6 +32,10 @@ BOT_SCOPES = {
     "groups:read",
     # Roles from Slack user groups (usergroups.users.list).
     "usergroups:read",
+    # The outbox's look-up of in-doubt messages (conversations.history, README "Delivery").
+    "channels:history",
+    "groups:history",
+    "im:history",
 }
 
 

@@ -8,20 +8,26 @@ request for assertions, and can be told to fail or stall so that rate limits,
 5xx errors and slow responses are testable. Standard library only, so it can
 also back a demo without extra dependencies.
 
+Beyond failures it keeps what Slack keeps: posted messages per channel (with their
+``metadata``) answer ``conversations.history``; ``rate_limit`` answers 429 with Retry-After
+like Slack's per-channel limit; ``delay`` answers late (after storing the message, as a Slack
+that posted but whose answer was lost), ``drop`` closes the connection instead of answering;
+a response_url can expire (404 ``expired_url``) or be used up (``used_url``).
+
 Usage: ``with FakeSlack(token="xoxb-test") as fake:`` then
 ``WebClient(token="xoxb-test", base_url=fake.base_url)`` and
 ``fake.wait_for("chat.postMessage")``.
 """
 from __future__ import annotations
 
-import json
+import math
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+
+from vpabot.bot.testing.fake_http import DROP, Handler, Server
 
 __all__ = ["Call", "FakeSlack"]
 
@@ -41,6 +47,7 @@ class Call:
     args: dict
     headers: dict
     at: float
+    status: int | None = None  # the HTTP status answered (429 for a rate-limited call)
 
     @property
     def token(self) -> str | None:
@@ -56,89 +63,13 @@ class _Failure:
     retry_after: float | None
 
 
-def _decode_json_strings(args: dict) -> dict:
-    """Turn JSON-encoded list/dict strings into objects.
+@dataclass
+class _Limit:
+    """At most one call per ``interval`` seconds per channel, bursts of ``burst`` (a bucket)."""
 
-    slack_sdk form-encodes some methods, so structured params such as
-    ``blocks``, ``view`` or ``files`` arrive as JSON strings; tests want to
-    assert on the structure, not on a serialisation detail.
-    """
-    out = {}
-    for key, value in args.items():
-        if isinstance(value, str) and value[:1] in ("[", "{"):
-            try:
-                parsed = json.loads(value)
-                if isinstance(parsed, (list, dict)):
-                    value = parsed
-            except ValueError:
-                pass
-        out[key] = value
-    return out
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Routes /api/<method>, /response/<key> and /upload/<id> to the FakeSlack."""
-
-    server: _Server
-
-    def log_message(self, format, *args):
-        pass
-
-    def do_GET(self):  # Slack accepts GET for every method; slack_sdk never uses it
-        self._handle(b"")
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        self._handle(self.rfile.read(length) if length else b"")
-
-    def _handle(self, body: bytes) -> None:
-        url = urlsplit(self.path)
-        headers = {k.title(): v for k, v in self.headers.items()}
-        fake, path = self.server.fake, url.path
-        if path.startswith(("/api/", "/response/")):
-            args = dict(parse_qsl(url.query, keep_blank_values=True))
-            args.update(self._parse_body(body, headers.get("Content-Type", "")))
-            args = _decode_json_strings(args)
-        if path.startswith("/api/"):
-            status, extra, payload = fake._serve(path[5:], args, headers)
-        elif path.startswith("/response/"):
-            args["_key"] = path[10:]
-            status, extra, payload = fake._serve("response_url", args, headers)
-        elif path.startswith("/upload/"):
-            args = {"file_id": path[8:], "content": body}
-            status, extra, payload = fake._serve("upload", args, headers)
-        else:
-            status, extra, payload = 404, {}, b"not found"
-        if isinstance(payload, dict):
-            data, ctype = json.dumps(payload).encode(), "application/json; charset=utf-8"
-        else:
-            data, ctype = payload, "text/plain; charset=utf-8"
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in extra.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    @staticmethod
-    def _parse_body(body: bytes, content_type: str) -> dict:
-        """JSON if it says so (or looks like it), else form-encoded."""
-        text = body.decode("utf-8", "replace").strip()
-        if not text:
-            return {}
-        if "json" in content_type or text.startswith("{"):
-            try:
-                parsed = json.loads(text)
-                return parsed if isinstance(parsed, dict) else {"_body": parsed}
-            except ValueError:
-                pass
-        return dict(parse_qsl(text, keep_blank_values=True))
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeSlack
+    interval: float
+    burst: int
+    buckets: dict  # channel -> (tokens, at)
 
 
 class FakeSlack:
@@ -147,7 +78,8 @@ class FakeSlack:
     BOT_USER_ID, BOT_ID, TEAM_ID = "UBOT", "BBOT", "T1"
     # What auth.test reports in X-OAuth-Scopes unless a test sets ``fake.scopes``.
     DEFAULT_SCOPES = ("commands", "chat:write", "im:write", "files:write", "users:read",
-                      "channels:read", "groups:read", "usergroups:read")
+                      "channels:read", "groups:read", "usergroups:read", "channels:history",
+                      "groups:history", "im:history")
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None):
         self.host, self.port, self.token = host, port, token
@@ -155,8 +87,14 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._delays: dict[str, float] = {}
-        self._seq = 0
-        self._server: _Server | None = None
+        self._drops: dict[str, int] = {}
+        self._limits: dict[str, _Limit] = {}
+        self._messages: dict[str, list[dict]] = {}
+        self._response_urls: dict[str, int] = {}  # key -> uses so far
+        self._gone_urls: dict[str, str] = {}  # key -> error Slack answers
+        self.response_url_uses: int | None = None  # Slack: 5; None: unlimited
+        self._last_ts = 0.0
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         # Workspace state for checks like ``vpabot doctor``; tests change these directly.
         self.scopes: list[str] = list(self.DEFAULT_SCOPES)
@@ -173,7 +111,7 @@ class FakeSlack:
     def start(self) -> FakeSlack:
         """Bind (port 0 picks a free port) and serve in a daemon thread."""
         if self._server is None:
-            self._server = _Server((self.host, self.port), _Handler)
+            self._server = Server((self.host, self.port), Handler)
             self._server.fake = self
             self.port = self._server.server_address[1]
             # A short poll interval keeps stop() (and so every test teardown) fast.
@@ -229,18 +167,46 @@ class FakeSlack:
         with self._cond:
             self._delays[method] = seconds
 
+    def drop(self, method: str, *, times: int = 1) -> None:
+        """Do the next ``times`` calls to ``method`` (a post is stored), then close the
+        connection without an answer: the client sees a reset, the work was done."""
+        with self._cond:
+            self._drops[method] = self._drops.get(method, 0) + times
+
+    def rate_limit(self, method: str, *, per_channel: float, burst: int = 1) -> None:
+        """Allow ``method`` once per ``per_channel`` seconds per channel (Slack documents about
+        one chat.postMessage per second per channel), ``burst`` calls at most at once. Beyond
+        that: 429 with ``Retry-After`` in whole seconds (at least 1), as Slack sends it."""
+        with self._cond:
+            self._limits[method] = _Limit(per_channel, burst, {})
+
+    def expire_response_url(self, key: str, error: str = "expired_url") -> None:
+        """From now on a POST to ``response_url(key)`` gets 404 with ``error`` as body."""
+        with self._cond:
+            self._gone_urls[key] = error
+
     def reset(self) -> None:
-        """Forget recorded calls, queued failures and delays."""
+        """Forget recorded calls, queued failures, delays, drops, limits and messages."""
         with self._cond:
             self._calls.clear()
             self._failures.clear()
             self._delays.clear()
+            self._drops.clear()
+            self._limits.clear()
+            self._messages.clear()
+            self._response_urls.clear()
+            self._gone_urls.clear()
 
     # -- inspection --------------------------------------------------------------
     @property
     def calls(self) -> list[Call]:
         with self._cond:
             return list(self._calls)
+
+    def messages(self, channel: str) -> list[dict]:
+        """Messages posted to ``channel`` (a user id means their DM), oldest first."""
+        with self._cond:
+            return list(self._messages.get(self._conversation(channel), []))
 
     def calls_to(self, method: str) -> list[Call]:
         with self._cond:
@@ -272,18 +238,41 @@ class FakeSlack:
                 self._cond.wait(remaining)
 
     # -- request handling (called from server threads) --------------------------
-    def _record(self, method: str, args: dict, headers: dict) -> tuple[_Failure | None, float]:
+    def _record(self, method: str, args: dict, headers: dict) -> tuple[Call, _Failure | None, float]:
         with self._cond:
-            self._calls.append(Call(method, args, headers, time.time()))
+            call = Call(method, args, headers, time.time())
+            self._calls.append(call)
             self._cond.notify_all()
             queue = self._failures.get(method)
-            return (queue.pop(0) if queue else None), self._delays.get(method, 0.0)
+            failure = queue.pop(0) if queue else None
+            if failure is None:
+                failure = self._over_limit(method, args, call.at)
+            return call, failure, self._delays.get(method, 0.0)
+
+    def _over_limit(self, method: str, args: dict, at: float) -> _Failure | None:
+        """A token bucket per channel (caller holds the lock)."""
+        limit = self._limits.get(method)
+        if limit is None:
+            return None
+        channel = self._conversation(str(args.get("channel") or args.get("channel_id") or ""))
+        tokens, last = limit.buckets.get(channel, (float(limit.burst), at))
+        tokens = min(float(limit.burst), tokens + (at - last) / limit.interval)
+        if tokens >= 1.0:
+            limit.buckets[channel] = (tokens - 1.0, at)
+            return None
+        limit.buckets[channel] = (tokens, at)
+        wait = (1.0 - tokens) * limit.interval
+        return _Failure(429, None, float(max(1, math.ceil(wait))))
 
     def _next_ts(self) -> str:
+        """Slack's ts: the time of posting in microseconds, unique and increasing."""
         with self._cond:
-            self._seq += 1
-            micros = self._seq * 100
-        return f"{1700000000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+            self._last_ts = max(round(time.time(), 6), round(self._last_ts + 0.000001, 6))
+            return f"{self._last_ts:.6f}"
+
+    @staticmethod
+    def _conversation(channel: str) -> str:
+        return "D" + channel if channel[:1] in ("U", "W") else channel
 
     @staticmethod
     def _failure_response(method: str, f: _Failure):
@@ -296,13 +285,26 @@ class FakeSlack:
         return f.status, {}, {"ok": False, "error": f.error or "fatal_error"}
 
     def _serve(self, method: str, args: dict, headers: dict):
-        """Record, then delay / fail / answer; returns (status, extra headers, body)."""
-        failure, delay = self._record(method, args, headers)
+        """Record, then fail, or answer (storing what Slack stores) and then delay or drop;
+        returns (status, extra headers, body)."""
+        call, failure, delay = self._record(method, args, headers)
+        if failure:
+            answer = self._failure_response(method, failure)
+        else:
+            answer = self._succeed(method, args, headers)
+        with self._cond:
+            call.status = answer[0]
+            dropped = bool(self._drops.get(method)) and not failure
+            if dropped:
+                self._drops[method] -= 1
         if delay > 0:
             time.sleep(delay)
-        if failure:
-            return self._failure_response(method, failure)
-        if method in ("response_url", "upload"):  # not Web API: no token, plain "ok"
+        return (0, {}, DROP) if dropped else answer
+
+    def _succeed(self, method: str, args: dict, headers: dict):
+        if method == "response_url":  # not Web API: no token
+            return self._respond(args["_key"])
+        if method == "upload":
             return 200, {}, b"ok"
         if self.token is not None:
             sent = headers.get("Authorization", "")
@@ -322,6 +324,30 @@ class FakeSlack:
             return "user_not_found"
         return None
 
+    def _respond(self, key: str):
+        """A response_url: 404 once gone or used more than ``response_url_uses`` times."""
+        with self._cond:
+            uses = self._response_urls[key] = self._response_urls.get(key, 0) + 1
+            gone = self._gone_urls.get(key)
+            if gone is None and self.response_url_uses is not None and uses > self.response_url_uses:
+                gone = "used_url"
+        return (404, {}, gone.encode()) if gone else (200, {}, b"ok")
+
+    def _history(self, args: dict) -> dict:
+        """conversations.history: newest first, ``oldest``/``latest`` exclusive, paged by
+        ``limit`` and ``cursor``; metadata only with ``include_all_metadata``."""
+        with self._cond:
+            messages = list(self._messages.get(str(args.get("channel", "")), []))
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+        chosen = [m for m in reversed(messages) if oldest < float(m["ts"]) < latest]
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        page = chosen[start:start + limit]
+        if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(chosen)
+        return {"messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
     def _answer(self, method: str, args: dict) -> dict:
         """The success payload for ``method``: just the fields our code reads."""
         channel = str(args.get("channel") or args.get("channel_id") or "")
@@ -335,7 +361,11 @@ class FakeSlack:
             echo = ("text", "blocks", "attachments", "thread_ts", "metadata")
             message = {"type": "message", "user": self.BOT_USER_ID, "bot_id": self.BOT_ID,
                        "ts": ts, **{k: args[k] for k in echo if k in args}}
+            with self._cond:
+                self._messages.setdefault(channel, []).append(message)
             return {"channel": channel, "ts": ts, "message": message}
+        if method == "conversations.history":
+            return self._history(args)
         if method == "chat.update":
             return {"channel": channel, "ts": args.get("ts", ""), "text": args.get("text", "")}
         if method == "usergroups.list":

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +31,7 @@ ADMIN_2 = "UADMIN2"
 MANAGER = "UMANAGER1"
 OUTSIDER = "UOUTSIDER"
 TEAM_CHANNEL = "CTEAM"
+FAKE_PACE = timedelta(milliseconds=10)
 
 
 def demo_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
@@ -248,10 +250,21 @@ class SlackDriver:
 class BotUnderTest:
     """FakeSlack + Runtime + waitress on an ephemeral port, in this process."""
 
-    def __init__(self, database_url: str, *, clock: Clock | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        clock: Clock | None = None,
+        outbox_pace: timedelta = FAKE_PACE,
+        **settings: Any,
+    ) -> None:
+        """``outbox_pace``: the outbox's pause between two messages to one channel. The fake
+        has no rate limit unless a test sets one, so the e2e tests and the demo need not wait
+        Slack's second; pass ``vpabot.bot.outbox.PER_CHANNEL`` to play it for real."""
         self.fake = FakeSlack(token=BOT_TOKEN).start()
         self.settings = demo_settings(database_url, self.fake.base_url, **settings)
         self.runtime = Runtime(self.settings, clock=clock)
+        self.runtime.dispatcher.per_channel = outbox_pace
         from waitress import create_server
 
         self.server = create_server(make_wsgi_app(self.runtime), host="127.0.0.1", port=0, threads=4)

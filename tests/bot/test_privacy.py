@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from vpabot.policy.stops import StopKind
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant, AuditEvent, Note, OutboxMessage, SalesStop, Violation
-from vpabot.storage.outbox import claim_due, mark_sent
+from vpabot.storage.outbox import Claimed, claim_due, claim_next, mark_sent
 from vpabot.bot.testing.fake_slack import FakeSlack
 from vpabot.bot.testing.harness import ADMIN, BOT_TOKEN, MANAGER, demo_settings
 
@@ -117,9 +117,17 @@ def full_file(ctx: AppContext) -> AppContext:
             now=ctx.now(),
         )
     # Some messages went out already, the rest is still pending.
-    for claimed in claim_due(ctx.sessions, now=ctx.now(), limit=4):
-        mark_sent(ctx.sessions, claimed, now=ctx.now(), channel="D1", ts=f"1.{claimed.id}")
+    send_all(ctx, now=ctx.now(), limit=4)
     return ctx
+
+
+def send_all(ctx: AppContext, *, now: datetime, limit: int | None = None) -> list[Claimed]:
+    """Claim and mark sent, oldest first, as the dispatcher would; returns what was claimed."""
+    sent: list[Claimed] = []
+    while (limit is None or len(sent) < limit) and (claimed := claim_next(ctx.sessions, now=now, wall=now)):
+        mark_sent(ctx.sessions, claimed, now=now, channel="D1", ts=f"1.{claimed.id}")
+        sent.append(claimed)
+    return sent
 
 
 def database_rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
@@ -312,7 +320,7 @@ def test_messages_about_the_erased_assistant_are_not_sent_later(ctx: AppContext)
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
         )
     erase_assistant(ctx, "anna.m", actor="cli:test")
-    claimed = claim_due(ctx.sessions, now=ctx.now() + timedelta(hours=1), limit=100)
+    claimed = send_all(ctx, now=ctx.now() + timedelta(hours=1))
     assert [
         c.payload.get("text", "")
         for c in claimed

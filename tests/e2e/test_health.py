@@ -127,7 +127,8 @@ def test_metrics_show_the_outbox_the_sweeps_and_failed_jobs(
     while metric(text := get(jobs_bot.url + "/metrics")[1], "vpabot_outbox_retried_messages") != 1:
         assert time.monotonic() < deadline, "the failed attempt was not recorded"
         time.sleep(0.05)
-    assert metric(text, 'vpabot_outbox_messages{status="pending"}') == 1.0
+    # A 500 may have posted it: in doubt ("sending") until the history says otherwise.
+    assert metric(text, 'vpabot_outbox_messages{status="sending"}') == 1.0
     assert metric(text, "vpabot_outbox_oldest_due_seconds") == 0.0  # waits for its backoff
     assert 'vpabot_sweeps_total{sweep="sweep_reviews"}' in text
 

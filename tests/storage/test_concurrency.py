@@ -19,7 +19,7 @@ from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import make_session_factory, session_scope
 from vpabot.storage.models import OutboxMessage, Violation
-from vpabot.storage.outbox import LEASE, claim_due
+from vpabot.storage.outbox import LEASE, claim_due, claim_next, mark_sent
 
 T = TypeVar("T")
 
@@ -95,13 +95,14 @@ def test_concurrent_violations_for_one_assistant_get_distinct_steps(
     assert stored == expected_steps  # committed in step order: each saw all earlier ones
 
 
-def seed_outbox(ctx: AppContext, count: int, *, now: datetime) -> list[int]:
+def seed_outbox(ctx: AppContext, count: int, *, now: datetime, channels: int = 1) -> list[int]:
+    """``count`` messages, spread round-robin over ``channels`` channels (C0, C1, …)."""
     with session_scope(ctx.sessions) as session:
         rows = [
             repo.enqueue(
                 session,
                 method="chat.postMessage",
-                payload={"channel": "CTEAM", "text": f"message {i}"},
+                payload={"channel": f"C{i % channels}", "text": f"message {i}"},
                 purpose="test",
                 now=now,
             )
@@ -112,7 +113,7 @@ def seed_outbox(ctx: AppContext, count: int, *, now: datetime) -> list[int]:
 
 
 def test_two_dispatchers_never_claim_the_same_row(ctx: AppContext) -> None:
-    seeded = seed_outbox(ctx, 50, now=START)
+    seeded = seed_outbox(ctx, 50, now=START, channels=50)  # 50 lanes: all claimable at once
 
     def dispatcher(_: int) -> list[int]:
         mine: list[int] = []
@@ -134,17 +135,52 @@ def test_a_claimed_row_waits_for_its_lease_to_run_out(ctx: AppContext) -> None:
 
     [claimed] = claim_due(ctx.sessions, now=START)
     assert (claimed.id, claimed.attempts) == (message_id, 1)
-    assert claimed.payload == {"channel": "CTEAM", "text": "message 0"}
+    assert claimed.payload == {"channel": "C0", "text": "message 0"}
 
     assert claim_due(ctx.sessions, now=START) == []
     assert claim_due(ctx.sessions, now=START + LEASE - timedelta(seconds=1)) == []
 
     [again] = claim_due(ctx.sessions, now=START + LEASE)  # the first dispatcher died mid-send
-    assert (again.id, again.attempts) == (message_id, 2)
+    assert (again.id, again.attempts, again.in_doubt) == (message_id, 2, True)
+    assert LEASE <= timedelta(seconds=30)  # a crashed instance's rows are taken over quickly
     with session_scope(ctx.sessions) as session:
         row = session.get_one(OutboxMessage, message_id)
         assert row.next_attempt_at == START + 2 * LEASE
-        assert row.status == "pending"
+        assert row.status == "sending"
+
+
+def test_a_lane_is_sent_in_order_by_one_dispatcher_at_a_time(ctx: AppContext) -> None:
+    """Two dispatchers racing over 3 channels: each claims the oldest open row of a lane only,
+    so no lane ever has two claims open and each lane's rows are claimed in id order."""
+    seeded = seed_outbox(ctx, 30, now=START, channels=3)
+    open_lanes: set[str] = set()
+    order: list[tuple[str, int]] = []
+    guard = threading.Lock()
+
+    def dispatcher(_: int) -> int:
+        sent = 0
+        while True:
+            claimed = claim_next(ctx.sessions, now=START, wall=START)
+            if claimed is None:
+                with guard:
+                    if len(order) == len(seeded):
+                        return sent
+                time.sleep(0.001)
+                continue
+            with guard:
+                assert claimed.lane not in open_lanes, f"two open claims in {claimed.lane}"
+                open_lanes.add(claimed.lane)
+                order.append((claimed.lane, claimed.id))
+            time.sleep(0.002)  # the send
+            with guard:
+                open_lanes.discard(claimed.lane)
+            assert mark_sent(ctx.sessions, claimed, now=START, channel=claimed.lane, ts="1.1")
+            sent += 1
+
+    assert sum(run_together(2, dispatcher)) == 30
+    for lane in {lane for lane, _ in order}:
+        ids = [i for seen, i in order if seen == lane]
+        assert ids == sorted(ids) and len(ids) == 10
 
 
 def test_a_dispatcher_that_overran_its_lease_cannot_overwrite_the_new_claim(
@@ -152,8 +188,6 @@ def test_a_dispatcher_that_overran_its_lease_cannot_overwrite_the_new_claim(
 ) -> None:
     """The first claim's lease ran out and a second dispatcher claimed the row again:
     the late outcome of the first send must not be written over the second claim."""
-    from vpabot.storage.outbox import mark_sent
-
     sessions = make_session_factory(migrated_engine)
     with session_scope(sessions) as session:
         repo.enqueue(session, method="chat.postMessage", payload={"channel": "C1"}, purpose="t", now=START)

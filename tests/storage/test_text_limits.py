@@ -22,7 +22,7 @@ from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT
 
 
 def _migration() -> object:
-    path = MIGRATIONS / "versions" / "0002_harden_text_limits.py"
+    path = MIGRATIONS / "versions" / "0004_text_limits.py"
     spec = importlib.util.spec_from_file_location("harden_text_limits", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
