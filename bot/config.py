@@ -198,6 +198,36 @@ def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
     return value
 
 
+def _database_url(url: str, env_file: Path | None) -> str:
+    """``url``, checked; a relative SQLite path is taken relative to the ``.env`` it came with.
+
+    The admin who keeps ``/srv/vpabot/.env`` expects ``/srv/vpabot/vpabot.db`` wherever the
+    bot is started from (a service unit without a working directory, ``--env-file``).
+    Raises ``ConfigError`` for a URL SQLAlchemy cannot read (e.g. a password with ``@`` or
+    ``:`` that is not percent-encoded).
+    """
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 - a non-numeric port only fails when read
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            "DATABASE_URL lässt sich nicht lesen. Sonderzeichen im Passwort (@ : / #) bitte "
+            "prozent-kodieren, z. B. @ als %40 – Beispiel: postgresql+psycopg://vpabot:p%40ss@host/vpabot"
+        ) from None
+    database = parsed.database
+    if (
+        env_file is not None
+        and parsed.drivername.startswith("sqlite")
+        and database not in (None, "", ":memory:")
+        and not Path(database).is_absolute()
+    ):
+        return parsed.set(database=str(env_file.resolve().parent / database)).render_as_string(hide_password=False)
+    return url
+
+
 def load_core_settings(env: Mapping[str, str] | Environment | None = None) -> CoreSettings:
     """The core settings from ``env`` (default: :func:`read_environment` of the process).
 
@@ -229,7 +259,7 @@ def _core_values(env: Mapping[str, str] | Environment | None) -> dict[str, objec
         raise ConfigError(f"VPA_LOG_FORMAT muss text oder json sein, nicht {log_format!r}.")
     return dict(
         holiday_region=_holiday_region(_text(values, "VPA_HOLIDAY_REGION")),
-        database_url=_text(values, "DATABASE_URL", DEFAULT_DATABASE_URL),
+        database_url=_database_url(_text(values, "DATABASE_URL", DEFAULT_DATABASE_URL), source.env_file),
         timezone=timezone,
         language=language,
         strike_expiry_months=_int(values, "VPA_STRIKE_EXPIRY_MONTHS", None),

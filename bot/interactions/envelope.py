@@ -98,11 +98,14 @@ def guard(app: Any, signing_secret: str) -> Any:
         raw = environ["wsgi.input"].read(length) if length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(raw)
         body = raw.decode("utf-8", errors="replace")
-        signed = verifier.is_valid(
-            body=body,
-            timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-            signature=environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-        )
+        try:
+            signed = verifier.is_valid(
+                body=body,
+                timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+                signature=environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+            )
+        except ValueError:  # a missing or non-numeric timestamp: not from Slack
+            signed = False
         if not signed:
             return _refuse(start_response, "401 Unauthorized", b'{"error": "invalid_request"}')
         reason = malformed(body, environ.get("CONTENT_TYPE", ""))

@@ -153,3 +153,24 @@ def test_env_file_option_works_before_and_after_the_command(tmp_path: Path) -> N
         result = _cli(tmp_path, *argv)
         assert result.returncode == 0, result.stderr
         assert result.stderr.startswith(f"vpabot: .env: {settings} · Datenbank: sqlite:///{tmp_path / 'x.db'}")
+
+
+def test_a_relative_sqlite_database_lives_next_to_the_env_file_it_came_with(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from vpabot.bot.config import load_core_settings, read_environment
+
+    home = tmp_path / "srv"
+    home.mkdir()
+    (home / ".env").write_text("VPA_LANGUAGE=de\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    settings = load_core_settings(read_environment(home / ".env", environ={}, cwd=elsewhere))
+    assert settings.database_url == f"sqlite:///{home / 'vpabot.db'}"
+
+
+def test_an_unreadable_database_url_is_one_german_line() -> None:
+    import pytest
+
+    from vpabot.bot.config import ConfigError, load_core_settings
+
+    with pytest.raises(ConfigError, match="prozent-kodieren"):
+        load_core_settings({"DATABASE_URL": "postgresql+psycopg://vpabot:p@ss:w/rd@127.0.0.1:5432/vpabot"})

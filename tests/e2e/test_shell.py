@@ -320,3 +320,15 @@ def test_a_retried_home_event_renders_once(bot: BotUnderTest) -> None:
     bot.slack.post(body, content_type="application/json", headers={"X-Slack-Retry-Num": "1"})
     time.sleep(0.5)
     assert len(bot.fake.calls_to("views.publish")) == 1
+
+
+@pytest.mark.parametrize("timestamp", ["", "abc"])
+def test_a_request_without_a_usable_timestamp_is_a_401_not_a_500(bot: BotUnderTest, timestamp: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(bot.url + "/slack/events", data=b"x=1", method="POST",
+                                     headers={"X-Slack-Request-Timestamp": timestamp})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
