@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from vpabot.bot.context import AppContext
 
 from vpabot.bot.services.anonymise import Secrets
-from vpabot.bot.services.privacy import FileRefs, _linked_outbox, _refs, _require
-from vpabot.storage import repositories as repo
+from vpabot.bot.services.privacy import FileRefs, _linked_outbox, open_for_export
 from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant, AuditEvent, Note, OutboxMessage, SalesStop, Violation
 
@@ -98,19 +97,9 @@ def collect_access_request(ctx: AppContext, handle: str, *, actor: str) -> Acces
     """
     now = ctx.now()
     with session_scope(ctx.sessions) as session:
-        assistant = _require(session, handle)
-        repo.audit(
-            session,
-            actor=actor,
-            action="assistant.exported",
-            at=now,
-            subject="assistant",
-            subject_id=assistant.id,
-            assistant_id=assistant.id,
-            after={"for": "assistant"},
+        assistant, refs = open_for_export(
+            session, handle, actor=actor, now=now, after={"for": "assistant"}
         )
-        session.flush()
-        refs = _refs(session, assistant)
         person = Person(
             name=assistant.name,
             handle=assistant.handle,

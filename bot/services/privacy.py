@@ -155,18 +155,7 @@ def export_assistant(ctx: AppContext, handle: str, *, actor: str) -> dict[str, A
     """
     now = ctx.now()
     with session_scope(ctx.sessions) as session:
-        assistant = _require(session, handle)
-        repo.audit(
-            session,
-            actor=actor,
-            action="assistant.exported",
-            at=now,
-            subject="assistant",
-            subject_id=assistant.id,
-            assistant_id=assistant.id,
-        )
-        session.flush()
-        refs = _refs(session, assistant)
+        assistant, refs = open_for_export(session, handle, actor=actor, now=now)
         tables = Base.metadata.tables
         secrets = Secrets.of(session, assistant)
         linked = {m.id for m in _linked_outbox(session, refs)}
@@ -192,6 +181,26 @@ def export_assistant(ctx: AppContext, handle: str, *, actor: str) -> dict[str, A
         for table in _other_tables():
             document[table.name] = _rows(session, table, table.c.assistant_id == assistant.id)
         return document
+
+
+def open_for_export(
+    session: Session, handle: str, *, actor: str, now: datetime, after: dict[str, Any] | None = None
+) -> tuple[Assistant, FileRefs]:
+    """The assistant and the ids of everything about them, with the export audited
+    (``assistant.exported``; ``after`` says which kind). Raises PolicyError("unknown_assistant")."""
+    assistant = _require(session, handle)
+    repo.audit(
+        session,
+        actor=actor,
+        action="assistant.exported",
+        at=now,
+        subject="assistant",
+        subject_id=assistant.id,
+        assistant_id=assistant.id,
+        after=after,
+    )
+    session.flush()
+    return assistant, _refs(session, assistant)
 
 
 def _require(session: Session, handle: str, *, lock: bool = False) -> Assistant:
