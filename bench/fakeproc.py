@@ -35,7 +35,7 @@ def _answer(fake: FakeSlack, request: dict[str, Any]) -> Any:
     if op == "calls":
         since = int(request.get("since", 0))
         return [
-            {"i": i, "method": c.method, "args": c.args, "at": c.at}
+            {"i": i, "method": c.method, "args": c.args, "at": c.at, "ok": c.ok}
             for i, c in enumerate(calls[since:], start=since)
             if not methods or c.method in methods
         ]

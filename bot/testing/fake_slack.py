@@ -48,6 +48,7 @@ class Call:
     headers: dict
     at: float
     status: int | None = None  # the HTTP status answered (429 for a rate-limited call)
+    ok: bool | None = None  # Slack stored/did it (``"ok": true``), even if the answer was dropped
 
     @property
     def token(self) -> str | None:
@@ -294,6 +295,7 @@ class FakeSlack:
             answer = self._succeed(method, args, headers)
         with self._cond:
             call.status = answer[0]
+            call.ok = answer[0] == 200 and isinstance(answer[2], dict) and answer[2].get("ok") is True
             dropped = bool(self._drops.get(method)) and not failure
             if dropped:
                 self._drops[method] -= 1
