@@ -15,7 +15,8 @@ from vpabot.policy.errors import PolicyError
 from vpabot.policy.text import shown
 
 MAX_DAYS_AHEAD = 366
-"""A stop is reviewed at least once a year, so its end date may be at most this far away."""
+"""The longest duration in days a number may name ("366 Tage" in a leap year); the end date
+itself is capped at one calendar year, see ``one_year_after``."""
 
 _DAY_UNITS = frozenset({"t", "tag", "tage", "d", "day", "days"})
 _WEEK_UNITS = frozenset({"w", "woche", "wochen", "week", "weeks"})
@@ -31,8 +32,10 @@ def parse_until(text: str, *, today: date, start: date | None = None) -> date:
     """Read the end date of a sales stop: an absolute date or a duration from ``start``
     (default today; extending a stop counts "2w" from its current end date).
 
-    The result must lie after today (a stop ending today is pointless) and at most
-    MAX_DAYS_AHEAD days ahead, so every stop comes up for review within a year.
+    The result must lie after today (a stop ending today is pointless) and at most one
+    calendar year ahead (``one_year_after``), so every stop comes up for review within a
+    year. Raises PolicyError ``date_unreadable``, ``date_in_past``, ``date_too_far`` (with
+    ``max``, the last allowed day) or ``number_too_large``.
     """
     cleaned = text.strip().lower()
     until = _absolute_date(cleaned, text)
@@ -40,10 +43,19 @@ def parse_until(text: str, *, today: date, start: date | None = None) -> date:
         until = _relative_date(cleaned, text, max(start or today, today))
     if until <= today:
         raise PolicyError("date_in_past", date=until)
-    latest = today + timedelta(days=MAX_DAYS_AHEAD)
+    latest = one_year_after(today)
     if until > latest:
         raise PolicyError("date_too_far", date=until, max=latest)
     return until
+
+
+def one_year_after(day: date) -> date:
+    """The same calendar day a year later: 26.11.2026 → 26.11.2027; 29.02.2028 → 28.02.2029
+    (a year has no 29 February, so its last February day)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return date(day.year + 1, 2, 28)
 
 
 def _absolute_date(cleaned: str, original: str) -> date | None:

@@ -398,7 +398,7 @@ def test_stops_lists_overdue_first_then_by_end_date(
         (
             "stop anna.m voll 2027-12-31",
             "Der 31.12.2027 liegt mehr als ein Jahr entfernt. "
-            "Bitte wähle spätestens den 01.12.2027",
+            "Bitte wähle spätestens den 30.11.2027",
         ),
         ("stop anna.m voll 400 Tage", "mehr als ein Jahr entfernt"),
         ("stop anna.m voll 60w", "mehr als ein Jahr entfernt"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import holidays
@@ -23,7 +23,7 @@ from vpabot.policy.errors import PolicyError
 # The calendar the bot passes when VPA_HOLIDAY_REGION is unset (policy takes it as a parameter).
 NATIONWIDE = holidays.country_holidays("DE")
 TODAY = date(2026, 11, 26)  # a Thursday
-LATEST = date(2027, 11, 27)  # TODAY + 366 days
+LATEST = date(2027, 11, 26)  # one calendar year after TODAY
 
 
 def _refusal(call: Any, *args: Any, **kwargs: Any) -> PolicyError:
@@ -60,12 +60,27 @@ def _refusal(call: Any, *args: Any, **kwargs: Any) -> PolicyError:
         ("1 week", date(2026, 12, 3)),
         ("\t3 Wochen\n", date(2026, 12, 17)),
         ("27.11.2026", date(2026, 11, 27)),  # tomorrow is the earliest
-        ("2027-11-27", LATEST),  # exactly the limit
-        ("366 Tage", LATEST),
+        ("2027-11-26", LATEST),  # exactly the limit: "höchstens ein Jahr"
+        ("365 Tage", LATEST),
+        ("52 Wochen", date(2027, 11, 25)),
     ],
 )
 def test_parse_until_accepts(text: str, expected: date) -> None:
     assert parse_until(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("today", "latest"),
+    [
+        (date(2027, 3, 1), date(2028, 3, 1)),  # 366 days: the year holds 29.02.2028
+        (date(2028, 2, 29), date(2029, 2, 28)),  # no 29.02.2029: its last February day
+        (date(2026, 12, 31), date(2027, 12, 31)),
+    ],
+)
+def test_parse_until_allows_exactly_one_calendar_year(today: date, latest: date) -> None:
+    assert parse_until(latest.isoformat(), today=today) == latest
+    error = _refusal(parse_until, (latest + timedelta(days=1)).isoformat(), today=today)
+    assert (error.code, error.params["max"]) == ("date_too_far", latest)
 
 
 @pytest.mark.parametrize("text", ["2028-02-29", "29.02.2028"])
@@ -129,7 +144,8 @@ def test_parse_until_refuses_past(text: str, refused: date) -> None:
 @pytest.mark.parametrize(
     ("text", "refused"),
     [
-        ("2027-11-28", date(2027, 11, 28)),
+        ("2027-11-27", date(2027, 11, 27)),  # one year and a day
+        ("366 Tage", date(2027, 11, 27)),
         ("367 Tage", date(2027, 11, 28)),
         ("53 Wochen", date(2027, 12, 2)),
         ("31.12.2099", date(2099, 12, 31)),
