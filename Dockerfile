@@ -18,7 +18,8 @@ ENV PYTHONUNBUFFERED=1 \
 # A user of its own: the bot needs no root, and a SQLite file in /data belongs to it.
 RUN useradd --create-home --uid 10001 vpabot && mkdir /data && chown vpabot:vpabot /data
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/vpabot-0.1.0-py3-none-any.whl && rm -rf /wheels
+# The one wheel the build stage made (--no-deps): no version to keep in step here.
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER vpabot
 # The working directory: a SQLite DATABASE_URL like sqlite:///vpabot.db lands on the volume.
 WORKDIR /data
