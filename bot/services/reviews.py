@@ -23,7 +23,8 @@ from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.stops import ReviewToken, StopKind, last_overdue_until, next_review_at
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import skip_locked
-from vpabot.storage.models import Assistant, Note, SalesStop, Violation
+from vpabot.storage.models import Assistant, Note, OutboxMessage, SalesStop, Violation
+from vpabot.storage.outbox import lane_for
 
 SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
 
@@ -48,10 +49,13 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
         ids = [stop.id for stop in stops]
         violations = _since_start(session, ids, Violation, Violation.logged_at)
         notes = _since_start(session, ids, Note, Note.created_at)
+        firsts = _first_reminders(session, [stop.id for stop in stops if stop.review_reminders > 0])
         reminders = [
             message
             for stop in stops
-            for message in _reminders(ctx, stop, violations.get(stop.id, []), notes.get(stop.id, []))
+            for message in _reminders(
+                ctx, stop, violations.get(stop.id, []), notes.get(stop.id, []), firsts
+            )
         ]
         repo.enqueue_many(session, reminders, now=now)
         for stop in stops:
@@ -90,10 +94,37 @@ def _since_start(session: Session, stop_ids: list[int], model: Any, at: Any) -> 
     return found
 
 
+REVIEW = "stop_review"
+
+
+def _first_reminders(session: Session, stop_ids: list[int]) -> dict[tuple[int, str], int]:
+    """``{(stop id, lane): outbox id}`` of the first reminder of each stop's current review
+    round, per recipient: the newest top-level one (a round starts with one, its re-reminders
+    are replies). One statement for all stops."""
+    if not stop_ids:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.subject_id, OutboxMessage.lane, func.max(OutboxMessage.id))
+        .where(
+            OutboxMessage.purpose == REVIEW,
+            OutboxMessage.subject_id.in_(stop_ids),
+            OutboxMessage.thread_of_id.is_(None),
+            OutboxMessage.method == "chat.postMessage",
+        )
+        .group_by(OutboxMessage.subject_id, OutboxMessage.lane)
+    )
+    return {(stop_id, lane): first for stop_id, lane, first in rows}
+
+
 def _reminders(
-    ctx: AppContext, stop: SalesStop, violations: list[Any], notes: list[Any]
+    ctx: AppContext,
+    stop: SalesStop,
+    violations: list[Any],
+    notes: list[Any],
+    firsts: dict[tuple[int, str], int],
 ) -> list[dict[str, Any]]:
-    """The review DM(s) for one stop, as outbox rows for ``repo.enqueue_many``."""
+    """The review DM(s) for one stop, as outbox rows for ``repo.enqueue_many``. A re-reminder
+    is a reply under the round's first reminder instead of one more DM of its own each day."""
     assistant: Assistant = stop.assistant
     payload = build_review_reminder(
         ctx.t,
@@ -110,15 +141,20 @@ def _reminders(
         tz=ctx.settings.tz,
         token=ReviewToken(stop.id, stop.until),
     )
-    return [
-        {
-            "method": "chat.postMessage",
-            "payload": {"channel": channel, **payload},
-            "purpose": "stop_review",
-            "subject_id": stop.id,
-        }
-        for channel in admin_recipients(ctx, stop.set_by)
-    ]
+    rows = []
+    for channel in admin_recipients(ctx, stop.set_by):
+        body = {"channel": channel, **payload}
+        first = firsts.get((stop.id, lane_for("chat.postMessage", body) or "")) if stop.review_reminders else None
+        rows.append(
+            {
+                "method": "chat.postMessage",
+                "payload": body,
+                "purpose": REVIEW,
+                "subject_id": stop.id,
+                "thread_of_id": first,
+            }
+        )
+    return rows
 
 
 @dataclass(frozen=True)
