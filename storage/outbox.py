@@ -424,12 +424,13 @@ def become_dm(factory: sessionmaker[Session], claimed: Claimed, payload: dict[st
     )
 
 
-def dead_messages(session: Session, *, limit: int = 20) -> list[OutboxMessage]:
-    """The newest dead rows, newest first (App Home)."""
+def dead_messages(session: Session, *, limit: int = 20, offset: int = 0) -> list[OutboxMessage]:
+    """Dead rows, newest first, ``limit`` from row ``offset`` (App Home)."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == "dead")
         .order_by(OutboxMessage.id.desc())
         .limit(limit)
+        .offset(offset or None)
     )
     return list(session.scalars(query))

@@ -20,13 +20,16 @@ from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import admin_recipients
 from vpabot.bot.services.listing import Listing
 from vpabot.policy.dates import HolidayCalendar
+from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.policy.stops import ReviewToken, StopKind, last_overdue_until, next_review_at
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import skip_locked
 from vpabot.storage.models import Assistant, Note, OutboxMessage, SalesStop, Violation
 from vpabot.storage.outbox import lane_for
 
-SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
+SINCE_START_SHOWN = 20
+# A stop of an assistant whose collaboration ended stays for good (services.stops.lift_stop).
+ENDED = CLOSED_STATUSES | {AssistantStatus.RESIGNED}  # the reminder stays readable; the file has the rest
 
 
 def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
@@ -166,6 +169,9 @@ class ActiveStop:
     until: date | None
     set_by: str
     overdue: bool
+    stop_id: int = 0
+    due: bool = False  # the end date has come: the review's decision is open
+    liftable: bool = True  # False once the collaboration ended (the stop stays for good)
 
 
 @dataclass(frozen=True)
@@ -178,13 +184,14 @@ class StopList(Listing[ActiveStop]):
 MAX_LISTED_STOPS = 45  # what `/vpa stops` can show in one message
 
 
-def active_stops(ctx: AppContext, *, limit: int = MAX_LISTED_STOPS) -> StopList:
-    """Overdue reviews first, then by end date; open-ended stops last. Three statements."""
+def active_stops(ctx: AppContext, *, limit: int = MAX_LISTED_STOPS, offset: int = 0) -> StopList:
+    """Overdue reviews first, then by end date; open-ended stops last: ``limit`` stops from
+    row ``offset`` (0-based) and the counts. Two statements at any page."""
     today = ctx.today()
     with ctx.read() as session:
         counts = count_active_stops(session, today=today, holidays=ctx.holidays)
-        items = list_active_stops(session, today=today, holidays=ctx.holidays, limit=limit)
-    return StopList(items, counts.total, overdue=counts.overdue)
+        items = list_active_stops(session, today=today, holidays=ctx.holidays, limit=limit, offset=offset)
+    return StopList(items, counts.total, offset=offset, overdue=counts.overdue)
 
 
 @dataclass(frozen=True)
@@ -232,17 +239,20 @@ def list_active_stops(
     set_by: str | None = None,
     overdue: bool | None = None,
     until_to: date | None = None,
+    offset: int = 0,
 ) -> list[ActiveStop]:
-    """The first ``limit`` (None: all) active stops (optionally: set by one admin, overdue or not, ending
-    by ``until_to``), overdue reviews first: their end dates are the earliest."""
+    """``limit`` (None: all) active stops from row ``offset`` (optionally: set by one admin,
+    overdue or not, ending by ``until_to``), overdue reviews first: their end dates are the
+    earliest. The order is total (end date, handle), so pages neither skip nor repeat."""
     last_overdue = last_overdue_until(today, holidays=holidays)
     query = (
-        select(SalesStop.kind, SalesStop.starts_on, SalesStop.until, SalesStop.set_by)
-        .add_columns(Assistant.handle, Assistant.name)
+        select(SalesStop.id, SalesStop.kind, SalesStop.starts_on, SalesStop.until, SalesStop.set_by)
+        .add_columns(Assistant.handle, Assistant.name, Assistant.status)
         .join(Assistant, SalesStop.assistant_id == Assistant.id)
         .where(SalesStop.lifted_at.is_(None))
         .order_by(SalesStop.until.asc().nulls_last(), Assistant.handle)
         .limit(limit)
+        .offset(offset or None)
     )
     if set_by is not None:
         query = query.where(SalesStop.set_by == set_by)
@@ -261,6 +271,9 @@ def list_active_stops(
             until=row.until,
             set_by=row.set_by,
             overdue=row.until is not None and row.until <= last_overdue,
+            stop_id=row.id,
+            due=row.until is not None and row.until <= today,
+            liftable=AssistantStatus(row.status) not in ENDED,
         )
         for row in session.execute(query)
     ]
