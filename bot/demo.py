@@ -94,6 +94,8 @@ class Scenario:
             where = call.args.get("channel", "")
             who = PEOPLE.get(where, PEOPLE.get(where.removeprefix("D"), where))
             kind = "Nachricht aktualisiert" if call.method == "chat.update" else "Nachricht"
+            if call.args.get("thread_ts"):  # a follow-up under the first message of its story
+                kind = "Antwort im Thread, auch im Kanal gezeigt," if call.args.get("reply_broadcast") else "Antwort im Thread"
             print(f"   ✉ {kind} an {who}:")
             print(textwrap.indent(render(call.args, PEOPLE), "   │ "))
         self.seen = len(calls)

@@ -47,6 +47,12 @@ class Action(StrEnum):
     OUTBOX_RETRY = "outbox_retry"
     # '/vpa gekuendigt': the button behind the confirm dialog.
     RESIGN_CONFIRM = "resign_confirm"
+    # Paging long lists ("Weitere anzeigen", "Zurück"; suffixed _next / _prev like FILE_PAGE).
+    STOPS_PAGE = "stops_page"
+    PENDING_PAGE = "pending_page"
+    HOME_PAGE = "home_page"
+    # App Home: pick an assistant to open the file (an external_select, searched like forms).
+    HOME_FILE_SEARCH = "home_file_search"
 
 
 class Block(StrEnum):

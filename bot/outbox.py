@@ -218,7 +218,7 @@ class OutboxDispatcher:
         try:
             return outbox_lookup.find_posted(
                 self.client, channel=message.payload["channel"], outbox_id=message.id,
-                since=message.first_attempt_at,
+                since=message.first_attempt_at, thread_ts=message.payload.get("thread_ts"),
             )
         except SlackApiError as error:
             if error.response.status_code == 429 or error.response.status_code >= 500:

@@ -38,18 +38,28 @@ def conversation_id(client: WebClient, channel: str) -> str:
 
 
 def find_posted(
-    client: WebClient, *, channel: str, outbox_id: int, since: datetime
+    client: WebClient, *, channel: str, outbox_id: int, since: datetime, thread_ts: str | None = None
 ) -> tuple[str, str] | None:
     """``(conversation id, ts)`` of the message carrying ``outbox_id``, posted since ``since``
-    (minus ``CLOCK_SKEW``), or None. Raises ``SlackApiError`` / network errors like any call."""
+    (minus ``CLOCK_SKEW``), or None. Raises ``SlackApiError`` / network errors like any call.
+
+    A reply in a thread (``thread_ts``) is not in the channel's history unless it was
+    broadcast, so it is looked for among the thread's replies (``conversations.replies``).
+    """
     conversation = conversation_id(client, channel)
     oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
     cursor: str | None = None
     for _ in range(MAX_PAGES):
-        page = client.conversations_history(
-            channel=conversation, oldest=oldest, include_all_metadata=True, limit=PAGE_SIZE,
-            cursor=cursor,
-        )
+        if thread_ts:
+            page = client.conversations_replies(
+                channel=conversation, ts=thread_ts, oldest=oldest, include_all_metadata=True,
+                limit=PAGE_SIZE, cursor=cursor,
+            )
+        else:
+            page = client.conversations_history(
+                channel=conversation, oldest=oldest, include_all_metadata=True, limit=PAGE_SIZE,
+                cursor=cursor,
+            )
         for message in page.get("messages") or []:
             if carries(message, outbox_id):
                 return conversation, message["ts"]

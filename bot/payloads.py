@@ -161,6 +161,32 @@ class FilePage:
 
 
 @dataclasses.dataclass(frozen=True)
+class ListPage:
+    """'Weitere anzeigen' / 'Zurück' under `/vpa stops` or `/vpa offen`: the first row of the
+    page to show (0-based). The list is read again, so a page shows what is true now."""
+
+    offset: int
+
+
+@dataclasses.dataclass(frozen=True)
+class HomePages:
+    """Where each list of the App Home stands (0-based first row shown). A paging button
+    carries the whole state with its own list moved on, so a click needs nothing stored."""
+
+    approvals: int = 0
+    overdue: int = 0
+    dead: int = 0
+    cg: int = 0
+    upcoming: int = 0
+    stops: int = 0
+    violations: int = 0
+
+    def __post_init__(self) -> None:
+        if any(getattr(self, f.name) < 0 for f in dataclasses.fields(self)):
+            raise ValueError("a page starts at row 0 or later")
+
+
+@dataclasses.dataclass(frozen=True)
 class StopOpen:
     """'VT-Stop setzen' under a violation or a new assistant: which form to prefill."""
 

@@ -285,6 +285,10 @@ class OutboxMessage(Base):
     subject_id: Mapped[int | None]
     # chat.update of a message this outbox sent earlier: its channel and ts are taken from there.
     updates_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    # A reply in the thread of a message this outbox sends earlier (a stop's first team
+    # announcement, the first review reminder): its ts is read when this row is sent, so the
+    # follow-up may be queued before the first message was delivered.
+    thread_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     # pending | sending | sent | dead | cancelled. "sending": a send started and its outcome is
     # unknown, in flight under a lease or in doubt after a timeout or a crash (see storage/outbox).
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
@@ -301,6 +305,9 @@ class OutboxMessage(Base):
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
 
+
+# A stop's first announcement, a case's approval requests: found by what they are about.
+Index("ix_outbox_subject", OutboxMessage.subject_id, OutboxMessage.purpose)
 
 Index(
     "ix_outbox_lane_open",

@@ -69,12 +69,15 @@ def enqueue(
     now: datetime,
     subject_id: int | None = None,
     updates: OutboxMessage | None = None,
+    thread_of: OutboxMessage | None = None,
 ) -> OutboxMessage:
     """Queue a Slack call in the caller's transaction: it is sent after commit, or never.
 
     ``method`` is a Web API method (``chat.postMessage``, ``chat.update`` …), ``FILE_UPLOAD``
     or ``RESPONSE_URL`` (use ``enqueue_reply``). ``updates``: a message this outbox sends
-    earlier; its channel and ts are filled in when it was sent.
+    earlier; its channel and ts are filled in when it was sent. ``thread_of``: a
+    chat.postMessage this outbox sends earlier into the same channel; this one is posted as a
+    reply in its thread (``thread_ts`` filled in at send time, see ``claim_next``).
     """
     message = OutboxMessage(
         method=method,
@@ -87,6 +90,8 @@ def enqueue(
     )
     if updates is not None:
         message.updates_id = updates.id
+    if thread_of is not None:
+        message.thread_of_id = thread_of.id
     session.add(message)
     return message
 
@@ -94,10 +99,10 @@ def enqueue(
 def enqueue_many(session: Session, messages: list[dict[str, Any]], *, now: datetime) -> int:
     """``enqueue`` for many messages at once (a sweep): one INSERT executemany, not one
     statement per message. Each dict has ``method``, ``payload``, ``purpose`` and optionally
-    ``subject_id``; returns how many were queued."""
+    ``subject_id`` and ``thread_of_id`` (see ``enqueue``); returns how many were queued."""
     if messages:
         rows = [
-            {"subject_id": None, **m, "created_at": now, "next_attempt_at": now,
+            {"subject_id": None, "thread_of_id": None, **m, "created_at": now, "next_attempt_at": now,
              "status": "pending", "attempts": 0, "lane": lane_for(m["method"], m["payload"])}
             for m in messages
         ]
@@ -215,6 +220,8 @@ def claim_next(
             payload = dict(row.payload)
             if row.updates_id is not None and not _original_sent(session, row, payload, now):
                 continue
+            if row.thread_of_id is not None and not _thread_parent(session, row, payload, now):
+                continue
             in_doubt = row.status == "sending"
             row.status, row.lease_token = "sending", uuid.uuid4().hex
             row.next_attempt_at = now + LEASE
@@ -243,6 +250,27 @@ def _original_sent(session: Session, row: OutboxMessage, payload: dict[str, Any]
         row.next_attempt_at = now + WAIT_FOR_ORIGINAL
         return False
     payload.update(channel=original.slack_channel, ts=original.slack_ts)
+    return True
+
+
+def _thread_parent(session: Session, row: OutboxMessage, payload: dict[str, Any], now: datetime) -> bool:
+    """A threaded follow-up goes out once its parent's fate is known: in the parent's thread
+    when it was sent to the same channel, else (parent dead, cancelled, never sent, or the
+    channel setting changed since) as a message of its own. False: wait for the parent.
+
+    Parent and follow-up usually share a lane, which already sends the parent first; the wait
+    covers the rest (a parent in another lane that is still on its way).
+    """
+    parent = session.get(OutboxMessage, row.thread_of_id)
+    if parent is not None and parent.status in OPEN:
+        row.next_attempt_at = now + WAIT_FOR_ORIGINAL
+        return False
+    same_channel = parent is not None and parent.payload.get("channel") == payload.get("channel")
+    if parent is not None and parent.status == "sent" and parent.slack_ts and same_channel:
+        payload["thread_ts"] = parent.slack_ts
+    else:  # nothing to reply to: a broadcast of nothing would be refused, say it top-level
+        payload.pop("thread_ts", None)
+        payload.pop("reply_broadcast", None)
     return True
 
 
@@ -396,12 +424,13 @@ def become_dm(factory: sessionmaker[Session], claimed: Claimed, payload: dict[st
     )
 
 
-def dead_messages(session: Session, *, limit: int = 20) -> list[OutboxMessage]:
-    """The newest dead rows, newest first (App Home)."""
+def dead_messages(session: Session, *, limit: int = 20, offset: int = 0) -> list[OutboxMessage]:
+    """Dead rows, newest first, ``limit`` from row ``offset`` (App Home)."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == "dead")
         .order_by(OutboxMessage.id.desc())
         .limit(limit)
+        .offset(offset or None)
     )
     return list(session.scalars(query))

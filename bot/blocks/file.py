@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
+from slack_sdk.models.views import View
 
 from vpabot.bot.blocks.common import (
     MAX_BLOCKS,
+    MAX_BUTTON,
     MAX_SECTION,
+    MAX_TITLE,
     button,
     clip,
     context,
@@ -137,6 +140,18 @@ def build_file(t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: An
     if limit:
         parts.append(context(t("file.shortened", handle=file.handle)))
     return message(title, blocks + parts + tail)
+
+
+def build_file_modal(t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: Any) -> dict[str, Any]:
+    """The same page of the file as a modal (opened from App Home): its buttons turn the
+    page inside the modal. A file page is at most 50 blocks; a modal holds 100."""
+    page = build_file(t, file, tags=tags, tz=tz)
+    return View(
+        type="modal",
+        title=clip(t("file.modal.title"), MAX_TITLE),
+        close=clip(t("file.modal.close"), MAX_BUTTON),
+        blocks=page["blocks"],
+    ).to_dict()
 
 
 LINE_LIMITS = (None, MAX_SECTION, 1400, 700, 300)

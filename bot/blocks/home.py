@@ -1,25 +1,29 @@
 """The Home tab: one view per viewer, most urgent first, within Slack's 100-block limit.
 
-Every list shows its first few items and counts the rest ("… und N weitere"), so the page has
-a fixed worst case however many stops or cases there are:
+Every list shows one page (five rows) and turns pages with "Weitere anzeigen" / "Zurück"
+(``blocks.paging``), so the page has a fixed worst case however many stops or cases there
+are. A row is at most two blocks (``home_rows.ROW_BLOCKS``: text, then its buttons):
 
-    title 2 + approvals (1 + 2·10 + 1 + 1) + 5 lists · (1 + 10 + 1 + 1)
-            + violations (1 + 5 + 1) = 97
+    title 2 + search 1 + 7 lists · (header 1 + 5 rows · 2 + paging 2) + 6 dividers = 100
+
+(the dead messages and this week's violations are one block a row, so the true worst case is
+90.) Page state lives in the paging buttons' values (``payloads.HomePages``), nothing stored.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from slack_sdk.models.blocks import ActionsBlock, Block
+from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from vpabot.bot.blocks.cg import cg_stop_button
-from vpabot.bot.blocks.common import who
+from vpabot.bot.blocks.home_rows import case_row, cg_row, search_block, stop_row, violation_row
+from vpabot.bot.blocks.paging import page_blocks
 from vpabot.bot.mrkdwn import Mrkdwn, channel_link
 from vpabot.bot.blocks.common import (
     LISTED_TEXT,
@@ -28,17 +32,14 @@ from vpabot.bot.blocks.common import (
     context,
     divider,
     escape,
-    fmt_date,
     fmt_instant,
     header,
     section,
     user,
 )
-from vpabot.bot.blocks.labels import source_label, state_label, step_label
-from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
-from vpabot.bot.payloads import CaseRef, MessageRef
+from vpabot.bot.payloads import HomePages, MessageRef
 from vpabot.bot.services.cases import Case
 from vpabot.bot.services.cg import CgEntry
 from vpabot.bot.services.home import (
@@ -52,10 +53,9 @@ from vpabot.bot.services.home import (
 )
 from vpabot.bot.services.listing import Listing
 from vpabot.bot.services.reviews import ActiveStop, StopList
-from vpabot.policy.cg import CgState
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
-# Items per list (LISTED), approvals (two blocks each) and violations: bot.services.home.
+# Rows per page of each list (LISTED), approvals and violations: bot.services.home.
 
 T = TypeVar("T")
 
@@ -67,16 +67,34 @@ def build_home(
     if home.overview is None:
         blocks: list[Block] = build_outsider(t, admin_channel=admin_channel)
     else:
+        pages = pages_of(home)
         blocks = [
             header(t("home.admin.title")),
             context(t("home.updated", at=fmt_instant(now.astimezone(tz), t.lang))),
+            search_block(t),
         ]
         if home.pending is not None:
-            blocks += [*build_pending_approvals(t, home.pending), divider()]
-        blocks += build_overview(t, home.overview, tz=tz, is_admin=home.is_admin)
+            blocks += [*build_pending_approvals(t, home.pending, pages=pages), divider()]
+        blocks += build_overview(t, home.overview, tz=tz, is_admin=home.is_admin, pages=pages)
     if len(blocks) > MAX_HOME_BLOCKS:  # the arithmetic above says this cannot happen
         raise ValueError(f"{len(blocks)} blocks exceed the Home tab's limit of {MAX_HOME_BLOCKS}")
     return View(type="home", blocks=blocks).to_dict()
+
+
+def pages_of(home: Home) -> HomePages:
+    """Where every list of ``home`` stands: what a paging button moves one list of."""
+    o = home.overview
+    if o is None:
+        return HomePages()
+    return HomePages(
+        approvals=home.pending.offset if home.pending is not None else 0,
+        overdue=o.overdue_reviews.offset,
+        dead=o.dead.offset,
+        cg=o.cg_due.offset,
+        upcoming=o.upcoming_reviews.offset,
+        stops=o.active_stops.offset,
+        violations=o.violations_this_week.offset,
+    )
 
 
 def build_outsider(t: Translator, *, admin_channel: str | None) -> list[Block]:
@@ -88,20 +106,23 @@ def build_outsider(t: Translator, *, admin_channel: str | None) -> list[Block]:
     return [section(t("home.outsider.text", ask=ask))]
 
 
-def build_overview(t: Translator, overview: Overview, *, tz: Any, is_admin: bool) -> list[Block]:
+def build_overview(
+    t: Translator, overview: Overview, *, tz: Any, is_admin: bool, pages: HomePages | None = None
+) -> list[Block]:
     """The admin view, most urgent first: what waits for the viewer, then what everyone shares.
 
     A manager who is no admin sets no stops, so "my reviews" and the admin-only buttons
-    (send again, set a stop) are left out for them.
+    (send again, set, lift or review a stop) are left out for them.
     """
-    dead = build_dead_messages(t, overview.dead, tz=tz, can_retry=is_admin)
+    pages = pages or HomePages()
+    dead = build_dead_messages(t, overview.dead, tz=tz, can_retry=is_admin, pages=pages)
     parts = [
-        *([build_overdue_reviews(t, overview.overdue_reviews)] if is_admin else []),
+        *([build_overdue_reviews(t, overview.overdue_reviews, pages=pages)] if is_admin else []),
         dead,
-        build_cg_due(t, overview.cg_overdue, overview.cg_due_soon, can_stop=is_admin),
-        *([build_upcoming_reviews(t, overview.upcoming_reviews)] if is_admin else []),
-        build_active_stops(t, overview.active_stops),
-        build_violations_this_week(t, overview.violations_this_week),
+        build_cg_due(t, overview.cg_due, overview.cg_overdue, can_stop=is_admin, pages=pages),
+        *([build_upcoming_reviews(t, overview.upcoming_reviews, pages=pages)] if is_admin else []),
+        build_active_stops(t, overview.active_stops, is_admin=is_admin, pages=pages),
+        build_violations_this_week(t, overview.violations_this_week, pages=pages),
     ]
     blocks: list[Block] = []
     for n, part in enumerate(parts):
@@ -117,125 +138,80 @@ def _listed(
     *,
     limit: int,
     empty: str,
+    pages: HomePages,
+    field: str,
 ) -> list[Block]:
-    """A titled list: the first ``limit`` items, then how many more there are."""
+    """A titled list: one page of at most ``limit`` items, then the buttons to turn pages.
+
+    ``field``: this list's name in ``HomePages``; its paging buttons move only that one.
+    """
     blocks: list[Block] = [header(title)]
     if items.total == 0:
         return [*blocks, context(empty)]
     shown = items.items[:limit]
     for item in shown:
         blocks += render(item)
-    if items.total > len(shown):
-        blocks.append(context(t.plural("home.more", items.total - len(shown))))
-    return blocks
+    return blocks + page_blocks(
+        t, offset=items.offset, shown=len(shown), total=items.total, page_size=limit,
+        action=Action.HOME_PAGE, value=lambda at: dataclasses.replace(pages, **{field: at}),
+    )
 
 
-def _who(name: str, handle: str) -> str:
-    return who(name, handle)
-
-
-def _stop_line(t: Translator, stop: ActiveStop) -> list[Block]:
-    flag = t("stops.overdue") + " " if stop.overdue else ""
-    return [
-        section(
-            t(
-                "stops.line",
-                flag=flag,
-                who=_who(stop.name, stop.handle),
-                kind=kind_label(t, stop.kind),
-                since=fmt_date(stop.starts_on, t.lang),
-                period=period(t, stop.until),
-                by=user(stop.set_by),
-            )
-        )
-    ]
-
-
-def build_pending_approvals(t: Translator, cases: Listing[Case]) -> list[Block]:
+def build_pending_approvals(t: Translator, cases: Listing[Case], *, pages: HomePages | None = None) -> list[Block]:
     """Managers: every case waiting for them, oldest first, with the decision buttons."""
-
-    def render(case: Case) -> list[Block]:
-        value = CaseRef(case.violation_id)
-        text = t(
-            "approval.body",
-            who=_who(case.name, case.handle),
-            step=step_label(t, case.step, case.severe),
-            tag=case.tag,
-            source=source_label(t, case.source),
-            by=user(case.logged_by),
-            note=excerpt(case.note, LISTED_TEXT),
-        )
-        buttons = ActionsBlock(
-            elements=[
-                button(t("approval.approve"), Action.APPROVAL_APPROVE, value, style="primary"),
-                button(t("approval.reject"), Action.APPROVAL_REJECT, value, style="danger"),
-            ]
-        )
-        return [section(text), buttons]
-
     title = t("home.approvals.title", count=cases.total)
-    return _listed(t, title, cases, render, limit=APPROVALS_LISTED, empty=t("home.approvals.none"))
+    return _listed(
+        t, title, cases, lambda case: case_row(t, case), limit=APPROVALS_LISTED,
+        empty=t("home.approvals.none"), pages=pages or HomePages(), field="approvals",
+    )
 
 
-def build_overdue_reviews(t: Translator, stops: Listing[ActiveStop]) -> list[Block]:
+def build_overdue_reviews(t: Translator, stops: Listing[ActiveStop], *, pages: HomePages | None = None) -> list[Block]:
     title = t("home.reviews_overdue.title", count=stops.total)
-    empty = t("home.reviews_overdue.none")
-    return _listed(t, title, stops, lambda s: _stop_line(t, s), limit=LISTED, empty=empty)
+    return _listed(
+        t, title, stops, lambda s: stop_row(t, s, is_admin=True), limit=LISTED,
+        empty=t("home.reviews_overdue.none"), pages=pages or HomePages(), field="overdue",
+    )
 
 
-def build_upcoming_reviews(t: Translator, stops: Listing[ActiveStop]) -> list[Block]:
+def build_upcoming_reviews(t: Translator, stops: Listing[ActiveStop], *, pages: HomePages | None = None) -> list[Block]:
     title = t("home.reviews_upcoming.title", count=stops.total)
-    empty = t("home.reviews_upcoming.none")
-    return _listed(t, title, stops, lambda s: _stop_line(t, s), limit=LISTED, empty=empty)
+    return _listed(
+        t, title, stops, lambda s: stop_row(t, s, is_admin=True), limit=LISTED,
+        empty=t("home.reviews_upcoming.none"), pages=pages or HomePages(), field="upcoming",
+    )
 
 
-def build_active_stops(t: Translator, stops: StopList) -> list[Block]:
+def build_active_stops(
+    t: Translator, stops: StopList, *, is_admin: bool = False, pages: HomePages | None = None
+) -> list[Block]:
     title = t("home.stops.title", count=stops.total, overdue=stops.overdue)
-    empty = t("home.stops.none")
-    return _listed(t, title, stops, lambda s: _stop_line(t, s), limit=LISTED, empty=empty)
+    return _listed(
+        t, title, stops, lambda s: stop_row(t, s, is_admin=is_admin), limit=LISTED,
+        empty=t("home.stops.none"), pages=pages or HomePages(), field="stops",
+    )
 
 
 def build_cg_due(
-    t: Translator, overdue: Listing[CgEntry], due_soon: Listing[CgEntry], *, can_stop: bool
+    t: Translator, due: Listing[CgEntry], overdue: int, *, can_stop: bool, pages: HomePages | None = None
 ) -> list[Block]:
     """Overdue first ("Zusammenarbeit nicht möglich", for admins with 'VT-Stop setzen'),
-    then due within 14 days."""
-
-    def render(item: CgEntry) -> list[Block]:
-        when = fmt_date(item.due_on, t.lang)
-        status = {
-            CgState.NEVER: t("home.cg.never"),
-            CgState.OVERDUE: t("home.cg.overdue", date=when),
-        }.get(item.state) or t("home.cg.due_soon", date=when)
-        offer = can_stop and item.status.blocks_collaboration and not (item.cg_stop or item.other_stop)
-        accessory = cg_stop_button(t, item.handle) if offer else None
-        line = t("home.cg.line", who=_who(item.name, item.handle), status=status)
-        return [section(line, accessory=accessory)]
-
-    # Overdue ones come first; due-soon ones fill what is left of the page.
-    due = Listing(overdue.items[:LISTED] + due_soon.items, overdue.total + due_soon.total)
-    title = t("home.cg.title", count=due.total, overdue=overdue.total)
-    return _listed(t, title, due, render, limit=LISTED, empty=t("home.cg.none"))
+    then due within 14 days: one list, paged."""
+    title = t("home.cg.title", count=due.total, overdue=overdue)
+    return _listed(
+        t, title, due, lambda item: cg_row(t, item, can_stop=can_stop), limit=LISTED,
+        empty=t("home.cg.none"), pages=pages or HomePages(), field="cg",
+    )
 
 
 def build_violations_this_week(
-    t: Translator, violations: Listing[RecentViolation]
+    t: Translator, violations: Listing[RecentViolation], *, pages: HomePages | None = None
 ) -> list[Block]:
-    def render(v: RecentViolation) -> list[Block]:
-        line = t(
-            "home.violations.line",
-            date=fmt_date(v.logged_on, t.lang),
-            who=_who(v.name, v.handle),
-            step=step_label(t, v.step, v.severe),
-            tag=v.tag,
-            state=state_label(t, v.state),
-            by=user(v.logged_by),
-        )
-        return [section(line)]
-
     title = t("home.violations.title", count=violations.total)
-    empty = t("home.violations.none")
-    return _listed(t, title, violations, render, limit=VIOLATIONS_LISTED, empty=empty)
+    return _listed(
+        t, title, violations, lambda v: violation_row(t, v), limit=VIOLATIONS_LISTED,
+        empty=t("home.violations.none"), pages=pages or HomePages(), field="violations",
+    )
 
 
 def purpose_label(t: Translator, purpose: str) -> str:
@@ -277,7 +253,7 @@ def dead_fix(t: Translator, error: str | None, channel: str | None) -> str:
 
 
 def build_dead_messages(
-    t: Translator, dead: Listing[DeadMessage], *, tz: Any, can_retry: bool
+    t: Translator, dead: Listing[DeadMessage], *, tz: Any, can_retry: bool, pages: HomePages | None = None
 ) -> list[Block]:
     """Messages Slack refused for good; admins may send each one again."""
 
@@ -297,4 +273,7 @@ def build_dead_messages(
         return [section(Mrkdwn(f"{text}\n{dead_fix(t, message.error, message.channel)}"), accessory=retry)]
 
     title = t("home.dead.title", count=dead.total)
-    return _listed(t, title, dead, render, limit=LISTED, empty=t("home.dead.none"))
+    return _listed(
+        t, title, dead, render, limit=LISTED, empty=t("home.dead.none"), pages=pages or HomePages(),
+        field="dead",
+    )

@@ -24,7 +24,8 @@ from vpabot.bot.blocks.common import (
 from vpabot.bot.blocks.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
-from vpabot.bot.payloads import CaseRef, HandleRef
+from vpabot.bot.blocks.paging import page_blocks
+from vpabot.bot.payloads import CaseRef, HandleRef, ListPage
 from vpabot.bot.services.cases import Case, Further
 from vpabot.bot.services.listing import Listing
 
@@ -118,15 +119,18 @@ def build_approval_outcome(
     return message(outcome, blocks)
 
 
-MAX_PENDING_SHOWN = 14  # three blocks each, inside Slack's 50-block limit
+MAX_PENDING_SHOWN = 14  # three blocks each, inside Slack's 50-block limit with the paging
 
 
-def build_pending_list(t: Translator, cases: Listing[Case], *, with_buttons: bool) -> dict[str, Any]:
+def build_pending_list(
+    t: Translator, cases: Listing[Case], *, with_buttons: bool, page_size: int = MAX_PENDING_SHOWN
+) -> dict[str, Any]:
     """``/vpa offen``: oldest first; managers get the decision buttons right here.
 
-    ``cases`` holds the first cases and the total; the rest is counted.
+    ``cases`` is one page (from ``cases.offset``) and the total; "Weitere anzeigen" and
+    "Zurück" turn the pages (``Action.PENDING_PAGE``).
     """
-    if not cases:
+    if not cases.total:
         return message(t("pending.none"), [section(t("pending.none"))])
     title = t("pending.title", count=cases.total)
     blocks: list[Any] = [section(title)]
@@ -144,8 +148,10 @@ def build_pending_list(t: Translator, cases: Listing[Case], *, with_buttons: boo
                     ]
                 )
             )
-    if cases.total > len(shown):
-        blocks.append(context(t.plural("pending.more", cases.total - len(shown))))
+    blocks += page_blocks(
+        t, offset=cases.offset, shown=len(shown), total=cases.total, page_size=page_size,
+        action=Action.PENDING_PAGE, value=ListPage,
+    )
     return message(title, blocks)
 
 

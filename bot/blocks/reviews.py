@@ -26,7 +26,9 @@ from vpabot.bot.blocks.common import (
 from vpabot.bot.blocks.labels import state_label, step_label
 from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
+from vpabot.bot.blocks.paging import page_blocks
 from vpabot.bot.ids import Action
+from vpabot.bot.payloads import ListPage
 from vpabot.bot.services.listing import Listing
 from vpabot.policy.stops import ReviewToken
 from vpabot.policy.catalogue import TagCatalogue
@@ -109,22 +111,27 @@ def build_stops_list(
     *,
     cg_overdue: Listing[Any] | None = None,
     with_buttons: bool = False,
+    page_size: int = MAX_LISTED,
 ) -> dict[str, Any]:
     """Active stops, then (a section of its own) who may not work for lack of CG acceptance.
 
-    ``stops`` and ``cg_overdue`` hold the first entries and their totals; the rest is counted.
+    ``stops`` is one page (from ``stops.offset``) with the totals; "Weitere anzeigen" and
+    "Zurück" turn the pages (``Action.STOPS_PAGE``). ``cg_overdue`` (first page only) holds
+    the first entries and their total; the rest is counted.
     """
     cg_overdue = cg_overdue or Listing()
-    if not stops:
+    if not stops.total:
         title = t("stops.none")
         blocks: list[Any] = [section(title)]
     else:
-        title, blocks = _stop_lines(t, stops, room=MAX_LISTED - (CG_RESERVED if cg_overdue else 0))
+        title, blocks = _stop_lines(
+            t, stops, room=MAX_LISTED - (CG_RESERVED if cg_overdue else 0), page_size=page_size
+        )
     blocks += cg_overdue_blocks(t, cg_overdue, max_blocks=MAX_BLOCKS - len(blocks), with_buttons=with_buttons)
     return message(title, blocks)
 
 
-def _stop_lines(t: Translator, stops: StopList, *, room: int) -> tuple[str, list[Any]]:
+def _stop_lines(t: Translator, stops: StopList, *, room: int, page_size: int) -> tuple[str, list[Any]]:
     lines = []
     for stop in stops.items:
         flag = t("stops.overdue") + " " if stop.overdue else ""
@@ -141,9 +148,10 @@ def _stop_lines(t: Translator, stops: StopList, *, room: int) -> tuple[str, list
         )
     title = t("stops.title", count=stops.total, overdue=stops.overdue)
     sections = sections_from_lines(lines)
-    shown = sections[: room - 1]  # one block stays free for "… und N weitere"
-    listed = sum(block.text.text.count("\n") + 1 for block in shown)
-    blocks = [section(title), *shown]
-    if stops.total > listed:
-        blocks.append(context(t.plural("home.more", stops.total - listed)))
-    return title, blocks
+    shown = sections[: room - 2]  # two blocks stay free for turning the page
+    listed = sum(block.text.text.count("\n") + 1 for block in shown) if shown else 0
+    paging = page_blocks(
+        t, offset=stops.offset, shown=min(listed, len(lines)), total=stops.total, page_size=page_size,
+        action=Action.STOPS_PAGE, value=ListPage,
+    )
+    return title, [section(title), *shown, *paging]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,26 @@ class LiftCgStop:
 class RetryMessage:
     message_id: int
 
+
+@dataclass(frozen=True)
+class ShowStopsPage:
+    """`/vpa stops` from row ``offset`` on, replacing the message that was clicked."""
+
+    offset: int
+
+
+@dataclass(frozen=True)
+class ShowPendingPage:
+    """`/vpa offen` from row ``offset`` on, replacing the message that was clicked."""
+
+    offset: int
+
+
+@dataclass(frozen=True)
+class ShowHomePage:
+    """The App Home again with one list moved to another page (``pages``: a HomePages)."""
+
+    pages: Any
 
 
 @dataclass(frozen=True)

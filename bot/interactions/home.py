@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 
 from slack_sdk import WebClient
 
@@ -20,9 +21,12 @@ from vpabot.bot.services.home import load_home
 log = logging.getLogger(__name__)
 
 
-def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
-    """Render and publish ``user_id``'s Home tab now; raises what the Web API raises."""
-    home = load_home(ctx, viewer=user_id)
+def publish_home(
+    ctx: AppContext, client: WebClient, user_id: str, *, offsets: Mapping[str, int] | None = None
+) -> None:
+    """Render and publish ``user_id``'s Home tab now, each list at its page in ``offsets``
+    (``services.home.LISTS``; default: the first pages); raises what the Web API raises."""
+    home = load_home(ctx, viewer=user_id, offsets=offsets)
     view = build_home(ctx.t, home, tz=ctx.settings.tz, now=ctx.now(), admin_channel=ctx.settings.admin_channel)
     client.views_publish(user_id=user_id, view=view)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -21,12 +21,14 @@ class Origin:
     response_url: str = ""
     in_modal: bool = False  # a click inside an open modal: a new modal is pushed on top
     replace: bool = False
+    on_home: bool = False  # a click on the App Home: an answer to read opens as a modal
+    view_id: str = ""  # the modal clicked in: paging inside it updates that view
 
     def replacing(self) -> Origin:
-        return Origin(self.user_id, self.trigger_id, self.response_url, self.in_modal, True)
+        return replace(self, replace=True)
 
     def answering_to(self, response_url: str) -> Origin:
-        return Origin(self.user_id, self.trigger_id, response_url, self.in_modal, self.replace)
+        return replace(self, response_url=response_url)
 
 
 def user_of(body: dict[str, Any]) -> str:
@@ -50,11 +52,15 @@ def command_origin(body: dict[str, Any]) -> tuple[Origin, str]:
 def action_origin(body: dict[str, Any], action: dict[str, Any]) -> tuple[Origin, str]:
     """A button click: ``trigger_id`` plus the action's ``action_ts`` identify one click."""
     container = body.get("container") or {}
+    view = body.get("view") or {}
+    in_view = container.get("type") == "view"
     origin = Origin(
         user_id=user_of(body),
         trigger_id=str(body.get("trigger_id") or ""),
         response_url=str(body.get("response_url") or ""),
-        in_modal=container.get("type") == "view" and (body.get("view") or {}).get("type") == "modal",
+        in_modal=in_view and view.get("type") == "modal",
+        on_home=in_view and view.get("type") == "home",
+        view_id=str(view.get("id") or "") if in_view and view.get("type") == "modal" else "",
     )
     stamp = action.get("action_ts") or ""
     return origin, f"action:{origin.trigger_id or uuid.uuid4().hex}:{stamp}"

@@ -14,7 +14,7 @@ from vpabot.bot import payloads
 from vpabot.bot.blocks.admin import build_admin_outcome
 from vpabot.bot.blocks.common import fmt_instant
 from vpabot.bot.blocks.consultation import build_answer_modal, build_question_modal, build_reject_modal
-from vpabot.bot.blocks.file import build_file
+from vpabot.bot.blocks.file import build_file, build_file_modal
 from vpabot.bot.blocks.labels import step_label
 from vpabot.bot.blocks.replies import build_violation_logged
 from vpabot.bot.blocks.stop_modals import build_extend_modal, build_lift_modal
@@ -25,6 +25,7 @@ from vpabot.bot.blocks.modals import Prefill, build_violation_modal
 from vpabot.bot.ids import Action, Shortcut
 from vpabot.bot.interactions.origin import Origin
 from vpabot.bot.interactions.registry import Role, Turn, handles
+from vpabot.bot.listeners import lists  # noqa: F401 - registers the paging handlers
 from vpabot.bot.listeners.commands import DEFAULT_STOP_DAYS, open_stop_form, reply_to, stop_reply
 from vpabot.bot.services.approvals import mark_communicated, still_pending
 from vpabot.bot.services.cg import lift_cg_stop
@@ -69,10 +70,22 @@ CLICKS: dict[str, Decoder] = {
     Action.CG_STOP_LIFT: _value(ReviewToken, lambda token: c.LiftCgStop(token.stop_id, token.until)),
     Action.OUTBOX_RETRY: _value(payloads.MessageRef, lambda v: c.RetryMessage(v.message_id)),
     Action.RESIGN_CONFIRM: _value(payloads.HandleRef, lambda v: g.Resign(v.handle or "", confirmed=True)),
+    # The Home's file search: the picked option's value is the handle (like the forms' picker).
+    Action.HOME_FILE_SEARCH: lambda handle: c.ShowFile(handle or ""),
+    **{
+        f"{action}_{way}": decoder
+        for action, decoder in (
+            (Action.STOPS_PAGE, _value(payloads.ListPage, lambda v: c.ShowStopsPage(v.offset))),
+            (Action.PENDING_PAGE, _value(payloads.ListPage, lambda v: c.ShowPendingPage(v.offset))),
+            (Action.HOME_PAGE, _value(payloads.HomePages, c.ShowHomePage)),
+        )
+        for way in ("prev", "next")
+    },
 }
-# The answer replaces the clicked message instead of coming below it.
+# The answer replaces the clicked message instead of coming below it (turning a page).
 REPLACES = {f"{Action.FILE_PAGE}_prev", f"{Action.FILE_PAGE}_next", Action.SEVERE_CONFIRM, Action.SEVERE_DECLINE,
-            Action.COMMUNICATED, Action.RESIGN_CONFIRM}
+            Action.COMMUNICATED, Action.RESIGN_CONFIRM,
+            *(f"{a}_{way}" for a in (Action.STOPS_PAGE, Action.PENDING_PAGE) for way in ("prev", "next"))}
 
 
 def decode_click(ctx: AppContext, action: dict[str, Any], origin: Origin) -> tuple[Any, Origin]:
@@ -81,18 +94,30 @@ def decode_click(ctx: AppContext, action: dict[str, Any], origin: Origin) -> tup
     decoder = CLICKS.get(action_id)
     if decoder is None:
         raise PolicyError("payload_invalid")
-    command = decoder(action.get("value"))
+    # A button sends its value; a picker (the Home's file search) the option it was set to.
+    raw = action.get("value") if "value" in action else (action.get("selected_option") or {}).get("value")
+    command = decoder(raw)
     return command, origin.replacing() if action_id in REPLACES else origin
 
 
 @handles(c.ShowFilePage, who=Role.STAFF)
 def file_page(turn: Turn, command: c.ShowFilePage) -> Reply:
+    """The file where it was asked for: over the App Home as a modal (Home has no message to
+    answer below), turned in place inside that modal, else as a message."""
     found = open_file(turn.ctx, actor=turn.user_id, handle=command.handle, page=max(command.page, 0))
-    return build_file(turn.t, found, tags=turn.ctx.tags, tz=turn.ctx.settings.tz)
+    tags, tz = turn.ctx.tags, turn.ctx.settings.tz
+    if turn.origin.view_id:
+        turn.client.views_update(view_id=turn.origin.view_id, view=build_file_modal(turn.t, found, tags=tags, tz=tz))
+        return None
+    if turn.origin.on_home:
+        turn.open_view(build_file_modal(turn.t, found, tags=tags, tz=tz))
+        return None
+    return build_file(turn.t, found, tags=tags, tz=tz)
 
 
 @handles(c.ShowFile, who=Role.STAFF)
 def show_file(turn: Turn, command: c.ShowFile) -> Reply:
+    """'Akte öffnen' (a case, a question, an App Home row) and the Home's file search."""
     return file_page(turn, c.ShowFilePage(command.handle, 0))
 
 

@@ -15,7 +15,6 @@ from vpabot.bot.blocks.cg import build_acceptance_reply
 from vpabot.bot.blocks.common import user, who
 from vpabot.bot.blocks.consultation import build_question_modal
 from vpabot.bot.blocks.file import build_file
-from vpabot.bot.blocks.manager import build_pending_list
 from vpabot.bot.blocks.modals import Prefill, build_assistant_modal, build_note_modal, build_violation_modal
 from vpabot.bot.blocks.replies import (
     build_assistant_added,
@@ -24,20 +23,19 @@ from vpabot.bot.blocks.replies import (
     build_notice,
     build_violation_logged,
 )
-from vpabot.bot.blocks.reviews import build_stops_list
 from vpabot.bot.blocks.roster import build_status_changed
 from vpabot.bot.blocks.severe import build_severe_question
 from vpabot.bot.blocks.stop_modals import build_stop_modal
 from vpabot.bot.blocks.stops import build_resign_question, build_stop_reply
 from vpabot.bot.commands import grammar as g
 from vpabot.bot.interactions.registry import Role, Turn, handles
-from vpabot.bot.services.approvals import decide, pending
+from vpabot.bot.listeners.lists import pending_page, stops_page
+from vpabot.bot.services.approvals import decide
 from vpabot.bot.services.assistants import add_assistant, change_status
-from vpabot.bot.services.cg import cg_overview, record_acceptance
+from vpabot.bot.services.cg import record_acceptance
 from vpabot.bot.services.common import require_assistant
 from vpabot.bot.services.consultations import answer_question, ask_manager
 from vpabot.bot.services.files import open_file, violation_label
-from vpabot.bot.services.reviews import active_stops
 from vpabot.bot.services.stops import StopOutcome, extend_stop, lift_stop, resign, resignable, set_stop
 from vpabot.bot.services.violations import add_note, ask_severe, log_violation
 from vpabot.bot.services.withdrawal import withdraw_violation
@@ -210,9 +208,7 @@ def resigned(turn: Turn, command: g.Resign) -> Reply:
 
 @handles(g.ListStops, who=Role.STAFF)
 def stops(turn: Turn, command: g.ListStops) -> Reply:
-    overdue, _due_soon = cg_overview(turn.ctx)
-    admin = turn.ctx.settings.is_admin(turn.user_id)
-    return build_stops_list(turn.t, active_stops(turn.ctx), cg_overdue=overdue, with_buttons=admin)
+    return stops_page(turn, 0)
 
 
 @handles(g.AcceptCg, who=Role.ADMIN, writes=True)
@@ -231,8 +227,7 @@ def withdraw(turn: Turn, command: g.Withdraw) -> Reply:
 
 @handles(g.ListPending, who=Role.STAFF)
 def pending_cases(turn: Turn, command: g.ListPending) -> Reply:
-    cases = pending(turn.ctx)
-    return build_pending_list(turn.t, cases, with_buttons=turn.ctx.settings.is_manager(turn.user_id))
+    return pending_page(turn, 0)
 
 
 @handles(g.AskManager, who=Role.ADMIN, writes=True)

@@ -3,6 +3,7 @@ answer from the database inside the ack: one indexed query, at most 100 rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -21,16 +22,21 @@ from vpabot.storage.models import Violation
 
 
 def register(app: App, ctx: AppContext) -> None:
-    def search_assistants(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
-        if not ctx.settings.is_admin(body.get("user", {}).get("id", "")):
-            ack(options=[])
-            return
-        with ctx.read() as session:
-            # What is typed in a picker is user text too: no NUL to PostgreSQL, no 10,000 characters.
-            typed = clean(str(payload.get("value") or ""))[:MAX_NAME]
-            found = repo.search_assistants(session, typed, limit=100)
-            pairs = [(a.handle, a.name) for a in found]
-        ack(options=build_assistant_options(pairs))
+    def assistant_search(allowed: Callable[[str], bool]) -> Callable[..., None]:
+        """One search for every assistant picker; ``allowed``: who may see names in it."""
+
+        def search_assistants(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
+            if not allowed(body.get("user", {}).get("id", "")):
+                ack(options=[])
+                return
+            with ctx.read() as session:
+                # What is typed in a picker is user text too: no NUL to PostgreSQL, no 10,000 characters.
+                typed = clean(str(payload.get("value") or ""))[:MAX_NAME]
+                found = repo.search_assistants(session, typed, limit=100)
+                pairs = [(a.handle, a.name) for a in found]
+            ack(options=build_assistant_options(pairs))
+
+        return search_assistants
 
     def violations_of_chosen_assistant(ack: Ack, body: dict[str, Any]) -> None:
         """The stop form's 'which violation': those of the assistant picked above, newest first."""
@@ -53,5 +59,7 @@ def register(app: App, ctx: AppContext) -> None:
             options = [Option(value=str(v.id), text=clip(violation_label(ctx, v), MAX_BUTTON)).to_dict() for v in found]
         ack(options=options)
 
-    app.options(Action.ASSISTANT_SELECT.value)(search_assistants)
+    # The forms write (admins); the Home's file search reads, like `/vpa akte` (managers too).
+    app.options(Action.ASSISTANT_SELECT.value)(assistant_search(ctx.settings.is_admin))
+    app.options(Action.HOME_FILE_SEARCH.value)(assistant_search(ctx.settings.is_staff))
     app.options(Action.VIOLATION_SELECT.value)(violations_of_chosen_assistant)

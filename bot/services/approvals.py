@@ -353,11 +353,11 @@ def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
         return len(due)
 
 
-PENDING_LISTED = 14  # what `/vpa offen` shows (blocks.manager); the rest is counted
+PENDING_LISTED = 14  # one page of `/vpa offen` (blocks.manager); "Weitere anzeigen" for more
 
 
-def pending(ctx: AppContext, *, limit: int = PENDING_LISTED) -> Listing[Case]:
-    """Cases waiting for a manager, oldest first: the first ``limit`` and the total."""
+def pending(ctx: AppContext, *, limit: int = PENDING_LISTED, offset: int = 0) -> Listing[Case]:
+    """Cases waiting for a manager, oldest first: ``limit`` from row ``offset`` and the total."""
     with ctx.read() as session:
-        return pending_cases(ctx, session, limit=limit)
+        return pending_cases(ctx, session, limit=limit, offset=offset)
 

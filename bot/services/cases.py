@@ -102,8 +102,9 @@ def history_lines(ctx: AppContext, session: Session, assistant_ids: list[int]) -
     return lines
 
 
-def pending_cases(ctx: AppContext, session: Session, *, limit: int) -> Listing[Case]:
-    """Cases waiting for a manager, oldest first: the first ``limit`` and how many in all.
+def pending_cases(ctx: AppContext, session: Session, *, limit: int, offset: int = 0) -> Listing[Case]:
+    """Cases waiting for a manager, oldest first: ``limit`` from row ``offset`` (0-based) and
+    how many in all.
 
     Four statements whatever the number of cases or assistants (count, page, histories).
     """
@@ -115,6 +116,7 @@ def pending_cases(ctx: AppContext, session: Session, *, limit: int) -> Listing[C
         .where(waiting)
         .order_by(Violation.logged_at, Violation.id)
         .limit(limit)
+        .offset(offset or None)
     ).all()
     histories = history_lines(ctx, session, [v.assistant_id for v, _, _ in rows])
     cases = [
@@ -132,7 +134,7 @@ def pending_cases(ctx: AppContext, session: Session, *, limit: int) -> Listing[C
         )
         for v, handle, name in rows
     ]
-    return Listing(cases, total)
+    return Listing(cases, total, offset)
 
 
 def object_session_of(row: object) -> Session:

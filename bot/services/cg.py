@@ -103,7 +103,33 @@ def load_cg_overview(
     return Listing(overdue, int(overdue_total or 0)), Listing(soon, int(soon_total or 0))
 
 
-def _entries(session: Session, today: date, limit: int, *where: Any) -> list[CgEntry]:
+def load_cg_page(session: Session, *, today: date, limit: int, offset: int = 0) -> tuple[CgList, int]:
+    """App Home's one CG list, a page of it: overdue (never accepted first, then oldest due
+    date), then due within 14 days; ``limit`` rows from row ``offset``, and the overdue total.
+
+    Four statements at every page (the counts, then each part's slice, empty or not), over
+    the ``(cg_accepted_on, handle, status)`` index: paging costs the same on any roster.
+    """
+    overdue_to = latest_acceptance_due_by(today - timedelta(days=1))
+    soon_to = latest_acceptance_due_by(today + timedelta(days=DUE_SOON_DAYS))
+    accepted = Assistant.cg_accepted_on
+    working = (Assistant.ended_on.is_(None), Assistant.status.in_(WORKING_STATUSES))
+
+    def count(*where: Any) -> Any:
+        return select(func.count()).where(*where, *working).scalar_subquery()
+
+    parts = ((accepted.is_(None),), (accepted <= overdue_to,), (accepted > overdue_to, accepted <= soon_to))
+    totals = [int(n or 0) for n in session.execute(select(*(count(*where) for where in parts))).one()]
+    entries: list[CgEntry] = []
+    skip = max(offset, 0)
+    for total, where in zip(totals, parts):
+        take = limit - len(entries) if skip < total else 0
+        entries += _entries(session, today, take, *where, *working, offset=skip if take else 0)
+        skip = max(skip - total, 0)
+    return Listing(entries, sum(totals), offset), totals[0] + totals[1]
+
+
+def _entries(session: Session, today: date, limit: int, *where: Any, offset: int = 0) -> list[CgEntry]:
     """Assistants matching ``where`` by acceptance date and handle, with their active stop."""
     stop = SalesStop
     rows = session.execute(
@@ -112,6 +138,7 @@ def _entries(session: Session, today: date, limit: int, *where: Any) -> list[CgE
         .where(*where)
         .order_by(Assistant.cg_accepted_on, Assistant.handle)
         .limit(limit)
+        .offset(offset or None)
     ).all()
     cg = StopReason.CG_NOT_ACCEPTED.value
     entries = [

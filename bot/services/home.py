@@ -1,12 +1,13 @@
 """What the Home tab shows one viewer, by role; and the admin's "Erneut senden" for dead messages.
 
-Each list is loaded as its first few items (a LIMIT) and its total (a COUNT), so the Home tab
-costs the same fixed number of statements for 100 assistants or 10,000; the Block Kit builder
-(``vpabot.bot.blocks.home``) lays them out.
+Each list is loaded as one page (a LIMIT from an offset) and its total (a COUNT), so the Home
+tab costs the same fixed number of statements for 100 assistants or 10,000, on any page; the
+Block Kit builder (``vpabot.bot.blocks.home``) lays them out with "Weitere anzeigen".
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.cases import Case, pending_cases
-from vpabot.bot.services.cg import CgEntry, load_cg_overview
+from vpabot.bot.services.cg import CgEntry, load_cg_page
 from vpabot.bot.services.common import snapshot
 from vpabot.bot.services.listing import Listing
 from vpabot.bot.services.reviews import (
@@ -31,10 +32,13 @@ from vpabot.storage.models import Assistant, OutboxMessage, Violation
 from vpabot.storage.outbox import dead_messages
 
 UPCOMING_DAYS = 14
-# What the Home tab shows of each list (bot.blocks.home reads these too); the rest is counted.
-LISTED = 10
-APPROVALS_LISTED = 10
+# Rows per page of each Home list (bot.blocks.home reads these too): most rows carry their
+# buttons in a second block, and seven lists of five stay within Slack's 100 blocks.
+LISTED = 5
+APPROVALS_LISTED = 5
 VIOLATIONS_LISTED = 5
+# The Home's lists, by the name a page offset is given for (payloads.HomePages' fields).
+LISTS = ("approvals", "overdue", "dead", "cg", "upcoming", "stops", "violations")
 RETRY_FIELDS = ("status", "attempts", "next_attempt_at", "last_error")
 
 
@@ -67,8 +71,8 @@ class Overview:
     overdue_reviews: Listing[ActiveStop]  # stops the viewer set
     upcoming_reviews: Listing[ActiveStop]  # stops the viewer set, review in the next 14 days
     active_stops: StopList
-    cg_overdue: Listing[CgEntry]  # no collaboration possible; never accepted first
-    cg_due_soon: Listing[CgEntry]  # due within 14 days
+    cg_due: Listing[CgEntry]  # overdue (never accepted first), then due within 14 days
+    cg_overdue: int  # how many of cg_due are overdue: no collaboration possible
     violations_this_week: Listing[RecentViolation]
     dead: Listing[DeadMessage]
 
@@ -81,49 +85,59 @@ class Home:
     overview: Overview | None  # None: neither admin nor manager, so no personal data at all
 
 
-def load_home(ctx: AppContext, *, viewer: str) -> Home:
-    """One read for the viewer's Home: a fixed number of statements, each list a LIMIT plus a
-    count, so 10,000 assistants cost what 100 do. No personal data for outsiders."""
+def load_home(ctx: AppContext, *, viewer: str, offsets: Mapping[str, int] | None = None) -> Home:
+    """One read for the viewer's Home: a fixed number of statements, each list a page (a
+    LIMIT from ``offsets[list]``, 0-based; lists in ``LISTS``, missing ones from the top)
+    plus a count, so 10,000 assistants cost what 100 do. No personal data for outsiders."""
     settings = ctx.settings
     if not settings.is_staff(viewer):
         return Home(viewer, is_admin=False, pending=None, overview=None)
+    at = {name: max(int((offsets or {}).get(name, 0)), 0) for name in LISTS}
     with ctx.read() as session:  # a pure read: on SQLite it takes no write lock
         cases = None
         if settings.is_manager(viewer):
-            cases = pending_cases(ctx, session, limit=APPROVALS_LISTED)
-        overview = _overview(ctx, session, viewer)
+            cases = pending_cases(ctx, session, limit=APPROVALS_LISTED, offset=at["approvals"])
+        overview = _overview(ctx, session, viewer, at)
     return Home(viewer, is_admin=settings.is_admin(viewer), pending=cases, overview=overview)
 
 
-def _overview(ctx: AppContext, session: Session, viewer: str) -> Overview:
+def _overview(ctx: AppContext, session: Session, viewer: str, at: dict[str, int]) -> Overview:
     today = ctx.today()
     soon = today + timedelta(days=UPCOMING_DAYS)
     holidays = ctx.holidays
     counts = count_active_stops(session, today=today, holidays=holidays, viewer=viewer, upcoming_until=soon)
     mine = dict(session=session, today=today, holidays=holidays, limit=LISTED, set_by=viewer)
-    overdue_cg, due_soon_cg = load_cg_overview(session, today=today, limit=LISTED)
+    cg_due, cg_overdue = load_cg_page(session, today=today, limit=LISTED, offset=at["cg"])
+    all_stops = list_active_stops(session, today=today, holidays=holidays, limit=LISTED, offset=at["stops"])
     return Overview(
-        overdue_reviews=Listing(list_active_stops(**mine, overdue=True), counts.mine_overdue),
+        overdue_reviews=Listing(
+            list_active_stops(**mine, overdue=True, offset=at["overdue"]), counts.mine_overdue, at["overdue"]
+        ),
         upcoming_reviews=Listing(
-            list_active_stops(**mine, overdue=False, until_to=soon), counts.mine_upcoming
+            list_active_stops(**mine, overdue=False, until_to=soon, offset=at["upcoming"]),
+            counts.mine_upcoming,
+            at["upcoming"],
         ),
-        active_stops=StopList(
-            list_active_stops(session, today=today, holidays=holidays, limit=LISTED), counts.total, counts.overdue
+        active_stops=StopList(all_stops, counts.total, offset=at["stops"], overdue=counts.overdue),
+        cg_due=cg_due,
+        cg_overdue=cg_overdue,
+        violations_this_week=_violations_since(
+            ctx, session, today - timedelta(days=today.weekday()), offset=at["violations"]
         ),
-        cg_overdue=overdue_cg,
-        cg_due_soon=due_soon_cg,
-        violations_this_week=_violations_since(ctx, session, today - timedelta(days=today.weekday())),
         dead=Listing(
-            [_dead(row) for row in dead_messages(session, limit=LISTED)],
+            [_dead(row) for row in dead_messages(session, limit=LISTED, offset=at["dead"])],
             session.scalar(
                 select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")
             )
             or 0,
+            at["dead"],
         ),
     )
 
 
-def _violations_since(ctx: AppContext, session: Session, monday: date) -> Listing[RecentViolation]:
+def _violations_since(
+    ctx: AppContext, session: Session, monday: date, *, offset: int = 0
+) -> Listing[RecentViolation]:
     """The newest violations since Monday (local), and how many there are: by the
     ``logged_at`` index, never the whole week as rows."""
     since = at_local_time(monday, time(0, 0), ctx.settings.timezone)
@@ -144,6 +158,7 @@ def _violations_since(ctx: AppContext, session: Session, monday: date) -> Listin
         .where(this_week)
         .order_by(Violation.logged_at.desc(), Violation.id.desc())
         .limit(VIOLATIONS_LISTED)
+        .offset(offset or None)
     ).all()
     items = [
         RecentViolation(
@@ -158,7 +173,7 @@ def _violations_since(ctx: AppContext, session: Session, monday: date) -> Listin
         )
         for row in rows
     ]
-    return Listing(items, total)
+    return Listing(items, total, offset)
 
 
 def _dead(row: OutboxMessage) -> DeadMessage:

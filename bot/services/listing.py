@@ -11,14 +11,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Listing(Generic[T]):
-    """``items``: the first rows in the view's order (a LIMIT); ``total``: a separate COUNT.
+    """``items``: one page of rows in the view's order (a LIMIT from ``offset``, 0-based);
+    ``total``: a separate COUNT of all rows.
 
-    Views render ``items`` and say "… und N weitere" for ``total - len(items)``, so a
-    roster of 10,000 costs what a roster of 100 does. Iterating yields the items.
+    Views render ``items`` and offer the next page ("Weitere anzeigen") while
+    ``offset + len(items) < total``, so a roster of 10,000 costs what a roster of 100 does.
+    Iterating yields the items.
     """
 
     items: list[T] = field(default_factory=list)
     total: int = 0
+    offset: int = 0
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)

@@ -20,12 +20,16 @@ from vpabot.bot.context import AppContext
 from vpabot.bot.services.common import admin_recipients
 from vpabot.bot.services.listing import Listing
 from vpabot.policy.dates import HolidayCalendar
+from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.policy.stops import ReviewToken, StopKind, last_overdue_until, next_review_at
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import skip_locked
-from vpabot.storage.models import Assistant, Note, SalesStop, Violation
+from vpabot.storage.models import Assistant, Note, OutboxMessage, SalesStop, Violation
+from vpabot.storage.outbox import lane_for
 
-SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
+SINCE_START_SHOWN = 20
+# A stop of an assistant whose collaboration ended stays for good (services.stops.lift_stop).
+ENDED = CLOSED_STATUSES | {AssistantStatus.RESIGNED}  # the reminder stays readable; the file has the rest
 
 
 def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
@@ -48,10 +52,13 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
         ids = [stop.id for stop in stops]
         violations = _since_start(session, ids, Violation, Violation.logged_at)
         notes = _since_start(session, ids, Note, Note.created_at)
+        firsts = _first_reminders(session, [stop.id for stop in stops if stop.review_reminders > 0])
         reminders = [
             message
             for stop in stops
-            for message in _reminders(ctx, stop, violations.get(stop.id, []), notes.get(stop.id, []))
+            for message in _reminders(
+                ctx, stop, violations.get(stop.id, []), notes.get(stop.id, []), firsts
+            )
         ]
         repo.enqueue_many(session, reminders, now=now)
         for stop in stops:
@@ -90,10 +97,37 @@ def _since_start(session: Session, stop_ids: list[int], model: Any, at: Any) -> 
     return found
 
 
+REVIEW = "stop_review"
+
+
+def _first_reminders(session: Session, stop_ids: list[int]) -> dict[tuple[int, str], int]:
+    """``{(stop id, lane): outbox id}`` of the first reminder of each stop's current review
+    round, per recipient: the newest top-level one (a round starts with one, its re-reminders
+    are replies). One statement for all stops."""
+    if not stop_ids:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.subject_id, OutboxMessage.lane, func.max(OutboxMessage.id))
+        .where(
+            OutboxMessage.purpose == REVIEW,
+            OutboxMessage.subject_id.in_(stop_ids),
+            OutboxMessage.thread_of_id.is_(None),
+            OutboxMessage.method == "chat.postMessage",
+        )
+        .group_by(OutboxMessage.subject_id, OutboxMessage.lane)
+    )
+    return {(stop_id, lane): first for stop_id, lane, first in rows}
+
+
 def _reminders(
-    ctx: AppContext, stop: SalesStop, violations: list[Any], notes: list[Any]
+    ctx: AppContext,
+    stop: SalesStop,
+    violations: list[Any],
+    notes: list[Any],
+    firsts: dict[tuple[int, str], int],
 ) -> list[dict[str, Any]]:
-    """The review DM(s) for one stop, as outbox rows for ``repo.enqueue_many``."""
+    """The review DM(s) for one stop, as outbox rows for ``repo.enqueue_many``. A re-reminder
+    is a reply under the round's first reminder instead of one more DM of its own each day."""
     assistant: Assistant = stop.assistant
     payload = build_review_reminder(
         ctx.t,
@@ -110,15 +144,20 @@ def _reminders(
         tz=ctx.settings.tz,
         token=ReviewToken(stop.id, stop.until),
     )
-    return [
-        {
-            "method": "chat.postMessage",
-            "payload": {"channel": channel, **payload},
-            "purpose": "stop_review",
-            "subject_id": stop.id,
-        }
-        for channel in admin_recipients(ctx, stop.set_by)
-    ]
+    rows = []
+    for channel in admin_recipients(ctx, stop.set_by):
+        body = {"channel": channel, **payload}
+        first = firsts.get((stop.id, lane_for("chat.postMessage", body) or "")) if stop.review_reminders else None
+        rows.append(
+            {
+                "method": "chat.postMessage",
+                "payload": body,
+                "purpose": REVIEW,
+                "subject_id": stop.id,
+                "thread_of_id": first,
+            }
+        )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -130,6 +169,9 @@ class ActiveStop:
     until: date | None
     set_by: str
     overdue: bool
+    stop_id: int = 0
+    due: bool = False  # the end date has come: the review's decision is open
+    liftable: bool = True  # False once the collaboration ended (the stop stays for good)
 
 
 @dataclass(frozen=True)
@@ -142,13 +184,14 @@ class StopList(Listing[ActiveStop]):
 MAX_LISTED_STOPS = 45  # what `/vpa stops` can show in one message
 
 
-def active_stops(ctx: AppContext, *, limit: int = MAX_LISTED_STOPS) -> StopList:
-    """Overdue reviews first, then by end date; open-ended stops last. Three statements."""
+def active_stops(ctx: AppContext, *, limit: int = MAX_LISTED_STOPS, offset: int = 0) -> StopList:
+    """Overdue reviews first, then by end date; open-ended stops last: ``limit`` stops from
+    row ``offset`` (0-based) and the counts. Two statements at any page."""
     today = ctx.today()
     with ctx.read() as session:
         counts = count_active_stops(session, today=today, holidays=ctx.holidays)
-        items = list_active_stops(session, today=today, holidays=ctx.holidays, limit=limit)
-    return StopList(items, counts.total, overdue=counts.overdue)
+        items = list_active_stops(session, today=today, holidays=ctx.holidays, limit=limit, offset=offset)
+    return StopList(items, counts.total, offset=offset, overdue=counts.overdue)
 
 
 @dataclass(frozen=True)
@@ -196,17 +239,20 @@ def list_active_stops(
     set_by: str | None = None,
     overdue: bool | None = None,
     until_to: date | None = None,
+    offset: int = 0,
 ) -> list[ActiveStop]:
-    """The first ``limit`` (None: all) active stops (optionally: set by one admin, overdue or not, ending
-    by ``until_to``), overdue reviews first: their end dates are the earliest."""
+    """``limit`` (None: all) active stops from row ``offset`` (optionally: set by one admin,
+    overdue or not, ending by ``until_to``), overdue reviews first: their end dates are the
+    earliest. The order is total (end date, handle), so pages neither skip nor repeat."""
     last_overdue = last_overdue_until(today, holidays=holidays)
     query = (
-        select(SalesStop.kind, SalesStop.starts_on, SalesStop.until, SalesStop.set_by)
-        .add_columns(Assistant.handle, Assistant.name)
+        select(SalesStop.id, SalesStop.kind, SalesStop.starts_on, SalesStop.until, SalesStop.set_by)
+        .add_columns(Assistant.handle, Assistant.name, Assistant.status)
         .join(Assistant, SalesStop.assistant_id == Assistant.id)
         .where(SalesStop.lifted_at.is_(None))
         .order_by(SalesStop.until.asc().nulls_last(), Assistant.handle)
         .limit(limit)
+        .offset(offset or None)
     )
     if set_by is not None:
         query = query.where(SalesStop.set_by == set_by)
@@ -225,6 +271,9 @@ def list_active_stops(
             until=row.until,
             set_by=row.set_by,
             overdue=row.until is not None and row.until <= last_overdue,
+            stop_id=row.id,
+            due=row.until is not None and row.until <= today,
+            liftable=AssistantStatus(row.status) not in ENDED,
         )
         for row in session.execute(query)
     ]

@@ -29,7 +29,7 @@ from vpabot.policy.stops import (
 )
 from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
-from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
+from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
 
 STOP_FIELDS = ("kind", "reason", "starts_on", "until", "note", "lifted_at", "lift_note")
 
@@ -120,7 +120,13 @@ def _apply(
     return outcome
 
 
+ANNOUNCEMENT = "stop_announcement"
+
+
 def _announce(ctx: AppContext, session: Session, outcome: StopOutcome, *, actor: str) -> None:
+    """Tell the team. A change or lift of a stop that was announced before is a reply in the
+    thread of its first announcement, so the channel keeps one thread per stop; a lift is
+    broadcast to the channel too (rule 11: everyone hears of it)."""
     payload = build_announcement(
         ctx.t,
         action=outcome.action,
@@ -131,14 +137,34 @@ def _announce(ctx: AppContext, session: Session, outcome: StopOutcome, *, actor:
         by=actor,
         tz=ctx.settings.tz,
     )
+    first = first_announcement(session, outcome.stop_id)
+    extra = {"reply_broadcast": True} if first is not None and outcome.action == "lifted" else {}
     repo.enqueue(
         session,
         method="chat.postMessage",
-        payload={"channel": ctx.settings.team_channel, **payload},
-        purpose="stop_announcement",
+        payload={"channel": ctx.settings.team_channel, **payload, **extra},
+        purpose=ANNOUNCEMENT,
         subject_id=outcome.stop_id,
         now=ctx.now(),
+        thread_of=first,
     )
+
+
+def first_announcement(session: Session, stop_id: int) -> OutboxMessage | None:
+    """The outbox row of the stop's first team announcement (its thread's parent), if any.
+
+    Its ts is read when a reply is sent (``storage.outbox``): it may not be delivered yet.
+    """
+    return session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.purpose == ANNOUNCEMENT,
+            OutboxMessage.subject_id == stop_id,
+            OutboxMessage.thread_of_id.is_(None),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    ).first()
 
 
 def set_stop(

@@ -335,13 +335,22 @@ class FakeSlack:
                 gone = "used_url"
         return (404, {}, gone.encode()) if gone else (200, {}, b"ok")
 
-    def _history(self, args: dict) -> dict:
+    def _history(self, args: dict, thread: str | None = None) -> dict:
         """conversations.history: newest first, ``oldest``/``latest`` exclusive, paged by
-        ``limit`` and ``cursor``; metadata only with ``include_all_metadata``."""
+        ``limit`` and ``cursor``; metadata only with ``include_all_metadata``. Like Slack, a
+        reply in a thread is in the history only when it was broadcast.
+
+        ``thread``: conversations.replies of that thread (its parent and replies, oldest first).
+        """
         with self._cond:
             messages = list(self._messages.get(str(args.get("channel", "")), []))
         oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
-        chosen = [m for m in reversed(messages) if oldest < float(m["ts"]) < latest]
+        if thread is not None:
+            in_thread = [m for m in messages if thread in (m["ts"], m.get("thread_ts"))]
+            chosen = [m for m in in_thread if oldest < float(m["ts"]) < latest]
+        else:
+            chosen = [m for m in reversed(messages) if oldest < float(m["ts"]) < latest
+                      and (not m.get("thread_ts") or m.get("reply_broadcast"))]
         start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
         page = chosen[start:start + limit]
         if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):
@@ -360,7 +369,7 @@ class FakeSlack:
                     "team_id": self.TEAM_ID, "user_id": self.BOT_USER_ID, "bot_id": self.BOT_ID}
         if method == "chat.postMessage":
             ts = self._next_ts()
-            echo = ("text", "blocks", "attachments", "thread_ts", "metadata")
+            echo = ("text", "blocks", "attachments", "thread_ts", "reply_broadcast", "metadata")
             message = {"type": "message", "user": self.BOT_USER_ID, "bot_id": self.BOT_ID,
                        "ts": ts, **{k: args[k] for k in echo if k in args}}
             with self._cond:
@@ -368,6 +377,8 @@ class FakeSlack:
             return {"channel": channel, "ts": ts, "message": message}
         if method == "conversations.history":
             return self._history(args)
+        if method == "conversations.replies":
+            return self._history(args, thread=str(args.get("ts") or ""))
         if method == "chat.update":
             return {"channel": channel, "ts": args.get("ts", ""), "text": args.get("text", "")}
         if method == "usergroups.list":

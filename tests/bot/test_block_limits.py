@@ -21,7 +21,8 @@ import pytest
 
 import vpabot.bot.blocks as blocks_package
 from vpabot.bot.blocks import admin, cg, consultation, file, home, manager, modals, replies, reviews
-from vpabot.bot.blocks import roster, severe, stop_modals, stops
+from vpabot.bot.blocks import paging, roster, severe, stop_modals, stops
+from vpabot.bot.payloads import HomePages
 from vpabot.bot.commands.grammar import LogViolation
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Callback
@@ -78,7 +79,10 @@ def further() -> list[Further]:
 
 
 def active(n: int = MANY) -> list[ActiveStop]:
-    return [ActiveStop(HANDLE, NAME, StopKind.FULL, DAY, DAY, USER, i % 2 == 0) for i in range(n)]
+    return [
+        ActiveStop(HANDLE, NAME, StopKind.FULL, DAY, DAY, USER, i % 2 == 0, stop_id=MAX_ID, due=i % 2 == 0)
+        for i in range(n)
+    ]
 
 
 def cg_entries() -> list[CgEntry]:
@@ -120,8 +124,8 @@ def overview() -> Overview:
         overdue_reviews=Listing(active(), MANY),
         upcoming_reviews=Listing(active(), MANY),
         active_stops=StopList(active(), MANY, overdue=MANY // 2),
-        cg_overdue=Listing(cg_entries(), MANY),
-        cg_due_soon=Listing(cg_entries(), MANY),
+        cg_due=Listing(cg_entries(), MANY * 2),
+        cg_overdue=MANY,
         violations_this_week=Listing(recent, MANY),
         dead=Listing(dead, MANY),
     )
@@ -169,6 +173,7 @@ BUILDERS: dict[str, Callable[[], Any]] = {
         T, metadata="{}", step="x", name=NAME
     ),
     "file.build_file": lambda: file.build_file(T, assistant_file(), tags=DEFAULT_TAGS, tz=TZ),
+    "file.build_file_modal": lambda: file.build_file_modal(T, assistant_file(), tags=DEFAULT_TAGS, tz=TZ),
     "home.build_home": lambda: home.build_home(
         T, Home(USER, True, Listing([case()] * MANY, MANY), overview()), tz=TZ, now=AT,
         admin_channel="C1",
@@ -181,9 +186,10 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     "home.build_overdue_reviews": lambda: home.build_overdue_reviews(T, Listing(active(), MANY)),
     "home.build_upcoming_reviews": lambda: home.build_upcoming_reviews(T, Listing(active(), MANY)),
     "home.build_active_stops": lambda: home.build_active_stops(T, StopList(active(), MANY, 30)),
-    "home.build_cg_due": lambda: home.build_cg_due(
-        T, Listing(cg_entries(), MANY), Listing(cg_entries(), MANY), can_stop=True
-    ),
+    "home.build_cg_due": lambda: home.build_cg_due(T, Listing(cg_entries(), MANY * 2, MANY), MANY, can_stop=True),
+    "paging.page_blocks": lambda: {"blocks": [b.to_dict() for b in paging.page_blocks(
+        T, offset=MAX_ID - 10, shown=5, total=MAX_ID, page_size=5, action="a", value=lambda at: HomePages(cg=at),
+    )]},
     "home.build_violations_this_week": lambda: home.build_violations_this_week(
         T, overview().violations_this_week
     ),

@@ -156,3 +156,26 @@ def test_sigkill_mid_send_then_a_restart_posts_nothing_twice(rig: Rig, db_url: s
     assert message["metadata"]["event_payload"] == {"outbox_id": row_id}
     assert len(rig.fake.calls_to("chat.postMessage")) == 1
     assert rig.rows()[0].status == "sent"
+
+
+def test_a_thread_reply_in_doubt_is_looked_up_among_the_threads_replies(rig: Rig) -> None:
+    """A reply that is not broadcast is not in the channel's history: looked up in the thread."""
+    [parent_id] = rig.announce(1)
+    with session_scope(rig.sessions) as session:
+        parent = session.get(store.OutboxMessage, parent_id)
+        store.enqueue(
+            session, method="chat.postMessage", payload={"channel": "CTEAM", "text": "geändert"},
+            purpose="stop_announcement", now=rig.clock.now(), thread_of=parent,
+        )
+    dispatcher = rig.dispatcher(per_channel=0)
+    assert dispatcher.dispatch_due(limit=1) == 1  # the parent; the reply's answer is lost next
+    rig.fake.drop("chat.postMessage")
+    assert dispatcher.dispatch_due() == 0
+    after_backoff(rig)
+    assert dispatcher.dispatch_due() == 1
+
+    first, reply = rig.fake.messages("CTEAM")  # the reply once, in the thread
+    assert reply["thread_ts"] == first["ts"] and reply["text"] == "geändert"
+    assert len(rig.fake.calls_to("conversations.replies")) == 1
+    assert [r.status for r in rig.rows()] == ["sent", "sent"]
+    assert rig.rows()[1].slack_ts == reply["ts"]

@@ -16,7 +16,7 @@ from vpabot.policy.ladder import ViolationState
 from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
 from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
 from vpabot.bot.testing.transcript import render
-from vpabot.bot.payloads import CaseRef, MessageRef, encode
+from vpabot.bot.payloads import CaseRef, HandleRef, MessageRef, encode
 
 THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 26)
@@ -124,8 +124,9 @@ def test_an_admin_sees_their_overdue_review_first(bot: BotUnderTest, clock: Sett
     view = open_home(bot, ADMIN)
     blocks = view["blocks"]
     assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"] == "VPA-Bot – deine Übersicht"
-    assert blocks[2]["text"]["text"] == "Deine überfälligen Prüfungen (1)"
-    first = blocks[3]["text"]["text"]
+    assert blocks[2]["accessory"]["action_id"] == "home_file_search"  # the file search on top
+    assert blocks[3]["text"]["text"] == "Deine überfälligen Prüfungen (1)"
+    first = blocks[4]["text"]["text"]
     assert "Anna Müller" in first and "Prüfung überfällig" in first
     assert headers(view)[1] == "Deine überfälligen Prüfungen (1)"
     # Ben's stop was set by the other admin: in the shared list, not among mine.
@@ -141,12 +142,13 @@ def test_a_manager_sees_pending_approvals_first_with_the_buttons(bot: BotUnderTe
     (case,) = rows(bot, Violation, state=ViolationState.AWAITING_APPROVAL.value)
     view = open_home(bot, MANAGER)
     blocks = view["blocks"]
-    assert blocks[2]["text"]["text"] == "Warten auf deine Freigabe (1)"
-    assert "Anna Müller" in blocks[3]["text"]["text"] and "Abmahnung" in blocks[3]["text"]["text"]
-    assert blocks[4]["type"] == "actions"
-    assert {e["action_id"]: e["value"] for e in blocks[4]["elements"]} == {
+    assert blocks[3]["text"]["text"] == "Warten auf deine Freigabe (1)"
+    assert "Anna Müller" in blocks[4]["text"]["text"] and "Abmahnung" in blocks[4]["text"]["text"]
+    assert blocks[5]["type"] == "actions"
+    assert {e["action_id"]: e["value"] for e in blocks[5]["elements"]} == {
         "approval_approve": encode(CaseRef(case.id)),
         "approval_reject": encode(CaseRef(case.id)),
+        "open_file": encode(HandleRef("anna.m")),
     }
     assert headers(view)[2:] == [  # then the admin view, without "my reviews": managers set no stops
         "Nicht zugestellte Nachrichten (0)",
@@ -217,8 +219,10 @@ def test_500_active_stops_stay_within_the_block_limit(db_url: str, clock: Settab
             engine.dispose()
 
         view = open_home(bot, ADMIN)
-        # title 2 + approvals 1+20+1+1 + 5 lists of 1+10+1+1 + violations 1+5+1
-        assert len(view["blocks"]) == 97
+        # title 2 + search 1 + approvals, my overdue reviews, upcoming and stops 1+5·2+2+1
+        # + CG (all have a stop: no offer, one block a row) and dead messages 1+5+2+1
+        # + violations 1+5+2
+        assert len(view["blocks"]) == 3 + 4 * 14 + 2 * 9 + 8 == 85
         shown = text(view)
         assert headers(view)[1:] == [
             "Warten auf deine Freigabe (12)",
@@ -229,8 +233,8 @@ def test_500_active_stops_stay_within_the_block_limit(db_url: str, clock: Settab
             "Aktive VT-Stops (500, davon mit überfälliger Prüfung: 250)",
             "Verstöße diese Woche (15)",
         ]
-        for more in ("… und 2 weitere", "… und 240 weitere", "… und 10 weitere", "… und 490 weitere"):
-            assert more in shown
+        for where in ("Einträge 1–5 von 12", "1–5 von 250", "1–5 von 20", "1–5 von 500", "1–5 von 15"):
+            assert where in shown
 
 
 # --- dead messages ------------------------------------------------------------------------
@@ -311,11 +315,15 @@ def test_a_failing_publish_does_not_fail_the_admins_action(bot: BotUnderTest) ->
 def test_cg_overdue_offers_the_stop_right_on_home(bot: BotUnderTest) -> None:
     say(bot, "assistent neu anna.m Anna Müller")
     view = open_home(bot, ADMIN)
-    (row,) = [b for b in view["blocks"] if b.get("accessory", {}).get("action_id") == "cg_stop_set"]
+    blocks = view["blocks"]
+    (at,) = [n for n, b in enumerate(blocks) if b["type"] == "actions"
+             and any(e["action_id"] == "cg_stop_set" for e in b["elements"])]
+    row, offer = blocks[at - 1], {e["action_id"]: e for e in blocks[at]["elements"]}
     assert "Anna Müller" in row["text"]["text"] and "CG-Lesebestätigung fehlt noch" in row["text"]["text"]
+    assert set(offer) == {"cg_stop_set", "open_file"}
     assert "cg_stop_set" not in str(open_home(bot, MANAGER))  # stops are the admins' to set
 
-    after = next_publish(bot, ADMIN, lambda: bot.slack.home_click("cg_stop_set", row["accessory"]["value"]))
+    after = next_publish(bot, ADMIN, lambda: bot.slack.home_click("cg_stop_set", offer["cg_stop_set"]["value"]))
     assert "Aktive VT-Stops (1, davon mit überfälliger Prüfung: 0)" in headers(after)
     assert "cg_stop_set" not in str(after)  # the stop is set: no second offer
     (stop,) = rows(bot, SalesStop)
