@@ -67,6 +67,18 @@ def accept(
         return None
 
 
+def _claimable(now: datetime) -> Any:
+    return or_(
+        InboundRequest.state == "queued",
+        (InboundRequest.state.in_(("running", "replying"))) & (InboundRequest.lease_until < now),
+    )
+
+
+def has_work(session: Session, *, now: datetime) -> bool:
+    """Whether ``claim`` would find a row: a read on the (state, lease) index, no lock."""
+    return session.scalar(select(InboundRequest.id).where(_claimable(now)).limit(1)) is not None
+
+
 def claim(
     factory: sessionmaker[Session], *, now: datetime, limit: int = 1, ids: list[int] | None = None
 ) -> list[Claimed]:
@@ -74,13 +86,7 @@ def claim(
     with session_scope(factory) as session:
         query = (
             select(InboundRequest)
-            .where(
-                or_(
-                    InboundRequest.state == "queued",
-                    (InboundRequest.state.in_(("running", "replying")))
-                    & (InboundRequest.lease_until < now),
-                )
-            )
+            .where(_claimable(now))
             .order_by(InboundRequest.id)
             .limit(limit)
         )
