@@ -79,6 +79,28 @@ def has_work(session: Session, *, now: datetime) -> bool:
     return session.scalar(select(InboundRequest.id).where(_claimable(now)).limit(1)) is not None
 
 
+@dataclass(frozen=True)
+class Request:
+    """One request for ``accept_many``: its dedup key, command type name and payloads."""
+
+    dedup_key: str
+    kind: str
+    command: dict[str, Any]
+    origin: dict[str, Any]
+
+
+def accept_many(factory: sessionmaker[Session], requests: list[Request], *, now: datetime) -> None:
+    """Store several requests in one transaction (work nobody waits on: e.g. Homes opened)."""
+    with session_scope(factory) as session:
+        session.add_all(
+            InboundRequest(
+                dedup_key=r.dedup_key[:200], kind=r.kind, command=r.command, origin=r.origin,
+                state="queued", received_at=now, expires_at=now + KEEP,
+            )
+            for r in requests
+        )
+
+
 def claim(
     factory: sessionmaker[Session], *, now: datetime, limit: int = 1, ids: list[int] | None = None
 ) -> list[Claimed]:

@@ -12,6 +12,7 @@ Two lanes, both bounded:
 from __future__ import annotations
 
 import logging
+import itertools
 import threading
 import uuid
 from collections.abc import Callable
@@ -39,6 +40,7 @@ POLL_SECONDS = 1.0  # picks up rows of other instances and of a crashed worker
 # it polls, with a lock-free read, often enough that a reply follows its ack within a blink.
 WORKER_POLL_SECONDS = 0.1
 BACKLOG_SECONDS = 1.0  # how stale the "busy" decision's count of queued rows may be
+HOME_HANDOVER_SECONDS = 0.25  # how long a Home opened on a web process waits for its row
 
 
 class Outcome(Enum):
@@ -89,6 +91,8 @@ class Runner:
         self.poll_seconds = poll_seconds
         self.home = HomeRefresher(ctx, client)
         self.render_homes = render_homes
+        self._lock = threading.Lock()
+        self._opened: set[str] = set()  # Homes opened here, not yet handed to the workers
         self._immediate = BoundedPool(immediate_workers, immediate_queue, "vpabot-now")
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -142,14 +146,34 @@ class Runner:
         return Outcome.BUSY
 
     def home_opened(self, user_id: str, event_id: str) -> Outcome:
-        """``user_id`` opened App Home: mark it stale and nothing more (the ack waits for no
-        render). Where this process renders no Homes the mark goes to the workers as an inbox
-        row keyed on the event, so a retried delivery renders once across instances too."""
+        """``user_id`` opened App Home: mark it stale in memory and nothing more (the ack
+        waits for no render and no write). Where this process renders no Homes, the marks go
+        to the workers as inbox rows, written in batches off the request thread."""
         if self.render_homes:
             self.home.touch(user_id)
-            return Outcome.ACCEPTED
-        key = f"home:{event_id}" if event_id else f"home:{uuid.uuid4()}"
-        return self.accept(HomeOpened(), Origin(user_id=user_id), key)
+        else:
+            with self._lock:
+                self._opened.add(user_id)
+        return Outcome.ACCEPTED
+
+    def _hand_homes_over(self) -> None:
+        """Homes opened here since the last round become inbox rows, all in one transaction
+        and never inside an ack. A crash loses at most these marks: a Home stays as it was
+        until the next open, which is what opening Home promises (it writes nothing)."""
+        with self._lock:
+            users, self._opened = self._opened, set()
+        if not users:
+            return
+        now = self.ctx.now()
+        inbox.accept_many(
+            self.ctx.sessions,
+            [
+                inbox.Request(f"home:{user}:{uuid.uuid4().hex}", HomeOpened.__name__, {},
+                              payloads.to_plain(Origin(user_id=user)))
+                for user in sorted(users)
+            ],
+            now=now,
+        )
 
     def background(self, fn: Callable[..., Any], *args: Any) -> bool:
         """Run ``fn`` on the bounded pool (no answer to anyone); False when the pool is full."""
@@ -194,12 +218,18 @@ class Runner:
                 self._wake.clear()
 
     def _count_loop(self) -> None:
-        while not self._stop.wait(BACKLOG_SECONDS):
+        rounds = int(BACKLOG_SECONDS / HOME_HANDOVER_SECONDS)
+        for n in itertools.count(1):
+            if self._stop.wait(HOME_HANDOVER_SECONDS):
+                break
             try:
-                with self.ctx.read() as session:
-                    self._backlog = inbox.backlog(session)
+                self._hand_homes_over()
+                if n % rounds == 0:
+                    with self.ctx.read() as session:
+                        self._backlog = inbox.backlog(session)
             except Exception as error:  # the database is away: the next round tries again
-                log.warning("could not count the inbox backlog: %s", error)
+                log.warning("inbox housekeeping failed: %s", error)
+        self._hand_homes_over()
 
     def run_once(self) -> bool:
         """Claim and carry out one inbox row; False when there was nothing to do."""

@@ -67,4 +67,5 @@ def test_a_retried_home_event_is_handed_over_once(web: BotUnderTest) -> None:
     event = {"type": "app_home_opened", "user": ADMIN, "channel": f"D{ADMIN}", "tab": "home"}
     for _ in range(2):
         assert web.slack.event(event, event_id="EvSAME").status == 200
+    web.runtime.runner.stop()  # hands over what it holds, as on every SIGTERM
     assert count(web, InboundRequest) == 1  # any worker of any instance renders it once
