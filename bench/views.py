@@ -159,7 +159,8 @@ def _report(db: Database) -> Any:
     ctx = db.ctx
     with ctx.read() as session:
         return build_report(
-            session, Month.of(ctx.today()).previous(), tz=ctx.settings.timezone, today=ctx.today()
+            session, Month.of(ctx.today()).previous(), tz=ctx.settings.timezone, today=ctx.today(),
+            holidays=ctx.holidays,
         )
 
 
