@@ -165,7 +165,7 @@ def build_assistant_choices(t: Translator, assistants: list[tuple[str, str]], *,
     options = build_assistant_options(assistants)
     if not more:
         return {"options": options}
-    label = clip(str(t("search.more", count=len(options))), MAX_OPTION_GROUP_LABEL)
+    label = clip(str(t.plural("search.more", len(options))), MAX_OPTION_GROUP_LABEL)
     return {"option_groups": [{"label": {"type": "plain_text", "text": label}, "options": options}]}
 
 
