@@ -25,9 +25,8 @@ from typing import Any, Callable
 
 from bench import dataset as ds
 from bench.common import (
-    ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, FakeSlackProcess, Process, Req, Result, click,
-    command, git_commit, home_opened, load, options, pct, start_bare, start_vpabot,
-    violation_view,
+    ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, Deployment, FakeSlackProcess, Process, Req, Result,
+    click, command, git_commit, home_opened, load, options, pct, start_bare, violation_view,
 )
 
 SLACK_LIMIT_S = 3.0
@@ -72,8 +71,9 @@ class Row:
 
 
 class Run:
-    def __init__(self, mode: Mode, workdir: Path) -> None:
+    def __init__(self, mode: Mode, workdir: Path, *, split: bool = True) -> None:
         self.mode, self.workdir, self.tag = mode, workdir, f"r{int(time.time()) % 100000}"
+        self.split = split
         self.rows: list[Row] = []
         self.data: dict[str, Any] = {"mode": mode.name, "series": {}}
         source = ds.dataset(mode.size)
@@ -81,7 +81,7 @@ class Run:
         self.db_url = ds.copy_to(source, workdir)
         self.old_handles = ds.old_handles(self.db_path)
         self.fake = FakeSlackProcess()
-        self.vpabot = start_vpabot(workdir, self.db_url, self.fake.api_url)
+        self.vpabot = Deployment(workdir, self.db_url, self.fake.api_url, split=split)
         self.bare = start_bare(workdir, self.fake.api_url)
 
     def close(self) -> None:
@@ -210,8 +210,8 @@ class Run:
         self.vpabot.stop()
         self.db_url = ds.copy_to(ds.dataset(ds.SMALL), self.workdir / "outbox")
         self.db_path = self.workdir / "outbox" / "vpabot.db"
-        self.vpabot = start_vpabot(self.workdir / "outbox", self.db_url, self.fake.api_url,
-                                   name="vpabot-outbox")
+        self.vpabot = Deployment(self.workdir / "outbox", self.db_url, self.fake.api_url,
+                                 split=self.split, name="vpabot-outbox")
         self.fake.call("rate_limit", "chat.postMessage", per_channel=1.0)
         first_id = self.outbox_rows(0)[0]
         start = time.monotonic()
@@ -249,6 +249,10 @@ class Run:
         return top, team.count("sent"), team.count("dead")
 
 
+class _Partial(Exception):
+    """``--series``: the chosen series are done; the rest of the run is skipped."""
+
+
 def summarise(results: list[Result]) -> dict[str, Any]:
     ms = [r.seconds * 1000 for r in results]
     return {"n": len(ms), "p50_ms": pct(ms, 50), "p99_ms": pct(ms, 99), "max_ms": max(ms, default=0),
@@ -267,15 +271,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: small data, few samples")
     parser.add_argument("--output", help="write all figures as JSON to this file")
     parser.add_argument("--docs", action="store_true", help="write the table to docs/performance.md")
+    parser.add_argument("--single", action="store_true",
+                        help="one `vpabot serve` doing everything (role all) instead of "
+                             "`serve --role web` + `vpabot worker`, the way production runs it")
+    parser.add_argument("--series", action="append", metavar="TEXT",
+                        help="only the ack series whose name contains TEXT (repeatable); skips "
+                             "the slow-Slack, outbox and memory rows: for measuring while working")
     args = parser.parse_args(argv)
+    if args.series and args.docs:
+        parser.error("--docs records the whole table: run it without --series")
     mode = QUICK if args.quick else FULL
     started = datetime.now(timezone.utc)
-    print(f"bench ({mode.name}): {mode.size.label}, {os.cpu_count()} CPUs, "
+    print(f"bench ({mode.name}, {'one process' if args.single else 'serve --role web + worker'}): "
+          f"{mode.size.label}, {os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.2f}", flush=True)
     with tempfile.TemporaryDirectory(prefix="vpabot-bench-") as tmp:
-        run = Run(mode, Path(tmp))
+        run = Run(mode, Path(tmp), split=not args.single)
         try:
             makers = run.makers()
+            if args.series:
+                makers = {k: v for k, v in makers.items() if any(s in k for s in args.series)}
             run.warm_up()
             for code, (kind, make) in enumerate(makers.items()):
                 for clients, n in zip(mode.clients, mode.samples):
@@ -285,20 +300,27 @@ def main(argv: list[str] | None = None) -> int:
                     run.check_completion(kind, f"{run.tag}-k{code}-v",
                                          sum(x["n"] - x["non_200"] for x in s),
                                          sum(x["busy_acks"] for x in s))
+            if args.series:
+                raise _Partial
             run.slow_slack()
             rss = run.vpabot.peak_rss_mb()
-            run.data["peak_rss_mb"] = rss
+            each = run.vpabot.peak_rss_by_process()
+            run.data["peak_rss_mb"], run.data["peak_rss_by_process_mb"] = rss, each
             tracebacks = run.vpabot.tracebacks()
             run.outbox()
-            run.rows.append(Row("peak RSS of vpabot serve (series above)", f"{rss:.0f} MB",
-                                f"< {RSS_TARGET_MB:.0f} MB", rss < RSS_TARGET_MB))
-            run.rows.append(Row("tracebacks in the vpabot serve log", str(tracebacks), "0",
+            run.rows.append(Row("peak RSS of each vpabot process (series above)",
+                                " / ".join(f"{name} {mb:.0f} MB" for name, mb in each.items()),
+                                f"< {RSS_TARGET_MB:.0f} MB each", rss < RSS_TARGET_MB))
+            run.rows.append(Row("tracebacks in the vpabot logs", str(tracebacks), "0",
                                 tracebacks == 0))
+        except _Partial:
+            pass
         except Exception:
             run.close()
             raise
         run.close()
-    run.data.update(commit=git_commit(), started=started.isoformat(timespec="seconds"),
+    run.data.update(deployment="one `vpabot serve`" if args.single else
+                    "`vpabot serve --role web` + `vpabot worker`", commit=git_commit(), started=started.isoformat(timespec="seconds"),
                     load_after=os.getloadavg()[0], rows=[r.__dict__ for r in run.rows])
     out = table(run.rows)
     print()
@@ -317,8 +339,9 @@ def write_docs(out: str, data: dict[str, Any], mode: Mode) -> None:
     path = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
     path.parent.mkdir(exist_ok=True)
     text = path.read_text() if path.exists() else "# Performance\n\n<!-- bench:start -->\n<!-- bench:end -->\n"
-    block = (f"<!-- bench:start -->\nCommand: `python -m bench{' --quick' if mode.name == 'quick' else ''}`"
+    block = (f"<!-- bench:start -->\nCommand: `python -m bench{' --quick' if mode.name == 'quick' else ''}{' --single' if data['deployment'].startswith('one') else ''}`"
              f" · commit `{data['commit']}` · {data['started']} · {mode.size.label}"
+             f" · {data['deployment']}"
              f" · load average after the run {data['load_after']:.1f} on {os.cpu_count()} CPUs\n\n{out}\n"
              "<!-- bench:end -->")
     text = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _: block, text, flags=re.S)

@@ -371,11 +371,60 @@ class Process:
 
 
 def start_vpabot(workdir: Path, database_url: str, api_url: str, *, name: str = "vpabot",
-                 threads: int = 8, **extra: str) -> Process:
+                 threads: int = 8, role: str = "all", **extra: str) -> Process:
     port = free_port()
     argv = [*vpabot_command(), "serve", "--host", HOST, "--port", str(port),
-            "--threads", str(threads)]
+            "--threads", str(threads), "--role", role]
     return Process(name, argv, serve_env(database_url, api_url, **extra), workdir, port)
+
+
+def start_worker(workdir: Path, database_url: str, api_url: str, *, name: str = "vpabot-worker",
+                 **extra: str) -> Process:
+    """``vpabot worker``; its health port is how the bench knows it is up."""
+    port = free_port()
+    env = serve_env(database_url, api_url, VPA_HEALTH_PORT=str(port), **extra)
+    return Process(name, [*vpabot_command(), "worker"], env, workdir, port)
+
+
+class Deployment:
+    """vpabot as production runs it: ``vpabot serve --role web`` answering Slack and a
+    ``vpabot worker`` doing the work (``split``), or one ``vpabot serve`` doing both.
+
+    Stands in for a ``Process`` where the bench talks to "vpabot": ``port`` is the web
+    process's, memory and tracebacks cover every process.
+    """
+
+    def __init__(self, workdir: Path, database_url: str, api_url: str, *, split: bool = True,
+                 name: str = "vpabot", **extra: str) -> None:
+        self.split = split
+        self.web = start_vpabot(workdir, database_url, api_url, name=name,
+                                role="web" if split else "all", **extra)
+        self.processes = [self.web]
+        if split:
+            self.processes.append(start_worker(workdir, database_url, api_url,
+                                               name=f"{name}-worker", **extra))
+
+    @property
+    def port(self) -> int:
+        return self.web.port
+
+    def peak_rss_by_process(self) -> dict[str, float]:
+        return {p.name: p.peak_rss_mb() for p in self.processes}
+
+    def peak_rss_mb(self) -> float:
+        """The largest process's high-water mark (each one is a container of its own)."""
+        return max(self.peak_rss_by_process().values())
+
+    def tracebacks(self) -> int:
+        return sum(p.tracebacks() for p in self.processes)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        for p in self.processes:
+            p.stop(timeout)
+
+    def kill(self) -> None:
+        for p in self.processes:
+            p.kill()
 
 
 def start_bare(workdir: Path, api_url: str, *, threads: int = 8) -> Process:

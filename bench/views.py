@@ -38,7 +38,8 @@ from vpabot.bot.blocks.cg import build_cg_digest  # noqa: E402
 from vpabot.bot.blocks.file import build_file  # noqa: E402
 from vpabot.bot.blocks.home import build_home  # noqa: E402
 from vpabot.bot.blocks.manager import build_pending_list  # noqa: E402
-from vpabot.bot.blocks.modals import build_assistant_options  # noqa: E402
+from vpabot.bot.blocks.modals import build_assistant_choices  # noqa: E402
+from vpabot.bot.listeners.options import PICKER_LIMIT  # noqa: E402
 from vpabot.bot.blocks.reviews import build_stops_list  # noqa: E402
 from vpabot.bot.context import AppContext  # noqa: E402
 from vpabot.bot.services.approvals import pending  # noqa: E402
@@ -126,9 +127,10 @@ def _reset_reviews(db: Database) -> None:
 
 
 def _search(db: Database, term: str) -> Any:
+    # What the picker's ack does (bot/listeners/options.py): its page size, its answer.
     with db.ctx.read() as session:
-        found = repo.search_assistants(session, term, limit=100)
-        return build_assistant_options([(a.handle, a.name) for a in found])
+        found = repo.find_assistants(session, term, limit=PICKER_LIMIT)
+    return build_assistant_choices(db.ctx.t, [(a.handle, a.name) for a in found.rows], more=found.more)
 
 
 def _stops(db: Database) -> Any:
@@ -159,7 +161,8 @@ def _report(db: Database) -> Any:
     ctx = db.ctx
     with ctx.read() as session:
         return build_report(
-            session, Month.of(ctx.today()).previous(), tz=ctx.settings.timezone, today=ctx.today()
+            session, Month.of(ctx.today()).previous(), tz=ctx.settings.timezone, today=ctx.today(),
+            holidays=ctx.holidays,
         )
 
 

@@ -63,10 +63,10 @@ def readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
         checks["migrations"] = {"ok": is_current(runtime.engine)}
     except Exception as error:
         checks["migrations"] = {"ok": False, "error": str(error).splitlines()[0]}
-    if runtime.settings.run_scheduler:
+    if runtime.settings.run_scheduler and getattr(runtime, "role", "all") != "web":
         running = runtime.scheduler is not None and runtime.scheduler.running
         checks["scheduler"] = {"ok": running}
-    else:  # VPA_RUN_SCHEDULER=0: the jobs run elsewhere, nothing to check here
+    else:  # VPA_RUN_SCHEDULER=0 or a web-only process: the jobs run elsewhere
         checks["scheduler"] = {"ok": True, "disabled": True}
     try:
         stats = read_outbox(runtime)

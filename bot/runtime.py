@@ -15,7 +15,7 @@ from vpabot.bot import roles
 from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
 from vpabot.bot.context import AppContext
-from vpabot.bot.interactions.runner import Runner
+from vpabot.bot.interactions.runner import WORKER_POLL_SECONDS, Runner
 from vpabot.bot.outbox import OutboxDispatcher, OutboxWorker
 from vpabot.bot.services.approvals import sweep_approvals
 from vpabot.bot.services.cg import sweep_cg_digest
@@ -31,6 +31,8 @@ from vpabot.storage.migrate import upgrade
 log = logging.getLogger(__name__)
 
 OUTBOX_SECONDS = 5
+ALL, WEB, WORKER = "all", "web", "worker"
+ROLES = (ALL, WEB, WORKER)
 RETENTION_AT = time(3, 30)  # local time, daily: at night, when nobody works in the files
 
 
@@ -38,10 +40,22 @@ class Runtime:
     """Builds everything from settings; ``start_jobs`` runs the periodic work in-process."""
 
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        engine: Engine | None = None,
+        role: str = ALL,
     ) -> None:
         """``engine``: one the caller opened (the CLI announces a new SQLite file); default:
-        one on ``settings.database_url``. Migrations are applied either way."""
+        one on ``settings.database_url``. Migrations are applied either way.
+
+        ``role`` (see ``ROLES``): ``all`` is a complete bot in one process; ``web`` only
+        acks (and answers reads), ``worker`` only works, so an ack never competes for the
+        interpreter with a worker's transaction, a Home render or the outbox."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        self.role = role
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         upgrade(self.engine)
@@ -55,10 +69,13 @@ class Runtime:
         if settings.groups:  # roles from Slack user groups: known before the first request
             roles.refresh(settings.group_members, web, settings.groups)
         self.web = web
-        self.runner = Runner(self.ctx, web)
+        if role == WEB:
+            self.runner = Runner(self.ctx, web, workers=0, render_homes=False)
+        elif role == WORKER:
+            self.runner = Runner(self.ctx, web, poll_seconds=WORKER_POLL_SECONDS)
+        else:
+            self.runner = Runner(self.ctx, web)
         self.app: App = create_app(self.ctx, self.runner, client=web)
-        # Only now: the app registered every handler, so rows a crash left behind decode.
-        self.runner.start()
         self.dispatcher = OutboxDispatcher(
             self.ctx.sessions,
             make_client(settings.bot_token, settings.api_url, retries=False),
@@ -67,10 +84,16 @@ class Runtime:
         )
         self.outbox = OutboxWorker(self.dispatcher, interval=OUTBOX_SECONDS)
         self.scheduler: BackgroundScheduler | None = None
+        # Only now: the app registered every handler, so rows a crash left behind decode, and
+        # the outbox a finished row kicks exists.
+        self.runner.start()
 
     def start_jobs(self) -> None:
         """Periodic work in this process. Each job claims its rows in the database, so the
-        same jobs may run on every instance; ``max_instances=1`` keeps runs from overlapping."""
+        same jobs may run on every instance; ``max_instances=1`` keeps runs from overlapping.
+        A ``web`` process runs none: its workers do."""
+        if self.role == WEB:
+            return
         scheduler = BackgroundScheduler(timezone=self.settings.timezone)
         now = datetime.now(timezone.utc)
         every = {"max_instances": 1, "coalesce": True}

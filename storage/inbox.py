@@ -67,6 +67,40 @@ def accept(
         return None
 
 
+def _claimable(now: datetime) -> Any:
+    return or_(
+        InboundRequest.state == "queued",
+        (InboundRequest.state.in_(("running", "replying"))) & (InboundRequest.lease_until < now),
+    )
+
+
+def has_work(session: Session, *, now: datetime) -> bool:
+    """Whether ``claim`` would find a row: a read on the (state, lease) index, no lock."""
+    return session.scalar(select(InboundRequest.id).where(_claimable(now)).limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request for ``accept_many``: its dedup key, command type name and payloads."""
+
+    dedup_key: str
+    kind: str
+    command: dict[str, Any]
+    origin: dict[str, Any]
+
+
+def accept_many(factory: sessionmaker[Session], requests: list[Request], *, now: datetime) -> None:
+    """Store several requests in one transaction (work nobody waits on: e.g. Homes opened)."""
+    with session_scope(factory) as session:
+        session.add_all(
+            InboundRequest(
+                dedup_key=r.dedup_key[:200], kind=r.kind, command=r.command, origin=r.origin,
+                state="queued", received_at=now, expires_at=now + KEEP,
+            )
+            for r in requests
+        )
+
+
 def claim(
     factory: sessionmaker[Session], *, now: datetime, limit: int = 1, ids: list[int] | None = None
 ) -> list[Claimed]:
@@ -74,13 +108,7 @@ def claim(
     with session_scope(factory) as session:
         query = (
             select(InboundRequest)
-            .where(
-                or_(
-                    InboundRequest.state == "queued",
-                    (InboundRequest.state.in_(("running", "replying")))
-                    & (InboundRequest.lease_until < now),
-                )
-            )
+            .where(_claimable(now))
             .order_by(InboundRequest.id)
             .limit(limit)
         )

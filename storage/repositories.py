@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from vpabot.policy.ladder import NOT_COUNTING
 from vpabot.policy.text import fold_term
@@ -39,24 +40,59 @@ def lock_row(session: Session, model: Any, row_id: int) -> Any | None:
     return session.scalars(select(model).where(model.id == row_id).with_for_update()).one_or_none()
 
 
-def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Row[Any]]:
+@dataclass(frozen=True)
+class Found:
+    """A page of assistants for a picker: ``rows`` (``handle``, ``name``) and whether more
+    matched than were read (``more``): the full count is never computed."""
+
+    rows: list[Row[Any]]
+    more: bool
+
+
+def find_assistants(session: Session, text: str, *, limit: int = 50) -> Found:
     """For the assistant picker: every typed word starts a word of the name or handle.
 
     Both sides are folded (``policy.text``): "mueller", "muller", "MÜLLER" and a decomposed
-    "Mu\u0308ller" all find "Anna Müller". Each word is a range on the indexed
-    ``assistant_search_words.word``, so the cost follows the matches, not the roster. At most
-    ``limit`` assistants, sorted by handle, as rows with ``handle`` and ``name`` (all a pick
-    list needs); empty text lists the first ``limit`` handles.
+    "Mu\u0308ller" all find "Anna Müller". The longest typed word walks the primary key of
+    ``assistant_search_words`` (word, assistant) in its own order, the other words are checked
+    per row found, and the walk stops after ``limit`` + 1 assistants: what one call costs
+    follows ``limit``, not how many on the roster match. Ordered by the matching word, then
+    by when the assistant was added; empty text lists the first ``limit`` handles.
     """
     terms = sorted({fold_term(word) for word in text.split()} - {""}, key=len, reverse=True)
-    query = select(Assistant.handle, Assistant.name).order_by(Assistant.handle).limit(limit)
-    for term in terms[:MAX_SEARCH_WORDS]:
-        word = AssistantSearchWord.word
-        matching = select(AssistantSearchWord.assistant_id).where(
-            word >= term, word < _prefix_end(term)
+    terms = terms[:MAX_SEARCH_WORDS]
+    if not terms:
+        query = select(Assistant.handle, Assistant.name).order_by(Assistant.handle).limit(limit + 1)
+        rows = list(session.execute(query))
+        return Found(rows[:limit], len(rows) > limit)
+    walked, *others = terms
+    word = AssistantSearchWord
+    query = (
+        select(Assistant.id, Assistant.handle, Assistant.name)
+        .join(word, word.assistant_id == Assistant.id)
+        .where(word.word >= walked, word.word < _prefix_end(walked))
+        .order_by(word.word, word.assistant_id)
+    )
+    for term in others:
+        also = aliased(AssistantSearchWord)
+        query = query.where(
+            select(also.assistant_id)
+            .where(also.assistant_id == word.assistant_id, also.word >= term, also.word < _prefix_end(term))
+            .exists()
         )
-        query = query.where(Assistant.id.in_(matching))
-    return list(session.execute(query))
+    # Two words of one name may match the same prefix ("Anna Annabell"): read a few extra.
+    seen: dict[int, Row[Any]] = {}
+    for row in session.execute(query.limit(2 * (limit + 1))):
+        seen.setdefault(row.id, row)
+        if len(seen) > limit:
+            break
+    rows = list(seen.values())
+    return Found(rows[:limit], len(rows) > limit)
+
+
+def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Row[Any]]:
+    """``find_assistants`` without the "more" flag: at most ``limit`` rows."""
+    return find_assistants(session, text, limit=limit).rows
 
 
 MAX_SEARCH_WORDS = 4  # more words narrow nothing in practice and only lengthen the query

@@ -149,4 +149,24 @@ def build_assistant_modal(t: Translator, *, metadata: str) -> dict[str, Any]:
 
 
 def build_assistant_options(assistants: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    return [assistant_option(handle, name).to_dict() for handle, name in assistants[:100]]
+    return [_option_dict(handle, name) for handle, name in assistants[:100]]
+
+
+def _option_dict(handle: str, name: str) -> dict[str, Any]:
+    # What ``assistant_option(...).to_dict()`` gives, without building and validating a
+    # model object per option inside the ack.
+    text = clip(escape(f"{name} ({handle})"), MAX_BUTTON)
+    return {"text": {"type": "plain_text", "text": text, "emoji": True}, "value": handle}
+
+
+def build_assistant_choices(t: Translator, assistants: list[tuple[str, str]], *, more: bool) -> dict[str, Any]:
+    """The picker's answer (``ack(**...)``): the options, and when more matched than are
+    shown, one group whose label says so, since Slack shows a group label above the options."""
+    options = build_assistant_options(assistants)
+    if not more:
+        return {"options": options}
+    label = clip(str(t.plural("search.more", len(options))), MAX_OPTION_GROUP_LABEL)
+    return {"option_groups": [{"label": {"type": "plain_text", "text": label}, "options": options}]}
+
+
+MAX_OPTION_GROUP_LABEL = 75  # Slack's limit for an option group's label

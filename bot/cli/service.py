@@ -39,7 +39,7 @@ def _settings(
     return settings
 
 
-def _start(settings: Settings):  # type: ignore[no-untyped-def]
+def _start(settings: Settings, role: str = "all"):  # type: ignore[no-untyped-def]
     """Database and Slack connection, with one clear line for what is wrong."""
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError
@@ -48,7 +48,7 @@ def _start(settings: Settings):  # type: ignore[no-untyped-def]
 
     engine = open_engine(settings, create=True)  # a new SQLite file is announced, not silent
     try:
-        return Runtime(settings, engine=engine)
+        return Runtime(settings, engine=engine, role=role)
     except (BoltError, SlackApiError) as error:
         engine.dispose()
         raise ConfigError(f"Slack lehnt SLACK_BOT_TOKEN ab oder ist nicht erreichbar ({error})") from None
@@ -120,8 +120,9 @@ def _serve(args: argparse.Namespace) -> int:
     from vpabot.bot.server import bind
 
     url = f"http://{args.host}:{args.port}"
-    settings = _settings(args, mode=f"HTTP (vpabot serve) auf {url}/slack/events")
-    runtime = _start(settings)
+    only = " – nur Annahme, die Arbeit macht `vpabot worker`" if args.role == "web" else ""
+    settings = _settings(args, mode=f"HTTP (vpabot serve) auf {url}/slack/events{only}")
+    runtime = _start(settings, args.role)
     try:
         try:
             server = bind(runtime, host=args.host, port=args.port, threads=args.threads)
@@ -132,6 +133,37 @@ def _serve(args: argparse.Namespace) -> int:
             runtime.start_jobs()
         server.run()
     finally:
+        runtime.stop()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """The work behind ``vpabot serve --role web``: inbox, App Home, outbox and the jobs."""
+    import threading
+
+    from vpabot.bot.health import HealthServer
+
+    def mode(settings: Settings) -> str:
+        port = settings.health_port
+        health = f"/healthz /readyz /metrics auf Port {port}" if port else "ohne VPA_HEALTH_PORT"
+        return f"Worker (vpabot worker), {health}"
+
+    settings = _settings(args, mode=mode)
+    runtime = _start(settings, "worker")
+    _stop_on_sigterm()
+    server = None
+    try:
+        if settings.health_port:
+            try:
+                server = HealthServer(runtime, port=settings.health_port).start()
+            except OSError as error:
+                raise _port_taken("0.0.0.0", settings.health_port, error, "VPA_HEALTH_PORT") from None
+        if settings.run_scheduler:
+            runtime.start_jobs()
+        threading.Event().wait()  # until SIGTERM (SystemExit) or Ctrl-C
+    finally:
+        if server is not None:
+            server.stop()
         runtime.stop()
     return 0
 
@@ -162,7 +194,10 @@ def add_commands(sub: Any) -> None:
     serve.add_argument("--host", default="0.0.0.0", help=h("cli.serve.host"))
     serve.add_argument("--port", type=int, default=3000, help=h("cli.serve.port"))
     serve.add_argument("--threads", type=int, default=8, help=h("cli.serve.threads"))
+    serve.add_argument("--role", choices=("all", "web"), default="all", help=h("cli.serve.role"))
     serve.set_defaults(func=_serve)
+
+    sub.add_parser("worker", help=h("cli.worker")).set_defaults(func=_worker)
 
     doctor = sub.add_parser("doctor", help=h("cli.doctor"))
     doctor.set_defaults(func=_doctor)

@@ -11,11 +11,14 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 
 from vpabot.bot.blocks.home import build_home
 from vpabot.bot.context import AppContext
+from vpabot.bot.interactions.registry import Role, Turn, handles
 from vpabot.bot.services.home import load_home
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,19 @@ def publish_home(
     home = load_home(ctx, viewer=user_id, offsets=offsets)
     view = build_home(ctx.t, home, tz=ctx.settings.tz, now=ctx.now(), admin_channel=ctx.settings.admin_channel)
     client.views_publish(user_id=user_id, view=view)
+
+
+@dataclass(frozen=True)
+class HomeOpened:
+    """Someone opened App Home where the process that acked renders no Homes
+    (``vpabot serve --role web``): a worker marks it stale in its own refresher."""
+
+
+@handles(HomeOpened, who=Role.ANYONE, writes=True)
+def _home_opened(turn: Turn, command: HomeOpened) -> None:
+    # Nothing to do in the transaction: the runner marks the author's Home stale after
+    # every write it carries out, and that is all opening Home asks for.
+    return None
 
 
 class HomeRefresher:

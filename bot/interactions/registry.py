@@ -119,6 +119,7 @@ def command_types() -> dict[str, type]:
     Imports the handler modules first: a worker that starts before the Bolt app was built
     (a restart with rows left in the inbox) must still know every command.
     """
-    from vpabot.bot.listeners import actions, commands  # noqa: F401 - registers the handlers
+    from vpabot.bot.interactions import home  # noqa: F401 - registers the handlers
+    from vpabot.bot.listeners import actions, commands  # noqa: F401
 
     return {cls.__name__: cls for cls in HANDLERS}

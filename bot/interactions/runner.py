@@ -12,7 +12,9 @@ Two lanes, both bounded:
 from __future__ import annotations
 
 import logging
+import itertools
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
@@ -25,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from vpabot.bot import logs, payloads
 from vpabot.bot.blocks.replies import build_error, build_notice
 from vpabot.bot.context import AppContext
-from vpabot.bot.interactions.home import HomeRefresher
+from vpabot.bot.interactions.home import HomeOpened, HomeRefresher
 from vpabot.bot.interactions.origin import Origin
 from vpabot.bot.interactions.registry import Turn, command_types, handler_for
 from vpabot.policy.errors import PolicyError
@@ -34,6 +36,11 @@ from vpabot.storage import inbox
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0  # picks up rows of other instances and of a crashed worker
+# A worker process (``vpabot worker``) is not woken by the web process that wrote the row:
+# it polls, with a lock-free read, often enough that a reply follows its ack within a blink.
+WORKER_POLL_SECONDS = 0.1
+BACKLOG_SECONDS = 1.0  # how stale the "busy" decision's count of queued rows may be
+HOME_HANDOVER_SECONDS = 0.25  # how long a Home opened on a web process waits for its row
 
 
 class Outcome(Enum):
@@ -72,11 +79,20 @@ class Runner:
         max_backlog: int = 500,
         immediate_workers: int = 4,
         immediate_queue: int = 64,
+        poll_seconds: float = POLL_SECONDS,
+        render_homes: bool = True,
     ) -> None:
+        """``workers``: inbox worker threads (0 in a web-only process, whose rows a
+        ``vpabot worker`` claims); ``render_homes``: this process publishes App Homes (else a
+        Home opened here is handed to the workers through the inbox)."""
         self.ctx = ctx
         self.client = client
         self.max_backlog = max_backlog
+        self.poll_seconds = poll_seconds
         self.home = HomeRefresher(ctx, client)
+        self.render_homes = render_homes
+        self._lock = threading.Lock()
+        self._opened: set[str] = set()  # Homes opened here, not yet handed to the workers
         self._immediate = BoundedPool(immediate_workers, immediate_queue, "vpabot-now")
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -84,20 +100,24 @@ class Runner:
             threading.Thread(target=self._work_loop, name=f"vpabot-inbox-{n}", daemon=True)
             for n in range(workers)
         ]
+        # The ack's "busy" test reads a count refreshed here, never a query of its own.
+        self._counter = threading.Thread(target=self._count_loop, name="vpabot-backlog", daemon=True)
         self._backlog = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> Runner:
         for thread in self._workers:
             thread.start()
-        self.home.start()
+        self._counter.start()
+        if self.render_homes:
+            self.home.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish what is running; queued inbox rows stay for the next start."""
         self._stop.set()
         self._wake.set()
-        for thread in self._workers:
+        for thread in [*self._workers, self._counter]:
             if thread.is_alive():
                 thread.join(timeout)
         self._immediate.shutdown()
@@ -124,6 +144,36 @@ class Runner:
         if self._immediate.try_submit(self._run_now, command, origin):
             return Outcome.ACCEPTED
         return Outcome.BUSY
+
+    def home_opened(self, user_id: str, event_id: str) -> Outcome:
+        """``user_id`` opened App Home: mark it stale in memory and nothing more (the ack
+        waits for no render and no write). Where this process renders no Homes, the marks go
+        to the workers as inbox rows, written in batches off the request thread."""
+        if self.render_homes:
+            self.home.touch(user_id)
+        else:
+            with self._lock:
+                self._opened.add(user_id)
+        return Outcome.ACCEPTED
+
+    def _hand_homes_over(self) -> None:
+        """Homes opened here since the last round become inbox rows, all in one transaction
+        and never inside an ack. A crash loses at most these marks: a Home stays as it was
+        until the next open, which is what opening Home promises (it writes nothing)."""
+        with self._lock:
+            users, self._opened = self._opened, set()
+        if not users:
+            return
+        now = self.ctx.now()
+        inbox.accept_many(
+            self.ctx.sessions,
+            [
+                inbox.Request(f"home:{user}:{uuid.uuid4().hex}", HomeOpened.__name__, {},
+                              payloads.to_plain(Origin(user_id=user)))
+                for user in sorted(users)
+            ],
+            now=now,
+        )
 
     def background(self, fn: Callable[..., Any], *args: Any) -> bool:
         """Run ``fn`` on the bounded pool (no answer to anyone); False when the pool is full."""
@@ -164,15 +214,33 @@ class Runner:
                 log.exception("inbox worker failed; retrying")
                 did = False
             if not did:
-                self._wake.wait(POLL_SECONDS)
+                self._wake.wait(self.poll_seconds)
                 self._wake.clear()
+
+    def _count_loop(self) -> None:
+        rounds = int(BACKLOG_SECONDS / HOME_HANDOVER_SECONDS)
+        for n in itertools.count(1):
+            if self._stop.wait(HOME_HANDOVER_SECONDS):
+                break
+            try:
+                self._hand_homes_over()
+                if n % rounds == 0:
+                    with self.ctx.read() as session:
+                        self._backlog = inbox.backlog(session)
+            except Exception as error:  # the database is away: the next round tries again
+                log.warning("inbox housekeeping failed: %s", error)
+        self._hand_homes_over()
 
     def run_once(self) -> bool:
         """Claim and carry out one inbox row; False when there was nothing to do."""
-        claimed = inbox.claim(self.ctx.sessions, now=self.ctx.now(), limit=1)
+        now = self.ctx.now()
+        # Idle polling must not take SQLite's write lock (the acks' INSERTs wait for it):
+        # look first without it, claim only when there is something to claim.
+        with self.ctx.read() as session:
+            if not inbox.has_work(session, now=now):
+                return False
+        claimed = inbox.claim(self.ctx.sessions, now=now, limit=1)
         if not claimed:
-            with self.ctx.read() as session:
-                self._backlog = inbox.backlog(session)
             return False
         self.carry_out(claimed[0])
         return True

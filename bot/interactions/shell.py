@@ -168,8 +168,9 @@ def home_listener(runner: Runner) -> Callable[..., str]:
         ack()
         if not seen.first(str(body.get("event_id") or "")):
             return "duplicate"
-        if event.get("tab", "home") == "home":  # the Messages tab fires this event too
-            runner.home.touch(str(event.get("user") or ""))
+        user_id = str(event.get("user") or "")
+        if event.get("tab", "home") == "home" and user_id:  # the Messages tab fires it too
+            return runner.home_opened(user_id, str(body.get("event_id") or "")).value
         return OK
 
     return on_home_opened

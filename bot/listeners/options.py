@@ -1,5 +1,5 @@
 """``external_select`` searches. Slack wants the options in the response itself, so these
-answer from the database inside the ack: one indexed query, at most 100 rows."""
+answer from the database inside the ack: one indexed query, at most 26 rows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Option
 from sqlalchemy import select
 
 from vpabot.bot.blocks.common import MAX_BUTTON, clip
-from vpabot.bot.blocks.modals import build_assistant_options
+from vpabot.bot.blocks.modals import build_assistant_choices
 from vpabot.bot.context import AppContext
 from vpabot.bot.ids import Action, Block
 from vpabot.bot.listeners.modal_state import modal_values
@@ -19,6 +19,11 @@ from vpabot.bot.services.files import violation_label
 from vpabot.policy.text import MAX_NAME, clean
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Violation
+
+
+# Answered inside the ack: a short page read off the index, and "more than 25, keep typing"
+# instead of Slack's maximum of 100 options that nobody scrolls through.
+PICKER_LIMIT = 25
 
 
 def register(app: App, ctx: AppContext) -> None:
@@ -29,12 +34,12 @@ def register(app: App, ctx: AppContext) -> None:
             if not allowed(body.get("user", {}).get("id", "")):
                 ack(options=[])
                 return
+            # What is typed in a picker is user text too: no NUL to PostgreSQL, no 10,000 characters.
+            typed = clean(str(payload.get("value") or ""))[:MAX_NAME]
             with ctx.read() as session:
-                # What is typed in a picker is user text too: no NUL to PostgreSQL, no 10,000 characters.
-                typed = clean(str(payload.get("value") or ""))[:MAX_NAME]
-                found = repo.search_assistants(session, typed, limit=100)
-                pairs = [(a.handle, a.name) for a in found]
-            ack(options=build_assistant_options(pairs))
+                found = repo.find_assistants(session, typed, limit=PICKER_LIMIT)
+            pairs = [(a.handle, a.name) for a in found.rows]
+            ack(**build_assistant_choices(ctx.t, pairs, more=found.more))
 
         return search_assistants
 

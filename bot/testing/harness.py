@@ -208,8 +208,9 @@ class SlackDriver:
         }
         return self.interaction(payload), key
 
-    def event(self, event: dict[str, Any]) -> HttpResult:
-        """An Events API callback (JSON), signed like Slack signs it."""
+    def event(self, event: dict[str, Any], *, event_id: str | None = None) -> HttpResult:
+        """An Events API callback (JSON), signed like Slack signs it; a repeated ``event_id``
+        is a retried delivery."""
         now = int(time.time())
         envelope = {
             "token": "legacy",
@@ -217,7 +218,7 @@ class SlackDriver:
             "api_app_id": "A1",
             "event": {"event_ts": f"{now}.000100", **event},
             "type": "event_callback",
-            "event_id": f"Ev{self.next_key()}",
+            "event_id": event_id or f"Ev{self.next_key()}",
             "event_time": now,
             "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
         }
@@ -256,14 +257,16 @@ class BotUnderTest:
         *,
         clock: Clock | None = None,
         outbox_pace: timedelta = FAKE_PACE,
+        role: str = "all",
         **settings: Any,
     ) -> None:
         """``outbox_pace``: the outbox's pause between two messages to one channel. The fake
         has no rate limit unless a test sets one, so the e2e tests and the demo need not wait
-        Slack's second; pass ``vpabot.bot.outbox.PER_CHANNEL`` to play it for real."""
+        Slack's second; pass ``vpabot.bot.outbox.PER_CHANNEL`` to play it for real.
+        ``role``: the Runtime's (``web`` answers Slack and needs a ``worker`` Runtime beside it)."""
         self.fake = FakeSlack(token=BOT_TOKEN).start()
         self.settings = demo_settings(database_url, self.fake.base_url, **settings)
-        self.runtime = Runtime(self.settings, clock=clock)
+        self.runtime = Runtime(self.settings, clock=clock, role=role)
         self.runtime.dispatcher.per_channel = outbox_pace
         from waitress import create_server
 

@@ -228,6 +228,9 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     "modals.build_assistant_options": lambda: {
         "options": modals.build_assistant_options([(HANDLE, NAME)] * 200)
     },
+    "modals.build_assistant_choices": lambda: modals.build_assistant_choices(
+        T, [(HANDLE, NAME)] * 200, more=True
+    ),
     "replies.build_error": lambda: replies.build_error(
         T, PolicyError("unknown_command", word=WORD)
     ),

@@ -132,3 +132,18 @@ def test_the_inbox_claims_a_request_once_and_forgets_it_after_a_day(migrated_eng
     inbox.mark_done(sessions, first)
     assert inbox.purge(sessions, now=now + timedelta(hours=23)) == 0
     assert inbox.purge(sessions, now=now + inbox.KEEP + timedelta(seconds=1)) == 1
+
+
+def test_search_says_there_is_more_instead_of_counting(session: Session) -> None:
+    found = repo.find_assistants(session, "", limit=2)
+    assert handles(found.rows) == ["anna.m", "anne.b"] and found.more
+    found = repo.find_assistants(session, "anna", limit=2)
+    assert handles(found.rows) == ["anna.m"] and not found.more
+
+
+def test_a_name_with_two_matching_words_is_listed_once(migrated_engine: Engine) -> None:
+    with Session(migrated_engine) as session, session.begin():
+        session.add(assistant("anna.a", "Anna Annabell"))
+    with Session(migrated_engine) as session:
+        found = repo.find_assistants(session, "ann", limit=1)
+        assert handles(found.rows) == ["anna.a"] and not found.more
