@@ -79,10 +79,13 @@ def _compiled(po: Path, lang: str) -> Translations:
 class Translator:
     """``t("key", name=...)``: the text in the chosen language, German when a key is missing."""
 
-    def __init__(self, lang: str = "de") -> None:
+    def __init__(self, lang: str = "de", *, for_slack: bool = True) -> None:
+        """``for_slack=False``: a translator for the terminal (the CLI), where ``&lt;`` would
+        be shown as is; its texts must never reach Slack."""
         if lang not in LANGUAGES:
             raise ValueError(f"unsupported language {lang!r}; choose one of {LANGUAGES}")
         self.lang = lang
+        self._escape = escape if for_slack else str
         self._messages = catalogue(lang)
         self._fallback = catalogue("de")
 
@@ -99,7 +102,7 @@ class Translator:
             raise KeyError(f"message {key!r} is missing from the catalogues")
         if not params:
             return Mrkdwn(template)
-        safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+        safe = {k: self._escape(v) if isinstance(v, str) else v for k, v in params.items()}
         return Mrkdwn(template.format(**safe))
 
     def plural(self, key: str, n: float, /, **params: Any) -> Mrkdwn:
@@ -117,7 +120,7 @@ class Translator:
         for lang in (self.lang, "de"):
             template = translations(lang).ngettext(key, key, whole)
             if template != key:
-                safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+                safe = {k: self._escape(v) if isinstance(v, str) else v for k, v in params.items()}
                 return Mrkdwn(template.format(**{"count": n, **safe}))
         raise KeyError(f"plural message {key!r} is missing from the catalogues")
 

@@ -35,7 +35,8 @@ def parse_until(text: str, *, today: date, start: date | None = None) -> date:
     The result must lie after today (a stop ending today is pointless) and at most one
     calendar year ahead (``one_year_after``), so every stop comes up for review within a
     year. Raises PolicyError ``date_unreadable``, ``date_in_past``, ``date_too_far`` (with
-    ``max``, the last allowed day) or ``number_too_large``.
+    ``max``, the last allowed day) or ``date_duration_too_long`` (a number of over six digits,
+    with ``text`` and ``max``).
     """
     cleaned = text.strip().lower()
     until = _absolute_date(cleaned, text)
@@ -89,7 +90,7 @@ def _relative_date(cleaned: str, original: str, today: date) -> date:
     if match is None:
         raise PolicyError("date_unreadable", text=original)
     if len(match.group(1)) > 6:  # no int() of a 5,000-digit word; a million days is no stop
-        raise PolicyError("number_too_large", text=shown(original), limit=MAX_DAYS_AHEAD)
+        raise PolicyError("date_duration_too_long", text=shown(original), max=one_year_after(today))
     count, unit = int(match.group(1)), match.group(2)
     if unit in _DAY_UNITS:
         days = count

@@ -44,7 +44,9 @@ def core_settings(args: argparse.Namespace) -> CoreSettings:
 
 
 def translator(settings: CoreSettings) -> Translator:
-    return Translator(settings.language)
+    """The CLI's translator: for the terminal, so a name like ``Hex <!channel>`` is printed as
+    stored, not Slack-escaped. Services build their Slack texts with their context's own."""
+    return Translator(settings.language, for_slack=False)
 
 
 def actor() -> str:

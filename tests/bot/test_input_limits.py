@@ -112,8 +112,10 @@ def test_a_number_that_is_not_ascii_digits_shows_the_usage(word: str) -> None:
 @pytest.mark.parametrize(
     "text", ["stop anna.m voll 99999999999 Tage", "verlaengern anna.m 99999999999w"]
 )
-def test_a_typed_duration_out_of_range_is_too_large(text: str) -> None:
-    assert refusal(text).code == "number_too_large"
+def test_a_typed_duration_out_of_range_says_a_year_is_the_limit(text: str) -> None:
+    error = refusal(text)
+    assert error.code == "date_duration_too_long" and error.params["max"] > date.today()
+    assert "reicht weiter als ein Jahr. Bitte wähle spätestens den" in german(error)
 
 
 def test_parse_number_refuses_a_5000_digit_word_without_int() -> None:

@@ -257,6 +257,16 @@ def test_cli_prints_a_german_summary_and_is_idempotent(
     assert "Import abgeschlossen: 0 neu, 0 geändert, 3 unverändert." in capsys.readouterr().out
 
 
+def test_cli_prints_names_as_stored_not_escaped_for_slack(
+    cli_env: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "roster.csv"
+    file.write_text(HEADER + "hex.a,Hex <!channel> & Co,,2026-01-01,aktiv,\n", encoding="utf-8")
+    assert main(["import", "assistants", str(file)]) == 0
+    out = capsys.readouterr().out
+    assert "+ hex.a: Hex <!channel> & Co" in out and "&lt;" not in out and "&amp;" not in out
+
+
 def test_cli_lists_bad_rows_on_stderr_and_exits_1(
     cli_env: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
