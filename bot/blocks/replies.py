@@ -104,3 +104,14 @@ def build_assistant_added(t: Translator, handle: str, name: str) -> dict[str, An
         ActionsBlock(elements=[stop_button(t, handle=handle, onboarding=True)]),
     ]
     return message(text, blocks)
+
+
+def build_notice_modal(t: Translator, text: str) -> dict[str, Any]:
+    """A form replaced by a message (``response_action: update``): for a submission the bot
+    could not read, so Slack does not close it as if it had been saved."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": t("modal.notice_title")},
+        "close": {"type": "plain_text", "text": t("modal.close")},
+        "blocks": [section(text).to_dict()],
+    }

@@ -26,7 +26,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from vpabot.bot import logs, metrics, roles
-from vpabot.bot.blocks.replies import build_error, build_notice, error_text
+from vpabot.bot.blocks.replies import build_error, build_notice, build_notice_modal, error_text
 from vpabot.bot.commands import grammar
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.origin import (
@@ -232,8 +232,19 @@ def guarded(listener: Callable[..., str], kind: str, t: Any) -> Callable[..., No
                 outcome = "error"
                 log.warning("could not handle a %s: %s: %s", kind, type(error).__name__, error)
                 if ack.response is None:
-                    ack(**build_notice(t("error.internal"))) if kind == "command" else ack()
+                    _ack_failure(ack, kind, t)
         metrics.request_acked(kind=kind, outcome=outcome, seconds=time.perf_counter() - started)
 
     return run
+
+
+def _ack_failure(ack: Ack, kind: str, t: Any) -> None:
+    """The ack after a failure no check foresaw: a command says so; a form is replaced by a
+    message (an empty ack would close it as if it had been saved); anything else acks."""
+    if kind == "command":
+        ack(**build_notice(t("error.internal")))
+    elif kind == "view":
+        ack(response_action="update", view=build_notice_modal(t, t("error.form_unreadable")))
+    else:
+        ack()
 

@@ -7,6 +7,7 @@ integer overflow, and a 10,000-character name passed SQLite but crashed PostgreS
 
 from __future__ import annotations
 
+import json
 import time
 
 from sqlalchemy import create_engine, select
@@ -121,3 +122,24 @@ def test_a_nul_byte_in_a_form_note_is_dropped(anna: BotUnderTest) -> None:
     while not stored(anna, Note.text) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert stored(anna, Note.text) == ["Zeile eins\nZeile zwei"]
+
+
+def test_a_form_of_an_unforeseen_shape_says_so_instead_of_closing_as_saved(
+    anna: BotUnderTest,
+) -> None:
+    before = written(anna)
+    result = anna.slack.submit_view(
+        "note_modal",
+        {
+            "assistant": {"type": "external_select", "selected_option": "anna.m"},  # not an object
+            "note": {"type": "plain_text_input", "value": "Notiz"},
+        },
+    )
+    assert result.status == 200
+    answer = result.json()
+    assert answer["response_action"] == "update"
+    assert "konnte ich nicht lesen; gespeichert wurde nichts" in json.dumps(
+        answer["view"], ensure_ascii=False
+    )
+    time.sleep(0.3)
+    assert written(anna) == before
