@@ -226,6 +226,8 @@ def lift_cg_stop(ctx: AppContext, *, actor: str, token: ReviewToken) -> StopOutc
         try:
             stop = check_review(ctx, session, token)
         except PolicyError as decided:
+            if decided.code != "review_decided":
+                raise
             raise PolicyError("cg_stop_decided", **decided.params) from None
         assistant = stop.assistant
         if stop.reason != StopReason.CG_NOT_ACCEPTED.value:

@@ -35,9 +35,14 @@ STOP_FIELDS = ("kind", "reason", "starts_on", "until", "note", "lifted_at", "lif
 
 
 def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> SalesStop:
-    """The stop a review button is about, if nobody has decided it yet; else who did, when."""
+    """The stop a review button is about, if nobody has decided it yet.
+
+    Raises PolicyError ``stop_unknown`` for an id no stop has, ``review_decided`` (``by``,
+    ``at``) when someone lifted or changed it since the button was offered."""
     stop = session.get(SalesStop, token.stop_id)
-    if stop is not None and stop.lifted_at is None and stop.until == token.until:
+    if stop is None:  # a forged or long-gone id: nobody decided anything, there is nothing
+        raise PolicyError("stop_unknown")
+    if stop.lifted_at is None and stop.until == token.until:
         return stop
     last = session.scalars(
         select(AuditEvent)

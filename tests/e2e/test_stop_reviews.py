@@ -515,3 +515,15 @@ def test_without_a_region_only_nationwide_holidays_count(bot: BotUnderTest, cloc
     say(bot, "assistent neu anna.m Anna Müller")
     say(bot, "stop anna.m voll 04.06.2026")
     assert sweep_at(bot, clock, berlin(2026, 6, 4, 9, 0)) == 1  # Fronleichnam is a working day here
+
+
+@pytest.mark.parametrize("action", ["review_lift", "review_extend", "cg_stop_lift"])
+def test_a_button_for_a_stop_that_does_not_exist_says_so_and_writes_nothing(
+    anna: BotUnderTest, action: str
+) -> None:
+    before, rows = written(anna), snapshot(anna)
+    answer, _ = click_answer(anna, action, encode(ReviewToken(2147483647, date(9999, 12, 31))))
+    text = render(answer)
+    assert "Diesen VT-Stop gibt es nicht (mehr). Es wurde nichts geändert." in text
+    assert "?" not in text.replace("(mehr)", "")
+    assert written(anna) == before and snapshot(anna) == rows
