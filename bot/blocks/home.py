@@ -34,14 +34,14 @@ from vpabot.bot.blocks.common import (
     section,
     user,
 )
-from vpabot.bot.blocks.labels import source_label, state_label, step_label
+from vpabot.bot.labels import source_label, state_label, step_label
 from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import CaseRef, MessageRef
-from vpabot.bot.services.cases import Case
-from vpabot.bot.services.cg import CgEntry
-from vpabot.bot.services.home import (
+from vpabot.bot.results.cases import Case
+from vpabot.bot.results.cg import CgEntry
+from vpabot.bot.results.home import (
     APPROVALS_LISTED,
     LISTED,
     VIOLATIONS_LISTED,
@@ -50,8 +50,8 @@ from vpabot.bot.services.home import (
     Overview,
     RecentViolation,
 )
-from vpabot.bot.services.listing import Listing
-from vpabot.bot.services.reviews import ActiveStop, StopList
+from vpabot.bot.results.listing import Listing
+from vpabot.bot.results.stops import ActiveStop, StopList
 from vpabot.policy.cg import CgState
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view

@@ -5,9 +5,9 @@ from __future__ import annotations
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
-from vpabot.bot.blocks.labels import source_label, step_label
+from vpabot.bot.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
-from vpabot.bot.services.reports import SEVERE, MonthlyReport
+from vpabot.bot.results.reports import SEVERE, MonthlyReport
 from vpabot.policy.catalogue import TagCatalogue
 from vpabot.policy.reports import Month
 

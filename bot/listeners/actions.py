@@ -15,7 +15,7 @@ from vpabot.bot.blocks.admin import build_admin_outcome
 from vpabot.bot.blocks.common import fmt_instant
 from vpabot.bot.blocks.consultation import build_answer_modal, build_question_modal, build_reject_modal
 from vpabot.bot.blocks.file import build_file
-from vpabot.bot.blocks.labels import step_label
+from vpabot.bot.labels import step_label
 from vpabot.bot.blocks.replies import build_violation_logged
 from vpabot.bot.blocks.stop_modals import build_extend_modal, build_lift_modal
 from vpabot.bot.commands import clicks as c

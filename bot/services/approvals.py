@@ -6,7 +6,6 @@ so a double click, a retry or two managers racing produce exactly one decision.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,11 +19,13 @@ from vpabot.bot.blocks.manager import (
     build_settled_notice,
 )
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.cases import Communicated, Decision
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
-from vpabot.bot.services.cases import Case, case_of, pending_cases
+from vpabot.bot.services.cases import case_of, pending_cases
+from vpabot.bot.results.cases import Case
 from vpabot.bot.services.common import admin_recipients, snapshot
-from vpabot.bot.services.listing import Listing
+from vpabot.bot.results.listing import Listing
 from vpabot.bot.services.open_cases import (
     REQUEST,
     attach,
@@ -95,14 +96,6 @@ def _ask(ctx: AppContext, session: Session, payload: dict, violation_id: int) ->
 def follow_up_open_cases(ctx: AppContext, session: Session, assistant_id: int) -> None:
     """After a decision or withdrawal, the assistant's next open case is asked for."""
     follow_up(ctx, session, assistant_id, ask=_ask, reminder_at=_next_reminder(ctx, ctx.now()))
-
-
-@dataclass(frozen=True)
-class Decision:
-    violation_id: int
-    approved: bool
-    handle: str
-    name: str
 
 
 def _decided_error(ctx: AppContext, violation: Violation) -> PolicyError:
@@ -298,13 +291,6 @@ def still_pending(ctx: AppContext, violation_id: int) -> Case:
         if violation.state != ViolationState.AWAITING_APPROVAL:
             raise _decided_error(ctx, violation)
         return case_of(ctx, violation)
-
-
-@dataclass(frozen=True)
-class Communicated:
-    case: Case
-    at: datetime
-    decided_by: str
 
 
 def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Communicated:

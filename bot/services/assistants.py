@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from vpabot.bot.blocks.labels import status_label
+from vpabot.bot.labels import status_label
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.roster import StatusChange
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.policy.text import check_name
@@ -65,18 +65,6 @@ def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Ass
             after=snapshot(assistant, "handle", "name", "status", "joined_on"),
         )
     return assistant
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    handle: str
-    name: str
-    before: AssistantStatus
-    after: AssistantStatus
-
-    @property
-    def changed(self) -> bool:
-        return self.before != self.after
 
 
 def change_status(

@@ -7,7 +7,6 @@ so each working day's digest is sent exactly once across instances and restarts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from typing import Any
@@ -16,17 +15,17 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.cg import build_cg_digest
-from vpabot.bot.blocks.common import fmt_date
+from vpabot.bot.datefmt import fmt_date
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.cg import AcceptanceOutcome, CgEntry, CgList
 from vpabot.bot.services.common import require_assistant, snapshot
-from vpabot.bot.services.listing import Listing
-from vpabot.bot.services.stops import StopOutcome, check_review, lift_stop
+from vpabot.bot.results.listing import Listing
+from vpabot.bot.services.stops import check_review, lift_stop
+from vpabot.bot.results.stops import StopOutcome
 from vpabot.policy.stops import ReviewToken
 from vpabot.policy.cg import (
     DUE_SOON_DAYS,
     AcceptanceChange,
-    CgState,
-    CgStatus,
     cg_status,
     compare_acceptance,
     latest_acceptance_due_by,
@@ -44,27 +43,6 @@ DIGEST_JOB = "cg_digest"
 WORKING_STATUSES = (AssistantStatus.NEW.value, AssistantStatus.ACTIVE.value)
 
 
-@dataclass(frozen=True)
-class CgEntry:
-    """One assistant whose acceptance is overdue or due soon."""
-
-    handle: str
-    name: str
-    accepted_on: date | None
-    status: CgStatus
-    cg_stop: bool  # a VT-Stop for "CG nicht akzeptiert" is already active
-    other_stop: bool = False  # another VT-Stop is active: no CG stop is offered over it
-
-    @property
-    def state(self) -> CgState:
-        return self.status.state
-
-    @property
-    def due_on(self) -> date | None:
-        return self.status.due_on
-
-
-CgList = Listing[CgEntry]
 LISTED = 50  # more than any view shows (the digest 40 per part, /vpa stops ~25, Home 10)
 
 
@@ -130,16 +108,6 @@ def _entries(session: Session, today: date, limit: int, *where: Any) -> list[CgE
 
 
 # --- recording an acceptance --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AcceptanceOutcome:
-    handle: str
-    name: str
-    accepted_on: date
-    changed: bool  # False: exactly this date was already on record
-    status: CgStatus
-    lift_offer: ReviewToken | None  # the CG stop that may now be lifted
 
 
 def record_acceptance(

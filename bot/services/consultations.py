@@ -3,23 +3,16 @@ kept in the file as notes of their own kind (they don't count for the ladder).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from vpabot.bot.blocks.consultation import build_answer, build_question
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.cases import Asked
 from vpabot.bot.services.cases import history_line
 from vpabot.bot.services.common import admin_recipients, require_assistant
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Note
-
-
-@dataclass(frozen=True)
-class Asked:
-    question_id: int
-    handle: str
-    name: str
 
 
 def ask_manager(ctx: AppContext, *, actor: str, handle: str, question: str) -> Asked:

@@ -7,23 +7,19 @@ costs the same fixed number of statements for 100 assistants or 10,000; the Bloc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.cases import Case, pending_cases
-from vpabot.bot.services.cg import CgEntry, load_cg_overview
+from vpabot.bot.results.home import APPROVALS_LISTED, DeadMessage, Home, LISTED, Overview, RecentViolation, VIOLATIONS_LISTED
+from vpabot.bot.services.cases import pending_cases
+from vpabot.bot.services.cg import load_cg_overview
 from vpabot.bot.services.common import snapshot
-from vpabot.bot.services.listing import Listing
-from vpabot.bot.services.reviews import (
-    ActiveStop,
-    StopList,
-    count_active_stops,
-    list_active_stops,
-)
+from vpabot.bot.results.listing import Listing
+from vpabot.bot.services.reviews import count_active_stops, list_active_stops
+from vpabot.bot.results.stops import StopList
 from vpabot.policy.dates import at_local_time
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
@@ -31,54 +27,7 @@ from vpabot.storage.models import Assistant, OutboxMessage, Violation
 from vpabot.storage.outbox import dead_messages
 
 UPCOMING_DAYS = 14
-# What the Home tab shows of each list (bot.blocks.home reads these too); the rest is counted.
-LISTED = 10
-APPROVALS_LISTED = 10
-VIOLATIONS_LISTED = 5
 RETRY_FIELDS = ("status", "attempts", "next_attempt_at", "last_error")
-
-
-@dataclass(frozen=True)
-class RecentViolation:
-    handle: str
-    name: str
-    step: int | None
-    severe: bool
-    tag: str  # label
-    state: str
-    logged_by: str
-    logged_on: date
-
-
-@dataclass(frozen=True)
-class DeadMessage:
-    id: int
-    purpose: str
-    channel: str | None
-    error: str
-    created_at: datetime
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Overview:
-    """The admin view: every list sorted most urgent first, its first items and its total."""
-
-    overdue_reviews: Listing[ActiveStop]  # stops the viewer set
-    upcoming_reviews: Listing[ActiveStop]  # stops the viewer set, review in the next 14 days
-    active_stops: StopList
-    cg_overdue: Listing[CgEntry]  # no collaboration possible; never accepted first
-    cg_due_soon: Listing[CgEntry]  # due within 14 days
-    violations_this_week: Listing[RecentViolation]
-    dead: Listing[DeadMessage]
-
-
-@dataclass(frozen=True)
-class Home:
-    viewer: str
-    is_admin: bool
-    pending: Listing[Case] | None  # None: the viewer is no VPA manager
-    overview: Overview | None  # None: neither admin nor manager, so no personal data at all
 
 
 def load_home(ctx: AppContext, *, viewer: str) -> Home:

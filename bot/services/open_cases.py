@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.manager import build_approval_request
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.cases import Further, case_of
+from vpabot.bot.services.cases import case_of
+from vpabot.bot.results.cases import Further
 from vpabot.policy.ladder import ViolationState
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import OutboxMessage, Violation

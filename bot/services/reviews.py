@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.stops import ActiveStop, StopList
 from vpabot.bot.services.common import admin_recipients
-from vpabot.bot.services.listing import Listing
 from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.stops import ReviewToken, StopKind, last_overdue_until, next_review_at
 from vpabot.storage import repositories as repo
@@ -119,24 +119,6 @@ def _reminders(
         }
         for channel in admin_recipients(ctx, stop.set_by)
     ]
-
-
-@dataclass(frozen=True)
-class ActiveStop:
-    handle: str
-    name: str
-    kind: StopKind
-    starts_on: date
-    until: date | None
-    set_by: str
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class StopList(Listing[ActiveStop]):
-    """The first active stops, overdue reviews first; ``total`` and ``overdue`` count all."""
-
-    overdue: int = 0
 
 
 MAX_LISTED_STOPS = 45  # what `/vpa stops` can show in one message

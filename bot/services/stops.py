@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from vpabot.bot.blocks.stops import build_announcement
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.stops import StopOutcome
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
 from vpabot.bot.services.common import require_assistant, snapshot
@@ -50,16 +50,6 @@ def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> Sales
         by=mention(last.actor) if last else "?",
         at=fmt_instant(ctx.local(last.at), ctx.t.lang) if last else "?",
     )
-
-
-@dataclass(frozen=True)
-class StopOutcome:
-    action: str  # set | changed | lifted
-    handle: str
-    name: str
-    kind: StopKind
-    until: date | None
-    stop_id: int
 
 
 def _current(stop: SalesStop | None) -> CurrentStop | None:

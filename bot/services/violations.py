@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.cases import LoggedViolation
 from vpabot.bot.services.approvals import inform_managers, request_approval
 from vpabot.bot.services.common import require_assistant, snapshot
 from vpabot.policy.catalogue import Source, Tag
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.ladder import AssistantStatus, ViolationDecision, counting_since, decide_step
+from vpabot.policy.ladder import AssistantStatus, counting_since, decide_step
 from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Note, SevereQuestion, Violation
-
-
-@dataclass(frozen=True)
-class LoggedViolation:
-    violation_id: int
-    handle: str
-    name: str
-    source: Source
-    tag: Tag
-    note: str
-    decision: ViolationDecision
 
 
 def log_violation(

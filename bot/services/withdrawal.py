@@ -6,11 +6,11 @@ cases move down the ladder, exactly as after a manager's rejection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 
 from vpabot.bot.blocks.manager import build_withdrawn_notice
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.cases import Withdrawn
 from vpabot.bot.services.approvals import follow_up_open_cases, restep_later_cases, settle_requests
 from vpabot.bot.services.cases import case_of
 from vpabot.bot.services.common import require_assistant, snapshot
@@ -21,13 +21,6 @@ from vpabot.storage import repositories as repo
 from vpabot.storage.models import Violation
 
 WITHDRAWABLE = frozenset({ViolationState.RECORDED.value, ViolationState.AWAITING_APPROVAL.value})
-
-
-@dataclass(frozen=True)
-class Withdrawn:
-    number: int
-    handle: str
-    name: str
 
 
 def withdraw_violation(

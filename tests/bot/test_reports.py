@@ -18,7 +18,8 @@ from vpabot.bot.charts import violations_chart
 from vpabot.bot.cli import main
 from vpabot.bot.context import AppContext
 from vpabot.bot.i18n import Translator
-from vpabot.bot.services.reports import MonthlyReport, build_report
+from vpabot.bot.services.reports import build_report
+from vpabot.bot.results.reports import MonthlyReport
 from vpabot.policy.catalogue import DEFAULT_TAGS
 from vpabot.policy.reports import Month
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
