@@ -17,6 +17,11 @@ def month_name(month: Month, lang: str) -> str:
     return format_date(month.first_day, "LLLL yyyy", locale=lang)
 
 
+def report_filename(month: Month) -> str:
+    """The chart's file name: in the managers' DM and as the CLI's default output."""
+    return f"vpabot-report-{month}.png"
+
+
 def step_name(t: Translator, key: str) -> str:
     return step_label(t, None, True) if key == SEVERE else step_label(t, int(key), False)
 

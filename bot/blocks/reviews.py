@@ -31,8 +31,8 @@ from vpabot.bot.results.listing import Listing
 from vpabot.policy.stops import ReviewToken
 from vpabot.policy.catalogue import TagCatalogue
 from vpabot.policy.stops import StopKind
-from vpabot.storage.models import Note, Violation
 
+from vpabot.bot.results.notices import SinceStartNote, SinceStartViolation
 from vpabot.bot.results.stops import StopList
 
 MAX_LISTED = 45  # stays well inside the 50-block limit
@@ -49,8 +49,8 @@ def build_review_reminder(
     until: date | None,
     overdue: bool,
     today: date,
-    violations: Sequence[Violation],
-    notes: Sequence[Note],
+    violations: Sequence[SinceStartViolation],
+    notes: Sequence[SinceStartNote],
     tags: TagCatalogue,
     tz: Any,
     token: ReviewToken,

@@ -11,29 +11,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vpabot.bot.blocks.admin import build_admin_outcome
-from vpabot.bot.blocks.manager import (
-    build_approval_outcome,
-    build_ermahnung_fyi,
-    build_restep_notice,
-    build_settled_notice,
-)
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.cases import Communicated, Decision
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
 from vpabot.bot.services.cases import case_of, pending_cases
 from vpabot.bot.results.cases import Case
-from vpabot.bot.services.common import admin_recipients, snapshot
+from vpabot.bot.services.common import snapshot
 from vpabot.bot.results.listing import Listing
-from vpabot.bot.services.open_cases import (
-    REQUEST,
-    attach,
-    follow_up,
-    lead_case,
-    request_payload,
-    requests_of,
-)
+from vpabot.bot.results.notices import CaseDecided, CaseRestepped, CaseSettled, ErmahnungReported
+from vpabot.bot.services.notify import notify
+from vpabot.bot.services.open_cases import ask_managers, attach, follow_up, further_of, lead_case
 from vpabot.bot.services.stops import close_collaboration
 from vpabot.policy.dates import at_local_time, next_working_day
 from vpabot.policy.errors import PolicyError
@@ -48,7 +36,7 @@ from vpabot.policy.ladder import (
 from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import skip_locked
-from vpabot.storage.models import OutboxMessage, Violation
+from vpabot.storage.models import Violation
 
 DECISION_FIELDS = ("state", "decided_by", "decided_at", "decision_reason")
 
@@ -60,22 +48,9 @@ def _next_reminder(ctx: AppContext, after: datetime) -> datetime:
     )
 
 
-def _to_managers(ctx: AppContext, session: Session, payload: dict, *, purpose: str, violation_id: int) -> None:  # type: ignore[type-arg]
-    for manager in sorted(ctx.settings.managers()):
-        repo.enqueue(
-            session,
-            method="chat.postMessage",
-            payload={"channel": manager, **payload},
-            purpose=purpose,
-            subject_id=violation_id,
-            now=ctx.now(),
-        )
-
-
 def inform_managers(ctx: AppContext, session: Session, violation: Violation) -> None:
-    _to_managers(
-        ctx, session, build_ermahnung_fyi(ctx.t, case_of(ctx, violation)), purpose="manager_fyi", violation_id=violation.id
-    )
+    """Rule 4: every manager hears of an Ermahnung."""
+    notify(ctx, session, ErmahnungReported(case_of(ctx, violation)))
 
 
 def request_approval(ctx: AppContext, session: Session, violation: Violation) -> None:
@@ -85,17 +60,13 @@ def request_approval(ctx: AppContext, session: Session, violation: Violation) ->
     if lead is not None:
         attach(ctx, session, violation, lead)
         return
-    _ask(ctx, session, request_payload(ctx, session, violation), violation.id)
+    notify(ctx, session, ask_managers(ctx, session, violation))
     violation.approval_reminder_at = _next_reminder(ctx, ctx.now())
-
-
-def _ask(ctx: AppContext, session: Session, payload: dict, violation_id: int) -> None:  # type: ignore[type-arg]
-    _to_managers(ctx, session, payload, purpose=REQUEST, violation_id=violation_id)
 
 
 def follow_up_open_cases(ctx: AppContext, session: Session, assistant_id: int) -> None:
     """After a decision or withdrawal, the assistant's next open case is asked for."""
-    follow_up(ctx, session, assistant_id, ask=_ask, reminder_at=_next_reminder(ctx, ctx.now()))
+    follow_up(ctx, session, assistant_id, reminder_at=_next_reminder(ctx, ctx.now()))
 
 
 def _decided_error(ctx: AppContext, violation: Violation) -> PolicyError:
@@ -197,28 +168,11 @@ def restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *
 
 def _announce_restep(ctx: AppContext, session: Session, case: Violation, *, still_pending: bool) -> None:
     """Managers' requests show the new step (or that no approval is needed); the admin hears it."""
-    current = case_of(ctx, case)
-    update = (
-        request_payload(ctx, session, case)
-        if still_pending
-        else build_restep_notice(ctx.t, current, for_manager=True)
+    further = further_of(ctx, session, case) if still_pending else ()
+    restepped = CaseRestepped(
+        case_of(ctx, case), still_pending=still_pending, further=further, admin=case.logged_by
     )
-    for request in _requests(session, case.id):
-        repo.enqueue(
-            session, method="chat.update", payload=update, purpose="approval_outcome",
-            subject_id=case.id, now=ctx.now(), updates=request,
-        )
-    if still_pending:
-        return  # the request now names the lower step; the manager still decides
-    for channel in admin_recipients(ctx, case.logged_by):
-        repo.enqueue(
-            session,
-            method="chat.postMessage",
-            payload={"channel": channel, **build_restep_notice(ctx.t, current, for_manager=False)},
-            purpose="approval_admin",
-            subject_id=case.id,
-            now=ctx.now(),
-        )
+    notify(ctx, session, restepped)
 
 
 def _settle_open_cases(ctx: AppContext, session: Session, assistant_id: int, *, actor: str) -> None:
@@ -230,56 +184,22 @@ def _settle_open_cases(ctx: AppContext, session: Session, assistant_id: int, *, 
             session, actor=actor, action="violation.settled", at=ctx.now(), subject="violation",
             subject_id=case.id, assistant_id=assistant_id, after={"state": case.state},
         )
-        payload = build_settled_notice(ctx.t, case_of(ctx, case))
-        for request in _requests(session, case.id):
-            repo.enqueue(
-                session, method="chat.update", payload=payload, purpose="approval_outcome",
-                subject_id=case.id, now=ctx.now(), updates=request,
-            )
-
-
-def settle_requests(ctx: AppContext, session: Session, violation_id: int, payload: dict) -> None:  # type: ignore[type-arg]
-    """Every manager's request for this case is replaced by ``payload`` (no stale buttons)."""
-    for request in _requests(session, violation_id):
-        repo.enqueue(
-            session, method="chat.update", payload=payload, purpose="approval_outcome",
-            subject_id=violation_id, now=ctx.now(), updates=request,
-        )
-
-
-def _requests(session: Session, violation_id: int) -> list[OutboxMessage]:
-    return requests_of(session, violation_id)
+        notify(ctx, session, CaseSettled(case_of(ctx, case)))
 
 
 def _settle_messages(
     ctx: AppContext, session: Session, violation: Violation, *, approved: bool, reason: str | None
 ) -> None:
     """Every manager's request shows the outcome; the admin who logged it hears it."""
-    case = case_of(ctx, violation)
-    at = fmt_instant(ctx.local(ctx.now()), ctx.t.lang)
-    outcome = build_approval_outcome(
-        ctx.t, case, approved=approved, by=violation.decided_by or "", at=at, reason=reason
+    decided = CaseDecided(
+        case_of(ctx, violation),
+        approved=approved,
+        by=violation.decided_by or "",
+        at=ctx.local(ctx.now()),
+        reason=reason,
+        admin=violation.logged_by,
     )
-    for request in _requests(session, violation.id):
-        repo.enqueue(
-            session,
-            method="chat.update",
-            payload=outcome,
-            purpose="approval_outcome",
-            subject_id=violation.id,
-            now=ctx.now(),
-            updates=request,
-        )
-    told = build_admin_outcome(ctx.t, case, approved=approved, by=violation.decided_by or "", reason=reason)
-    for channel in admin_recipients(ctx, violation.logged_by):
-        repo.enqueue(
-            session,
-            method="chat.postMessage",
-            payload={"channel": channel, **told},
-            purpose="approval_admin",
-            subject_id=violation.id,
-            now=ctx.now(),
-        )
+    notify(ctx, session, decided)
 
 
 def still_pending(ctx: AppContext, violation_id: int) -> Case:
@@ -332,9 +252,8 @@ def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
         )
         query = skip_locked(session, query, of=Violation)
         due = list(session.scalars(query))
+        notify(ctx, session, *(ask_managers(ctx, session, v, reminder=True) for v in due))
         for violation in due:
-            payload = request_payload(ctx, session, violation, reminder=True)
-            _to_managers(ctx, session, payload, purpose=REQUEST, violation_id=violation.id)
             violation.approval_reminder_at = _next_reminder(ctx, now)
         return len(due)
 

@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from vpabot.bot.blocks.cg import build_cg_digest
 from vpabot.bot.datefmt import fmt_date
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.cg import AcceptanceOutcome, CgEntry, CgList
+from vpabot.bot.results.notices import CgDigest
 from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.notify import notify
 from vpabot.bot.results.listing import Listing
 from vpabot.bot.services.stops import check_review, lift_stop
 from vpabot.bot.results.stops import StopOutcome
@@ -181,13 +182,6 @@ def lift_cg_stop(ctx: AppContext, *, actor: str, token: ReviewToken) -> StopOutc
 # --- the daily digest ---------------------------------------------------------------------
 
 
-def digest_recipients(ctx: AppContext) -> list[str]:
-    """The admin channel, or every admin's DM when there is none."""
-    if ctx.settings.admin_channel:
-        return [ctx.settings.admin_channel]
-    return sorted(ctx.settings.admins())
-
-
 def sweep_cg_digest(ctx: AppContext) -> int:
     """From VPA_REVIEW_TIME on each working day: one digest, once, unless nobody is due."""
     settings, now, today = ctx.settings, ctx.now(), ctx.today()
@@ -201,14 +195,4 @@ def sweep_cg_digest(ctx: AppContext) -> int:
         overdue, due_soon = load_cg_overview(session, today=today)
         if not overdue and not due_soon:
             return 0  # the day is claimed all the same: "nothing due" is today's answer
-        payload = build_cg_digest(ctx.t, overdue=overdue, due_soon=due_soon, today=today)
-        channels = digest_recipients(ctx)
-        for channel in channels:
-            repo.enqueue(
-                session,
-                method="chat.postMessage",
-                payload={"channel": channel, **payload},
-                purpose=DIGEST_JOB,
-                now=now,
-            )
-        return len(channels)
+        return notify(ctx, session, CgDigest(overdue, due_soon, today))

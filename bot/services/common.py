@@ -7,8 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from vpabot.bot.context import AppContext
-
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant
@@ -31,13 +29,3 @@ def snapshot(row: Any, *fields: str) -> dict[str, Any]:
         value = getattr(row, name)
         out[name] = value.isoformat() if isinstance(value, date | datetime) else value
     return out
-
-
-def admin_recipients(ctx: AppContext, user_id: str) -> list[str]:
-    """Where news for an admin goes: to them, or, if they left the admin team, to the admin
-    channel (or every admin), so personal data never reaches someone no longer entitled."""
-    if ctx.settings.is_admin(user_id):
-        return [user_id]
-    if ctx.settings.admin_channel:
-        return [ctx.settings.admin_channel]
-    return sorted(ctx.settings.admins())

@@ -4,11 +4,12 @@ kept in the file as notes of their own kind (they don't count for the ladder).""
 from __future__ import annotations
 
 
-from vpabot.bot.blocks.consultation import build_answer, build_question
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.cases import Asked
 from vpabot.bot.services.cases import history_line
-from vpabot.bot.services.common import admin_recipients, require_assistant
+from vpabot.bot.results.notices import QuestionAnswered, QuestionAsked
+from vpabot.bot.services.common import require_assistant
+from vpabot.bot.services.notify import notify
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
@@ -35,24 +36,9 @@ def ask_manager(ctx: AppContext, *, actor: str, handle: str, question: str) -> A
             assistant_id=assistant.id,
             after={"text": question},
         )
-        payload = build_question(
-            ctx.t,
-            question_id=note.id,
-            handle=assistant.handle,
-            name=assistant.name,
-            by=actor,
-            question=question,
-            history=history_line(ctx, session, assistant.id),
-        )
-        for manager in sorted(ctx.settings.managers()):
-            repo.enqueue(
-                session,
-                method="chat.postMessage",
-                payload={"channel": manager, **payload},
-                purpose="consultation",
-                subject_id=note.id,
-                now=now,
-            )
+        history = history_line(ctx, session, assistant.id)
+        asked = QuestionAsked(note.id, assistant.handle, assistant.name, actor, question, history)
+        notify(ctx, session, asked)
         return Asked(note.id, assistant.handle, assistant.name)
 
 
@@ -82,16 +68,12 @@ def answer_question(ctx: AppContext, *, actor: str, question_id: int, answer: st
             assistant_id=assistant.id,
             after={"text": answer, "question_id": question_id},
         )
-        payload = build_answer(
-            ctx.t, handle=assistant.handle, name=assistant.name, by=actor, question=question.text, answer=answer
-        )
-        for channel in admin_recipients(ctx, question.author):
-            repo.enqueue(
-                session,
-                method="chat.postMessage",
-                payload={"channel": channel, **payload},
-                purpose="consultation_answer",
-                subject_id=note.id,
-                now=now,
-            )
+        notify(
+            ctx,
+            session,
+            QuestionAnswered(
+                note.id, assistant.handle, assistant.name, actor, question.text, answer,
+                admin=question.author,
+            ),
+        )  # fmt: skip
         return question.author

@@ -15,13 +15,12 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.stops import ActiveStop, StopList
-from vpabot.bot.services.common import admin_recipients
+from vpabot.bot.results.notices import ReviewDue, SinceStartNote, SinceStartViolation
+from vpabot.bot.services.notify import notify
 from vpabot.policy.dates import HolidayCalendar
-from vpabot.policy.stops import ReviewToken, StopKind, last_overdue_until, next_review_at
-from vpabot.storage import repositories as repo
+from vpabot.policy.stops import StopKind, last_overdue_until, next_review_at
 from vpabot.storage.db import skip_locked
 from vpabot.storage.models import Assistant, Note, SalesStop, Violation
 
@@ -48,12 +47,11 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
         ids = [stop.id for stop in stops]
         violations = _since_start(session, ids, Violation, Violation.logged_at)
         notes = _since_start(session, ids, Note, Note.created_at)
-        reminders = [
-            message
-            for stop in stops
-            for message in _reminders(ctx, stop, violations.get(stop.id, []), notes.get(stop.id, []))
-        ]
-        repo.enqueue_many(session, reminders, now=now)
+        notify(
+            ctx,
+            session,
+            *(_review(ctx, stop, violations.get(stop.id, []), notes.get(stop.id, [])) for stop in stops),
+        )
         for stop in stops:
             stop.review_reminders += 1
             stop.review_at = next_review_at(
@@ -90,13 +88,11 @@ def _since_start(session: Session, stop_ids: list[int], model: Any, at: Any) -> 
     return found
 
 
-def _reminders(
-    ctx: AppContext, stop: SalesStop, violations: list[Any], notes: list[Any]
-) -> list[dict[str, Any]]:
-    """The review DM(s) for one stop, as outbox rows for ``repo.enqueue_many``."""
+def _review(ctx: AppContext, stop: SalesStop, violations: list[Any], notes: list[Any]) -> ReviewDue:
+    """The review reminder for one stop: to the admin who set it (or changed it last)."""
     assistant: Assistant = stop.assistant
-    payload = build_review_reminder(
-        ctx.t,
+    return ReviewDue(
+        stop_id=stop.id,
         name=assistant.name,
         handle=assistant.handle,
         kind=StopKind(stop.kind),
@@ -104,21 +100,12 @@ def _reminders(
         until=stop.until,
         overdue=stop.review_reminders > 0,
         today=ctx.today(),
-        violations=violations,
-        notes=notes,
-        tags=ctx.tags,
-        tz=ctx.settings.tz,
-        token=ReviewToken(stop.id, stop.until),
+        violations=tuple(
+            SinceStartViolation(v.logged_at, v.step, v.severe, v.tag, v.state, v.note) for v in violations
+        ),
+        notes=tuple(SinceStartNote(n.created_at, n.text) for n in notes),
+        admin=stop.set_by,
     )
-    return [
-        {
-            "method": "chat.postMessage",
-            "payload": {"channel": channel, **payload},
-            "purpose": "stop_review",
-            "subject_id": stop.id,
-        }
-        for channel in admin_recipients(ctx, stop.set_by)
-    ]
 
 
 MAX_LISTED_STOPS = 45  # what `/vpa stops` can show in one message

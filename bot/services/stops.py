@@ -7,12 +7,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vpabot.bot.blocks.stops import build_announcement
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.stops import StopOutcome
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
+from vpabot.bot.results.notices import StopAnnounced
 from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.notify import notify
 from vpabot.policy.cg import cg_status
 from vpabot.policy.dates import parse_until
 from vpabot.policy.errors import PolicyError
@@ -111,24 +112,9 @@ def _apply(
 
 
 def _announce(ctx: AppContext, session: Session, outcome: StopOutcome, *, actor: str) -> None:
-    payload = build_announcement(
-        ctx.t,
-        action=outcome.action,
-        name=outcome.name,
-        handle=outcome.handle,
-        kind=outcome.kind,
-        until=outcome.until,
-        by=actor,
-        tz=ctx.settings.tz,
-    )
-    repo.enqueue(
-        session,
-        method="chat.postMessage",
-        payload={"channel": ctx.settings.team_channel, **payload},
-        purpose="stop_announcement",
-        subject_id=outcome.stop_id,
-        now=ctx.now(),
-    )
+    """Rule 11: the whole team hears of every stop set, changed or lifted."""
+    o = outcome
+    notify(ctx, session, StopAnnounced(o.stop_id, o.action, o.name, o.handle, o.kind, o.until, actor))
 
 
 def set_stop(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 
 
-from vpabot.bot.blocks.manager import build_withdrawn_notice
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.cases import Withdrawn
-from vpabot.bot.services.approvals import follow_up_open_cases, restep_later_cases, settle_requests
+from vpabot.bot.results.notices import CaseWithdrawn
+from vpabot.bot.services.approvals import follow_up_open_cases, restep_later_cases
 from vpabot.bot.services.cases import case_of
 from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.notify import notify
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import ViolationState
 from vpabot.policy.text import user_text
@@ -55,7 +56,7 @@ def withdraw_violation(
             after=snapshot(violation, "state", "decision_reason"),
         )
         if was_pending:
-            settle_requests(ctx, session, violation.id, build_withdrawn_notice(ctx.t, case_of(ctx, violation), by=actor))
+            notify(ctx, session, CaseWithdrawn(case_of(ctx, violation), by=actor))
         restep_later_cases(ctx, session, violation, actor=actor)
         follow_up_open_cases(ctx, session, assistant.id)
         return Withdrawn(violation.id, assistant.handle, assistant.name)
