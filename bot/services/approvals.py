@@ -17,7 +17,7 @@ from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
 from vpabot.bot.services.cases import case_of, pending_cases
 from vpabot.bot.results.cases import Case
-from vpabot.bot.services.common import snapshot
+from vpabot.bot.services.common import audited, snapshot
 from vpabot.bot.results.listing import Listing
 from vpabot.bot.results.notices import CaseDecided, CaseRestepped, CaseSettled, ErmahnungReported
 from vpabot.bot.services.notify import notify
@@ -96,14 +96,12 @@ def decide(
         violation.decision_reason, violation.approval_reminder_at = reason, None
         session.flush()
         assistant = violation.assistant
-        repo.audit(
+        audited(
             session,
+            violation,
+            "violation.approved" if approve else "violation.rejected",
             actor=actor,
-            action="violation.approved" if approve else "violation.rejected",
             at=now,
-            subject="violation",
-            subject_id=violation.id,
-            assistant_id=assistant.id,
             before=before,
             after=snapshot(violation, *DECISION_FIELDS),
         )
@@ -152,16 +150,9 @@ def restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *
         if not decision.needs_approval:
             case.state, case.approval_reminder_at = ViolationState.RECORDED.value, None
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="violation.restepped",
-            at=ctx.now(),
-            subject="violation",
-            subject_id=case.id,
-            assistant_id=case.assistant_id,
-            before=before,
-            after=snapshot(case, "step", "state"),
+        audited(
+            session, case, "violation.restepped", actor=actor, at=ctx.now(),
+            before=before, after=snapshot(case, "step", "state"),
         )
         _announce_restep(ctx, session, case, still_pending=decision.needs_approval)
 
@@ -180,9 +171,9 @@ def _settle_open_cases(ctx: AppContext, session: Session, assistant_id: int, *, 
     for case in _open_cases(session, assistant_id):
         case.state, case.approval_reminder_at = ViolationState.SETTLED.value, None
         session.flush()
-        repo.audit(
-            session, actor=actor, action="violation.settled", at=ctx.now(), subject="violation",
-            subject_id=case.id, assistant_id=assistant_id, after={"state": case.state},
+        audited(
+            session, case, "violation.settled", actor=actor, at=ctx.now(),
+            after={"state": case.state},
         )
         notify(ctx, session, CaseSettled(case_of(ctx, case)))
 
@@ -224,14 +215,8 @@ def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Comm
             raise PolicyError("violation_unknown")
         if violation.communicated_at is None:
             violation.communicated_at = now
-            repo.audit(
-                session,
-                actor=actor,
-                action="violation.communicated",
-                at=now,
-                subject="violation",
-                subject_id=violation.id,
-                assistant_id=violation.assistant_id,
+            audited(
+                session, violation, "violation.communicated", actor=actor, at=now,
                 after={"communicated_at": now.isoformat()},
             )
         return Communicated(case_of(ctx, violation), violation.communicated_at, violation.decided_by or "")

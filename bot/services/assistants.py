@@ -12,7 +12,7 @@ from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.policy.text import check_name
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant
-from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.common import audited, require_assistant, snapshot
 
 HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 # Erased assistants are renamed "geloescht-<id>" (services/privacy.py); nobody else may be.
@@ -54,14 +54,8 @@ def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Ass
         )
         session.add(assistant)
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="assistant.added",
-            at=now,
-            subject="assistant",
-            subject_id=assistant.id,
-            assistant_id=assistant.id,
+        audited(
+            session, assistant, "assistant.added", actor=actor, at=now,
             after=snapshot(assistant, "handle", "name", "status", "joined_on"),
         )
     return assistant
@@ -84,15 +78,8 @@ def change_status(
         if before != status:
             old = snapshot(assistant, "status")
             assistant.status = status.value
-            repo.audit(
-                session,
-                actor=actor,
-                action="assistant.status",
-                at=now,
-                subject="assistant",
-                subject_id=assistant.id,
-                assistant_id=assistant.id,
-                before=old,
-                after=snapshot(assistant, "status"),
+            audited(
+                session, assistant, "assistant.status", actor=actor, at=now,
+                before=old, after=snapshot(assistant, "status"),
             )
         return StatusChange(assistant.handle, assistant.name, before, status)

@@ -18,7 +18,7 @@ from vpabot.bot.datefmt import fmt_date
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.cg import AcceptanceOutcome, CgEntry, CgList
 from vpabot.bot.results.notices import CgDigest
-from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.common import audited, require_assistant, snapshot
 from vpabot.bot.services.notify import notify
 from vpabot.bot.results.listing import Listing
 from vpabot.bot.services.stops import check_review, lift_stop
@@ -127,16 +127,9 @@ def record_acceptance(
         if change is AcceptanceChange.NEWER:
             before = snapshot(assistant, "cg_accepted_on")
             assistant.cg_accepted_on = accepted_on
-            repo.audit(
-                session,
-                actor=actor,
-                action="cg.accepted",
-                at=ctx.now(),
-                subject="assistant",
-                subject_id=assistant.id,
-                assistant_id=assistant.id,
-                before=before,
-                after=snapshot(assistant, "cg_accepted_on"),
+            audited(
+                session, assistant, "cg.accepted", actor=actor, at=ctx.now(),
+                before=before, after=snapshot(assistant, "cg_accepted_on"),
             )
         status = cg_status(assistant.cg_accepted_on, today=today)
         stop = repo.active_stop(session, assistant.id)

@@ -8,11 +8,10 @@ from vpabot.bot.context import AppContext
 from vpabot.bot.results.cases import Asked
 from vpabot.bot.services.cases import history_line
 from vpabot.bot.results.notices import QuestionAnswered, QuestionAsked
-from vpabot.bot.services.common import require_assistant
+from vpabot.bot.services.common import audited, require_assistant
 from vpabot.bot.services.notify import notify
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.text import user_text
-from vpabot.storage import repositories as repo
 from vpabot.storage.models import Note
 
 
@@ -26,16 +25,7 @@ def ask_manager(ctx: AppContext, *, actor: str, handle: str, question: str) -> A
         note = Note(assistant=assistant, kind="question", text=question, author=actor, created_at=now)
         session.add(note)
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="question.asked",
-            at=now,
-            subject="note",
-            subject_id=note.id,
-            assistant_id=assistant.id,
-            after={"text": question},
-        )
+        audited(session, note, "question.asked", actor=actor, at=now, after={"text": question})
         history = history_line(ctx, session, assistant.id)
         asked = QuestionAsked(note.id, assistant.handle, assistant.name, actor, question, history)
         notify(ctx, session, asked)
@@ -58,14 +48,8 @@ def answer_question(ctx: AppContext, *, actor: str, question_id: int, answer: st
         note = Note(assistant=assistant, kind="answer", text=answer, author=actor, created_at=now)
         session.add(note)
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="question.answered",
-            at=now,
-            subject="note",
-            subject_id=note.id,
-            assistant_id=assistant.id,
+        audited(
+            session, note, "question.answered", actor=actor, at=now,
             after={"text": answer, "question_id": question_id},
         )
         notify(

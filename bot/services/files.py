@@ -11,7 +11,7 @@ from vpabot.bot.datefmt import fmt_date
 from vpabot.bot.labels import step_label
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.files import AssistantFile, AuditEntry, NoteEntry, StopEntry, ViolationEntry
-from vpabot.bot.services.common import require_assistant
+from vpabot.bot.services.common import audited, require_assistant
 from vpabot.policy.cg import cg_status
 from vpabot.policy.ladder import AssistantStatus, counting_since
 from vpabot.policy.stops import StopReason
@@ -44,15 +44,7 @@ def open_file(ctx: AppContext, *, actor: str, handle: str, page: int = 0) -> Ass
     """Read one page of the file. Only that page is loaded, however long the file is."""
     with ctx.unit_of_work() as session:  # short: the opening is audited first
         assistant = require_assistant(session, handle)
-        repo.audit(
-            session,
-            actor=actor,
-            action="file.opened",
-            at=ctx.now(),
-            subject="assistant",
-            subject_id=assistant.id,
-            assistant_id=assistant.id,
-        )
+        audited(session, assistant, "file.opened", actor=actor, at=ctx.now())
         assistant_id = assistant.id
     with ctx.read() as session:
         assistant = session.get_one(Assistant, assistant_id)

@@ -16,7 +16,7 @@ from vpabot.bot.context import AppContext
 from vpabot.bot.results.home import APPROVALS_LISTED, DeadMessage, Home, LISTED, Overview, RecentViolation, VIOLATIONS_LISTED
 from vpabot.bot.services.cases import pending_cases
 from vpabot.bot.services.cg import load_cg_overview
-from vpabot.bot.services.common import snapshot
+from vpabot.bot.services.common import audited, snapshot
 from vpabot.bot.results.listing import Listing
 from vpabot.bot.services.reviews import count_active_stops, list_active_stops
 from vpabot.bot.results.stops import StopList
@@ -140,14 +140,8 @@ def retry_dead_message(ctx: AppContext, *, actor: str, message_id: int) -> bool:
         before = snapshot(row, *RETRY_FIELDS)
         row.status, row.attempts, row.next_attempt_at = "pending", 0, now
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="outbox.retried",
-            at=now,
-            subject="outbox",
-            subject_id=row.id,
-            before=before,
-            after=snapshot(row, *RETRY_FIELDS),
+        audited(
+            session, row, "outbox.retried", actor=actor, at=now,
+            before=before, after=snapshot(row, *RETRY_FIELDS),
         )
         return True

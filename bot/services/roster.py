@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.csv_import import BadFile, Problem, begin_write, chunks, lock_assistants
 from vpabot.bot.services.roster_csv import RosterRow, read_roster
+from vpabot.bot.services.common import audited
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
-from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant
 
 ACTOR = "import"
@@ -173,16 +173,9 @@ def apply(
             for key, value in values.items():
                 setattr(assistant, key, value)
             action = "assistant.updated"
-        repo.audit(
-            session,
-            actor=ACTOR,
-            action=action,
-            at=now,
-            subject="assistant",
-            subject_id=assistant.id,
-            assistant_id=assistant.id,
-            before=change.before or None,
-            after=change.after,
+        audited(
+            session, assistant, action, actor=ACTOR, at=now,
+            before=change.before or None, after=change.after,
         )
         if progress:
             progress(done, len(changes))

@@ -12,7 +12,7 @@ from vpabot.bot.results.stops import StopOutcome
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
 from vpabot.bot.results.notices import StopAnnounced
-from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.common import audited, require_assistant, snapshot
 from vpabot.bot.services.notify import notify
 from vpabot.policy.cg import cg_status
 from vpabot.policy.dates import parse_until
@@ -95,16 +95,9 @@ def _apply(
     )
     stop.review_reminders = 0
     session.flush()
-    repo.audit(
-        session,
-        actor=actor,
-        action=f"stop.{plan.action}",
-        at=now,
-        subject="stop",
-        subject_id=stop.id,
-        assistant_id=assistant.id,
-        before=before,
-        after=snapshot(stop, *STOP_FIELDS),
+    audited(
+        session, stop, f"stop.{plan.action}", actor=actor, at=now,
+        before=before, after=snapshot(stop, *STOP_FIELDS),
     )
     outcome = StopOutcome(plan.action, assistant.handle, assistant.name, plan.kind, plan.until, stop.id)
     _announce(ctx, session, outcome, actor=actor)
@@ -222,16 +215,9 @@ def lift_stop(
         before = snapshot(stop, *STOP_FIELDS)
         stop.lifted_at, stop.lifted_by, stop.lift_note, stop.review_at = now, actor, note, None
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="stop.lifted",
-            at=now,
-            subject="stop",
-            subject_id=stop.id,
-            assistant_id=assistant.id,
-            before=before,
-            after=snapshot(stop, *STOP_FIELDS),
+        audited(
+            session, stop, "stop.lifted", actor=actor, at=now,
+            before=before, after=snapshot(stop, *STOP_FIELDS),
         )
         outcome = StopOutcome("lifted", assistant.handle, assistant.name, StopKind(stop.kind), stop.until, stop.id)
         _announce(ctx, session, outcome, actor=actor)
@@ -245,16 +231,9 @@ def close_collaboration(
     now = ctx.now()
     before = snapshot(assistant, "status", "ended_on")
     assistant.status, assistant.ended_on = status.value, ctx.today()
-    repo.audit(
-        session,
-        actor=actor,
-        action="assistant.status",
-        at=now,
-        subject="assistant",
-        subject_id=assistant.id,
-        assistant_id=assistant.id,
-        before=before,
-        after=snapshot(assistant, "status", "ended_on"),
+    audited(
+        session, assistant, "assistant.status", actor=actor, at=now,
+        before=before, after=snapshot(assistant, "status", "ended_on"),
     )
     current = _current(repo.active_stop(session, assistant.id))
     if current == CurrentStop(StopKind.FULL, None):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.cases import LoggedViolation
 from vpabot.bot.services.approvals import inform_managers, request_approval
-from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.common import audited, require_assistant, snapshot
 from vpabot.policy.catalogue import Source, Tag
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus, counting_since, decide_step
@@ -56,14 +56,8 @@ def log_violation(
         )
         session.add(violation)
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="violation.logged",
-            at=now,
-            subject="violation",
-            subject_id=violation.id,
-            assistant_id=assistant.id,
+        audited(
+            session, violation, "violation.logged", actor=actor, at=now,
             after=snapshot(violation, "source", "tag", "severe", "step", "state", "note"),
         )
         logged = LoggedViolation(
@@ -93,16 +87,7 @@ def add_note(ctx: AppContext, *, actor: str, handle: str, text: str) -> tuple[st
         note = Note(assistant=assistant, text=text, author=actor, created_at=now)
         session.add(note)
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="note.added",
-            at=now,
-            subject="note",
-            subject_id=note.id,
-            assistant_id=assistant.id,
-            after={"text": text},
-        )
+        audited(session, note, "note.added", actor=actor, at=now, after={"text": text})
         return assistant.handle, assistant.name
 
 

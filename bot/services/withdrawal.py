@@ -13,7 +13,7 @@ from vpabot.bot.results.cases import Withdrawn
 from vpabot.bot.results.notices import CaseWithdrawn
 from vpabot.bot.services.approvals import follow_up_open_cases, restep_later_cases
 from vpabot.bot.services.cases import case_of
-from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.common import audited, require_assistant, snapshot
 from vpabot.bot.services.notify import notify
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import ViolationState
@@ -44,16 +44,9 @@ def withdraw_violation(
         violation.state, violation.decision_reason = ViolationState.WITHDRAWN.value, reason
         violation.decided_by, violation.decided_at, violation.approval_reminder_at = actor, now, None
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="violation.withdrawn",
-            at=now,
-            subject="violation",
-            subject_id=violation.id,
-            assistant_id=assistant.id,
-            before=before,
-            after=snapshot(violation, "state", "decision_reason"),
+        audited(
+            session, violation, "violation.withdrawn", actor=actor, at=now,
+            before=before, after=snapshot(violation, "state", "decision_reason"),
         )
         if was_pending:
             notify(ctx, session, CaseWithdrawn(case_of(ctx, violation), by=actor))
