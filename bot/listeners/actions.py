@@ -35,7 +35,7 @@ from vpabot.bot.services.stops import check_review, set_cg_stop
 from vpabot.bot.services.violations import answer_severe
 from vpabot.policy.catalogue import Source
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.stops import ReviewToken, StopKind
+from vpabot.policy.stops import ReviewToken
 from vpabot.storage.models import Note
 
 Reply = dict[str, Any] | None
@@ -109,7 +109,7 @@ def review_form(turn: Turn, command: c.OpenReviewForm) -> Reply:
     token = ReviewToken(command.stop_id, command.until)
     with ctx.read() as session:
         stop = check_review(ctx, session, token)
-        handle, name, kind = stop.assistant.handle, stop.assistant.name, StopKind(stop.kind)
+        handle, name, kind = stop.assistant.handle, stop.assistant.name, stop.kind
     # The reminder is a DM: the decision's answer comes there as a message of its own.
     form = payloads.StopForm(handle=handle, review=token)
     default_until = ctx.today() + timedelta(days=DEFAULT_STOP_DAYS)

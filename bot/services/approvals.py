@@ -91,7 +91,7 @@ def decide(
         if violation.state != ViolationState.AWAITING_APPROVAL:
             raise _decided_error(ctx, violation)
         before = snapshot(violation, *DECISION_FIELDS)
-        violation.state = (ViolationState.APPROVED if approve else ViolationState.REJECTED).value
+        violation.state = ViolationState.APPROVED if approve else ViolationState.REJECTED
         violation.decided_by, violation.decided_at = actor, now
         violation.decision_reason, violation.approval_reminder_at = reason, None
         session.flush()
@@ -123,7 +123,7 @@ def _open_cases(session: Session, assistant_id: int, *, after_id: int = 0) -> li
             .where(
                 Violation.assistant_id == assistant_id,
                 Violation.id > after_id,
-                Violation.state == ViolationState.AWAITING_APPROVAL.value,
+                Violation.state == ViolationState.AWAITING_APPROVAL,
             )
             .order_by(Violation.id)
             .with_for_update()
@@ -135,7 +135,7 @@ def restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *
     """A rejected (or withdrawn) case no longer counts, so later open cases move down: an
     exclusion may become an Abmahnung, an Abmahnung an Ermahnung that needs no approval."""
     since = counting_since(today=ctx.today(), expiry_months=ctx.settings.strike_expiry_months)
-    status = AssistantStatus(rejected.assistant.status)
+    status = rejected.assistant.status
     if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
         return  # the file is closed: nothing left to re-decide
     for case in _open_cases(session, rejected.assistant_id, after_id=rejected.id):
@@ -148,7 +148,7 @@ def restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *
         before = snapshot(case, "step", "state")
         case.step = int(decision.step)
         if not decision.needs_approval:
-            case.state, case.approval_reminder_at = ViolationState.RECORDED.value, None
+            case.state, case.approval_reminder_at = ViolationState.RECORDED, None
         session.flush()
         audited(
             session, case, "violation.restepped", actor=actor, at=ctx.now(),
@@ -169,7 +169,7 @@ def _announce_restep(ctx: AppContext, session: Session, case: Violation, *, stil
 def _settle_open_cases(ctx: AppContext, session: Session, assistant_id: int, *, actor: str) -> None:
     """The collaboration ended: other open cases have nothing left to decide."""
     for case in _open_cases(session, assistant_id):
-        case.state, case.approval_reminder_at = ViolationState.SETTLED.value, None
+        case.state, case.approval_reminder_at = ViolationState.SETTLED, None
         session.flush()
         audited(
             session, case, "violation.settled", actor=actor, at=ctx.now(),
@@ -229,7 +229,7 @@ def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
         query = (
             select(Violation)
             .where(
-                Violation.state == ViolationState.AWAITING_APPROVAL.value,
+                Violation.state == ViolationState.AWAITING_APPROVAL,
                 Violation.approval_reminder_at <= now,
             )
             .order_by(Violation.id)

@@ -47,7 +47,7 @@ def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Ass
         assistant = Assistant(
             handle=handle,
             name=name,
-            status=AssistantStatus.NEW.value,
+            status=AssistantStatus.NEW,
             joined_on=ctx.today(),
             created_at=now,
             created_by=actor,
@@ -66,18 +66,18 @@ def change_status(
 ) -> StatusChange:
     """Newcomer to regular and back. Ending a collaboration has its own commands (and stop)."""
     if status not in SETTABLE_STATUSES:
-        raise PolicyError("roster_status_not_settable", status=status_label(ctx.t, status.value))
+        raise PolicyError("roster_status_not_settable", status=status_label(ctx.t, status))
     now = ctx.now()
     with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
-        before = AssistantStatus(assistant.status)
+        before = assistant.status
         if before in CLOSED_STATUSES or before is AssistantStatus.RESIGNED:
             raise PolicyError(
                 "roster_status_ended", name=assistant.name, status=status_label(ctx.t, before.value)
             )
         if before != status:
             old = snapshot(assistant, "status")
-            assistant.status = status.value
+            assistant.status = status
             audited(
                 session, assistant, "assistant.status", actor=actor, at=now,
                 before=old, after=snapshot(assistant, "status"),

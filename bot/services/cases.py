@@ -80,7 +80,7 @@ def pending_cases(ctx: AppContext, session: Session, *, limit: int) -> Listing[C
 
     Four statements whatever the number of cases or assistants (count, page, histories).
     """
-    waiting = Violation.state == ViolationState.AWAITING_APPROVAL.value
+    waiting = Violation.state == ViolationState.AWAITING_APPROVAL
     total = session.scalar(select(func.count()).select_from(Violation).where(waiting)) or 0
     rows = session.execute(
         select(Violation, Assistant.handle, Assistant.name)

@@ -41,7 +41,7 @@ from vpabot.storage.models import Assistant, SalesStop
 
 DIGEST_JOB = "cg_digest"
 # Only assistants we still work with owe a read confirmation.
-WORKING_STATUSES = (AssistantStatus.NEW.value, AssistantStatus.ACTIVE.value)
+WORKING_STATUSES = (AssistantStatus.NEW, AssistantStatus.ACTIVE)
 
 
 LISTED = 50  # more than any view shows (the digest 40 per part, /vpa stops ~25, Home 10)
@@ -92,7 +92,7 @@ def _entries(session: Session, today: date, limit: int, *where: Any) -> list[CgE
         .order_by(Assistant.cg_accepted_on, Assistant.handle)
         .limit(limit)
     ).all()
-    cg = StopReason.CG_NOT_ACCEPTED.value
+    cg = StopReason.CG_NOT_ACCEPTED
     entries = [
         CgEntry(
             handle,
@@ -136,7 +136,7 @@ def record_acceptance(
         offer = None
         if (
             stop is not None
-            and stop.reason == StopReason.CG_NOT_ACCEPTED.value
+            and stop.reason == StopReason.CG_NOT_ACCEPTED
             and not status.blocks_collaboration
             and assistant.status in WORKING_STATUSES
         ):
@@ -163,7 +163,7 @@ def lift_cg_stop(ctx: AppContext, *, actor: str, token: ReviewToken) -> StopOutc
         except PolicyError as decided:
             raise PolicyError("cg_stop_decided", **decided.params) from None
         assistant = stop.assistant
-        if stop.reason != StopReason.CG_NOT_ACCEPTED.value:
+        if stop.reason != StopReason.CG_NOT_ACCEPTED:
             raise PolicyError("cg_stop_other_reason", name=assistant.name)
         handle, accepted_on = assistant.handle, assistant.cg_accepted_on
         if accepted_on is None or cg_status(accepted_on, today=ctx.today()).blocks_collaboration:

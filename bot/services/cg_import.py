@@ -141,7 +141,7 @@ def _still_stopped(session: Session, assistants: list[Assistant], *, today: date
         query = select(SalesStop.assistant_id).where(
             SalesStop.assistant_id.in_(ids),
             SalesStop.lifted_at.is_(None),
-            SalesStop.reason == StopReason.CG_NOT_ACCEPTED.value,
+            SalesStop.reason == StopReason.CG_NOT_ACCEPTED,
         )
         stopped += [valid[assistant_id] for assistant_id in session.scalars(query)]
     return sorted(stopped)

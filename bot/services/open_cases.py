@@ -35,7 +35,7 @@ def open_cases(session: Session, assistant_id: int) -> list[Violation]:
             select(Violation)
             .where(
                 Violation.assistant_id == assistant_id,
-                Violation.state == ViolationState.AWAITING_APPROVAL.value,
+                Violation.state == ViolationState.AWAITING_APPROVAL,
             )
             .order_by(Violation.id)
             .with_for_update()

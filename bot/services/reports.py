@@ -70,7 +70,7 @@ def _violation_numbers(session: Session, *, start: datetime, end: datetime) -> d
         .where(
             Violation.logged_at >= start,
             Violation.logged_at < end,
-            Violation.state != ViolationState.WITHDRAWN.value,
+            Violation.state != ViolationState.WITHDRAWN,
         )
         .group_by(Violation.source, Violation.tag, Violation.step, Violation.severe, Violation.state)
     ).all()
@@ -88,8 +88,8 @@ def _violation_numbers(session: Session, *, start: datetime, end: datetime) -> d
         by_source_and_step.setdefault(source, Counter())[key] += count
     return dict(
         violations=sum(states.values()),
-        rejected=states[ViolationState.REJECTED.value],
-        awaiting_approval=states[ViolationState.AWAITING_APPROVAL.value],
+        rejected=states[ViolationState.REJECTED],
+        awaiting_approval=states[ViolationState.AWAITING_APPROVAL],
         by_source=_most_first(by_source),
         by_tag=_most_first(by_tag),
         by_step=dict(by_step),

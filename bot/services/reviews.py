@@ -20,7 +20,7 @@ from vpabot.bot.results.stops import ActiveStop, StopList
 from vpabot.bot.results.notices import ReviewDue, SinceStartNote, SinceStartViolation
 from vpabot.bot.services.notify import notify
 from vpabot.policy.dates import HolidayCalendar
-from vpabot.policy.stops import StopKind, last_overdue_until, next_review_at
+from vpabot.policy.stops import last_overdue_until, next_review_at
 from vpabot.storage.db import skip_locked
 from vpabot.storage.models import Assistant, Note, SalesStop, Violation
 
@@ -95,7 +95,7 @@ def _review(ctx: AppContext, stop: SalesStop, violations: list[Any], notes: list
         stop_id=stop.id,
         name=assistant.name,
         handle=assistant.handle,
-        kind=StopKind(stop.kind),
+        kind=stop.kind,
         starts_on=stop.starts_on,
         until=stop.until,
         overdue=stop.review_reminders > 0,
@@ -189,7 +189,7 @@ def list_active_stops(
         ActiveStop(
             handle=row.handle,
             name=row.name,
-            kind=StopKind(row.kind),
+            kind=row.kind,
             starts_on=row.starts_on,
             until=row.until,
             set_by=row.set_by,

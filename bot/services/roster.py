@@ -74,7 +74,7 @@ def _target(row: RosterRow, current: Assistant | None) -> dict[str, Any]:
     values: dict[str, Any] = {
         "name": row.name,
         "joined_on": row.joined_on,
-        "status": row.status.value,
+        "status": row.status,
     }
     values["slack_user_id"] = row.slack_id or (current.slack_user_id if current else None)
     values["cg_accepted_on"] = row.cg_accepted_on or (current.cg_accepted_on if current else None)
@@ -124,7 +124,7 @@ def plan(
 
 def _status_problem(row: RosterRow, current: Assistant | None) -> Problem | None:
     """Ending a collaboration sets a VT-Stop and needs its own command; it is never undone."""
-    old = AssistantStatus(current.status) if current else None
+    old = current.status if current else None
     if old is not None and old in ENDED and row.status != old:
         return Problem(row.line, "status_ended", {"handle": row.handle, "status": old.value})
     if row.status in ENDED and row.status != old:  # (unknown handles were skipped before)

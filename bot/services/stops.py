@@ -54,7 +54,7 @@ def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> Sales
 
 
 def _current(stop: SalesStop | None) -> CurrentStop | None:
-    return CurrentStop(StopKind(stop.kind), stop.until) if stop else None
+    return CurrentStop(stop.kind, stop.until) if stop else None
 
 
 def _apply(
@@ -78,17 +78,17 @@ def _apply(
             starts_on=ctx.today(),
             set_by=actor,
             set_at=now,
-            reason=(reason or StopReason.OTHER).value,
+            reason=reason or StopReason.OTHER,
             note="",
         )
         session.add(stop)
     elif reason is not None:
-        stop.reason = reason.value
+        stop.reason = reason
     if violation_id is not None:
         stop.violation_id = violation_id
     if note is not None:
         stop.note = note
-    stop.kind, stop.until = plan.kind.value, plan.until
+    stop.kind, stop.until = plan.kind, plan.until
     stop.set_by = actor  # the admin who last decided is the one reminded
     stop.review_at = first_review_at(
         plan.until, at=settings.review_time, tz=settings.timezone, holidays=ctx.holidays
@@ -123,7 +123,7 @@ def set_stop(
 ) -> StopOutcome:
     with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
-        if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
+        if assistant.status in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
             raise PolicyError("stop_for_ended", name=assistant.name)
         if violation_id is not None:
             violation = session.get(Violation, violation_id)
@@ -149,13 +149,13 @@ def set_cg_stop(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
     """
     with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
-        if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
+        if assistant.status in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
             raise PolicyError("stop_for_ended", name=assistant.name)
         status = cg_status(assistant.cg_accepted_on, today=ctx.today())
         if not status.blocks_collaboration:
             raise PolicyError("cg_not_overdue", name=assistant.name, due=status.due_on)
         active = repo.active_stop(session, assistant.id)
-        if active is not None and active.reason != StopReason.CG_NOT_ACCEPTED.value:
+        if active is not None and active.reason != StopReason.CG_NOT_ACCEPTED:
             # Don't swallow a running stop (its end date and review) into an open-ended one.
             raise PolicyError("cg_other_stop", name=assistant.name, handle=assistant.handle)
         plan = plan_stop(_current(active), kind=StopKind.FULL, until=None)
@@ -210,7 +210,7 @@ def lift_stop(
         stop = repo.active_stop(session, assistant.id, lock=True)
         if stop is None:
             raise PolicyError("no_active_stop")
-        if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
+        if assistant.status in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
             raise PolicyError("stop_for_ended", name=assistant.name)
         before = snapshot(stop, *STOP_FIELDS)
         stop.lifted_at, stop.lifted_by, stop.lift_note, stop.review_at = now, actor, note, None
@@ -219,7 +219,7 @@ def lift_stop(
             session, stop, "stop.lifted", actor=actor, at=now,
             before=before, after=snapshot(stop, *STOP_FIELDS),
         )
-        outcome = StopOutcome("lifted", assistant.handle, assistant.name, StopKind(stop.kind), stop.until, stop.id)
+        outcome = StopOutcome("lifted", assistant.handle, assistant.name, stop.kind, stop.until, stop.id)
         _announce(ctx, session, outcome, actor=actor)
         return outcome
 
@@ -230,7 +230,7 @@ def close_collaboration(
     """Resigned, excluded or terminated: new status and an open-ended full VT-Stop (rule 8)."""
     now = ctx.now()
     before = snapshot(assistant, "status", "ended_on")
-    assistant.status, assistant.ended_on = status.value, ctx.today()
+    assistant.status, assistant.ended_on = status, ctx.today()
     audited(
         session, assistant, "assistant.status", actor=actor, at=now,
         before=before, after=snapshot(assistant, "status", "ended_on"),
@@ -247,7 +247,7 @@ def resignable(ctx: AppContext, *, handle: str) -> tuple[str, str]:
     ``PolicyError`` for an unknown assistant or one whose collaboration ended already."""
     with ctx.read() as session:
         assistant = require_assistant(session, handle)
-        status = AssistantStatus(assistant.status)
+        status = assistant.status
         if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
             raise PolicyError("already_ended", name=assistant.name)
         return assistant.handle, assistant.name
@@ -256,7 +256,7 @@ def resignable(ctx: AppContext, *, handle: str) -> tuple[str, str]:
 def resign(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
     with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
-        status = AssistantStatus(assistant.status)
+        status = assistant.status
         if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
             raise PolicyError("already_ended", name=assistant.name)
         outcome = close_collaboration(ctx, session, assistant, actor=actor, status=AssistantStatus.RESIGNED)

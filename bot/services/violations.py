@@ -9,7 +9,7 @@ from vpabot.bot.services.approvals import inform_managers, request_approval
 from vpabot.bot.services.common import audited, require_assistant, snapshot
 from vpabot.policy.catalogue import Source, Tag
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.ladder import AssistantStatus, counting_since, decide_step
+from vpabot.policy.ladder import counting_since, decide_step
 from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Note, SevereQuestion, Violation
@@ -38,17 +38,17 @@ def log_violation(
         assistant = require_assistant(session, handle, lock=True)
         since = counting_since(today=today, expiry_months=ctx.settings.strike_expiry_months)
         decision = decide_step(
-            status=AssistantStatus(assistant.status),
+            status=assistant.status,
             earlier=repo.count_counting_violations(session, assistant.id, since=since),
             severe=severe,
         )
         violation = Violation(
             assistant=assistant,
-            source=source.value,
+            source=source,
             tag=tag.key,
             severe=decision.severe,
             step=int(decision.step) if decision.step else None,
-            state=decision.state.value,
+            state=decision.state,
             note=note,
             logged_by=actor,
             logged_at=now,

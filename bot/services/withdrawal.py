@@ -21,7 +21,7 @@ from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Violation
 
-WITHDRAWABLE = frozenset({ViolationState.RECORDED.value, ViolationState.AWAITING_APPROVAL.value})
+WITHDRAWABLE = frozenset({ViolationState.RECORDED, ViolationState.AWAITING_APPROVAL})
 
 
 def withdraw_violation(
@@ -39,9 +39,9 @@ def withdraw_violation(
         if violation.state not in WITHDRAWABLE:
             # An approved or rejected case is the manager's decision: not undone by one click.
             raise PolicyError("withdraw_decided", number=number)
-        was_pending = violation.state == ViolationState.AWAITING_APPROVAL.value
+        was_pending = violation.state == ViolationState.AWAITING_APPROVAL
         before = snapshot(violation, "state", "decision_reason")
-        violation.state, violation.decision_reason = ViolationState.WITHDRAWN.value, reason
+        violation.state, violation.decision_reason = ViolationState.WITHDRAWN, reason
         violation.decided_by, violation.decided_at, violation.approval_reminder_at = actor, now, None
         session.flush()
         audited(
