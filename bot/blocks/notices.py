@@ -25,7 +25,7 @@ from vpabot.bot.blocks.manager import (
 from vpabot.bot.blocks.report import month_name, render_report, report_filename
 from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.blocks.stops import build_announcement
-from vpabot.bot.charts import violations_chart
+from vpabot.bot.blocks.chart import violations_chart
 from vpabot.bot.context import AppContext
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.results.notices import (

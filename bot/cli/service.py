@@ -138,7 +138,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _doctor(args: argparse.Namespace) -> int:
     from vpabot.bot.app import make_client
-    from vpabot.bot.doctor import run_checks
+    from vpabot.bot.cli.doctor import run_checks
 
     import logging
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tests.storage.builders import assistant
 from vpabot.bot.workdays import holiday_calendar
 from vpabot.bot.blocks.report import render_report
-from vpabot.bot.charts import violations_chart
+from vpabot.bot.blocks.chart import violations_chart
 from vpabot.bot.cli import main
 from vpabot.bot.context import AppContext
 from vpabot.bot.i18n import Translator
