@@ -62,6 +62,8 @@ def render(ctx: AppContext, notice: Notice, to: To) -> Message:
 
 
 def renders(kind: type[N]) -> Callable[[Callable[[AppContext, N, To], Message]], Any]:
+    """Register the decorated function as the words of notices of type ``kind``."""
+
     def register(function: Callable[[AppContext, N, To], Message]) -> Any:
         _RENDERERS[kind] = function
         return function
