@@ -41,6 +41,7 @@ from vpabot.bot.blocks.manager import build_pending_list  # noqa: E402
 from vpabot.bot.blocks.modals import build_assistant_choices  # noqa: E402
 from vpabot.bot.listeners.options import PICKER_LIMIT  # noqa: E402
 from vpabot.bot.blocks.reviews import build_stops_list  # noqa: E402
+from vpabot.bot.blocks import notices  # noqa: E402
 from vpabot.bot.context import AppContext  # noqa: E402
 from vpabot.bot.services.approvals import pending  # noqa: E402
 from vpabot.bot.services.cg import cg_overview  # noqa: E402
@@ -91,6 +92,7 @@ def open_database(url: str, size: int) -> Database:
         sessions=make_session_factory(engine),
         reads=make_read_session_factory(engine),
         clock=clock,
+        render=notices.render,
     )
     db = Database(size, engine, ctx)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vpabot.policy.catalogue import DEFAULT_TAGS, TagCatalogue
-from vpabot.bot.roles import GroupMembers
+from vpabot.bot.group_members import GroupMembers
 from vpabot.policy.dates import parse_time_of_day
 from vpabot.policy.errors import PolicyError
 

@@ -12,12 +12,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.bot.config import CoreSettings, Settings
 from vpabot.bot.i18n import Translator
+from vpabot.bot.results.notices import Notice, To
 from vpabot.bot.workdays import RegionalHolidays, holiday_calendar
 from vpabot.policy.clock import Clock, SystemClock
 from vpabot.policy.catalogue import TagCatalogue
@@ -26,6 +28,16 @@ from vpabot.storage.db import session_scope
 # The transaction a worker opened around one request: the use cases it calls join it, so the
 # work, its audit events, its outbox rows and the request's stored reply commit together.
 _AMBIENT: ContextVar[Session | None] = ContextVar("vpabot_unit_of_work", default=None)
+
+# Writes the message a notice shows one audience (text and blocks, or a file upload's fields).
+Renderer = Callable[["AppContext", Notice, To], dict[str, Any]]
+
+
+def _unwired(ctx: AppContext, notice: Notice, to: To) -> dict[str, Any]:
+    raise RuntimeError(
+        "AppContext.render is not set: the composition root passes "
+        "vpabot.bot.blocks.notices.render (use cases never import the presentation)"
+    )
 
 
 @dataclass
@@ -40,13 +52,22 @@ class AppContext:
     reads: sessionmaker[Session] | None = None
     # Set by the runtime: wakes the outbox dispatcher after a commit that queued messages.
     kick_outbox: Callable[[], None] = lambda: None
+    # Set by the composition root (Runtime, the CLI, tests): the presentation that words the
+    # notices use cases send (``services.notify``). Injected, so services need no Block Kit.
+    render: Renderer = _unwired
 
     @classmethod
     def on_engine(
-        cls, settings: Settings | CoreSettings, engine: Engine, clock: Clock | None = None
+        cls,
+        settings: Settings | CoreSettings,
+        engine: Engine,
+        clock: Clock | None = None,
+        *,
+        render: Renderer = _unwired,
     ) -> AppContext:
         """The context every entry point builds (Slack and HTTP via Runtime, the CLI via
-        ``cli.common.open_context``): write sessions, lock-free read sessions, the clock."""
+        ``cli.common.open_context``): write sessions, lock-free read sessions, the clock and
+        the renderer of notices."""
         from vpabot.storage.db import make_read_session_factory, make_session_factory
 
         return cls(
@@ -54,6 +75,7 @@ class AppContext:
             sessions=make_session_factory(engine),
             reads=make_read_session_factory(engine),
             clock=clock or SystemClock(),
+            render=render,
         )
 
     def __post_init__(self) -> None:

@@ -10,35 +10,15 @@ check in an ack never waits for the Web API. The ID lists keep working beside th
 from __future__ import annotations
 
 import logging
-import threading
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from vpabot.bot.group_members import GroupMembers
+
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 600
-
-
-class GroupMembers:
-    """The last known members of the configured groups, by role; thread-safe."""
-
-    def __init__(self) -> None:
-        self._members: dict[str, frozenset[str]] = {}
-        self._ids: dict[str, str] = {}  # role -> user group id, once resolved
-        self._lock = threading.Lock()
-
-    def of(self, role: str) -> frozenset[str]:
-        with self._lock:
-            return self._members.get(role, frozenset())
-
-    def group_id(self, role: str) -> str | None:
-        with self._lock:
-            return self._ids.get(role)
-
-    def set(self, role: str, group_id: str, members: frozenset[str]) -> None:
-        with self._lock:
-            self._ids[role], self._members[role] = group_id, members
 
 
 def resolve_group(client: WebClient, group: str) -> str:

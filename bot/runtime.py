@@ -14,6 +14,7 @@ from vpabot.bot import metrics
 from vpabot.bot import roles
 from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
+from vpabot.bot.blocks import notices
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.runner import WORKER_POLL_SECONDS, Runner
 from vpabot.bot.outbox import OutboxDispatcher, OutboxWorker
@@ -59,7 +60,7 @@ class Runtime:
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         upgrade(self.engine)
-        self.ctx = AppContext.on_engine(settings, self.engine, clock)
+        self.ctx = AppContext.on_engine(settings, self.engine, clock, render=notices.render)
         self.ctx.kick_outbox = self.kick_outbox
         # A changed VPA_REVIEW_TIME/VPA_TIMEZONE reaches reminders planned before this start too.
         moved = replan_reminders(self.ctx)

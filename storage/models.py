@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
+from enum import Enum as PyEnum
+
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +26,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from vpabot.policy.catalogue import Source
+from vpabot.policy.ladder import AssistantStatus, ViolationState
+from vpabot.policy.stops import StopKind, StopReason
 from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT, search_key, search_words
+
+
+def stored_enum(kind: type[PyEnum], length: int) -> Enum:
+    """A policy enum in a VARCHAR(length) column holding its values ("neu", "voll"), exactly as
+    the plain strings were stored before: no native type, no CHECK, nothing to migrate. Rows
+    read back as members, so code compares and passes them without converting."""
+    return Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 # The user-text limits of policy/text.py, enforced by the database too (CHECK length(x) <= n;
 # SQLite ignores String(n)). Migration harden_1 adds the same constraints to existing databases.
@@ -88,7 +107,9 @@ class Assistant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     handle: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="neu")
+    status: Mapped[AssistantStatus] = mapped_column(
+        stored_enum(AssistantStatus, 20), default=AssistantStatus.NEW
+    )
     slack_user_id: Mapped[str | None] = mapped_column(String(32))
     joined_on: Mapped[date | None]
     cg_accepted_on: Mapped[date | None]
@@ -171,11 +192,11 @@ class Violation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
-    source: Mapped[str] = mapped_column(String(20))
+    source: Mapped[Source] = mapped_column(stored_enum(Source, 20))
     tag: Mapped[str] = mapped_column(String(40))
     severe: Mapped[bool] = mapped_column(default=False)
     step: Mapped[int | None]  # None: a severe violation skips the ladder
-    state: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[ViolationState] = mapped_column(stored_enum(ViolationState, 20), index=True)
     note: Mapped[str] = mapped_column(Text)
     logged_by: Mapped[str] = mapped_column(String(32))
     logged_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -237,8 +258,8 @@ class SalesStop(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # voll | kunden
-    reason: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[StopKind] = mapped_column(stored_enum(StopKind, 20))
+    reason: Mapped[StopReason] = mapped_column(stored_enum(StopReason, 20))
     violation_id: Mapped[int | None] = mapped_column(ForeignKey("violations.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     starts_on: Mapped[date]

@@ -129,7 +129,7 @@ def count_counting_violations(
     (and, to re-check an older case, logged before violation ``before_id``)."""
     query = select(func.count(Violation.id)).where(
         Violation.assistant_id == assistant_id,
-        Violation.state.not_in([s.value for s in NOT_COUNTING]),
+        Violation.state.not_in(sorted(NOT_COUNTING)),
     )
     if since is not None:
         query = query.where(Violation.logged_on > since)

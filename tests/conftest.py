@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, pool, text
 
+from vpabot.bot.blocks import notices
 from vpabot.bot.context import AppContext
 from vpabot.policy.clock import SettableClock
 from vpabot.storage.db import make_engine, make_session_factory
@@ -91,4 +92,5 @@ def ctx(db_url: str, migrated_engine: Engine) -> AppContext:
         settings=demo_settings(db_url, UNREACHABLE_API),
         sessions=make_session_factory(migrated_engine),
         clock=SettableClock(START),
+        render=notices.render,
     )

@@ -15,7 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from vpabot.bot.i18n import Translator
-from vpabot.bot.services.access_request import AccessRequest
+from vpabot.bot.results.access_request import AccessRequest
 from vpabot.bot.datefmt import fmt_date, fmt_instant
 from vpabot.policy.catalogue import TagCatalogue
 

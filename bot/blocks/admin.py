@@ -7,11 +7,11 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock
 
 from vpabot.bot.blocks.common import button, context, escape, excerpt, message, section, user, who
-from vpabot.bot.blocks.labels import step_label
+from vpabot.bot.labels import step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import CaseRef
-from vpabot.bot.services.cases import Case
+from vpabot.bot.results.cases import Case
 
 
 def draft_key(case: Case) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
@@ -24,9 +24,8 @@ from vpabot.bot.payloads import HandleRef
 from vpabot.policy.stops import ReviewToken
 from vpabot.policy.cg import CgState, CgStatus
 
-if TYPE_CHECKING:  # services import these builders; the types only flow back for checking
-    from vpabot.bot.services.cg import AcceptanceOutcome, CgEntry
-    from vpabot.bot.services.listing import Listing
+from vpabot.bot.results.cg import AcceptanceOutcome, CgEntry
+from vpabot.bot.results.listing import Listing
 
 DIGEST_LINES = 40  # per part: read at a glance, a few blocks, far inside the 50-block limit
 

@@ -25,12 +25,12 @@ from vpabot.bot.blocks.common import (
     user,
 )
 from vpabot.bot.blocks.cg import cg_file_blocks
-from vpabot.bot.blocks.labels import source_label, state_label, status_label, step_label
+from vpabot.bot.labels import source_label, state_label, status_label, step_label
 from vpabot.bot.blocks.stops import period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import FilePage
-from vpabot.bot.services.files import AssistantFile
+from vpabot.bot.results.files import AssistantFile
 from vpabot.policy.catalogue import TagCatalogue
 
 ENDED = frozenset({"gekuendigt", "ausgeschlossen", "beendet"})  # no further violations

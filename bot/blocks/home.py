@@ -40,9 +40,9 @@ from vpabot.bot.blocks.common import (
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import HomePages, MessageRef
-from vpabot.bot.services.cases import Case
-from vpabot.bot.services.cg import CgEntry
-from vpabot.bot.services.home import (
+from vpabot.bot.results.cases import Case
+from vpabot.bot.results.cg import CgEntry
+from vpabot.bot.results.home import (
     APPROVALS_LISTED,
     LISTED,
     VIOLATIONS_LISTED,
@@ -51,8 +51,8 @@ from vpabot.bot.services.home import (
     Overview,
     RecentViolation,
 )
-from vpabot.bot.services.listing import Listing
-from vpabot.bot.services.reviews import ActiveStop, StopList
+from vpabot.bot.results.listing import Listing
+from vpabot.bot.results.stops import ActiveStop, StopList
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
 # Rows per page of each list (LISTED), approvals and violations: bot.services.home.

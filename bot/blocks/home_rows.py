@@ -13,7 +13,6 @@ A row is one block (text with "Akte öffnen" beside it) or two (text, then a row
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ExternalDataSelectElement, SectionBlock
 
@@ -29,7 +28,7 @@ from vpabot.bot.blocks.common import (
     user,
     who,
 )
-from vpabot.bot.blocks.labels import source_label, state_label, step_label
+from vpabot.bot.labels import source_label, state_label, step_label
 from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
@@ -37,11 +36,10 @@ from vpabot.bot.payloads import CaseRef, HandleRef
 from vpabot.policy.cg import CgState
 from vpabot.policy.stops import ReviewToken, StopKind
 
-if TYPE_CHECKING:  # the shapes only; nothing from the use cases runs here
-    from vpabot.bot.services.cases import Case
-    from vpabot.bot.services.cg import CgEntry
-    from vpabot.bot.services.home import RecentViolation
-    from vpabot.bot.services.reviews import ActiveStop
+from vpabot.bot.results.cases import Case
+from vpabot.bot.results.cg import CgEntry
+from vpabot.bot.results.home import RecentViolation
+from vpabot.bot.results.stops import ActiveStop
 
 ROW_BLOCKS = 2  # the most blocks one row takes
 

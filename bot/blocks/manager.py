@@ -21,13 +21,13 @@ from vpabot.bot.blocks.common import (
     user,
     who,
 )
-from vpabot.bot.blocks.labels import source_label, step_label
+from vpabot.bot.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.blocks.paging import page_blocks
 from vpabot.bot.payloads import CaseRef, HandleRef, ListPage
-from vpabot.bot.services.cases import Case, Further
-from vpabot.bot.services.listing import Listing
+from vpabot.bot.results.cases import Case, Further
+from vpabot.bot.results.listing import Listing
 
 
 def _case_section(t: Translator, case: Case, key: str, *, note_limit: int = TEXT_SHOWN) -> Any:

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from vpabot.bot.blocks.common import MAX_BUTTON, MAX_TITLE, clip, context, escape
-from vpabot.bot.blocks.labels import source_label
+from vpabot.bot.labels import source_label
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action, Block, Callback
 from vpabot.policy.catalogue import Source, TagCatalogue

@@ -8,12 +8,12 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock
 
 from vpabot.bot.blocks.common import context, escape, excerpt, fmt_date, header, message, section, who
-from vpabot.bot.blocks.labels import source_label, step_label
+from vpabot.bot.labels import source_label, step_label
 from vpabot.bot.blocks.consultation import ask_button
 from vpabot.bot.blocks.stops import stop_button
 from vpabot.bot.mrkdwn import Mrkdwn
 from vpabot.bot.i18n import Translator
-from vpabot.bot.services.violations import LoggedViolation
+from vpabot.bot.results.cases import LoggedViolation
 from vpabot.policy.catalogue import Source, TagCatalogue
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import LadderStep

@@ -5,9 +5,9 @@ from __future__ import annotations
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
-from vpabot.bot.blocks.labels import source_label, step_label
+from vpabot.bot.labels import source_label, step_label
 from vpabot.bot.i18n import Translator
-from vpabot.bot.services.reports import SEVERE, MonthlyReport
+from vpabot.bot.results.reports import SEVERE, MonthlyReport
 from vpabot.policy.catalogue import TagCatalogue
 from vpabot.policy.reports import Month
 
@@ -15,6 +15,11 @@ from vpabot.policy.reports import Month
 def month_name(month: Month, lang: str) -> str:
     """ "November 2026" in the reader's language."""
     return format_date(month.first_day, "LLLL yyyy", locale=lang)
+
+
+def report_filename(month: Month) -> str:
+    """The chart's file name: in the managers' DM and as the CLI's default output."""
+    return f"vpabot-report-{month}.png"
 
 
 def step_name(t: Translator, key: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock
 
@@ -16,27 +16,25 @@ from vpabot.bot.blocks.common import (
     who,
     MAX_BLOCKS,
     button,
-    context,
     fmt_date,
     message,
     section,
     sections_from_lines,
     user,
 )
-from vpabot.bot.blocks.labels import state_label, step_label
+from vpabot.bot.labels import state_label, step_label
 from vpabot.bot.blocks.stops import kind_label, period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.blocks.paging import page_blocks
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import ListPage
-from vpabot.bot.services.listing import Listing
+from vpabot.bot.results.listing import Listing
 from vpabot.policy.stops import ReviewToken
 from vpabot.policy.catalogue import TagCatalogue
 from vpabot.policy.stops import StopKind
-from vpabot.storage.models import Note, Violation
 
-if TYPE_CHECKING:  # services import these builders; the type only flows back for checking
-    from vpabot.bot.services.reviews import StopList
+from vpabot.bot.results.notices import SinceStartNote, SinceStartViolation
+from vpabot.bot.results.stops import StopList
 
 MAX_LISTED = 45  # stays well inside the 50-block limit
 CG_RESERVED = 20  # blocks kept for the CG section when assistants are overdue
@@ -52,8 +50,8 @@ def build_review_reminder(
     until: date | None,
     overdue: bool,
     today: date,
-    violations: Sequence[Violation],
-    notes: Sequence[Note],
+    violations: Sequence[SinceStartViolation],
+    notes: Sequence[SinceStartNote],
     tags: TagCatalogue,
     tz: Any,
     token: ReviewToken,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from vpabot.bot.blocks.common import who
-from vpabot.bot.blocks.labels import status_label
+from vpabot.bot.labels import status_label
 from vpabot.bot.blocks.replies import build_notice
 from vpabot.bot.i18n import Translator
-from vpabot.bot.services.assistants import StatusChange
+from vpabot.bot.results.roster import StatusChange
 
 
 def build_status_changed(t: Translator, change: StatusChange) -> dict[str, Any]:

@@ -47,7 +47,7 @@ class ProgressLine:
 
 
 def _problem_text(t: Translator, problem: Any) -> str:
-    from vpabot.bot.blocks.labels import status_label
+    from vpabot.bot.labels import status_label
 
     params = dict(problem.params)
     if "status" in params:
@@ -60,7 +60,7 @@ def _problem_text(t: Translator, problem: Any) -> str:
 
 def _change_text(t: Translator, change: Any) -> str:
     from vpabot.bot.blocks.common import fmt_date
-    from vpabot.bot.blocks.labels import status_label
+    from vpabot.bot.labels import status_label
 
     def shown(key: str, value: Any) -> str:
         if value is None or value == "":
@@ -93,7 +93,7 @@ def _change_text(t: Translator, change: Any) -> str:
 
 
 def import_assistants_command(args: argparse.Namespace) -> int:
-    from vpabot.bot.blocks.labels import status_label
+    from vpabot.bot.labels import status_label
     from vpabot.bot.services.csv_import import BadFile
     from vpabot.bot.services.roster import import_assistants
 
@@ -180,7 +180,7 @@ def _summary(t: Translator, ctx: AppContext, handle: str) -> tuple[str, str]:
     """The handle as stored and one line on what erasing it touches, for the confirmation."""
     from sqlalchemy import func, select
 
-    from vpabot.bot.blocks.labels import status_label
+    from vpabot.bot.labels import status_label
     from vpabot.bot.services.common import require_assistant
     from vpabot.bot.services.privacy import is_erased
     from vpabot.policy.errors import PolicyError

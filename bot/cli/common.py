@@ -99,6 +99,7 @@ def open_context(settings: CoreSettings, *, upgrade: bool = False) -> Iterator[A
     ``upgrade`` applies pending migrations first (commands that write); reads leave the schema
     alone. Same context type as Slack and HTTP use, so the CLI calls the same services.
     """
+    from vpabot.bot.blocks import notices
     from vpabot.bot.context import AppContext
     from vpabot.storage.migrate import upgrade as migrate
 
@@ -106,7 +107,7 @@ def open_context(settings: CoreSettings, *, upgrade: bool = False) -> Iterator[A
     try:
         if upgrade:
             migrate(engine)
-        yield AppContext.on_engine(settings, engine)
+        yield AppContext.on_engine(settings, engine, render=notices.render)
     finally:
         engine.dispose()
 

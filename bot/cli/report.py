@@ -20,9 +20,8 @@ def report_command(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from vpabot.bot.blocks.replies import error_text
-    from vpabot.bot.blocks.report import render_report
-    from vpabot.bot.charts import violations_chart
-    from vpabot.bot.services.monthly_report import report_filename
+    from vpabot.bot.blocks.report import render_report, report_filename
+    from vpabot.bot.blocks.chart import violations_chart
     from vpabot.bot.services.reports import build_report
     from vpabot.policy.clock import SystemClock
     from vpabot.policy.errors import PolicyError

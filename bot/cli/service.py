@@ -170,7 +170,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _doctor(args: argparse.Namespace) -> int:
     from vpabot.bot.app import make_client
-    from vpabot.bot.doctor import run_checks
+    from vpabot.bot.cli.doctor import run_checks
 
     import logging
 

@@ -114,3 +114,20 @@ class FileMessage:
     channel_name: str
     message_ts: str
     text: str
+
+
+Click = (
+    ShowFilePage
+    | ShowFile
+    | OpenStopForm
+    | OpenReviewForm
+    | AnswerSevere
+    | OpenRejectForm
+    | MarkCommunicated
+    | OpenQuestionForm
+    | OpenAnswerForm
+    | SetCgStop
+    | LiftCgStop
+    | RetryMessage
+    | FileMessage
+)

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, get_args
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from vpabot.bot.commands import clicks, grammar
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.origin import Origin
 from vpabot.policy.errors import PolicyError
@@ -116,10 +117,10 @@ def handler_for(command: Any) -> Handler:
 def command_types() -> dict[str, type]:
     """Stored commands are named by their type: ``{"LogViolation": LogViolation, ...}``.
 
-    Imports the handler modules first: a worker that starts before the Bolt app was built
-    (a restart with rows left in the inbox) must still know every command.
+    Every command the grammar and the clicks define, whether or not its handler module was
+    imported yet: a stored row is decoded by its type, then handed to ``handler_for``.
     """
-    from vpabot.bot.interactions import home  # noqa: F401 - registers the handlers
-    from vpabot.bot.listeners import actions, commands  # noqa: F401
-
-    return {cls.__name__: cls for cls in HANDLERS}
+    # Plus what other modules registered, e.g. the Home opened on a web process
+    # (interactions.home, imported wherever a runner is built).
+    defined = (*get_args(grammar.Command), *get_args(clicks.Click), *HANDLERS)
+    return {cls.__name__: cls for cls in defined}

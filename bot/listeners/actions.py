@@ -15,7 +15,7 @@ from vpabot.bot.blocks.admin import build_admin_outcome
 from vpabot.bot.blocks.common import fmt_instant
 from vpabot.bot.blocks.consultation import build_answer_modal, build_question_modal, build_reject_modal
 from vpabot.bot.blocks.file import build_file, build_file_modal
-from vpabot.bot.blocks.labels import step_label
+from vpabot.bot.labels import step_label
 from vpabot.bot.blocks.replies import build_violation_logged
 from vpabot.bot.blocks.stop_modals import build_extend_modal, build_lift_modal
 from vpabot.bot.commands import clicks as c
@@ -36,7 +36,7 @@ from vpabot.bot.services.stops import check_review, set_cg_stop
 from vpabot.bot.services.violations import answer_severe
 from vpabot.policy.catalogue import Source
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.stops import ReviewToken, StopKind
+from vpabot.policy.stops import ReviewToken
 from vpabot.storage.models import Note
 
 Reply = dict[str, Any] | None
@@ -134,7 +134,7 @@ def review_form(turn: Turn, command: c.OpenReviewForm) -> Reply:
     token = ReviewToken(command.stop_id, command.until)
     with ctx.read() as session:
         stop = check_review(ctx, session, token)
-        handle, name, kind = stop.assistant.handle, stop.assistant.name, StopKind(stop.kind)
+        handle, name, kind = stop.assistant.handle, stop.assistant.name, stop.kind
     # The reminder is a DM: the decision's answer comes there as a message of its own.
     form = payloads.StopForm(handle=handle, review=token)
     default_until = ctx.today() + timedelta(days=DEFAULT_STOP_DAYS)

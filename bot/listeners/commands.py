@@ -36,7 +36,8 @@ from vpabot.bot.services.cg import record_acceptance
 from vpabot.bot.services.common import require_assistant
 from vpabot.bot.services.consultations import answer_question, ask_manager
 from vpabot.bot.services.files import open_file, violation_label
-from vpabot.bot.services.stops import StopOutcome, extend_stop, lift_stop, resign, resignable, set_stop
+from vpabot.bot.services.stops import extend_stop, lift_stop, resign, resignable, set_stop
+from vpabot.bot.results.stops import StopOutcome
 from vpabot.bot.services.violations import add_note, ask_severe, log_violation
 from vpabot.bot.services.withdrawal import withdraw_violation
 from vpabot.policy.stops import StopKind, StopReason

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, String, Table, select, update
 from sqlalchemy.orm import Session
 
-from vpabot.bot.blocks.common import escape
+from vpabot.bot.mrkdwn import escape
 from vpabot.bot.services.assistants import RESERVED_HANDLE_PREFIX
 from vpabot.storage.models import Assistant, Base, Note, SalesStop, Violation
 

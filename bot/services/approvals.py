@@ -6,33 +6,22 @@ so a double click, a retry or two managers racing produce exactly one decision.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vpabot.bot.blocks.admin import build_admin_outcome
-from vpabot.bot.blocks.manager import (
-    build_approval_outcome,
-    build_ermahnung_fyi,
-    build_restep_notice,
-    build_settled_notice,
-)
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.cases import Communicated, Decision
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
-from vpabot.bot.services.cases import Case, case_of, pending_cases
-from vpabot.bot.services.common import admin_recipients, snapshot
-from vpabot.bot.services.listing import Listing
-from vpabot.bot.services.open_cases import (
-    REQUEST,
-    attach,
-    follow_up,
-    lead_case,
-    request_payload,
-    requests_of,
-)
+from vpabot.bot.services.cases import case_of, pending_cases
+from vpabot.bot.results.cases import Case
+from vpabot.bot.services.common import audited, snapshot
+from vpabot.bot.results.listing import Listing
+from vpabot.bot.results.notices import CaseDecided, CaseRestepped, CaseSettled, ErmahnungReported
+from vpabot.bot.services.notify import notify
+from vpabot.bot.services.open_cases import ask_managers, attach, follow_up, further_of, lead_case
 from vpabot.bot.services.stops import close_collaboration
 from vpabot.policy.dates import at_local_time, next_working_day
 from vpabot.policy.errors import PolicyError
@@ -47,7 +36,7 @@ from vpabot.policy.ladder import (
 from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import skip_locked
-from vpabot.storage.models import OutboxMessage, Violation
+from vpabot.storage.models import Violation
 
 DECISION_FIELDS = ("state", "decided_by", "decided_at", "decision_reason")
 
@@ -59,22 +48,9 @@ def _next_reminder(ctx: AppContext, after: datetime) -> datetime:
     )
 
 
-def _to_managers(ctx: AppContext, session: Session, payload: dict, *, purpose: str, violation_id: int) -> None:  # type: ignore[type-arg]
-    for manager in sorted(ctx.settings.managers()):
-        repo.enqueue(
-            session,
-            method="chat.postMessage",
-            payload={"channel": manager, **payload},
-            purpose=purpose,
-            subject_id=violation_id,
-            now=ctx.now(),
-        )
-
-
 def inform_managers(ctx: AppContext, session: Session, violation: Violation) -> None:
-    _to_managers(
-        ctx, session, build_ermahnung_fyi(ctx.t, case_of(ctx, violation)), purpose="manager_fyi", violation_id=violation.id
-    )
+    """Rule 4: every manager hears of an Ermahnung."""
+    notify(ctx, session, ErmahnungReported(case_of(ctx, violation)))
 
 
 def request_approval(ctx: AppContext, session: Session, violation: Violation) -> None:
@@ -84,25 +60,13 @@ def request_approval(ctx: AppContext, session: Session, violation: Violation) ->
     if lead is not None:
         attach(ctx, session, violation, lead)
         return
-    _ask(ctx, session, request_payload(ctx, session, violation), violation.id)
+    notify(ctx, session, ask_managers(ctx, session, violation))
     violation.approval_reminder_at = _next_reminder(ctx, ctx.now())
-
-
-def _ask(ctx: AppContext, session: Session, payload: dict, violation_id: int) -> None:  # type: ignore[type-arg]
-    _to_managers(ctx, session, payload, purpose=REQUEST, violation_id=violation_id)
 
 
 def follow_up_open_cases(ctx: AppContext, session: Session, assistant_id: int) -> None:
     """After a decision or withdrawal, the assistant's next open case is asked for."""
-    follow_up(ctx, session, assistant_id, ask=_ask, reminder_at=_next_reminder(ctx, ctx.now()))
-
-
-@dataclass(frozen=True)
-class Decision:
-    violation_id: int
-    approved: bool
-    handle: str
-    name: str
+    follow_up(ctx, session, assistant_id, reminder_at=_next_reminder(ctx, ctx.now()))
 
 
 def _decided_error(ctx: AppContext, violation: Violation) -> PolicyError:
@@ -127,19 +91,17 @@ def decide(
         if violation.state != ViolationState.AWAITING_APPROVAL:
             raise _decided_error(ctx, violation)
         before = snapshot(violation, *DECISION_FIELDS)
-        violation.state = (ViolationState.APPROVED if approve else ViolationState.REJECTED).value
+        violation.state = ViolationState.APPROVED if approve else ViolationState.REJECTED
         violation.decided_by, violation.decided_at = actor, now
         violation.decision_reason, violation.approval_reminder_at = reason, None
         session.flush()
         assistant = violation.assistant
-        repo.audit(
+        audited(
             session,
+            violation,
+            "violation.approved" if approve else "violation.rejected",
             actor=actor,
-            action="violation.approved" if approve else "violation.rejected",
             at=now,
-            subject="violation",
-            subject_id=violation.id,
-            assistant_id=assistant.id,
             before=before,
             after=snapshot(violation, *DECISION_FIELDS),
         )
@@ -161,7 +123,7 @@ def _open_cases(session: Session, assistant_id: int, *, after_id: int = 0) -> li
             .where(
                 Violation.assistant_id == assistant_id,
                 Violation.id > after_id,
-                Violation.state == ViolationState.AWAITING_APPROVAL.value,
+                Violation.state == ViolationState.AWAITING_APPROVAL,
             )
             .order_by(Violation.id)
             .with_for_update()
@@ -173,7 +135,7 @@ def restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *
     """A rejected (or withdrawn) case no longer counts, so later open cases move down: an
     exclusion may become an Abmahnung, an Abmahnung an Ermahnung that needs no approval."""
     since = counting_since(today=ctx.today(), expiry_months=ctx.settings.strike_expiry_months)
-    status = AssistantStatus(rejected.assistant.status)
+    status = rejected.assistant.status
     if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
         return  # the file is closed: nothing left to re-decide
     for case in _open_cases(session, rejected.assistant_id, after_id=rejected.id):
@@ -186,107 +148,49 @@ def restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *
         before = snapshot(case, "step", "state")
         case.step = int(decision.step)
         if not decision.needs_approval:
-            case.state, case.approval_reminder_at = ViolationState.RECORDED.value, None
+            case.state, case.approval_reminder_at = ViolationState.RECORDED, None
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="violation.restepped",
-            at=ctx.now(),
-            subject="violation",
-            subject_id=case.id,
-            assistant_id=case.assistant_id,
-            before=before,
-            after=snapshot(case, "step", "state"),
+        audited(
+            session, case, "violation.restepped", actor=actor, at=ctx.now(),
+            before=before, after=snapshot(case, "step", "state"),
         )
         _announce_restep(ctx, session, case, still_pending=decision.needs_approval)
 
 
 def _announce_restep(ctx: AppContext, session: Session, case: Violation, *, still_pending: bool) -> None:
     """Managers' requests show the new step (or that no approval is needed); the admin hears it."""
-    current = case_of(ctx, case)
-    update = (
-        request_payload(ctx, session, case)
-        if still_pending
-        else build_restep_notice(ctx.t, current, for_manager=True)
+    further = further_of(ctx, session, case) if still_pending else ()
+    restepped = CaseRestepped(
+        case_of(ctx, case), still_pending=still_pending, further=further, admin=case.logged_by
     )
-    for request in _requests(session, case.id):
-        repo.enqueue(
-            session, method="chat.update", payload=update, purpose="approval_outcome",
-            subject_id=case.id, now=ctx.now(), updates=request,
-        )
-    if still_pending:
-        return  # the request now names the lower step; the manager still decides
-    for channel in admin_recipients(ctx, case.logged_by):
-        repo.enqueue(
-            session,
-            method="chat.postMessage",
-            payload={"channel": channel, **build_restep_notice(ctx.t, current, for_manager=False)},
-            purpose="approval_admin",
-            subject_id=case.id,
-            now=ctx.now(),
-        )
+    notify(ctx, session, restepped)
 
 
 def _settle_open_cases(ctx: AppContext, session: Session, assistant_id: int, *, actor: str) -> None:
     """The collaboration ended: other open cases have nothing left to decide."""
     for case in _open_cases(session, assistant_id):
-        case.state, case.approval_reminder_at = ViolationState.SETTLED.value, None
+        case.state, case.approval_reminder_at = ViolationState.SETTLED, None
         session.flush()
-        repo.audit(
-            session, actor=actor, action="violation.settled", at=ctx.now(), subject="violation",
-            subject_id=case.id, assistant_id=assistant_id, after={"state": case.state},
+        audited(
+            session, case, "violation.settled", actor=actor, at=ctx.now(),
+            after={"state": case.state},
         )
-        payload = build_settled_notice(ctx.t, case_of(ctx, case))
-        for request in _requests(session, case.id):
-            repo.enqueue(
-                session, method="chat.update", payload=payload, purpose="approval_outcome",
-                subject_id=case.id, now=ctx.now(), updates=request,
-            )
-
-
-def settle_requests(ctx: AppContext, session: Session, violation_id: int, payload: dict) -> None:  # type: ignore[type-arg]
-    """Every manager's request for this case is replaced by ``payload`` (no stale buttons)."""
-    for request in _requests(session, violation_id):
-        repo.enqueue(
-            session, method="chat.update", payload=payload, purpose="approval_outcome",
-            subject_id=violation_id, now=ctx.now(), updates=request,
-        )
-
-
-def _requests(session: Session, violation_id: int) -> list[OutboxMessage]:
-    return requests_of(session, violation_id)
+        notify(ctx, session, CaseSettled(case_of(ctx, case)))
 
 
 def _settle_messages(
     ctx: AppContext, session: Session, violation: Violation, *, approved: bool, reason: str | None
 ) -> None:
     """Every manager's request shows the outcome; the admin who logged it hears it."""
-    case = case_of(ctx, violation)
-    at = fmt_instant(ctx.local(ctx.now()), ctx.t.lang)
-    outcome = build_approval_outcome(
-        ctx.t, case, approved=approved, by=violation.decided_by or "", at=at, reason=reason
+    decided = CaseDecided(
+        case_of(ctx, violation),
+        approved=approved,
+        by=violation.decided_by or "",
+        at=ctx.local(ctx.now()),
+        reason=reason,
+        admin=violation.logged_by,
     )
-    for request in _requests(session, violation.id):
-        repo.enqueue(
-            session,
-            method="chat.update",
-            payload=outcome,
-            purpose="approval_outcome",
-            subject_id=violation.id,
-            now=ctx.now(),
-            updates=request,
-        )
-    told = build_admin_outcome(ctx.t, case, approved=approved, by=violation.decided_by or "", reason=reason)
-    for channel in admin_recipients(ctx, violation.logged_by):
-        repo.enqueue(
-            session,
-            method="chat.postMessage",
-            payload={"channel": channel, **told},
-            purpose="approval_admin",
-            subject_id=violation.id,
-            now=ctx.now(),
-        )
+    notify(ctx, session, decided)
 
 
 def still_pending(ctx: AppContext, violation_id: int) -> Case:
@@ -300,13 +204,6 @@ def still_pending(ctx: AppContext, violation_id: int) -> Case:
         return case_of(ctx, violation)
 
 
-@dataclass(frozen=True)
-class Communicated:
-    case: Case
-    at: datetime
-    decided_by: str
-
-
 def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Communicated:
     """Records when the admin told the assistant; a second click keeps the first time."""
     if not ctx.settings.is_admin(actor):
@@ -318,14 +215,8 @@ def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Comm
             raise PolicyError("violation_unknown")
         if violation.communicated_at is None:
             violation.communicated_at = now
-            repo.audit(
-                session,
-                actor=actor,
-                action="violation.communicated",
-                at=now,
-                subject="violation",
-                subject_id=violation.id,
-                assistant_id=violation.assistant_id,
+            audited(
+                session, violation, "violation.communicated", actor=actor, at=now,
                 after={"communicated_at": now.isoformat()},
             )
         return Communicated(case_of(ctx, violation), violation.communicated_at, violation.decided_by or "")
@@ -338,7 +229,7 @@ def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
         query = (
             select(Violation)
             .where(
-                Violation.state == ViolationState.AWAITING_APPROVAL.value,
+                Violation.state == ViolationState.AWAITING_APPROVAL,
                 Violation.approval_reminder_at <= now,
             )
             .order_by(Violation.id)
@@ -346,9 +237,8 @@ def sweep_approvals(ctx: AppContext, *, limit: int = 100) -> int:
         )
         query = skip_locked(session, query, of=Violation)
         due = list(session.scalars(query))
+        notify(ctx, session, *(ask_managers(ctx, session, v, reminder=True) for v in due))
         for violation in due:
-            payload = request_payload(ctx, session, violation, reminder=True)
-            _to_managers(ctx, session, payload, purpose=REQUEST, violation_id=violation.id)
             violation.approval_reminder_at = _next_reminder(ctx, now)
         return len(due)
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from vpabot.bot.blocks.labels import status_label
+from vpabot.bot.labels import status_label
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.roster import StatusChange
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
 from vpabot.policy.text import check_name
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant
-from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.common import audited, require_assistant, snapshot
 
 HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 # Erased assistants are renamed "geloescht-<id>" (services/privacy.py); nobody else may be.
@@ -47,36 +47,18 @@ def add_assistant(ctx: AppContext, *, actor: str, handle: str, name: str) -> Ass
         assistant = Assistant(
             handle=handle,
             name=name,
-            status=AssistantStatus.NEW.value,
+            status=AssistantStatus.NEW,
             joined_on=ctx.today(),
             created_at=now,
             created_by=actor,
         )
         session.add(assistant)
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="assistant.added",
-            at=now,
-            subject="assistant",
-            subject_id=assistant.id,
-            assistant_id=assistant.id,
+        audited(
+            session, assistant, "assistant.added", actor=actor, at=now,
             after=snapshot(assistant, "handle", "name", "status", "joined_on"),
         )
     return assistant
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    handle: str
-    name: str
-    before: AssistantStatus
-    after: AssistantStatus
-
-    @property
-    def changed(self) -> bool:
-        return self.before != self.after
 
 
 def change_status(
@@ -84,27 +66,20 @@ def change_status(
 ) -> StatusChange:
     """Newcomer to regular and back. Ending a collaboration has its own commands (and stop)."""
     if status not in SETTABLE_STATUSES:
-        raise PolicyError("roster_status_not_settable", status=status_label(ctx.t, status.value))
+        raise PolicyError("roster_status_not_settable", status=status_label(ctx.t, status))
     now = ctx.now()
     with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
-        before = AssistantStatus(assistant.status)
+        before = assistant.status
         if before in CLOSED_STATUSES or before is AssistantStatus.RESIGNED:
             raise PolicyError(
                 "roster_status_ended", name=assistant.name, status=status_label(ctx.t, before.value)
             )
         if before != status:
             old = snapshot(assistant, "status")
-            assistant.status = status.value
-            repo.audit(
-                session,
-                actor=actor,
-                action="assistant.status",
-                at=now,
-                subject="assistant",
-                subject_id=assistant.id,
-                assistant_id=assistant.id,
-                before=old,
-                after=snapshot(assistant, "status"),
+            assistant.status = status
+            audited(
+                session, assistant, "assistant.status", actor=actor, at=now,
+                before=old, after=snapshot(assistant, "status"),
             )
         return StatusChange(assistant.handle, assistant.name, before, status)

@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
-from vpabot.bot.blocks.common import fmt_date
-from vpabot.bot.blocks.labels import state_label, step_label
+from vpabot.bot.datefmt import fmt_date
+from vpabot.bot.labels import state_label, step_label
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.listing import Listing
+from vpabot.bot.results.cases import Case
+from vpabot.bot.results.listing import Listing
 from vpabot.policy.ladder import ViolationState
 from vpabot.storage.models import Assistant, Violation
-
-
-@dataclass(frozen=True)
-class Case:
-    violation_id: int
-    handle: str
-    name: str
-    step: int | None
-    severe: bool
-    tag: str  # label
-    source: str  # key
-    note: str
-    logged_by: str
-    history: str
-
-
-@dataclass(frozen=True)
-class Further:
-    """A violation attached to an open case (services/open_cases.py), as its request lists it."""
-
-    violation_id: int
-    logged_on: date
-    step: int | None
-    severe: bool
-    tag: str  # label
-    note: str
 
 
 HISTORY_SHOWN = 6
@@ -108,7 +81,7 @@ def pending_cases(ctx: AppContext, session: Session, *, limit: int, offset: int 
 
     Four statements whatever the number of cases or assistants (count, page, histories).
     """
-    waiting = Violation.state == ViolationState.AWAITING_APPROVAL.value
+    waiting = Violation.state == ViolationState.AWAITING_APPROVAL
     total = session.scalar(select(func.count()).select_from(Violation).where(waiting)) or 0
     rows = session.execute(
         select(Violation, Assistant.handle, Assistant.name)

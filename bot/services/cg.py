@@ -7,7 +7,6 @@ so each working day's digest is sent exactly once across instances and restarts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from typing import Any
@@ -15,18 +14,19 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from vpabot.bot.blocks.cg import build_cg_digest
-from vpabot.bot.blocks.common import fmt_date
+from vpabot.bot.datefmt import fmt_date
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.common import require_assistant, snapshot
-from vpabot.bot.services.listing import Listing
-from vpabot.bot.services.stops import StopOutcome, check_review, lift_stop
+from vpabot.bot.results.cg import AcceptanceOutcome, CgEntry, CgList
+from vpabot.bot.results.notices import CgDigest
+from vpabot.bot.services.common import audited, require_assistant, snapshot
+from vpabot.bot.services.notify import notify
+from vpabot.bot.results.listing import Listing
+from vpabot.bot.services.stops import check_review, lift_stop
+from vpabot.bot.results.stops import StopOutcome
 from vpabot.policy.stops import ReviewToken
 from vpabot.policy.cg import (
     DUE_SOON_DAYS,
     AcceptanceChange,
-    CgState,
-    CgStatus,
     cg_status,
     compare_acceptance,
     latest_acceptance_due_by,
@@ -41,30 +41,9 @@ from vpabot.storage.models import Assistant, SalesStop
 
 DIGEST_JOB = "cg_digest"
 # Only assistants we still work with owe a read confirmation.
-WORKING_STATUSES = (AssistantStatus.NEW.value, AssistantStatus.ACTIVE.value)
+WORKING_STATUSES = (AssistantStatus.NEW, AssistantStatus.ACTIVE)
 
 
-@dataclass(frozen=True)
-class CgEntry:
-    """One assistant whose acceptance is overdue or due soon."""
-
-    handle: str
-    name: str
-    accepted_on: date | None
-    status: CgStatus
-    cg_stop: bool  # a VT-Stop for "CG nicht akzeptiert" is already active
-    other_stop: bool = False  # another VT-Stop is active: no CG stop is offered over it
-
-    @property
-    def state(self) -> CgState:
-        return self.status.state
-
-    @property
-    def due_on(self) -> date | None:
-        return self.status.due_on
-
-
-CgList = Listing[CgEntry]
 LISTED = 50  # more than any view shows (the digest 40 per part, /vpa stops ~25, Home 10)
 
 
@@ -140,7 +119,7 @@ def _entries(session: Session, today: date, limit: int, *where: Any, offset: int
         .limit(limit)
         .offset(offset or None)
     ).all()
-    cg = StopReason.CG_NOT_ACCEPTED.value
+    cg = StopReason.CG_NOT_ACCEPTED
     entries = [
         CgEntry(
             handle,
@@ -159,16 +138,6 @@ def _entries(session: Session, today: date, limit: int, *where: Any, offset: int
 # --- recording an acceptance --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AcceptanceOutcome:
-    handle: str
-    name: str
-    accepted_on: date
-    changed: bool  # False: exactly this date was already on record
-    status: CgStatus
-    lift_offer: ReviewToken | None  # the CG stop that may now be lifted
-
-
 def record_acceptance(
     ctx: AppContext, *, actor: str, handle: str, accepted_on: date
 ) -> AcceptanceOutcome:
@@ -185,23 +154,16 @@ def record_acceptance(
         if change is AcceptanceChange.NEWER:
             before = snapshot(assistant, "cg_accepted_on")
             assistant.cg_accepted_on = accepted_on
-            repo.audit(
-                session,
-                actor=actor,
-                action="cg.accepted",
-                at=ctx.now(),
-                subject="assistant",
-                subject_id=assistant.id,
-                assistant_id=assistant.id,
-                before=before,
-                after=snapshot(assistant, "cg_accepted_on"),
+            audited(
+                session, assistant, "cg.accepted", actor=actor, at=ctx.now(),
+                before=before, after=snapshot(assistant, "cg_accepted_on"),
             )
         status = cg_status(assistant.cg_accepted_on, today=today)
         stop = repo.active_stop(session, assistant.id)
         offer = None
         if (
             stop is not None
-            and stop.reason == StopReason.CG_NOT_ACCEPTED.value
+            and stop.reason == StopReason.CG_NOT_ACCEPTED
             and not status.blocks_collaboration
             and assistant.status in WORKING_STATUSES
         ):
@@ -230,7 +192,7 @@ def lift_cg_stop(ctx: AppContext, *, actor: str, token: ReviewToken) -> StopOutc
                 raise
             raise PolicyError("cg_stop_decided", **decided.params) from None
         assistant = stop.assistant
-        if stop.reason != StopReason.CG_NOT_ACCEPTED.value:
+        if stop.reason != StopReason.CG_NOT_ACCEPTED:
             raise PolicyError("cg_stop_other_reason", name=assistant.name)
         handle, accepted_on = assistant.handle, assistant.cg_accepted_on
         if accepted_on is None or cg_status(accepted_on, today=ctx.today()).blocks_collaboration:
@@ -240,13 +202,6 @@ def lift_cg_stop(ctx: AppContext, *, actor: str, token: ReviewToken) -> StopOutc
 
 
 # --- the daily digest ---------------------------------------------------------------------
-
-
-def digest_recipients(ctx: AppContext) -> list[str]:
-    """The admin channel, or every admin's DM when there is none."""
-    if ctx.settings.admin_channel:
-        return [ctx.settings.admin_channel]
-    return sorted(ctx.settings.admins())
 
 
 def sweep_cg_digest(ctx: AppContext) -> int:
@@ -262,14 +217,4 @@ def sweep_cg_digest(ctx: AppContext) -> int:
         overdue, due_soon = load_cg_overview(session, today=today)
         if not overdue and not due_soon:
             return 0  # the day is claimed all the same: "nothing due" is today's answer
-        payload = build_cg_digest(ctx.t, overdue=overdue, due_soon=due_soon, today=today)
-        channels = digest_recipients(ctx)
-        for channel in channels:
-            repo.enqueue(
-                session,
-                method="chat.postMessage",
-                payload={"channel": channel, **payload},
-                purpose=DIGEST_JOB,
-                now=now,
-            )
-        return len(channels)
+        return notify(ctx, session, CgDigest(overdue, due_soon, today))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.common import snapshot
+from vpabot.bot.services.common import audited, snapshot
 from vpabot.bot.services.csv_import import (
     BadFile,
     Problem,
@@ -119,16 +119,9 @@ def import_acceptances(ctx: AppContext, text: str) -> ImportSummary:
             else:
                 before = snapshot(assistant, "cg_accepted_on")
                 assistant.cg_accepted_on = row.accepted_on
-                repo.audit(
-                    session,
-                    actor=ACTOR,
-                    action="cg.accepted",
-                    at=now,
-                    subject="assistant",
-                    subject_id=assistant.id,
-                    assistant_id=assistant.id,
-                    before=before,
-                    after=snapshot(assistant, "cg_accepted_on"),
+                audited(
+                    session, assistant, "cg.accepted", actor=ACTOR, at=now,
+                    before=before, after=snapshot(assistant, "cg_accepted_on"),
                 )
                 summary.recorded.append(handle)
         summary.still_stopped = _still_stopped(session, [known[h] for h in newest], today=today)
@@ -148,7 +141,7 @@ def _still_stopped(session: Session, assistants: list[Assistant], *, today: date
         query = select(SalesStop.assistant_id).where(
             SalesStop.assistant_id.in_(ids),
             SalesStop.lifted_at.is_(None),
-            SalesStop.reason == StopReason.CG_NOT_ACCEPTED.value,
+            SalesStop.reason == StopReason.CG_NOT_ACCEPTED,
         )
         stopped += [valid[assistant_id] for assistant_id in session.scalars(query)]
     return sorted(stopped)

@@ -1,4 +1,4 @@
-"""Helpers every use case shares: load-or-explain an assistant, snapshot rows for the audit."""
+"""Helpers every use case shares: load-or-explain an assistant, record a change in the audit."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from vpabot.bot.context import AppContext
-
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
-from vpabot.storage.models import Assistant
+from vpabot.storage.models import Assistant, AuditEvent, Note, OutboxMessage, SalesStop, Violation
 
 
 def require_assistant(session: Session, handle: str, *, lock: bool = False) -> Assistant:
@@ -33,11 +31,33 @@ def snapshot(row: Any, *fields: str) -> dict[str, Any]:
     return out
 
 
-def admin_recipients(ctx: AppContext, user_id: str) -> list[str]:
-    """Where news for an admin goes: to them, or, if they left the admin team, to the admin
-    channel (or every admin), so personal data never reaches someone no longer entitled."""
-    if ctx.settings.is_admin(user_id):
-        return [user_id]
-    if ctx.settings.admin_channel:
-        return [ctx.settings.admin_channel]
-    return sorted(ctx.settings.admins())
+# The audit trail names what a row is with these words (``audit_events.subject``).
+SUBJECTS: dict[type, str] = {
+    Assistant: "assistant",
+    Violation: "violation",
+    SalesStop: "stop",
+    Note: "note",
+    OutboxMessage: "outbox",
+}
+
+
+def audited(
+    session: Session,
+    row: Any,
+    action: str,
+    *,
+    actor: str,
+    at: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record ``action`` on ``row`` in the append-only audit trail: who, when, before, after.
+
+    The subject, its id and the assistant whose file it belongs to are read from the row (it
+    must have an id: flush a new row first), so no call can name the wrong assistant.
+    """
+    assistant_id = row.id if isinstance(row, Assistant) else getattr(row, "assistant_id", None)
+    return repo.audit(
+        session, actor=actor, action=action, at=at, subject=SUBJECTS[type(row)],
+        subject_id=row.id, assistant_id=assistant_id, before=before, after=after,
+    )  # fmt: skip

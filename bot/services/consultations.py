@@ -3,23 +3,16 @@ kept in the file as notes of their own kind (they don't count for the ladder).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-from vpabot.bot.blocks.consultation import build_answer, build_question
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.cases import Asked
 from vpabot.bot.services.cases import history_line
-from vpabot.bot.services.common import admin_recipients, require_assistant
+from vpabot.bot.results.notices import QuestionAnswered, QuestionAsked
+from vpabot.bot.services.common import audited, require_assistant
+from vpabot.bot.services.notify import notify
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.text import user_text
-from vpabot.storage import repositories as repo
 from vpabot.storage.models import Note
-
-
-@dataclass(frozen=True)
-class Asked:
-    question_id: int
-    handle: str
-    name: str
 
 
 def ask_manager(ctx: AppContext, *, actor: str, handle: str, question: str) -> Asked:
@@ -32,34 +25,10 @@ def ask_manager(ctx: AppContext, *, actor: str, handle: str, question: str) -> A
         note = Note(assistant=assistant, kind="question", text=question, author=actor, created_at=now)
         session.add(note)
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="question.asked",
-            at=now,
-            subject="note",
-            subject_id=note.id,
-            assistant_id=assistant.id,
-            after={"text": question},
-        )
-        payload = build_question(
-            ctx.t,
-            question_id=note.id,
-            handle=assistant.handle,
-            name=assistant.name,
-            by=actor,
-            question=question,
-            history=history_line(ctx, session, assistant.id),
-        )
-        for manager in sorted(ctx.settings.managers()):
-            repo.enqueue(
-                session,
-                method="chat.postMessage",
-                payload={"channel": manager, **payload},
-                purpose="consultation",
-                subject_id=note.id,
-                now=now,
-            )
+        audited(session, note, "question.asked", actor=actor, at=now, after={"text": question})
+        history = history_line(ctx, session, assistant.id)
+        asked = QuestionAsked(note.id, assistant.handle, assistant.name, actor, question, history)
+        notify(ctx, session, asked)
         return Asked(note.id, assistant.handle, assistant.name)
 
 
@@ -79,26 +48,16 @@ def answer_question(ctx: AppContext, *, actor: str, question_id: int, answer: st
         note = Note(assistant=assistant, kind="answer", text=answer, author=actor, created_at=now)
         session.add(note)
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="question.answered",
-            at=now,
-            subject="note",
-            subject_id=note.id,
-            assistant_id=assistant.id,
+        audited(
+            session, note, "question.answered", actor=actor, at=now,
             after={"text": answer, "question_id": question_id},
         )
-        payload = build_answer(
-            ctx.t, handle=assistant.handle, name=assistant.name, by=actor, question=question.text, answer=answer
-        )
-        for channel in admin_recipients(ctx, question.author):
-            repo.enqueue(
-                session,
-                method="chat.postMessage",
-                payload={"channel": channel, **payload},
-                purpose="consultation_answer",
-                subject_id=note.id,
-                now=now,
-            )
+        notify(
+            ctx,
+            session,
+            QuestionAnswered(
+                note.id, assistant.handle, assistant.name, actor, question.text, answer,
+                admin=question.author,
+            ),
+        )  # fmt: skip
         return question.author

@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from typing import TypedDict
 
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.reviews import ActiveStop, load_active_stops
+from vpabot.bot.services.reviews import load_active_stops
+from vpabot.bot.results.stops import ActiveStop
 from vpabot.policy.stops import StopKind
 from vpabot.policy.text import neutralise_cell
 

@@ -2,84 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vpabot.bot.blocks.common import fmt_date
-from vpabot.bot.blocks.labels import step_label
+from vpabot.bot.datefmt import fmt_date
+from vpabot.bot.labels import step_label
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.common import require_assistant
-from vpabot.policy.cg import CgStatus, cg_status
+from vpabot.bot.results.files import AssistantFile, AuditEntry, NoteEntry, StopEntry, ViolationEntry
+from vpabot.bot.services.common import audited, require_assistant
+from vpabot.policy.cg import cg_status
 from vpabot.policy.ladder import AssistantStatus, counting_since
 from vpabot.policy.stops import StopReason
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant, AuditEvent, Note, Violation
-
-
-@dataclass(frozen=True)
-class ViolationEntry:
-    id: int
-    logged_at: datetime
-    source: str
-    tag: str
-    severe: bool
-    step: int | None
-    state: str
-    note: str
-    logged_by: str
-    decision_reason: str | None
-    decided_by: str | None
-    communicated_at: datetime | None
-
-
-@dataclass(frozen=True)
-class NoteEntry:
-    created_at: datetime
-    text: str
-    author: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    actor: str
-    action: str
-    after: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class StopEntry:
-    kind: str
-    starts_on: date
-    until: date | None
-
-
-@dataclass(frozen=True)
-class AssistantFile:
-    """One page of the file. Entries are newest first: violations, then notes, then history."""
-
-    handle: str
-    name: str
-    status: str
-    joined_on: date | None
-    counting: int
-    violations: list[ViolationEntry]
-    notes: list[NoteEntry]
-    audit: list[AuditEntry]
-    stop: StopEntry | None
-    total_violations: int
-    total_notes: int
-    page: int = 0
-    pages: int = 1
-    # CG re-acceptance; None once the collaboration has ended (nothing is due any more).
-    cg: CgStatus | None = None
-    cg_accepted_on: date | None = None
-    cg_stop: bool = False  # the active stop is the one for "CG nicht akzeptiert"
 
 
 ENTRIES_PER_PAGE = 20
@@ -107,15 +44,7 @@ def open_file(ctx: AppContext, *, actor: str, handle: str, page: int = 0) -> Ass
     """Read one page of the file. Only that page is loaded, however long the file is."""
     with ctx.unit_of_work() as session:  # short: the opening is audited first
         assistant = require_assistant(session, handle)
-        repo.audit(
-            session,
-            actor=actor,
-            action="file.opened",
-            at=ctx.now(),
-            subject="assistant",
-            subject_id=assistant.id,
-            assistant_id=assistant.id,
-        )
+        audited(session, assistant, "file.opened", actor=actor, at=ctx.now())
         assistant_id = assistant.id
     with ctx.read() as session:
         assistant = session.get_one(Assistant, assistant_id)

@@ -8,23 +8,28 @@ Block Kit builder (``vpabot.bot.blocks.home``) lays them out with "Weitere anzei
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.cases import Case, pending_cases
-from vpabot.bot.services.cg import CgEntry, load_cg_page
-from vpabot.bot.services.common import snapshot
-from vpabot.bot.services.listing import Listing
-from vpabot.bot.services.reviews import (
-    ActiveStop,
-    StopList,
-    count_active_stops,
-    list_active_stops,
+from vpabot.bot.results.home import (
+    APPROVALS_LISTED,
+    LISTED,
+    LISTS,
+    VIOLATIONS_LISTED,
+    DeadMessage,
+    Home,
+    Overview,
+    RecentViolation,
 )
+from vpabot.bot.services.cases import pending_cases
+from vpabot.bot.services.cg import load_cg_page
+from vpabot.bot.services.common import audited, snapshot
+from vpabot.bot.results.listing import Listing
+from vpabot.bot.services.reviews import count_active_stops, list_active_stops
+from vpabot.bot.results.stops import StopList
 from vpabot.policy.dates import at_local_time
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
@@ -32,57 +37,7 @@ from vpabot.storage.models import Assistant, OutboxMessage, Violation
 from vpabot.storage.outbox import dead_messages
 
 UPCOMING_DAYS = 14
-# Rows per page of each Home list (bot.blocks.home reads these too): most rows carry their
-# buttons in a second block, and seven lists of five stay within Slack's 100 blocks.
-LISTED = 5
-APPROVALS_LISTED = 5
-VIOLATIONS_LISTED = 5
-# The Home's lists, by the name a page offset is given for (payloads.HomePages' fields).
-LISTS = ("approvals", "overdue", "dead", "cg", "upcoming", "stops", "violations")
 RETRY_FIELDS = ("status", "attempts", "next_attempt_at", "last_error")
-
-
-@dataclass(frozen=True)
-class RecentViolation:
-    handle: str
-    name: str
-    step: int | None
-    severe: bool
-    tag: str  # label
-    state: str
-    logged_by: str
-    logged_on: date
-
-
-@dataclass(frozen=True)
-class DeadMessage:
-    id: int
-    purpose: str
-    channel: str | None
-    error: str
-    created_at: datetime
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Overview:
-    """The admin view: every list sorted most urgent first, its first items and its total."""
-
-    overdue_reviews: Listing[ActiveStop]  # stops the viewer set
-    upcoming_reviews: Listing[ActiveStop]  # stops the viewer set, review in the next 14 days
-    active_stops: StopList
-    cg_due: Listing[CgEntry]  # overdue (never accepted first), then due within 14 days
-    cg_overdue: int  # how many of cg_due are overdue: no collaboration possible
-    violations_this_week: Listing[RecentViolation]
-    dead: Listing[DeadMessage]
-
-
-@dataclass(frozen=True)
-class Home:
-    viewer: str
-    is_admin: bool
-    pending: Listing[Case] | None  # None: the viewer is no VPA manager
-    overview: Overview | None  # None: neither admin nor manager, so no personal data at all
 
 
 def load_home(ctx: AppContext, *, viewer: str, offsets: Mapping[str, int] | None = None) -> Home:
@@ -206,14 +161,8 @@ def retry_dead_message(ctx: AppContext, *, actor: str, message_id: int) -> bool:
         before = snapshot(row, *RETRY_FIELDS)
         row.status, row.attempts, row.next_attempt_at = "pending", 0, now
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="outbox.retried",
-            at=now,
-            subject="outbox",
-            subject_id=row.id,
-            before=before,
-            after=snapshot(row, *RETRY_FIELDS),
+        audited(
+            session, row, "outbox.retried", actor=actor, at=now,
+            before=before, after=snapshot(row, *RETRY_FIELDS),
         )
         return True

@@ -8,19 +8,16 @@ tries again; the outbox then delivers each manager's upload once.
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from vpabot.bot.blocks.report import month_name, render_report
-from vpabot.bot.charts import violations_chart
 from vpabot.bot.context import AppContext
-from vpabot.bot.outbox import FILE_UPLOAD
+from vpabot.bot.results.notices import MonthlyReportReady
+from vpabot.bot.services.notify import notify
 from vpabot.bot.services.reports import build_report
 from vpabot.policy.dates import at_local_time
 from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.reports import Month, first_working_day, working_days_after
-from vpabot.storage import repositories as repo
 from vpabot.storage.jobs import claim_job_run
 
 JOB = "monthly_report"
@@ -42,10 +39,6 @@ def report_due(now: datetime, *, at: time, tz: str, holidays: HolidayCalendar) -
     return Month.of(today).previous()
 
 
-def report_filename(month: Month) -> str:
-    return f"vpabot-report-{month}.png"
-
-
 def sweep_monthly_report(ctx: AppContext) -> int:
     """Queue the report for every manager if it is due and nobody queued it yet."""
     settings, now = ctx.settings, ctx.now()
@@ -58,21 +51,4 @@ def sweep_monthly_report(ctx: AppContext) -> int:
         report = build_report(
             session, month, tz=settings.timezone, today=ctx.today(), holidays=ctx.holidays
         )
-        text = render_report(ctx.t, report, tags=ctx.tags)
-        chart = base64.b64encode(violations_chart(ctx.t, report)).decode("ascii")
-        title = ctx.t("report.upload.title", month=month_name(month, ctx.t.lang))
-        for manager in sorted(settings.managers()):
-            repo.enqueue(
-                session,
-                method=FILE_UPLOAD,
-                payload={
-                    "channel": manager,
-                    "filename": report_filename(month),
-                    "title": title,
-                    "initial_comment": text,
-                    "content_b64": chart,
-                },
-                purpose=JOB,
-                now=now,
-            )
-        return len(settings.managers())
+        return notify(ctx, session, MonthlyReportReady(month, report))

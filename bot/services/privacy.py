@@ -40,6 +40,7 @@ from vpabot.bot.services.anonymise import (
     scrub_other_files,
 )
 from vpabot.bot.services.assistants import RESERVED_HANDLE_PREFIX
+from vpabot.bot.services.common import audited
 from vpabot.policy.dates import add_months
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
@@ -189,16 +190,7 @@ def open_for_export(
     """The assistant and the ids of everything about them, with the export audited
     (``assistant.exported``; ``after`` says which kind). Raises PolicyError("unknown_assistant")."""
     assistant = _require(session, handle)
-    repo.audit(
-        session,
-        actor=actor,
-        action="assistant.exported",
-        at=now,
-        subject="assistant",
-        subject_id=assistant.id,
-        assistant_id=assistant.id,
-        after=after,
-    )
+    audited(session, assistant, "assistant.exported", actor=actor, at=now, after=after)
     session.flush()
     return assistant, _refs(session, assistant)
 
@@ -275,14 +267,8 @@ def erase_in_session(
     for table in _other_tables():
         counts.setdefault(table.name, 0)
 
-    repo.audit(
-        session,
-        actor=actor,
-        action="assistant.erased",
-        at=now,
-        subject="assistant",
-        subject_id=assistant.id,
-        assistant_id=assistant.id,
+    audited(
+        session, assistant, "assistant.erased", actor=actor, at=now,
         after={"reason": reason, "rows": {k: v for k, v in counts.items() if v}},
     )
     return Erasure(assistant.id, assistant.handle, counts)

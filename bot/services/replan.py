@@ -67,7 +67,7 @@ def replan_approval_reminders(ctx: AppContext) -> int:
     """Cases awaiting approval are reminded on their planned day at today's review time."""
     with ctx.unit_of_work() as session:
         query = select(Violation).where(
-            Violation.state == ViolationState.AWAITING_APPROVAL.value,
+            Violation.state == ViolationState.AWAITING_APPROVAL,
             Violation.approval_reminder_at.is_not(None),
         )
         moved = 0

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,47 +24,15 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.cg import cg_status, latest_acceptance_due_by
+from vpabot.bot.results.reports import MonthlyReport, SEVERE, STEPS
 from vpabot.policy.ladder import ViolationState
 from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.reports import Month, ReviewOutcome, StopEvent, mean, reviews_of
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
 
-STEPS = (1, 2, 3, 4)
-SEVERE = "severe"
 # A review due early in the month may belong to a stop lifted shortly before it: an end date on
 # a Saturday before a holiday weekend is reviewed days later. Two weeks covers every such gap.
 REVIEW_LOOKBACK = timedelta(days=14)
-
-
-@dataclass(frozen=True)
-class MonthlyReport:
-    month: Month
-    timezone: str
-    violations: int = 0
-    rejected: int = 0
-    awaiting_approval: int = 0
-    by_source: dict[str, int] = field(default_factory=dict)
-    by_tag: dict[str, int] = field(default_factory=dict)
-    by_step: dict[str, int] = field(default_factory=dict)  # "1".."4" and "severe"
-    by_source_and_step: dict[str, dict[str, int]] = field(default_factory=dict)
-    stops_set: int = 0
-    stops_set_open_ended: int = 0
-    mean_planned_days: float | None = None
-    stops_lifted: int = 0
-    mean_lifted_days: float | None = None
-    reviews_on_time: int = 0
-    reviews_overdue: int = 0
-    reviews_pending: int = 0
-    cg_active: int = 0
-    cg_accepted: int = 0
-
-    @property
-    def reviews(self) -> int:
-        return self.reviews_on_time + self.reviews_overdue + self.reviews_pending
-
-    @property
-    def cg_rate(self) -> float | None:
-        return self.cg_accepted / self.cg_active if self.cg_active else None
 
 
 def build_report(
@@ -103,7 +70,7 @@ def _violation_numbers(session: Session, *, start: datetime, end: datetime) -> d
         .where(
             Violation.logged_at >= start,
             Violation.logged_at < end,
-            Violation.state != ViolationState.WITHDRAWN.value,
+            Violation.state != ViolationState.WITHDRAWN,
         )
         .group_by(Violation.source, Violation.tag, Violation.step, Violation.severe, Violation.state)
     ).all()
@@ -121,8 +88,8 @@ def _violation_numbers(session: Session, *, start: datetime, end: datetime) -> d
         by_source_and_step.setdefault(source, Counter())[key] += count
     return dict(
         violations=sum(states.values()),
-        rejected=states[ViolationState.REJECTED.value],
-        awaiting_approval=states[ViolationState.AWAITING_APPROVAL.value],
+        rejected=states[ViolationState.REJECTED],
+        awaiting_approval=states[ViolationState.AWAITING_APPROVAL],
         by_source=_most_first(by_source),
         by_tag=_most_first(by_tag),
         by_step=dict(by_step),

@@ -15,21 +15,19 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from vpabot.bot.blocks.reviews import build_review_reminder
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.common import admin_recipients
-from vpabot.bot.services.listing import Listing
+from vpabot.bot.results.stops import ActiveStop, StopList
+from vpabot.bot.results.notices import Purpose, ReviewDue, SinceStartNote, SinceStartViolation, Thread
+from vpabot.bot.services.notify import first_messages, notify
 from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
-from vpabot.policy.stops import ReviewToken, StopKind, last_overdue_until, next_review_at
-from vpabot.storage import repositories as repo
+from vpabot.policy.stops import last_overdue_until, next_review_at
 from vpabot.storage.db import skip_locked
-from vpabot.storage.models import Assistant, Note, OutboxMessage, SalesStop, Violation
-from vpabot.storage.outbox import lane_for
+from vpabot.storage.models import Assistant, Note, SalesStop, Violation
 
-SINCE_START_SHOWN = 20
+SINCE_START_SHOWN = 20  # the reminder stays readable; the file has the rest
 # A stop of an assistant whose collaboration ended stays for good (services.stops.lift_stop).
-ENDED = CLOSED_STATUSES | {AssistantStatus.RESIGNED}  # the reminder stays readable; the file has the rest
+ENDED = CLOSED_STATUSES | {AssistantStatus.RESIGNED}
 
 
 def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
@@ -52,15 +50,17 @@ def sweep_reviews(ctx: AppContext, *, limit: int = 100) -> int:
         ids = [stop.id for stop in stops]
         violations = _since_start(session, ids, Violation, Violation.logged_at)
         notes = _since_start(session, ids, Note, Note.created_at)
-        firsts = _first_reminders(session, [stop.id for stop in stops if stop.review_reminders > 0])
-        reminders = [
-            message
-            for stop in stops
-            for message in _reminders(
-                ctx, stop, violations.get(stop.id, []), notes.get(stop.id, []), firsts
-            )
-        ]
-        repo.enqueue_many(session, reminders, now=now)
+        parents = first_messages(
+            session, Purpose.STOP_REVIEW, [stop.id for stop in stops if stop.review_reminders > 0], newest=True
+        )
+        notify(
+            ctx,
+            session,
+            *(
+                _review(ctx, stop, violations.get(stop.id, []), notes.get(stop.id, []), parents.get(stop.id))
+                for stop in stops
+            ),
+        )
         for stop in stops:
             stop.review_reminders += 1
             stop.review_at = next_review_at(
@@ -97,88 +97,33 @@ def _since_start(session: Session, stop_ids: list[int], model: Any, at: Any) -> 
     return found
 
 
-REVIEW = "stop_review"
-
-
-def _first_reminders(session: Session, stop_ids: list[int]) -> dict[tuple[int, str], int]:
-    """``{(stop id, lane): outbox id}`` of the first reminder of each stop's current review
-    round, per recipient: the newest top-level one (a round starts with one, its re-reminders
-    are replies). One statement for all stops."""
-    if not stop_ids:
-        return {}
-    rows = session.execute(
-        select(OutboxMessage.subject_id, OutboxMessage.lane, func.max(OutboxMessage.id))
-        .where(
-            OutboxMessage.purpose == REVIEW,
-            OutboxMessage.subject_id.in_(stop_ids),
-            OutboxMessage.thread_of_id.is_(None),
-            OutboxMessage.method == "chat.postMessage",
-        )
-        .group_by(OutboxMessage.subject_id, OutboxMessage.lane)
-    )
-    return {(stop_id, lane): first for stop_id, lane, first in rows}
-
-
-def _reminders(
+def _review(
     ctx: AppContext,
     stop: SalesStop,
     violations: list[Any],
     notes: list[Any],
-    firsts: dict[tuple[int, str], int],
-) -> list[dict[str, Any]]:
-    """The review DM(s) for one stop, as outbox rows for ``repo.enqueue_many``. A re-reminder
-    is a reply under the round's first reminder instead of one more DM of its own each day."""
+    parents: tuple[tuple[str, int], ...] | None,
+) -> ReviewDue:
+    """The review reminder for one stop: to the admin who set it (or changed it last). A
+    re-reminder is a reply under the round's first reminder (``parents``, per recipient's DM)
+    instead of one more DM of its own each day."""
     assistant: Assistant = stop.assistant
-    payload = build_review_reminder(
-        ctx.t,
+    return ReviewDue(
+        stop_id=stop.id,
         name=assistant.name,
         handle=assistant.handle,
-        kind=StopKind(stop.kind),
+        kind=stop.kind,
         starts_on=stop.starts_on,
         until=stop.until,
         overdue=stop.review_reminders > 0,
         today=ctx.today(),
-        violations=violations,
-        notes=notes,
-        tags=ctx.tags,
-        tz=ctx.settings.tz,
-        token=ReviewToken(stop.id, stop.until),
+        violations=tuple(
+            SinceStartViolation(v.logged_at, v.step, v.severe, v.tag, v.state, v.note) for v in violations
+        ),
+        notes=tuple(SinceStartNote(n.created_at, n.text) for n in notes),
+        admin=stop.set_by,
+        thread=Thread(parents) if parents and stop.review_reminders else None,
     )
-    rows = []
-    for channel in admin_recipients(ctx, stop.set_by):
-        body = {"channel": channel, **payload}
-        first = firsts.get((stop.id, lane_for("chat.postMessage", body) or "")) if stop.review_reminders else None
-        rows.append(
-            {
-                "method": "chat.postMessage",
-                "payload": body,
-                "purpose": REVIEW,
-                "subject_id": stop.id,
-                "thread_of_id": first,
-            }
-        )
-    return rows
-
-
-@dataclass(frozen=True)
-class ActiveStop:
-    handle: str
-    name: str
-    kind: StopKind
-    starts_on: date
-    until: date | None
-    set_by: str
-    overdue: bool
-    stop_id: int = 0
-    due: bool = False  # the end date has come: the review's decision is open
-    liftable: bool = True  # False once the collaboration ended (the stop stays for good)
-
-
-@dataclass(frozen=True)
-class StopList(Listing[ActiveStop]):
-    """The first active stops, overdue reviews first; ``total`` and ``overdue`` count all."""
-
-    overdue: int = 0
 
 
 MAX_LISTED_STOPS = 45  # what `/vpa stops` can show in one message
@@ -266,7 +211,7 @@ def list_active_stops(
         ActiveStop(
             handle=row.handle,
             name=row.name,
-            kind=StopKind(row.kind),
+            kind=row.kind,
             starts_on=row.starts_on,
             until=row.until,
             set_by=row.set_by,

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.csv_import import BadFile, Problem, begin_write, chunks, lock_assistants
 from vpabot.bot.services.roster_csv import RosterRow, read_roster
+from vpabot.bot.services.common import audited
 from vpabot.policy.ladder import CLOSED_STATUSES, AssistantStatus
-from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant
 
 ACTOR = "import"
@@ -74,7 +74,7 @@ def _target(row: RosterRow, current: Assistant | None) -> dict[str, Any]:
     values: dict[str, Any] = {
         "name": row.name,
         "joined_on": row.joined_on,
-        "status": row.status.value,
+        "status": row.status,
     }
     values["slack_user_id"] = row.slack_id or (current.slack_user_id if current else None)
     values["cg_accepted_on"] = row.cg_accepted_on or (current.cg_accepted_on if current else None)
@@ -124,7 +124,7 @@ def plan(
 
 def _status_problem(row: RosterRow, current: Assistant | None) -> Problem | None:
     """Ending a collaboration sets a VT-Stop and needs its own command; it is never undone."""
-    old = AssistantStatus(current.status) if current else None
+    old = current.status if current else None
     if old is not None and old in ENDED and row.status != old:
         return Problem(row.line, "status_ended", {"handle": row.handle, "status": old.value})
     if row.status in ENDED and row.status != old:  # (unknown handles were skipped before)
@@ -173,16 +173,9 @@ def apply(
             for key, value in values.items():
                 setattr(assistant, key, value)
             action = "assistant.updated"
-        repo.audit(
-            session,
-            actor=ACTOR,
-            action=action,
-            at=now,
-            subject="assistant",
-            subject_id=assistant.id,
-            assistant_id=assistant.id,
-            before=change.before or None,
-            after=change.after,
+        audited(
+            session, assistant, action, actor=ACTOR, at=now,
+            before=change.before or None, after=change.after,
         )
         if progress:
             progress(done, len(changes))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vpabot.bot.blocks.stops import build_announcement
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.stops import StopOutcome
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
-from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.results.notices import Purpose, StopAnnounced, Thread
+from vpabot.bot.services.common import audited, require_assistant, snapshot
+from vpabot.bot.services.notify import first_messages, notify
 from vpabot.policy.cg import cg_status
 from vpabot.policy.dates import parse_until
 from vpabot.policy.errors import PolicyError
@@ -29,7 +30,7 @@ from vpabot.policy.stops import (
 )
 from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
-from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
+from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
 
 STOP_FIELDS = ("kind", "reason", "starts_on", "until", "note", "lifted_at", "lift_note")
 
@@ -57,18 +58,8 @@ def check_review(ctx: AppContext, session: Session, token: ReviewToken) -> Sales
     )
 
 
-@dataclass(frozen=True)
-class StopOutcome:
-    action: str  # set | changed | lifted
-    handle: str
-    name: str
-    kind: StopKind
-    until: date | None
-    stop_id: int
-
-
 def _current(stop: SalesStop | None) -> CurrentStop | None:
-    return CurrentStop(StopKind(stop.kind), stop.until) if stop else None
+    return CurrentStop(stop.kind, stop.until) if stop else None
 
 
 def _apply(
@@ -92,84 +83,40 @@ def _apply(
             starts_on=ctx.today(),
             set_by=actor,
             set_at=now,
-            reason=(reason or StopReason.OTHER).value,
+            reason=reason or StopReason.OTHER,
             note="",
         )
         session.add(stop)
     elif reason is not None:
-        stop.reason = reason.value
+        stop.reason = reason
     if violation_id is not None:
         stop.violation_id = violation_id
     if note is not None:
         stop.note = note
-    stop.kind, stop.until = plan.kind.value, plan.until
+    stop.kind, stop.until = plan.kind, plan.until
     stop.set_by = actor  # the admin who last decided is the one reminded
     stop.review_at = first_review_at(
         plan.until, at=settings.review_time, tz=settings.timezone, holidays=ctx.holidays
     )
     stop.review_reminders = 0
     session.flush()
-    repo.audit(
-        session,
-        actor=actor,
-        action=f"stop.{plan.action}",
-        at=now,
-        subject="stop",
-        subject_id=stop.id,
-        assistant_id=assistant.id,
-        before=before,
-        after=snapshot(stop, *STOP_FIELDS),
+    audited(
+        session, stop, f"stop.{plan.action}", actor=actor, at=now,
+        before=before, after=snapshot(stop, *STOP_FIELDS),
     )
     outcome = StopOutcome(plan.action, assistant.handle, assistant.name, plan.kind, plan.until, stop.id)
     _announce(ctx, session, outcome, actor=actor)
     return outcome
 
 
-ANNOUNCEMENT = "stop_announcement"
-
-
 def _announce(ctx: AppContext, session: Session, outcome: StopOutcome, *, actor: str) -> None:
-    """Tell the team. A change or lift of a stop that was announced before is a reply in the
-    thread of its first announcement, so the channel keeps one thread per stop; a lift is
-    broadcast to the channel too (rule 11: everyone hears of it)."""
-    payload = build_announcement(
-        ctx.t,
-        action=outcome.action,
-        name=outcome.name,
-        handle=outcome.handle,
-        kind=outcome.kind,
-        until=outcome.until,
-        by=actor,
-        tz=ctx.settings.tz,
-    )
-    first = first_announcement(session, outcome.stop_id)
-    extra = {"reply_broadcast": True} if first is not None and outcome.action == "lifted" else {}
-    repo.enqueue(
-        session,
-        method="chat.postMessage",
-        payload={"channel": ctx.settings.team_channel, **payload, **extra},
-        purpose=ANNOUNCEMENT,
-        subject_id=outcome.stop_id,
-        now=ctx.now(),
-        thread_of=first,
-    )
-
-
-def first_announcement(session: Session, stop_id: int) -> OutboxMessage | None:
-    """The outbox row of the stop's first team announcement (its thread's parent), if any.
-
-    Its ts is read when a reply is sent (``storage.outbox``): it may not be delivered yet.
-    """
-    return session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.purpose == ANNOUNCEMENT,
-            OutboxMessage.subject_id == stop_id,
-            OutboxMessage.thread_of_id.is_(None),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(1)
-    ).first()
+    """Rule 11: the whole team hears of every stop set, changed or lifted. A change or lift of
+    a stop announced before is a reply in the thread of its first announcement, so the channel
+    keeps one thread per stop; a lift is broadcast to the channel too (everyone hears of it)."""
+    o = outcome
+    parents = first_messages(session, Purpose.STOP_ANNOUNCEMENT, [o.stop_id]).get(o.stop_id, ())
+    thread = Thread(parents, broadcast=o.action == "lifted") if parents else None
+    notify(ctx, session, StopAnnounced(o.stop_id, o.action, o.name, o.handle, o.kind, o.until, actor, thread))
 
 
 def set_stop(
@@ -185,7 +132,7 @@ def set_stop(
 ) -> StopOutcome:
     with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
-        if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
+        if assistant.status in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
             raise PolicyError("stop_for_ended", name=assistant.name)
         if violation_id is not None:
             violation = session.get(Violation, violation_id)
@@ -211,13 +158,13 @@ def set_cg_stop(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
     """
     with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
-        if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
+        if assistant.status in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
             raise PolicyError("stop_for_ended", name=assistant.name)
         status = cg_status(assistant.cg_accepted_on, today=ctx.today())
         if not status.blocks_collaboration:
             raise PolicyError("cg_not_overdue", name=assistant.name, due=status.due_on)
         active = repo.active_stop(session, assistant.id)
-        if active is not None and active.reason != StopReason.CG_NOT_ACCEPTED.value:
+        if active is not None and active.reason != StopReason.CG_NOT_ACCEPTED:
             # Don't swallow a running stop (its end date and review) into an open-ended one.
             raise PolicyError("cg_other_stop", name=assistant.name, handle=assistant.handle)
         plan = plan_stop(_current(active), kind=StopKind.FULL, until=None)
@@ -272,23 +219,16 @@ def lift_stop(
         stop = repo.active_stop(session, assistant.id, lock=True)
         if stop is None:
             raise PolicyError("no_active_stop")
-        if AssistantStatus(assistant.status) in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
+        if assistant.status in CLOSED_STATUSES | {AssistantStatus.RESIGNED}:
             raise PolicyError("stop_for_ended", name=assistant.name)
         before = snapshot(stop, *STOP_FIELDS)
         stop.lifted_at, stop.lifted_by, stop.lift_note, stop.review_at = now, actor, note, None
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="stop.lifted",
-            at=now,
-            subject="stop",
-            subject_id=stop.id,
-            assistant_id=assistant.id,
-            before=before,
-            after=snapshot(stop, *STOP_FIELDS),
+        audited(
+            session, stop, "stop.lifted", actor=actor, at=now,
+            before=before, after=snapshot(stop, *STOP_FIELDS),
         )
-        outcome = StopOutcome("lifted", assistant.handle, assistant.name, StopKind(stop.kind), stop.until, stop.id)
+        outcome = StopOutcome("lifted", assistant.handle, assistant.name, stop.kind, stop.until, stop.id)
         _announce(ctx, session, outcome, actor=actor)
         return outcome
 
@@ -299,17 +239,10 @@ def close_collaboration(
     """Resigned, excluded or terminated: new status and an open-ended full VT-Stop (rule 8)."""
     now = ctx.now()
     before = snapshot(assistant, "status", "ended_on")
-    assistant.status, assistant.ended_on = status.value, ctx.today()
-    repo.audit(
-        session,
-        actor=actor,
-        action="assistant.status",
-        at=now,
-        subject="assistant",
-        subject_id=assistant.id,
-        assistant_id=assistant.id,
-        before=before,
-        after=snapshot(assistant, "status", "ended_on"),
+    assistant.status, assistant.ended_on = status, ctx.today()
+    audited(
+        session, assistant, "assistant.status", actor=actor, at=now,
+        before=before, after=snapshot(assistant, "status", "ended_on"),
     )
     current = _current(repo.active_stop(session, assistant.id))
     if current == CurrentStop(StopKind.FULL, None):
@@ -323,7 +256,7 @@ def resignable(ctx: AppContext, *, handle: str) -> tuple[str, str]:
     ``PolicyError`` for an unknown assistant or one whose collaboration ended already."""
     with ctx.read() as session:
         assistant = require_assistant(session, handle)
-        status = AssistantStatus(assistant.status)
+        status = assistant.status
         if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
             raise PolicyError("already_ended", name=assistant.name)
         return assistant.handle, assistant.name
@@ -332,7 +265,7 @@ def resignable(ctx: AppContext, *, handle: str) -> tuple[str, str]:
 def resign(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
     with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle, lock=True)
-        status = AssistantStatus(assistant.status)
+        status = assistant.status
         if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
             raise PolicyError("already_ended", name=assistant.name)
         outcome = close_collaboration(ctx, session, assistant, actor=actor, status=AssistantStatus.RESIGNED)

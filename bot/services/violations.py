@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.cases import LoggedViolation
 from vpabot.bot.services.approvals import inform_managers, request_approval
-from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.common import audited, require_assistant, snapshot
 from vpabot.policy.catalogue import Source, Tag
 from vpabot.policy.errors import PolicyError
-from vpabot.policy.ladder import AssistantStatus, ViolationDecision, counting_since, decide_step
+from vpabot.policy.ladder import counting_since, decide_step
 from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Note, SevereQuestion, Violation
-
-
-@dataclass(frozen=True)
-class LoggedViolation:
-    violation_id: int
-    handle: str
-    name: str
-    source: Source
-    tag: Tag
-    note: str
-    decision: ViolationDecision
 
 
 def log_violation(
@@ -49,17 +38,17 @@ def log_violation(
         assistant = require_assistant(session, handle, lock=True)
         since = counting_since(today=today, expiry_months=ctx.settings.strike_expiry_months)
         decision = decide_step(
-            status=AssistantStatus(assistant.status),
+            status=assistant.status,
             earlier=repo.count_counting_violations(session, assistant.id, since=since),
             severe=severe,
         )
         violation = Violation(
             assistant=assistant,
-            source=source.value,
+            source=source,
             tag=tag.key,
             severe=decision.severe,
             step=int(decision.step) if decision.step else None,
-            state=decision.state.value,
+            state=decision.state,
             note=note,
             logged_by=actor,
             logged_at=now,
@@ -67,14 +56,8 @@ def log_violation(
         )
         session.add(violation)
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="violation.logged",
-            at=now,
-            subject="violation",
-            subject_id=violation.id,
-            assistant_id=assistant.id,
+        audited(
+            session, violation, "violation.logged", actor=actor, at=now,
             after=snapshot(violation, "source", "tag", "severe", "step", "state", "note"),
         )
         logged = LoggedViolation(
@@ -104,16 +87,7 @@ def add_note(ctx: AppContext, *, actor: str, handle: str, text: str) -> tuple[st
         note = Note(assistant=assistant, text=text, author=actor, created_at=now)
         session.add(note)
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="note.added",
-            at=now,
-            subject="note",
-            subject_id=note.id,
-            assistant_id=assistant.id,
-            after={"text": text},
-        )
+        audited(session, note, "note.added", actor=actor, at=now, after={"text": text})
         return assistant.handle, assistant.name
 
 

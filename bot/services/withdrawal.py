@@ -6,28 +6,22 @@ cases move down the ladder, exactly as after a manager's rejection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 
-from vpabot.bot.blocks.manager import build_withdrawn_notice
 from vpabot.bot.context import AppContext
-from vpabot.bot.services.approvals import follow_up_open_cases, restep_later_cases, settle_requests
+from vpabot.bot.results.cases import Withdrawn
+from vpabot.bot.results.notices import CaseWithdrawn
+from vpabot.bot.services.approvals import follow_up_open_cases, restep_later_cases
 from vpabot.bot.services.cases import case_of
-from vpabot.bot.services.common import require_assistant, snapshot
+from vpabot.bot.services.common import audited, require_assistant, snapshot
+from vpabot.bot.services.notify import notify
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import ViolationState
 from vpabot.policy.text import user_text
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Violation
 
-WITHDRAWABLE = frozenset({ViolationState.RECORDED.value, ViolationState.AWAITING_APPROVAL.value})
-
-
-@dataclass(frozen=True)
-class Withdrawn:
-    number: int
-    handle: str
-    name: str
+WITHDRAWABLE = frozenset({ViolationState.RECORDED, ViolationState.AWAITING_APPROVAL})
 
 
 def withdraw_violation(
@@ -45,24 +39,17 @@ def withdraw_violation(
         if violation.state not in WITHDRAWABLE:
             # An approved or rejected case is the manager's decision: not undone by one click.
             raise PolicyError("withdraw_decided", number=number)
-        was_pending = violation.state == ViolationState.AWAITING_APPROVAL.value
+        was_pending = violation.state == ViolationState.AWAITING_APPROVAL
         before = snapshot(violation, "state", "decision_reason")
-        violation.state, violation.decision_reason = ViolationState.WITHDRAWN.value, reason
+        violation.state, violation.decision_reason = ViolationState.WITHDRAWN, reason
         violation.decided_by, violation.decided_at, violation.approval_reminder_at = actor, now, None
         session.flush()
-        repo.audit(
-            session,
-            actor=actor,
-            action="violation.withdrawn",
-            at=now,
-            subject="violation",
-            subject_id=violation.id,
-            assistant_id=assistant.id,
-            before=before,
-            after=snapshot(violation, "state", "decision_reason"),
+        audited(
+            session, violation, "violation.withdrawn", actor=actor, at=now,
+            before=before, after=snapshot(violation, "state", "decision_reason"),
         )
         if was_pending:
-            settle_requests(ctx, session, violation.id, build_withdrawn_notice(ctx.t, case_of(ctx, violation), by=actor))
+            notify(ctx, session, CaseWithdrawn(case_of(ctx, violation), by=actor))
         restep_later_cases(ctx, session, violation, actor=actor)
         follow_up_open_cases(ctx, session, assistant.id)
         return Withdrawn(violation.id, assistant.handle, assistant.name)

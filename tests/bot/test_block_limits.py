@@ -26,21 +26,15 @@ from vpabot.bot.payloads import HomePages
 from vpabot.bot.commands.grammar import LogViolation
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Callback
-from vpabot.bot.services.assistants import StatusChange
-from vpabot.bot.services.cases import Case, Further
-from vpabot.bot.services.cg import AcceptanceOutcome, CgEntry
-from vpabot.bot.services.files import (
-    AssistantFile,
-    AuditEntry,
-    NoteEntry,
-    StopEntry,
-    ViolationEntry,
-)
-from vpabot.bot.services.home import DeadMessage, Home, Overview, RecentViolation
-from vpabot.bot.services.listing import Listing
-from vpabot.bot.services.reviews import ActiveStop, StopList
+from vpabot.bot.results.roster import StatusChange
+from vpabot.bot.results.cases import Case, Further
+from vpabot.bot.results.cg import AcceptanceOutcome, CgEntry
+from vpabot.bot.results.files import AssistantFile, AuditEntry, NoteEntry, StopEntry, ViolationEntry
+from vpabot.bot.results.home import DeadMessage, Home, Overview, RecentViolation
+from vpabot.bot.results.listing import Listing
+from vpabot.bot.results.stops import ActiveStop, StopList
 from vpabot.bot.services.stops import ReviewToken
-from vpabot.bot.services.violations import LoggedViolation
+from vpabot.bot.results.cases import LoggedViolation
 from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.policy.cg import CgState, CgStatus
 from vpabot.policy.errors import PolicyError

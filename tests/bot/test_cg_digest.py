@@ -121,7 +121,7 @@ def test_nothing_when_nobody_is_due(ctx: AppContext) -> None:
 
 def test_digest_goes_to_the_admin_channel_when_configured(ctx: AppContext) -> None:
     settings = dataclasses.replace(ctx.settings, admin_channel="CADMINS")
-    channel_ctx = AppContext(settings=settings, sessions=ctx.sessions, clock=ctx.clock)
+    channel_ctx = AppContext(settings=settings, sessions=ctx.sessions, clock=ctx.clock, render=ctx.render)
     add(ctx, "anna.m", None)
 
     assert sweep_at(channel_ctx, at(FRIDAY)) == 1
@@ -265,12 +265,11 @@ def test_a_failed_digest_is_retried_by_the_next_sweep(
     ctx: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add(ctx, "anna.m", None)
-    from vpabot.bot.services import cg
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("Slack blocks could not be built")
 
-    monkeypatch.setattr(cg, "build_cg_digest", broken)
+    monkeypatch.setattr(ctx, "render", broken)  # the renderer the composition root wired
     with pytest.raises(RuntimeError):
         sweep_at(ctx, at(FRIDAY))
     monkeypatch.undo()
@@ -283,7 +282,9 @@ def test_concurrent_sweeps_on_separate_engines(ctx: AppContext, db_url: str) -> 
     engines = [make_engine(db_url) for _ in range(4)]
     clock = SettableClock(at(FRIDAY))
     contexts = [
-        AppContext(settings=ctx.settings, sessions=make_session_factory(e), clock=clock)
+        AppContext(
+            settings=ctx.settings, sessions=make_session_factory(e), clock=clock, render=ctx.render
+        )
         for e in engines
     ]
     barrier = threading.Barrier(len(contexts))

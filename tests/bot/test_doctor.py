@@ -13,7 +13,7 @@ import yaml
 from sqlalchemy import text
 
 from vpabot.bot.cli import main
-from vpabot.bot.doctor import REQUIRED_SCOPES
+from vpabot.bot.cli.doctor import REQUIRED_SCOPES
 from vpabot.bot.testing.fake_slack import FakeSlack
 from vpabot.storage.db import make_engine
 from vpabot.storage.migrate import upgrade

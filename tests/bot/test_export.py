@@ -21,7 +21,8 @@ from vpabot.bot.services.export import (
     to_csv,
     to_json,
 )
-from vpabot.bot.services.reviews import ActiveStop, active_stops
+from vpabot.bot.services.reviews import active_stops
+from vpabot.bot.results.stops import ActiveStop
 from vpabot.bot.services.stops import lift_stop, resign, set_stop
 from vpabot.policy.stops import StopKind
 from vpabot.bot.testing.harness import ADMIN

@@ -9,11 +9,11 @@ import pytest
 
 from vpabot.bot.blocks.home import MAX_HOME_BLOCKS, build_home
 from vpabot.bot.i18n import LANGUAGES, Translator
-from vpabot.bot.services.cases import Case
-from vpabot.bot.services.cg import CgEntry
-from vpabot.bot.services.home import DeadMessage, Home, Overview, RecentViolation
-from vpabot.bot.services.listing import Listing
-from vpabot.bot.services.reviews import ActiveStop, StopList
+from vpabot.bot.results.cases import Case
+from vpabot.bot.results.cg import CgEntry
+from vpabot.bot.results.home import DeadMessage, Home, Overview, RecentViolation
+from vpabot.bot.results.listing import Listing
+from vpabot.bot.results.stops import ActiveStop, StopList
 from vpabot.policy.cg import cg_status
 from vpabot.policy.stops import StopKind
 

@@ -115,14 +115,14 @@ def test_sweep_queues_december_for_every_manager_on_4_january_once(ctx: AppConte
 def test_a_failed_sweep_claims_nothing_and_the_next_one_sends(
     ctx: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vpabot.bot.services import monthly_report
+    from vpabot.bot.blocks import notices
 
     ctx.clock.set(berlin(2026, 12, 1, 9, 0))  # type: ignore[attr-defined]
 
     def broken(*args: Any, **kwargs: Any) -> bytes:
         raise RuntimeError("matplotlib fell over")
 
-    monkeypatch.setattr(monthly_report, "violations_chart", broken)
+    monkeypatch.setattr(notices, "violations_chart", broken)  # the renderer draws the chart
     with pytest.raises(RuntimeError):
         sweep_monthly_report(ctx)
     with ctx.sessions() as session:

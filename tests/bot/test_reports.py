@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from tests.storage.builders import assistant
 from vpabot.bot.workdays import holiday_calendar
 from vpabot.bot.blocks.report import render_report
-from vpabot.bot.charts import violations_chart
+from vpabot.bot.blocks.chart import violations_chart
 from vpabot.bot.cli import main
 from vpabot.bot.context import AppContext
 from vpabot.bot.i18n import Translator
-from vpabot.bot.services.reports import MonthlyReport, build_report
+from vpabot.bot.services.reports import build_report
+from vpabot.bot.results.reports import MonthlyReport
 from vpabot.policy.catalogue import DEFAULT_TAGS
 from vpabot.policy.reports import Month
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation

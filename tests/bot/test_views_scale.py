@@ -24,6 +24,7 @@ from vpabot.bot.blocks.cg import build_cg_digest
 from vpabot.bot.blocks.home import build_home
 from vpabot.bot.blocks.manager import build_pending_list
 from vpabot.bot.blocks.reviews import build_stops_list
+from vpabot.bot.blocks import notices
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.approvals import pending
 from vpabot.bot.services.cg import cg_overview
@@ -64,6 +65,7 @@ def roster(url: str, size: int, *, due_reviews: int) -> Roster:
         sessions=make_session_factory(engine),
         reads=make_read_session_factory(engine),
         clock=SettableClock(START),
+        render=notices.render,
     )
     made = Roster(ctx, engine)
 

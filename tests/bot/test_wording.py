@@ -10,7 +10,7 @@ from vpabot.bot.blocks.admin import build_admin_outcome
 from vpabot.bot.blocks.replies import error_text
 from vpabot.bot.blocks.stops import build_announcement
 from vpabot.bot.i18n import ASSISTANT_FACING_PREFIX, LANGUAGES, Translator, catalogue
-from vpabot.bot.services.cases import Case
+from vpabot.bot.results.cases import Case
 from vpabot.bot.testing.transcript import render
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.stops import StopKind

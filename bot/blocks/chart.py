@@ -10,7 +10,7 @@ import io
 
 from vpabot.bot.blocks.report import month_name, source_name, step_name
 from vpabot.bot.i18n import Translator
-from vpabot.bot.services.reports import SEVERE, STEPS, MonthlyReport
+from vpabot.bot.results.reports import SEVERE, STEPS, MonthlyReport
 from vpabot.policy.catalogue import Source
 
 STEP_KEYS = (*(str(step) for step in STEPS), SEVERE)

@@ -1,4 +1,8 @@
-"""Words for stored values: steps, states, statuses, sources."""
+"""Words for stored values (steps, states, statuses, sources) in the reader's language.
+
+Not Block Kit: use cases build text with them too (the one-line history of a case, a pick
+list's label, a refusal naming a status), so they live below both services and blocks.
+"""
 
 from __future__ import annotations
 
