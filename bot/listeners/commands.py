@@ -204,7 +204,8 @@ def resigned(turn: Turn, command: g.Resign) -> Reply:
         handle, name = resignable(turn.ctx, handle=command.handle)
         return build_resign_question(turn.t, handle=handle, name=name)
     outcome = resign(turn.ctx, actor=turn.user_id, handle=command.handle)
-    return build_notice(turn.t("reply.resigned", who=who(outcome.name, outcome.handle)))
+    key = "reply.resigned_stop_kept" if outcome.action == "kept" else "reply.resigned"
+    return build_notice(turn.t(key, who=who(outcome.name, outcome.handle)))
 
 
 @handles(g.ListStops, who=Role.STAFF)

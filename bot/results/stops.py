@@ -11,7 +11,7 @@ from vpabot.policy.stops import StopKind
 
 @dataclass(frozen=True)
 class StopOutcome:
-    action: str  # set | changed | lifted
+    action: str  # set | changed | lifted | kept (already full and open-ended: not announced)
     handle: str
     name: str
     kind: StopKind

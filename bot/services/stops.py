@@ -235,8 +235,9 @@ def lift_stop(
 
 def close_collaboration(
     ctx: AppContext, session: Session, assistant: Assistant, *, actor: str, status: AssistantStatus
-) -> StopOutcome | None:
-    """Resigned, excluded or terminated: new status and an open-ended full VT-Stop (rule 8)."""
+) -> StopOutcome:
+    """Resigned, excluded or terminated: new status and an open-ended full VT-Stop (rule 8),
+    set or changed and announced; action ``kept`` when one was in place already."""
     now = ctx.now()
     before = snapshot(assistant, "status", "ended_on")
     assistant.status, assistant.ended_on = status, ctx.today()
@@ -244,11 +245,20 @@ def close_collaboration(
         session, assistant, "assistant.status", actor=actor, at=now,
         before=before, after=snapshot(assistant, "status", "ended_on"),
     )
-    current = _current(repo.active_stop(session, assistant.id))
-    if current == CurrentStop(StopKind.FULL, None):
-        return None  # already stopped for good; nothing to change or announce
-    plan = plan_stop(current, kind=StopKind.FULL, until=None)
-    return _apply(ctx, session, assistant, plan, actor=actor, reason=StopReason(status.value))
+    stop = repo.active_stop(session, assistant.id, lock=True)
+    reason = StopReason(status.value)
+    if stop is not None and _current(stop) == CurrentStop(StopKind.FULL, None):
+        # Already full and open-ended (e.g. until the CGs are accepted): the team knows it,
+        # nothing to announce. Its reason becomes the ending, so accepting the CGs later can
+        # no longer lift it ("CG-Stop aufheben" checks the reason).
+        if stop.reason != reason:
+            before_stop = snapshot(stop, *STOP_FIELDS)
+            stop.reason = reason
+            audited(session, stop, "stop.changed", actor=actor, at=now,
+                    before=before_stop, after=snapshot(stop, *STOP_FIELDS))  # fmt: skip
+        return StopOutcome("kept", assistant.handle, assistant.name, stop.kind, None, stop.id)
+    plan = plan_stop(_current(stop), kind=StopKind.FULL, until=None)
+    return _apply(ctx, session, assistant, plan, actor=actor, reason=reason)
 
 
 def resignable(ctx: AppContext, *, handle: str) -> tuple[str, str]:
@@ -268,7 +278,4 @@ def resign(ctx: AppContext, *, actor: str, handle: str) -> StopOutcome:
         status = assistant.status
         if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
             raise PolicyError("already_ended", name=assistant.name)
-        outcome = close_collaboration(ctx, session, assistant, actor=actor, status=AssistantStatus.RESIGNED)
-        if outcome is None:
-            raise PolicyError("already_ended", name=assistant.name)
-        return outcome
+        return close_collaboration(ctx, session, assistant, actor=actor, status=AssistantStatus.RESIGNED)

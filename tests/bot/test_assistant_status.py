@@ -8,17 +8,19 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from vpabot.bot.commands.grammar import AddAssistant, SetAssistantStatus, parse
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.assistants import add_assistant, change_status
-from vpabot.bot.services.stops import resign
-from vpabot.policy.catalogue import DEFAULT_TAGS
+from vpabot.bot.services.approvals import decide
+from vpabot.bot.services.stops import resign, set_cg_stop
+from vpabot.bot.services.violations import log_violation
+from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus
-from vpabot.storage.models import Assistant, AuditEvent
-from vpabot.bot.testing.harness import ADMIN
+from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop
+from vpabot.bot.testing.harness import ADMIN, MANAGER
 
 
 def run(text: str) -> object:
@@ -103,3 +105,44 @@ def test_reserved_handles_cannot_be_added(ctx: AppContext) -> None:
     with pytest.raises(PolicyError) as caught:
         add_assistant(ctx, actor=ADMIN, handle="geloescht-7", name="Jemand")
     assert caught.value.code == "roster_handle_reserved"
+
+
+def _stop_and_posts(ctx: AppContext, handle: str) -> tuple[str, str, int]:
+    """(status, the active stop's reason, team announcements about it)."""
+    with ctx.sessions() as session:
+        assistant = session.scalar(select(Assistant).where(Assistant.handle == handle))
+        stop = session.scalar(select(SalesStop).where(SalesStop.assistant_id == assistant.id))
+        posts = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.purpose == "stop_announcement", OutboxMessage.subject_id == stop.id
+            )
+        )
+        return assistant.status, stop.reason, posts
+
+
+def test_resigning_while_on_a_cg_stop_is_recorded_and_the_stop_stays(ctx: AppContext) -> None:
+    add_assistant(ctx, actor=ADMIN, handle="dup.c", name="Dup Carl")  # no CG acceptance yet
+    set_cg_stop(ctx, actor=ADMIN, handle="dup.c")
+
+    outcome = resign(ctx, actor=ADMIN, handle="dup.c")
+
+    assert outcome.action == "kept"
+    # gekündigt, and accepting the CGs later can no longer lift the stop (its reason changed);
+    # the team heard of the stop once and nothing changed for it
+    assert _stop_and_posts(ctx, "dup.c") == ("gekuendigt", "gekuendigt", 1)
+    assert "bestand schon und bleibt bestehen" in ctx.t("reply.resigned_stop_kept", who="Dup Carl")
+
+
+def test_a_severe_case_approved_on_a_cg_stop_ends_the_collaboration_truthfully(ctx: AppContext) -> None:
+    add_assistant(ctx, actor=ADMIN, handle="cg.z", name="Cora Zett")
+    set_cg_stop(ctx, actor=ADMIN, handle="cg.z")
+    logged = log_violation(
+        ctx, actor=ADMIN, handle="cg.z", source=Source("kontakt"), tag=DEFAULT_TAGS.get("eigenwerbung"),
+        severe=True, note="eigene Website",
+    )
+
+    decide(ctx, actor=MANAGER, violation_id=logged.violation_id, approve=True)
+
+    assert _stop_and_posts(ctx, "cg.z") == ("beendet", "beendet", 1)
+    # what the admin reads about the team is true: it knows of the stop (since the CG stop)
+    assert ctx.t("admin.collaboration_ended").endswith("das Team ist über den VT-Stop informiert.")
