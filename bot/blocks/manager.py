@@ -161,7 +161,8 @@ def build_restep_notice(t: Translator, case: Case, *, for_manager: bool) -> dict
     named = who(case.name, case.handle)
     if for_manager:
         text = t("restep.manager", step=step, who=named)
-        return message(text, [_case_section(t, case, "approval.body"), section(text)])
+        # No "Freigabe nötig" above "Eine Freigabe ist nicht mehr nötig": the title says so too.
+        return message(text, [_case_section(t, case, "approval.closed_title"), section(text)])
     text = t("restep.admin", step=step, who=named)
     blocks: list[Any] = [section(text)]
     if case.step in (1, 2):
@@ -173,7 +174,7 @@ def build_restep_notice(t: Translator, case: Case, *, for_manager: bool) -> dict
 
 def build_settled_notice(t: Translator, case: Case) -> dict[str, Any]:
     text = t("settled.manager")
-    return message(text, [_case_section(t, case, "approval.body"), section(text)])
+    return message(text, [_case_section(t, case, "approval.closed_title"), section(text)])
 
 
 def build_withdrawn_notice(t: Translator, case: Case, *, by: str) -> dict[str, Any]:

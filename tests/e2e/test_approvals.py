@@ -390,4 +390,8 @@ def test_withdrawing_a_mistaken_violation_regrades_the_open_case(bot: BotUnderTe
     file = say(bot, "akte anna.m")
     assert "zurückgezogen" in file and "war die falsche Anna" in file
     # the manager's request for #3 now says there is nothing left to decide
-    dm_containing(bot, "D" + MANAGER, "Neu eingestuft", method="chat.update")
+    (updated,) = dm_containing(bot, "D" + MANAGER, "Neu eingestuft", method="chat.update")
+    shown = render(updated.args)
+    assert "Keine Freigabe mehr nötig – 2. Verstoß – Ermahnung" in shown
+    assert "Freigabe nötig –" not in shown.replace("Keine Freigabe mehr nötig –", "")
+    assert not buttons(updated).get("approval_approve")
