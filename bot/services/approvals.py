@@ -211,8 +211,10 @@ def mark_communicated(ctx: AppContext, *, actor: str, violation_id: int) -> Comm
     now = ctx.now()
     with ctx.unit_of_work() as session:
         violation = repo.lock_row(session, Violation, violation_id)
-        if violation is None or violation.state != ViolationState.APPROVED:
+        if violation is None:
             raise PolicyError("violation_unknown")
+        if violation.state != ViolationState.APPROVED:  # only an approved case has the button
+            raise PolicyError("nothing_to_communicate")
         if violation.communicated_at is None:
             violation.communicated_at = now
             audited(

@@ -150,6 +150,10 @@ def test_approved_abmahnung_gives_the_admin_a_draft_and_a_mitgeteilt_button(bot:
     assert "Mitgeteilt am" in wait_answer(bot, key)
     assert row(bot, Violation, id=case_id(violation_id)).communicated_at is not None
     assert "Mitgeteilt am" in say(bot, "akte anna.m")
+    # a forged "Mitgeteilt" on an Erinnerung (no approval, no button) says what is wrong
+    reminder = encode(CaseRef(case_id(violation_id) - 2))
+    _result, key = bot.slack.click("communicated", reminder, user=ADMIN)
+    assert "nichts als „mitgeteilt“ zu markieren" in wait_answer(bot, key)
 
 
 def test_approved_exclusion_ends_the_collaboration_and_announces_a_stop(bot: BotUnderTest) -> None:
