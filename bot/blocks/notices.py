@@ -45,6 +45,7 @@ from vpabot.bot.results.notices import (
     StopAnnounced,
     To,
 )
+from vpabot.bot.mrkdwn import mention
 from vpabot.policy.stops import ReviewToken
 
 Message = dict[str, Any]
@@ -148,11 +149,19 @@ def _digest(ctx: AppContext, n: CgDigest, to: To) -> Message:
 
 @renders(ReviewDue)
 def _review(ctx: AppContext, n: ReviewDue, to: To) -> Message:
-    return build_review_reminder(
+    payload = build_review_reminder(
         ctx.t, name=n.name, handle=n.handle, kind=n.kind, starts_on=n.starts_on, until=n.until,
         overdue=n.overdue, today=n.today, violations=n.violations, notes=n.notes,
         tags=ctx.tags, tz=ctx.settings.tz, token=ReviewToken(n.stop_id, n.until),
     )  # fmt: skip
+    if n.thread is not None and ctx.settings.is_admin(n.admin):
+        # A reply in a thread notifies only who follows it, and the bot started this one:
+        # naming the admin makes Slack notify them of the re-reminder in their DM.
+        named = mention(n.admin)
+        payload["text"] = f"{named} {payload['text']}"
+        first = payload["blocks"][0]["text"]
+        first["text"] = f"{named} {first['text']}"
+    return payload
 
 
 @renders(MonthlyReportReady)

@@ -229,6 +229,7 @@ BUILDERS: dict[str, Callable[[], Any]] = {
         T, PolicyError("unknown_command", word=WORD)
     ),
     "replies.build_notice": lambda: replies.build_notice(WORD),
+    "replies.build_notice_modal": lambda: replies.build_notice_modal(T, WORD),
     "replies.build_help": lambda: replies.build_help(T, DEFAULT_TAGS),
     "replies.build_violation_logged": lambda: replies.build_violation_logged(T, logged()),
     "replies.build_note_added": lambda: replies.build_note_added(T, HANDLE, NAME),

@@ -113,6 +113,9 @@ def test_re_reminders_are_replies_under_the_first_review_reminder(
         assert reminder["thread_ts"] == top["ts"]
         assert "Prüfung überfällig" in render(reminder)
         assert not reminder.get("reply_broadcast")  # the admin's DM stays one conversation
+        # ...and names the admin, so Slack notifies them of a reply in the bot's thread
+        assert reminder["text"].startswith(f"<@{ADMIN}> ")
+    assert "<@" not in top["text"]
     # The buttons under the thread still decide the review.
     assert {e["action_id"] for b in again[-1]["blocks"] if b["type"] == "actions" for e in b["elements"]} >= {
         "review_lift", "review_extend", "review_convert",
