@@ -7,6 +7,7 @@ API calls to a fake Slack that records what it was sent. Nothing leaves this mac
 
 from __future__ import annotations
 
+import re
 import tempfile
 import textwrap
 import time
@@ -88,12 +89,22 @@ class Scenario:
 
     def deliver(self) -> None:
         """Send what the outbox holds and print every message people receive."""
+        # What each message said before this round: an update names the message it replaces
+        # (a manager's request and its reminder are both updated with the decision).
+        before = {
+            m.get("ts"): first_line(m)
+            for where in PEOPLE
+            for m in self.bot.fake.messages(where)
+        }
         self.bot.dispatch_outbox()
         calls = [c for c in self.bot.fake.calls if c.method in ("chat.postMessage", "chat.update")]
         for call in calls[self.seen :]:
             where = call.args.get("channel", "")
             who = PEOPLE.get(where, PEOPLE.get(where.removeprefix("D"), where))
-            kind = "Nachricht aktualisiert" if call.method == "chat.update" else "Nachricht"
+            kind = "Nachricht"
+            if call.method == "chat.update":
+                was = before.get(call.args.get("ts"))
+                kind = f"Nachricht aktualisiert (vorher: „{was}“)" if was else "Nachricht aktualisiert"
             if call.args.get("thread_ts"):  # a follow-up under the first message of its story
                 kind = "Antwort im Thread, auch im Kanal gezeigt," if call.args.get("reply_broadcast") else "Antwort im Thread"
             print(f"   ✉ {kind} an {who}:")
@@ -110,6 +121,13 @@ class Scenario:
                     if element.get("action_id") == action_id:
                         return str(element["value"])
         raise LookupError(f"no {action_id} button for {user}")
+
+
+def first_line(message: dict) -> str:
+    """The start of a message as a reader recognises it: its first line, without emoji."""
+    line = render(message, PEOPLE).splitlines()[0] if message else ""
+    line = re.sub(r":[a-z_]+: ?", "", line).replace("*", "")
+    return textwrap.shorten(line, 60, placeholder=" …")
 
 
 def _script(s: Scenario) -> None:
