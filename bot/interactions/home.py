@@ -11,11 +11,11 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
 from vpabot.bot.blocks.home import build_home
+from vpabot.bot.commands.events import HomeOpened
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.registry import Role, Turn, handles
 from vpabot.bot.services.home import load_home
@@ -31,12 +31,6 @@ def publish_home(
     home = load_home(ctx, viewer=user_id, offsets=offsets)
     view = build_home(ctx.t, home, tz=ctx.settings.tz, now=ctx.now(), admin_channel=ctx.settings.admin_channel)
     client.views_publish(user_id=user_id, view=view)
-
-
-@dataclass(frozen=True)
-class HomeOpened:
-    """Someone opened App Home where the process that acked renders no Homes
-    (``vpabot serve --role web``): a worker marks it stale in its own refresher."""
 
 
 @handles(HomeOpened, who=Role.ANYONE, writes=True)

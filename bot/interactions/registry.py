@@ -16,7 +16,7 @@ from typing import Any, get_args
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from vpabot.bot.commands import clicks, grammar
+from vpabot.bot.commands import clicks, events, grammar
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.origin import Origin
 from vpabot.policy.errors import PolicyError
@@ -117,10 +117,8 @@ def handler_for(command: Any) -> Handler:
 def command_types() -> dict[str, type]:
     """Stored commands are named by their type: ``{"LogViolation": LogViolation, ...}``.
 
-    Every command the grammar and the clicks define, whether or not its handler module was
-    imported yet: a stored row is decoded by its type, then handed to ``handler_for``.
+    Every command the grammar, the clicks and the events define, whether or not its handler
+    module was imported yet: a stored row is decoded by its type, then handed to ``handler_for``.
     """
-    # Plus what other modules registered, e.g. the Home opened on a web process
-    # (interactions.home, imported wherever a runner is built).
-    defined = (*get_args(grammar.Command), *get_args(clicks.Click), *HANDLERS)
+    defined = (*get_args(grammar.Command), *get_args(clicks.Click), events.Event)
     return {cls.__name__: cls for cls in defined}

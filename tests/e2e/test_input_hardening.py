@@ -138,7 +138,7 @@ def test_a_form_of_an_unforeseen_shape_says_so_instead_of_closing_as_saved(
     assert result.status == 200
     answer = result.json()
     assert answer["response_action"] == "update"
-    assert "konnte ich nicht lesen; gespeichert wurde nichts" in json.dumps(
+    assert "ließ sich nicht lesen; gespeichert wurde nichts" in json.dumps(
         answer["view"], ensure_ascii=False
     )
     time.sleep(0.3)
