@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,23 +48,35 @@ def accept(
     origin: dict[str, Any],
     now: datetime,
 ) -> int | None:
-    """Store one acknowledged request; ``None`` if ``dedup_key`` was seen already (a retry)."""
+    """Store one acknowledged request; ``None`` if ``dedup_key`` was seen already (a retry).
+
+    Committed when this returns: the ack that follows promises the work.
+    """
+    values = dict(dedup_key=dedup_key[:200], kind=kind, command=command, origin=origin,
+                  state="queued", received_at=now, expires_at=now + KEEP)
+    engine = factory.kw.get("bind")
     try:
+        if isinstance(engine, Engine) and engine.dialect.name == "postgresql":
+            return _accept_in_one_statement(engine, values)
         with session_scope(factory) as session:
-            row = InboundRequest(
-                dedup_key=dedup_key[:200],
-                kind=kind,
-                command=command,
-                origin=origin,
-                state="queued",
-                received_at=now,
-                expires_at=now + KEEP,
-            )
+            row = InboundRequest(**values)
             session.add(row)
             session.flush()
             return row.id
     except IntegrityError:
         return None
+
+
+def _accept_in_one_statement(engine: Engine, values: dict[str, Any]) -> int:
+    """PostgreSQL: the INSERT as a transaction of its own (autocommit), one round trip to
+    the server instead of BEGIN, INSERT, COMMIT. Each round trip waits for the server process
+    to be scheduled, which on a busy machine is most of an ack's time; the server answers only
+    after the commit is flushed (``synchronous_commit``), so the row is as durable as before.
+    (SQLite keeps the session: its write lock is taken by ``BEGIN IMMEDIATE``, see db.py.)"""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(
+            insert(InboundRequest).values(**values).returning(InboundRequest.id)
+        ).scalar_one()
 
 
 def _claimable(now: datetime) -> Any:
