@@ -255,6 +255,10 @@ class SalesStop(Base):
             sqlite_where=text("lifted_at IS NULL"),
             postgresql_where=text("lifted_at IS NULL"),
         ),
+        # The monthly report finds the stops of a month by these dates, lifted ones included.
+        Index("ix_sales_stops_starts_on", "starts_on"),
+        Index("ix_sales_stops_lifted_at", "lifted_at"),
+        Index("ix_sales_stops_until", "until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -280,8 +284,12 @@ class AuditEvent(Base):
     """Append-only: who did what, when, with the state before and after."""
 
     __tablename__ = "audit_events"
-    # A stop's history (set/changed) for the monthly report.
-    __table_args__ = (Index("ix_audit_events_subject", "subject", "subject_id"),)
+    # A stop's history (set/changed) for the monthly report; the stops changed since a day
+    # (action, at) without reading every other event of those weeks.
+    __table_args__ = (
+        Index("ix_audit_events_subject", "subject", "subject_id"),
+        Index("ix_audit_events_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from vpabot.policy.cg import cg_status, latest_acceptance_due_by
@@ -173,10 +173,8 @@ def _stop_and_review_numbers(
     Stops and their audit trails are streamed side by side in id order (two statements, rows
     in batches), so memory stays flat however many stops the month concerns.
     """
-    concerned = and_(
-        SalesStop.starts_on <= month.last_day,
-        or_(SalesStop.lifted_at.is_(None), SalesStop.lifted_at >= start - REVIEW_LOOKBACK),
-    )
+    _start, end = month.bounds(zone.key)
+    concerned = _concerned_stops(month, start=start, end=end)
     stops = session.execute(
         select(
             SalesStop.id,
@@ -185,7 +183,7 @@ def _stop_and_review_numbers(
             SalesStop.lifted_at,
             SalesStop.review_reminders,
         )
-        .where(concerned)
+        .where(SalesStop.id.in_(concerned))
         .order_by(SalesStop.id)
         .execution_options(yield_per=STREAM_BATCH)
     )
@@ -195,7 +193,7 @@ def _stop_and_review_numbers(
         )
         .where(
             AuditEvent.subject == "stop",
-            AuditEvent.subject_id.in_(select(SalesStop.id).where(concerned)),
+            AuditEvent.subject_id.in_(concerned),
             AuditEvent.action.in_(("stop.set", "stop.changed")),
         )
         .order_by(AuditEvent.subject_id, AuditEvent.at, AuditEvent.id)
@@ -227,6 +225,39 @@ def _stop_and_review_numbers(
         reviews_on_time=outcomes[ReviewOutcome.ON_TIME],
         reviews_overdue=outcomes[ReviewOutcome.OVERDUE],
         reviews_pending=outcomes[ReviewOutcome.PENDING],
+    )
+
+
+def _concerned_stops(month: Month, *, start: datetime, end: datetime) -> Any:
+    """The ids of the stops that can add to ``month``: a UNION of indexed date ranges.
+
+    Set in the month (``starts_on``), lifted in it (``lifted_at``), or holding an end date
+    that may come up for review in it: the current one (``until``), or an earlier one, which
+    was then changed on or after that end date (a ``stop.changed`` event since two weeks
+    before the month). Every other stop has no event in the month: reading them changed
+    nothing but the time. A lifted stop keeps its last end date in ``until`` (services/stops).
+    """
+    first, last = month.first_day, month.last_day
+    since = start - REVIEW_LOOKBACK - timedelta(days=1)  # a local day, as an instant: a day early
+    base = and_(
+        SalesStop.starts_on <= last,
+        or_(SalesStop.lifted_at.is_(None), SalesStop.lifted_at >= start - REVIEW_LOOKBACK),
+    )
+    return union(
+        select(SalesStop.id).where(base, SalesStop.starts_on >= first),
+        select(SalesStop.id).where(base, SalesStop.lifted_at >= start - REVIEW_LOOKBACK,
+                                   SalesStop.lifted_at < end),
+        select(SalesStop.id).where(base, SalesStop.until >= first - REVIEW_LOOKBACK,
+                                   SalesStop.until <= last),
+        select(SalesStop.id).where(
+            base,
+            SalesStop.id.in_(
+                select(AuditEvent.subject_id).where(
+                    AuditEvent.action == "stop.changed", AuditEvent.at >= since,
+                    AuditEvent.subject == "stop",
+                )
+            ),
+        ),
     )
 
 

@@ -44,7 +44,15 @@ def upgrade() -> None:
         f"SELECT {month}, source, tag, {rung}, state, count(*) FROM violations "
         f"GROUP BY {month}, source, tag, {rung}, state"
     )
+    op.create_index("ix_sales_stops_starts_on", "sales_stops", ["starts_on"])
+    op.create_index("ix_sales_stops_lifted_at", "sales_stops", ["lifted_at"])
+    op.create_index("ix_sales_stops_until", "sales_stops", ["until"])
+    op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_events_action_at", table_name="audit_events")
+    op.drop_index("ix_sales_stops_until", table_name="sales_stops")
+    op.drop_index("ix_sales_stops_lifted_at", table_name="sales_stops")
+    op.drop_index("ix_sales_stops_starts_on", table_name="sales_stops")
     op.drop_table("violation_month_counts")
