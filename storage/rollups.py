@@ -162,5 +162,5 @@ def drift(session: Session) -> dict[Key, int]:
         }
     )
     keys = set(counted) | set(stored)
-    return {k: stored[k] - counted[k] for k in keys if stored[k] != counted[k]}  # type: ignore[misc]
+    return {k: stored[k] - counted[k] for k in keys if stored[k] != counted[k]}
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tests.storage.builders import assistant
 from vpabot.bot.context import AppContext
-from vpabot.bot.services import reports
+from vpabot.bot.services import report_violations, reports
 from vpabot.bot.workdays import holiday_calendar
 from vpabot.policy.reports import Month
 from vpabot.storage import rollups
@@ -44,7 +44,8 @@ CASES = settings(
 )
 
 instants = st.one_of(
-    st.integers(0, SPAN_MINUTES).map(lambda m: ORIGIN + timedelta(minutes=m)), st.sampled_from(EDGES)
+    st.integers(0, SPAN_MINUTES).map(lambda m: ORIGIN + timedelta(minutes=m)),
+    st.sampled_from(EDGES),
 )
 violations = st.fixed_dictionaries(
     {
@@ -53,7 +54,9 @@ violations = st.fixed_dictionaries(
         "tag": st.sampled_from(("qualitaet", "deadline")),
         "step": st.one_of(st.none(), st.integers(1, 4)),
         "severe": st.booleans(),
-        "state": st.sampled_from(("recorded", "approved", "rejected", "awaiting_approval", "withdrawn")),
+        "state": st.sampled_from(
+            ("recorded", "approved", "rejected", "awaiting_approval", "withdrawn")
+        ),
     }
 )
 changes = st.tuples(
@@ -94,7 +97,7 @@ def fast_groups(session: Session, month: Month, tz: str) -> Counter[tuple[Any, .
     groups: Counter[tuple[Any, ...]] = Counter()
     for source, tag, rung, state, n in rollups.month_counts(session, str(month)):
         groups[(source, tag, rung, state)] += n
-    for key, n in reports._edge_groups(session, month, tz=tz):
+    for key, n in report_violations.edge_groups(session, month, tz=tz):
         groups[key] += n
     return +groups  # zeros dropped, as the report drops them
 
@@ -174,9 +177,11 @@ def add_stop(session: Session, owner: Assistant, plan: dict[str, Any]) -> None:
             continue
         before = {"until": untils[k - 1].isoformat() if untils[k - 1] else None} if k else None
         session.add(
-            AuditEvent(at=berlin_at(at), actor="UADMIN1", action="stop.set" if k == 0 else "stop.changed",
-                       assistant_id=owner.id, subject="stop", subject_id=stop.id, before=before,
-                       after={"until": until.isoformat() if until else None})
+            AuditEvent(
+                at=berlin_at(at), actor="UADMIN1", action="stop.changed" if k else "stop.set",
+                assistant_id=owner.id, subject="stop", subject_id=stop.id, before=before,
+                after={"until": until.isoformat() if until else None},
+            )
         )
 
 
@@ -185,7 +190,10 @@ def every_possible_stop(month: Month, *, start: datetime, end: datetime) -> Any:
     return select(SalesStop.id).where(
         and_(
             SalesStop.starts_on <= month.last_day,
-            or_(SalesStop.lifted_at.is_(None), SalesStop.lifted_at >= start - reports.REVIEW_LOOKBACK),
+            or_(
+                SalesStop.lifted_at.is_(None),
+                SalesStop.lifted_at >= start - reports.REVIEW_LOOKBACK,
+            ),
         )
     )
 
