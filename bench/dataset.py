@@ -217,6 +217,14 @@ def _fill(path: Path, size: Size) -> None:
                 ["id", "assistant_id", "source", "tag", "severe", "step", "state", "note",
                  "logged_by", "logged_at", "logged_on", "decided_by", "decided_at",
                  "decision_reason", "communicated_at", "approval_reminder_at"])
+        # Raw rows skip the ORM events that keep the report's rollup: count them as
+        # vpabot.storage.rollups.rebuild does (SQLite holds instants as UTC text).
+        conn.execute(
+            "INSERT INTO violation_month_counts (month, source, tag, rung, state, count) "
+            "SELECT substr(logged_at, 1, 7), source, tag, "
+            "CASE WHEN severe OR step IS NULL THEN 0 ELSE step END, state, count(*) "
+            "FROM violations GROUP BY 1, 2, 3, 4, 5"
+        )
 
         stops = []
         for n, i in enumerate(with_history[::20]):

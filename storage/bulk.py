@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, text
 
 from vpabot.policy.text import search_key, search_words
+from vpabot.storage import rollups
 from vpabot.storage.models import (
     Assistant,
     AssistantSearchWord,
@@ -90,6 +91,7 @@ def generate(
         _write(conn, Assistant.__table__, people)
         _write(conn, AssistantSearchWord.__table__, _words(people))
         _write(conn, Violation.__table__, violation_rows)
+        rollups.rebuild(conn)  # the rows above bypassed the ORM events that keep it
         _write(conn, Note.__table__, _notes(people, now))
         _write(conn, SalesStop.__table__, stops)
         _write(conn, AuditEvent.__table__, events)

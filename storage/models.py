@@ -192,14 +192,18 @@ class Violation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
-    source: Mapped[Source] = mapped_column(stored_enum(Source, 20))
-    tag: Mapped[str] = mapped_column(String(40))
-    severe: Mapped[bool] = mapped_column(default=False)
-    step: Mapped[int | None]  # None: a severe violation skips the ladder
-    state: Mapped[ViolationState] = mapped_column(stored_enum(ViolationState, 20), index=True)
+    # active_history on the columns the report rollup counts by (storage/rollups.py): a change
+    # must know the value it replaces even when the row was expired, to move its count.
+    source: Mapped[Source] = mapped_column(stored_enum(Source, 20), active_history=True)
+    tag: Mapped[str] = mapped_column(String(40), active_history=True)
+    severe: Mapped[bool] = mapped_column(default=False, active_history=True)
+    step: Mapped[int | None] = mapped_column(active_history=True)  # None: severe, off the ladder
+    state: Mapped[ViolationState] = mapped_column(
+        stored_enum(ViolationState, 20), index=True, active_history=True
+    )
     note: Mapped[str] = mapped_column(Text)
     logged_by: Mapped[str] = mapped_column(String(32))
-    logged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    logged_at: Mapped[datetime] = mapped_column(default=utcnow, active_history=True)
     logged_on: Mapped[date]  # local date, what expiry counts from
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None]
@@ -208,6 +212,26 @@ class Violation(Base):
     approval_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
 
     assistant: Mapped[Assistant] = relationship(back_populates="violations")
+
+
+class ViolationMonthCount(Base):
+    """How many violations per UTC month of ``logged_at`` and (source, tag, rung, state).
+
+    The monthly report reads one month of these few hundred rows instead of the month's
+    violations. Kept in the writing transaction by ``vpabot.storage.rollups`` (mapper events
+    on ``Violation``; ``rebuild`` for bulk writers). UTC months, not local ones: the time zone
+    is a setting the writers do not know and may change; the report adds the few hours
+    between the local and the UTC month boundary from the violations' index.
+    """
+
+    __tablename__ = "violation_month_counts"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11", UTC
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+    rung: Mapped[int] = mapped_column(primary_key=True)  # step 1..4; 0: severe (or no step)
+    state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class Note(Base):
@@ -254,6 +278,10 @@ class SalesStop(Base):
             sqlite_where=text("lifted_at IS NULL"),
             postgresql_where=text("lifted_at IS NULL"),
         ),
+        # The monthly report finds the stops of a month by these dates, lifted ones included.
+        Index("ix_sales_stops_starts_on", "starts_on"),
+        Index("ix_sales_stops_lifted_at", "lifted_at"),
+        Index("ix_sales_stops_until", "until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -279,8 +307,12 @@ class AuditEvent(Base):
     """Append-only: who did what, when, with the state before and after."""
 
     __tablename__ = "audit_events"
-    # A stop's history (set/changed) for the monthly report.
-    __table_args__ = (Index("ix_audit_events_subject", "subject", "subject_id"),)
+    # A stop's history (set/changed) for the monthly report; the stops changed since a day
+    # (action, at) without reading every other event of those weeks.
+    __table_args__ = (
+        Index("ix_audit_events_subject", "subject", "subject_id"),
+        Index("ix_audit_events_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -408,3 +440,8 @@ class SevereQuestion(Base):
     asked_by: Mapped[str] = mapped_column(String(32))
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
+
+
+# Registers the mapper events that keep ``violation_month_counts`` in step with ``violations``;
+# imported here so no writer can load the models without them.
+from vpabot.storage import rollups as _rollups  # noqa: E402,F401

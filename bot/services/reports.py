@@ -20,15 +20,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from vpabot.bot.services.report_violations import violation_numbers
 from vpabot.policy.cg import cg_status, latest_acceptance_due_by
-from vpabot.bot.results.reports import MonthlyReport, SEVERE, STEPS
-from vpabot.policy.ladder import ViolationState
+from vpabot.bot.results.reports import MonthlyReport
 from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.reports import Month, ReviewOutcome, StopEvent, mean, reviews_of
-from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
+from vpabot.storage.models import Assistant, AuditEvent, SalesStop
 
 # A review due early in the month may belong to a stop lifted shortly before it: an end date on
 # a Saturday before a holiday weekend is reviewed days later. Two weeks covers every such gap.
@@ -41,7 +41,7 @@ def build_report(
     """What the report says about ``month``; ``today`` tells reviews due now from late ones,
     ``holidays`` moves a review due on a holiday to the next working day."""
     zone = ZoneInfo(tz)
-    start, end = month.bounds(tz)
+    start, _end = month.bounds(tz)
     stops = _stop_and_review_numbers(
         session, month, zone=zone, start=start, today=today, holidays=holidays
     )
@@ -49,56 +49,11 @@ def build_report(
     return MonthlyReport(
         month=month,
         timezone=tz,
-        **_violation_numbers(session, start=start, end=end),
+        **violation_numbers(session, month, tz=tz),
         **stops,
         cg_active=active,
         cg_accepted=accepted,
     )
-
-
-def _violation_numbers(session: Session, *, start: datetime, end: datetime) -> dict[str, Any]:
-    """Counted in SQL by (source, tag, step, severe, state): a few dozen groups, not every row."""
-    groups = session.execute(
-        select(
-            Violation.source,
-            Violation.tag,
-            Violation.step,
-            Violation.severe,
-            Violation.state,
-            func.count(),
-        )
-        .where(
-            Violation.logged_at >= start,
-            Violation.logged_at < end,
-            Violation.state != ViolationState.WITHDRAWN,
-        )
-        .group_by(Violation.source, Violation.tag, Violation.step, Violation.severe, Violation.state)
-    ).all()
-    by_step = Counter({str(step): 0 for step in STEPS} | {SEVERE: 0})
-    by_source: Counter[str] = Counter()
-    by_tag: Counter[str] = Counter()
-    states: Counter[str] = Counter()
-    by_source_and_step: dict[str, Counter[str]] = {}
-    for source, tag, step, severe, state, count in groups:
-        key = SEVERE if severe or step is None else str(step)
-        by_step[key] += count
-        by_source[source] += count
-        by_tag[tag] += count
-        states[state] += count
-        by_source_and_step.setdefault(source, Counter())[key] += count
-    return dict(
-        violations=sum(states.values()),
-        rejected=states[ViolationState.REJECTED],
-        awaiting_approval=states[ViolationState.AWAITING_APPROVAL],
-        by_source=_most_first(by_source),
-        by_tag=_most_first(by_tag),
-        by_step=dict(by_step),
-        by_source_and_step={source: dict(c) for source, c in by_source_and_step.items()},
-    )
-
-
-def _most_first(counts: Counter[str]) -> dict[str, int]:
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _stop_and_review_numbers(
@@ -115,10 +70,8 @@ def _stop_and_review_numbers(
     Stops and their audit trails are streamed side by side in id order (two statements, rows
     in batches), so memory stays flat however many stops the month concerns.
     """
-    concerned = and_(
-        SalesStop.starts_on <= month.last_day,
-        or_(SalesStop.lifted_at.is_(None), SalesStop.lifted_at >= start - REVIEW_LOOKBACK),
-    )
+    _start, end = month.bounds(zone.key)
+    concerned = _concerned_stops(month, start=start, end=end)
     stops = session.execute(
         select(
             SalesStop.id,
@@ -127,7 +80,7 @@ def _stop_and_review_numbers(
             SalesStop.lifted_at,
             SalesStop.review_reminders,
         )
-        .where(concerned)
+        .where(SalesStop.id.in_(concerned))
         .order_by(SalesStop.id)
         .execution_options(yield_per=STREAM_BATCH)
     )
@@ -137,7 +90,7 @@ def _stop_and_review_numbers(
         )
         .where(
             AuditEvent.subject == "stop",
-            AuditEvent.subject_id.in_(select(SalesStop.id).where(concerned)),
+            AuditEvent.subject_id.in_(concerned),
             AuditEvent.action.in_(("stop.set", "stop.changed")),
         )
         .order_by(AuditEvent.subject_id, AuditEvent.at, AuditEvent.id)
@@ -169,6 +122,39 @@ def _stop_and_review_numbers(
         reviews_on_time=outcomes[ReviewOutcome.ON_TIME],
         reviews_overdue=outcomes[ReviewOutcome.OVERDUE],
         reviews_pending=outcomes[ReviewOutcome.PENDING],
+    )
+
+
+def _concerned_stops(month: Month, *, start: datetime, end: datetime) -> Any:
+    """The ids of the stops that can add to ``month``: a UNION of indexed date ranges.
+
+    Set in the month (``starts_on``), lifted in it (``lifted_at``), or holding an end date
+    that may come up for review in it: the current one (``until``), or an earlier one, which
+    was then changed on or after that end date (a ``stop.changed`` event since two weeks
+    before the month). Every other stop has no event in the month: reading them changed
+    nothing but the time. A lifted stop keeps its last end date in ``until`` (services/stops).
+    """
+    first, last = month.first_day, month.last_day
+    since = start - REVIEW_LOOKBACK - timedelta(days=1)  # a local day, as an instant: a day early
+    base = and_(
+        SalesStop.starts_on <= last,
+        or_(SalesStop.lifted_at.is_(None), SalesStop.lifted_at >= start - REVIEW_LOOKBACK),
+    )
+    return union(
+        select(SalesStop.id).where(base, SalesStop.starts_on >= first),
+        select(SalesStop.id).where(base, SalesStop.lifted_at >= start - REVIEW_LOOKBACK,
+                                   SalesStop.lifted_at < end),
+        select(SalesStop.id).where(base, SalesStop.until >= first - REVIEW_LOOKBACK,
+                                   SalesStop.until <= last),
+        select(SalesStop.id).where(
+            base,
+            SalesStop.id.in_(
+                select(AuditEvent.subject_id).where(
+                    AuditEvent.action == "stop.changed", AuditEvent.at >= since,
+                    AuditEvent.subject == "stop",
+                )
+            ),
+        ),
     )
 
 

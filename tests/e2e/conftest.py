@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.clock import SettableClock
+from vpabot.storage import rollups
 from vpabot.storage.models import AuditEvent, Violation
 from vpabot.bot.testing.harness import BotUnderTest
 from vpabot.bot.testing.transcript import render
@@ -26,9 +27,19 @@ def clock() -> SettableClock:
 
 @pytest.fixture
 def bot(db_url: str, clock: SettableClock) -> Iterator[BotUnderTest]:
-    """The app over HTTP against the fake Slack, on a clock the test moves (no sleeps)."""
+    """The app over HTTP against the fake Slack, on a clock the test moves (no sleeps).
+
+    Afterwards the report's rollup must equal a recount: every way a test wrote violations
+    (log, approve, reject, withdraw, import, erase) kept ``violation_month_counts`` in step.
+    """
     with BotUnderTest(db_url, clock=clock) as running:
         yield running
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as session:
+            assert rollups.drift(session) == {}
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

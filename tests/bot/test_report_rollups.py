@@ -1,0 +1,218 @@
+"""The report's fast paths equal the straightforward computation, on random data (hypothesis).
+
+Violations: the UTC-month rollup plus the boundary hours vs a GROUP BY over every violation of
+the local month, after random inserts, re-gradings, state changes, moves and deletes through
+the ORM (the rollup must follow each). Stops: the month's stops found by indexed date ranges vs
+every stop that could concern the month (the filter the report used before).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from tests.storage.builders import assistant
+from vpabot.bot.context import AppContext
+from vpabot.bot.services import report_violations, reports
+from vpabot.bot.workdays import holiday_calendar
+from vpabot.policy.reports import Month
+from vpabot.storage import rollups
+from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation, ViolationMonthCount
+
+MONTHS = (Month(2026, 10), Month(2026, 11), Month(2026, 12))
+ZONES = ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC", "Pacific/Kiritimati")
+ORIGIN = datetime(2026, 9, 28, tzinfo=timezone.utc)
+SPAN_MINUTES = 75 * 24 * 60  # to mid-December
+# Instants near the month boundaries of every zone above, where a wrong edge would show.
+EDGES = [
+    datetime(2026, m, 1, tzinfo=timezone.utc) + timedelta(hours=h, minutes=mi)
+    for m in (10, 11, 12)
+    for h in (-15, -14, -11, -6, -1, 0, 5, 10)
+    for mi in (-1, 0, 29, 30)
+]
+# Each example writes and reads a real database: few examples, no deadline, one db per test.
+CASES = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+instants = st.one_of(
+    st.integers(0, SPAN_MINUTES).map(lambda m: ORIGIN + timedelta(minutes=m)),
+    st.sampled_from(EDGES),
+)
+violations = st.fixed_dictionaries(
+    {
+        "logged_at": instants,
+        "source": st.sampled_from(("response", "deadline", "kontakt")),
+        "tag": st.sampled_from(("qualitaet", "deadline")),
+        "step": st.one_of(st.none(), st.integers(1, 4)),
+        "severe": st.booleans(),
+        "state": st.sampled_from(
+            ("recorded", "approved", "rejected", "awaiting_approval", "withdrawn")
+        ),
+    }
+)
+changes = st.tuples(
+    st.integers(0, 10_000),
+    st.sampled_from(("state", "step", "logged_at", "delete", "severe")),
+    st.one_of(st.sampled_from(("approved", "rejected", "withdrawn")), st.integers(1, 4), instants),
+)
+
+
+def wipe(session: Session, people: int = 1) -> list[Assistant]:
+    """An empty database but for ``people`` assistants (examples share the test's database;
+    one active stop per assistant)."""
+    for model in (AuditEvent, SalesStop, Violation, ViolationMonthCount):
+        session.execute(delete(model))
+    known = list(session.scalars(select(Assistant).order_by(Assistant.id)))
+    for n in range(len(known), people):
+        known.append(assistant(f"p{n}"))
+        session.add(known[-1])
+    session.flush()
+    return known[:people]
+
+
+def straightforward_groups(session: Session, month: Month, tz: str) -> Counter[tuple[Any, ...]]:
+    """What the report counted before the rollup: every violation of the local month."""
+    start, end = month.bounds(tz)
+    v = Violation
+    groups: Counter[tuple[Any, ...]] = Counter()
+    for source, tag, step, severe, state, n in session.execute(
+        select(v.source, v.tag, v.step, v.severe, v.state, func.count())
+        .where(v.logged_at >= start, v.logged_at < end)
+        .group_by(v.source, v.tag, v.step, v.severe, v.state)
+    ):
+        groups[(source, tag, rollups.rung(step, severe), state)] += n
+    return groups
+
+
+def fast_groups(session: Session, month: Month, tz: str) -> Counter[tuple[Any, ...]]:
+    groups: Counter[tuple[Any, ...]] = Counter()
+    for source, tag, rung, state, n in rollups.month_counts(session, str(month)):
+        groups[(source, tag, rung, state)] += n
+    for key, n in report_violations.edge_groups(session, month, tz=tz):
+        groups[key] += n
+    return +groups  # zeros dropped, as the report drops them
+
+
+@CASES
+@given(rows=st.lists(violations, max_size=30), edits=st.lists(changes, max_size=15))
+def test_rollup_follows_every_orm_write_and_the_report_equals_a_recount(
+    ctx: AppContext, rows: list[dict[str, Any]], edits: list[tuple[int, str, Any]]
+) -> None:
+    with ctx.sessions.begin() as session:
+        (owner,) = wipe(session)
+        for n, row in enumerate(rows):
+            session.add(
+                Violation(assistant=owner, note=f"n{n}", logged_by="UADMIN1",
+                          logged_on=row["logged_at"].date(), **row)
+            )
+    # Edits in a new transaction, on expired rows: the rollup must know what it replaces.
+    with ctx.sessions.begin() as session:
+        present = list(session.scalars(select(Violation).order_by(Violation.id)))
+        for index, what, value in edits:
+            if not present:
+                break
+            target = present[index % len(present)]
+            if what == "delete":
+                session.delete(target)
+                present.remove(target)
+            elif what == "state" and isinstance(value, str):
+                target.state = value
+            elif what == "step" and isinstance(value, int):
+                target.step = value
+            elif what == "severe":
+                target.severe = not target.severe
+            elif what == "logged_at" and isinstance(value, datetime):
+                target.logged_at = value
+            session.flush()
+    with ctx.sessions() as session:
+        assert rollups.drift(session) == {}
+        for month in MONTHS:
+            for tz in ZONES:
+                assert fast_groups(session, month, tz) == straightforward_groups(session, month, tz)
+
+
+stop_plans = st.fixed_dictionaries(
+    {
+        "start": st.integers(0, 80),  # days after 15.09.
+        "lengths": st.lists(st.one_of(st.none(), st.integers(1, 30)), min_size=1, max_size=3),
+        "gaps": st.lists(st.integers(-10, 20), min_size=3, max_size=3),  # change/lift vs end date
+        "lifted": st.booleans(),
+        "trail": st.sampled_from(("full", "none", "changes_only")),
+        "reminders": st.integers(0, 3),
+    }
+)
+
+
+def berlin_at(day: date) -> datetime:
+    return datetime.combine(day, time(10, 0), tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def add_stop(session: Session, owner: Assistant, plan: dict[str, Any]) -> None:
+    """A stop with a consistent history: set, changed at chosen days, maybe lifted."""
+    starts = date(2026, 9, 15) + timedelta(days=plan["start"])
+    untils = [starts + timedelta(days=n) if n is not None else None for n in plan["lengths"]]
+    days, day = [starts], starts
+    for until, gap in zip(untils[:-1], plan["gaps"]):
+        day = max(day, (until or day) + timedelta(days=gap))
+        days.append(day)
+    lifted_on = max(day, (untils[-1] or day) + timedelta(days=plan["gaps"][-1]))
+    stop = SalesStop(
+        assistant=owner, kind="voll", reason="verstoss", starts_on=starts, until=untils[-1],
+        set_by="UADMIN1", set_at=berlin_at(starts), review_reminders=plan["reminders"],
+        lifted_at=berlin_at(lifted_on) if plan["lifted"] else None,
+    )
+    session.add(stop)
+    session.flush()
+    for k, (at, until) in enumerate(zip(days, untils)):
+        if plan["trail"] == "none" or (k == 0 and plan["trail"] == "changes_only"):
+            continue
+        before = {"until": untils[k - 1].isoformat() if untils[k - 1] else None} if k else None
+        session.add(
+            AuditEvent(
+                at=berlin_at(at), actor="UADMIN1", action="stop.changed" if k else "stop.set",
+                assistant_id=owner.id, subject="stop", subject_id=stop.id, before=before,
+                after={"until": until.isoformat() if until else None},
+            )
+        )
+
+
+def every_possible_stop(month: Month, *, start: datetime, end: datetime) -> Any:
+    """The filter the report used before: every stop set by month end and not lifted early."""
+    return select(SalesStop.id).where(
+        and_(
+            SalesStop.starts_on <= month.last_day,
+            or_(
+                SalesStop.lifted_at.is_(None),
+                SalesStop.lifted_at >= start - reports.REVIEW_LOOKBACK,
+            ),
+        )
+    )
+
+
+@CASES
+@given(plans=st.lists(stop_plans, max_size=12), today=st.integers(0, 90))
+def test_stops_found_by_date_ranges_give_the_numbers_of_every_stop(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch, plans: list[dict[str, Any]], today: int
+) -> None:
+    with ctx.sessions.begin() as session:
+        for owner, plan in zip(wipe(session, len(plans)), plans):
+            add_stop(session, owner, plan)
+    day = date(2026, 10, 1) + timedelta(days=today)
+    with ctx.sessions() as session:
+        for month in MONTHS:
+            build = lambda: reports.build_report(  # noqa: E731
+                session, month, tz="Europe/Berlin", today=day, holidays=holiday_calendar()
+            )
+            fast = build()
+            with monkeypatch.context() as patched:
+                patched.setattr(reports, "_concerned_stops", every_possible_stop)
+                assert build() == fast
