@@ -25,6 +25,14 @@ def escape(text: str) -> Mrkdwn:
     return Mrkdwn(str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
+def unescape(text: str) -> str:
+    """Text as the person typed it, from text Slack escaped on the way in: a slash command's
+    ``text`` and a message's ``text`` arrive with ``&amp;``, ``&lt;`` and ``&gt;`` (Slack's
+    "Escaping text"); form inputs arrive as typed and must not go through this. Undone once,
+    here, so "Antwortzeit > 24 h" is stored as typed and escaped once again on the way out."""
+    return str(text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def mention(user_id: str) -> Mrkdwn:
     """``<@U123>``: a user mention vpabot writes on purpose (ids only, never typed text)."""
     return Mrkdwn(f"<@{escape(user_id)}>")

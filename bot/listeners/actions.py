@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from vpabot.bot import payloads
+from vpabot.bot.mrkdwn import unescape
 from vpabot.bot.blocks.admin import build_admin_outcome
 from vpabot.bot.blocks.common import fmt_instant
 from vpabot.bot.blocks.consultation import build_answer_modal, build_question_modal, build_reject_modal
@@ -237,7 +238,7 @@ def decode_shortcut(body: dict[str, Any]) -> Any:
             channel_id=str(channel.get("id") or ""),
             channel_name=str(channel.get("name") or ""),
             message_ts=str(message.get("ts") or ""),
-            text=str(message.get("text") or ""),
+            text=unescape(str(message.get("text") or "")),
         )
     raise PolicyError("payload_invalid")
 

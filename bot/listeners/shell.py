@@ -26,6 +26,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from vpabot.bot import logs, metrics, roles
+from vpabot.bot.mrkdwn import unescape
 from vpabot.bot.blocks.replies import build_error, build_notice, build_notice_modal, error_text
 from vpabot.bot.commands import grammar
 from vpabot.bot.context import AppContext
@@ -67,7 +68,7 @@ def command_listener(ctx: AppContext, runner: Runner, client: WebClient) -> Call
     def on_command(ack: Ack, body: dict[str, Any]) -> str:
         origin, key = command_origin(body)
         try:
-            command = grammar.parse(body.get("text") or "", ctx.tags, today=ctx.today())
+            command = grammar.parse(unescape(body.get("text") or ""), ctx.tags, today=ctx.today())
         except PolicyError as problem:
             # Outsiders learn nothing about the grammar: the role check comes first.
             refusal = build_error(t, problem) if ctx.settings.is_staff(origin.user_id) else build_notice(t("error.not_admin"))

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
+from vpabot.bot.mrkdwn import escape
 from vpabot.bot.config import Settings
 from vpabot.bot.runtime import Runtime
 from vpabot.bot.server import make_wsgi_app
@@ -111,7 +112,7 @@ class SlackDriver:
                 "user_id": user,
                 "user_name": user.lower(),
                 "command": "/vpa",
-                "text": text,
+                "text": escape(text),  # as Slack sends it: &, < and > escaped
                 "response_url": self.fake.response_url(key),
                 "trigger_id": f"trigger-{key}",
             }
@@ -204,7 +205,7 @@ class SlackDriver:
             "callback_id": callback_id, "trigger_id": f"trigger-{key}", "action_ts": f"{time.time():.6f}",
             "response_url": self.fake.response_url(key),
             "channel": {"id": channel, "name": channel_name},
-            "message": {"type": "message", "user": "UCLIENT", "ts": "1700000000.000100", "text": text},
+            "message": {"type": "message", "user": "UCLIENT", "ts": "1700000000.000100", "text": escape(text)},  # as Slack sends it
         }
         return self.interaction(payload), key
 

@@ -143,3 +143,18 @@ def test_a_form_of_an_unforeseen_shape_says_so_instead_of_closing_as_saved(
     )
     time.sleep(0.3)
     assert written(anna) == before
+
+
+def test_text_slack_escaped_on_the_way_in_is_stored_as_typed(anna: BotUnderTest) -> None:
+    """Slack sends a command's ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;``, ``&gt;``; the
+    harness does the same. What the admin typed is stored, and shown escaped exactly once."""
+    _ack, key = anna.slack.command("notiz anna.m Antwortzeit > 24 h & Kunde <wartet>")
+    reply = anna.slack.reply(key).args
+    deadline = time.monotonic() + 10
+    while not stored(anna, Note.text) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stored(anna, Note.text) == ["Antwortzeit > 24 h & Kunde <wartet>"]
+    file = anna.slack.command("akte anna.m")[1]
+    shown = json.dumps(anna.slack.reply(file).args, ensure_ascii=False)
+    assert "Antwortzeit &gt; 24 h &amp; Kunde &lt;wartet&gt;" in shown and "&amp;gt;" not in shown
+    assert "&amp;amp;" not in json.dumps(reply, ensure_ascii=False)
