@@ -15,11 +15,11 @@ from vpabot.bot.context import AppContext
 from vpabot.bot.results.cases import Communicated, Decision
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
-from vpabot.bot.services.cases import case_of, pending_cases
+from vpabot.bot.services.cases import case_of, open_cases, pending_cases
 from vpabot.bot.results.cases import Case
 from vpabot.bot.services.common import audited, snapshot
 from vpabot.bot.results.listing import Listing
-from vpabot.bot.results.notices import CaseDecided, CaseRestepped, CaseSettled, ErmahnungReported
+from vpabot.bot.results.notices import CaseDecided, CaseRestepped, ErmahnungReported
 from vpabot.bot.services.notify import notify
 from vpabot.bot.services.open_cases import ask_managers, attach, follow_up, further_of, lead_case
 from vpabot.bot.services.stops import close_collaboration
@@ -108,27 +108,11 @@ def decide(
         if approve and (violation.severe or violation.step == LadderStep.EXCLUSION):
             status = AssistantStatus.TERMINATED if violation.severe else AssistantStatus.EXCLUDED
             close_collaboration(ctx, session, assistant, actor=actor, status=status)
-            _settle_open_cases(ctx, session, assistant.id, actor=actor)
         _settle_messages(ctx, session, violation, approved=approve, reason=reason)
         if not approve:
             restep_later_cases(ctx, session, violation, actor=actor)
         follow_up_open_cases(ctx, session, assistant.id)
         return Decision(violation.id, approve, assistant.handle, assistant.name)
-
-
-def _open_cases(session: Session, assistant_id: int, *, after_id: int = 0) -> list[Violation]:
-    return list(
-        session.scalars(
-            select(Violation)
-            .where(
-                Violation.assistant_id == assistant_id,
-                Violation.id > after_id,
-                Violation.state == ViolationState.AWAITING_APPROVAL,
-            )
-            .order_by(Violation.id)
-            .with_for_update()
-        )
-    )
 
 
 def restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *, actor: str) -> None:
@@ -138,7 +122,7 @@ def restep_later_cases(ctx: AppContext, session: Session, rejected: Violation, *
     status = rejected.assistant.status
     if status in CLOSED_STATUSES or status is AssistantStatus.RESIGNED:
         return  # the file is closed: nothing left to re-decide
-    for case in _open_cases(session, rejected.assistant_id, after_id=rejected.id):
+    for case in open_cases(session, rejected.assistant_id, after_id=rejected.id):
         if case.severe:
             continue  # severe cases skip the ladder
         earlier = repo.count_counting_violations(session, case.assistant_id, since=since, before_id=case.id)
@@ -164,18 +148,6 @@ def _announce_restep(ctx: AppContext, session: Session, case: Violation, *, stil
         case_of(ctx, case), still_pending=still_pending, further=further, admin=case.logged_by
     )
     notify(ctx, session, restepped)
-
-
-def _settle_open_cases(ctx: AppContext, session: Session, assistant_id: int, *, actor: str) -> None:
-    """The collaboration ended: other open cases have nothing left to decide."""
-    for case in _open_cases(session, assistant_id):
-        case.state, case.approval_reminder_at = ViolationState.SETTLED, None
-        session.flush()
-        audited(
-            session, case, "violation.settled", actor=actor, at=ctx.now(),
-            after={"state": case.state},
-        )
-        notify(ctx, session, CaseSettled(case_of(ctx, case)))
 
 
 def _settle_messages(

@@ -12,7 +12,10 @@ from vpabot.bot.datefmt import fmt_date
 from vpabot.bot.labels import state_label, step_label
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.cases import Case
+from vpabot.bot.results.notices import CaseSettled
 from vpabot.bot.results.listing import Listing
+from vpabot.bot.services.common import audited
+from vpabot.bot.services.notify import notify
 from vpabot.policy.ladder import ViolationState
 from vpabot.storage.models import Assistant, Violation
 
@@ -131,3 +134,33 @@ def case_of(ctx: AppContext, violation: Violation) -> Case:
         logged_by=violation.logged_by,
         history=history_line(ctx, object_session_of(violation), assistant.id),
     )
+
+
+def open_cases(session: Session, assistant_id: int, *, after_id: int = 0) -> list[Violation]:
+    """The assistant's cases still waiting for a manager (after ``after_id``), oldest first,
+    locked for the caller's transaction."""
+    return list(
+        session.scalars(
+            select(Violation)
+            .where(
+                Violation.assistant_id == assistant_id,
+                Violation.id > after_id,
+                Violation.state == ViolationState.AWAITING_APPROVAL,
+            )
+            .order_by(Violation.id)
+            .with_for_update()
+        )
+    )
+
+
+def settle_open_cases(ctx: AppContext, session: Session, assistant_id: int, *, actor: str) -> None:
+    """The collaboration ended (resigned, excluded, terminated): the open cases have nothing
+    left to decide, so no manager is asked or reminded about them any more."""
+    for case in open_cases(session, assistant_id):
+        case.state, case.approval_reminder_at = ViolationState.SETTLED, None
+        session.flush()
+        audited(
+            session, case, "violation.settled", actor=actor, at=ctx.now(),
+            after={"state": case.state},
+        )  # fmt: skip
+        notify(ctx, session, CaseSettled(case_of(ctx, case)))

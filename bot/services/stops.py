@@ -12,6 +12,7 @@ from vpabot.bot.results.stops import StopOutcome
 from vpabot.bot.datefmt import fmt_instant
 from vpabot.bot.mrkdwn import mention
 from vpabot.bot.results.notices import Purpose, StopAnnounced, Thread
+from vpabot.bot.services.cases import settle_open_cases
 from vpabot.bot.services.common import audited, require_assistant, snapshot
 from vpabot.bot.services.notify import first_messages, notify
 from vpabot.policy.cg import cg_status
@@ -245,6 +246,7 @@ def close_collaboration(
         session, assistant, "assistant.status", actor=actor, at=now,
         before=before, after=snapshot(assistant, "status", "ended_on"),
     )
+    settle_open_cases(ctx, session, assistant.id, actor=actor)
     stop = repo.active_stop(session, assistant.id, lock=True)
     reason = StopReason(status.value)
     if stop is not None and _current(stop) == CurrentStop(StopKind.FULL, None):

@@ -19,7 +19,7 @@ from vpabot.bot.services.violations import log_violation
 from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus
-from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop
+from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
 from vpabot.bot.testing.harness import ADMIN, MANAGER
 
 
@@ -146,3 +146,21 @@ def test_a_severe_case_approved_on_a_cg_stop_ends_the_collaboration_truthfully(c
     assert _stop_and_posts(ctx, "cg.z") == ("beendet", "beendet", 1)
     # what the admin reads about the team is true: it knows of the stop (since the CG stop)
     assert ctx.t("admin.collaboration_ended").endswith("das Team ist über den VT-Stop informiert.")
+
+
+def test_a_resignation_settles_the_case_still_waiting_for_a_manager(ctx: AppContext) -> None:
+    add_assistant(ctx, actor=ADMIN, handle="lena.k", name="Lena Koch")
+    for n in range(3):  # 1, 2 recorded; the third, an Abmahnung, waits for the manager
+        logged = log_violation(
+            ctx, actor=ADMIN, handle="lena.k", source=Source("deadline"),
+            tag=DEFAULT_TAGS.get("deadline"), severe=False, note=f"Verspätung {n + 1}",
+        )
+
+    resign(ctx, actor=ADMIN, handle="lena.k")
+
+    with ctx.sessions() as session:
+        assert session.get(Violation, logged.violation_id).state == "settled"
+        assert session.get(Violation, logged.violation_id).approval_reminder_at is None
+    with pytest.raises(PolicyError) as caught:  # nothing left to approve or remind about
+        decide(ctx, actor=MANAGER, violation_id=logged.violation_id, approve=True)
+    assert caught.value.code.startswith("already_") or caught.value.code == "not_pending"
