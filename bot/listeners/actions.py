@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from vpabot.bot import payloads
 from vpabot.bot.mrkdwn import unescape
 from vpabot.bot.blocks.admin import build_admin_outcome
@@ -245,7 +247,10 @@ def decode_shortcut(body: dict[str, Any]) -> Any:
 
 @handles(c.FileMessage, who=Role.ADMIN)
 def file_message(turn: Turn, command: c.FileMessage) -> Reply:
-    link = turn.client.chat_getPermalink(channel=command.channel_id, message_ts=command.message_ts)["permalink"]
+    try:
+        link = turn.client.chat_getPermalink(channel=command.channel_id, message_ts=command.message_ts)["permalink"]
+    except SlackApiError:  # e.g. a private channel or DM without the bot: the text still helps
+        link = ""
     from_client = any(word in command.channel_name.lower() for word in CLIENT_CHANNEL_WORDS)
     # the link goes first: a long message is clipped at the field's limit, the link never
     note = f"{link}\n{command.text}".strip()

@@ -33,6 +33,15 @@ def test_the_message_shortcut_prefills_text_link_and_complaint(anna: BotUnderTes
     assert element(view, "source")["initial_option"]["value"] == "beschwerde"
 
 
+def test_a_message_whose_link_slack_withholds_still_opens_the_form_with_its_text(
+    anna: BotUnderTest,
+) -> None:
+    anna.fake.fail("chat.getPermalink", error="channel_not_found")  # e.g. a DM without the bot
+    _ack, key = anna.slack.message_shortcut("file_message", "Antwortzeit > 24 h & keine Rückmeldung")
+    note = element(opened_view(anna, key), "note")["initial_value"]
+    assert note == "Antwortzeit > 24 h & keine Rückmeldung"
+
+
 def test_a_message_from_elsewhere_leaves_the_source_open(anna: BotUnderTest) -> None:
     _ack, key = anna.slack.message_shortcut("file_message", "x", channel="CTEAM", channel_name="team")
     assert "initial_option" not in element(opened_view(anna, key), "source")
