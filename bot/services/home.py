@@ -147,7 +147,9 @@ def retry_dead_message(ctx: AppContext, *, actor: str, message_id: int) -> bool:
     """An admin sends a dead message again: pending, attempts 0, due now; audited.
 
     Returns False when the row is no longer dead (a second click, or another admin was
-    quicker): nothing changes then.
+    quicker): nothing changes then. Raises PolicyError ``outbox_outdated`` when a newer
+    message of the same kind about the same thing went out since (a stop's announcement after
+    its lift was announced would tell the team something no longer true).
     """
     if not ctx.settings.is_admin(actor):
         raise PolicyError("not_admin")
@@ -158,6 +160,8 @@ def retry_dead_message(ctx: AppContext, *, actor: str, message_id: int) -> bool:
             raise PolicyError("outbox_unknown")
         if row.status != "dead":
             return False
+        if _superseded(session, row):
+            raise PolicyError("outbox_outdated")
         before = snapshot(row, *RETRY_FIELDS)
         row.status, row.attempts, row.next_attempt_at = "pending", 0, now
         session.flush()
@@ -166,3 +170,20 @@ def retry_dead_message(ctx: AppContext, *, actor: str, message_id: int) -> bool:
             before=before, after=snapshot(row, *RETRY_FIELDS),
         )
         return True
+
+
+def _superseded(session: Session, row: OutboxMessage) -> bool:
+    """A later message of the same purpose about the same subject is sent or on its way."""
+    if row.subject_id is None:
+        return False
+    later = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.purpose == row.purpose,
+            OutboxMessage.subject_id == row.subject_id,
+            OutboxMessage.id > row.id,
+            OutboxMessage.status != "dead",
+        )
+    )
+    return bool(later)

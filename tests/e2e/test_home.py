@@ -277,6 +277,20 @@ def test_a_dead_message_is_listed_and_sent_again_on_retry(bot: BotUnderTest, dea
     assert rows(bot, OutboxMessage, id=dead_announcement.id)[0].status == "sent"
 
 
+def test_an_announcement_overtaken_by_a_newer_one_is_not_sent_again(
+    bot: BotUnderTest, dead_announcement: OutboxMessage
+) -> None:
+    say(bot, "aufheben anna.m passt wieder")  # the lift reaches the team
+    bot.dispatch_outbox()
+    bot.slack.home_click("outbox_retry", encode(MessageRef(dead_announcement.id)))
+    refusal = eventually(
+        lambda: [c for c in bot.fake.calls_to("chat.postMessage") if c.args.get("channel") == ADMIN]
+    )
+    assert "Diese Nachricht ist überholt" in render(refusal[-1].args)
+    assert rows(bot, OutboxMessage, id=dead_announcement.id)[0].status == "dead"
+    assert rows(bot, AuditEvent, action="outbox.retried") == []
+
+
 @pytest.mark.parametrize("clicker", [OUTSIDER, MANAGER])
 def test_only_admins_may_send_again(bot: BotUnderTest, dead_announcement: OutboxMessage, clicker: str) -> None:
     manager_view = open_home(bot, MANAGER)
