@@ -158,9 +158,9 @@ def _review(ctx: AppContext, n: ReviewDue, to: To) -> Message:
         # A reply in a thread notifies only who follows it, and the bot started this one:
         # naming the admin makes Slack notify them of the re-reminder in their DM.
         named = mention(n.admin)
-        payload["text"] = f"{named} {payload['text']}"
+        payload["text"] = f"{payload['text']} · {named}"
         first = payload["blocks"][0]["text"]
-        first["text"] = f"{named} {first['text']}"
+        first["text"] = f"{first['text']} · {named}"
     return payload
 
 

@@ -83,7 +83,7 @@ class StopAnnounced:
     """A VT-Stop was set, changed or lifted. Never carries the violation: the team reads it."""
 
     stop_id: int
-    action: str  # set | changed | lifted
+    action: str  # set | changed | extended (same kind, later end) | lifted
     name: str
     handle: str
     kind: StopKind

@@ -78,6 +78,7 @@ def _apply(
     now, settings = ctx.now(), ctx.settings
     stop = repo.active_stop(session, assistant.id, lock=True)
     before = snapshot(stop, *STOP_FIELDS) if stop else None
+    was = (stop.kind, stop.until) if stop else None
     if stop is None:
         stop = SalesStop(
             assistant=assistant,
@@ -106,18 +107,23 @@ def _apply(
         before=before, after=snapshot(stop, *STOP_FIELDS),
     )
     outcome = StopOutcome(plan.action, assistant.handle, assistant.name, plan.kind, plan.until, stop.id)
-    _announce(ctx, session, outcome, actor=actor)
+    # Same kind, a later end date: the team reads "verlängert", not a puzzling "geändert".
+    longer = was is not None and was[0] == plan.kind and None not in (was[1], plan.until) and plan.until > was[1]
+    _announce(ctx, session, outcome, actor=actor, action="extended" if longer else plan.action)
     return outcome
 
 
-def _announce(ctx: AppContext, session: Session, outcome: StopOutcome, *, actor: str) -> None:
+def _announce(
+    ctx: AppContext, session: Session, outcome: StopOutcome, *, actor: str, action: str | None = None
+) -> None:
     """Rule 11: the whole team hears of every stop set, changed or lifted. A change or lift of
     a stop announced before is a reply in the thread of its first announcement, so the channel
     keeps one thread per stop; a lift is broadcast to the channel too (everyone hears of it)."""
     o = outcome
     parents = first_messages(session, Purpose.STOP_ANNOUNCEMENT, [o.stop_id]).get(o.stop_id, ())
     thread = Thread(parents, broadcast=o.action == "lifted") if parents else None
-    notify(ctx, session, StopAnnounced(o.stop_id, o.action, o.name, o.handle, o.kind, o.until, actor, thread))
+    said = action or o.action
+    notify(ctx, session, StopAnnounced(o.stop_id, said, o.name, o.handle, o.kind, o.until, actor, thread))
 
 
 def set_stop(

@@ -223,7 +223,7 @@ def test_vpa_stops_pages_by_replacing_its_message(bot: BotUnderTest) -> None:
 
     _ack, outsider = bot.slack.click("stops_page_next", more["stops_page_next"]["value"], user=OUTSIDER)
     refused = bot.slack.reply(outsider).args
-    assert "Die Akte sehen nur das Admin-Team und die VPA Manager" in render(refused)
+    assert "Das sehen nur das Admin-Team und die VPA Manager" in render(refused)
     assert "Assistenz" not in render(refused)
 
 

@@ -245,7 +245,7 @@ def test_review_extend_button_sets_a_new_date(anna: BotUnderTest, clock: Settabl
         ADMIN_2,
     )
     post = team_posts(anna)[-1]
-    assert "*geändert*" in post and "bis 08.01.2027" in post and "Anna Müller" in post
+    assert "*verlängert*" in post and "bis 08.01.2027" in post and "Anna Müller" in post
 
     assert sweep_at(anna, clock, berlin(2026, 12, 14, 9, 0)) == 0  # decided: no re-reminder
     assert sweep_at(anna, clock, berlin(2027, 1, 8, 9, 0)) == 1

@@ -126,7 +126,7 @@ def test_extend_moves_the_end_date_and_the_review(anna: BotUnderTest, clock: Set
 
     posts = team_posts(anna)
     assert len(posts) == 2
-    assert "*geändert*" in posts[1] and "bis 23.12.2026" in posts[1] and "Anna Müller" in posts[1]
+    assert "*verlängert*" in posts[1] and "jetzt bis 23.12.2026" in posts[1] and "Anna Müller" in posts[1]
 
     assert sweep_at(anna, clock, berlin(2026, 12, 11, 9, 0)) == 0  # the old date no longer counts
     assert review_dms(anna) == []

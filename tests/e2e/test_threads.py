@@ -114,7 +114,7 @@ def test_re_reminders_are_replies_under_the_first_review_reminder(
         assert "Prüfung überfällig" in render(reminder)
         assert not reminder.get("reply_broadcast")  # the admin's DM stays one conversation
         # ...and names the admin, so Slack notifies them of a reply in the bot's thread
-        assert reminder["text"].startswith(f"<@{ADMIN}> ")
+        assert reminder["text"].endswith(f" · <@{ADMIN}>")
     assert "<@" not in top["text"]
     # The buttons under the thread still decide the review.
     assert {e["action_id"] for b in again[-1]["blocks"] if b["type"] == "actions" for e in b["elements"]} >= {
