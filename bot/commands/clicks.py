@@ -130,4 +130,7 @@ Click = (
     | LiftCgStop
     | RetryMessage
     | FileMessage
+    | ShowStopsPage
+    | ShowPendingPage
+    | ShowHomePage
 )
