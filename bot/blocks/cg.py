@@ -122,7 +122,7 @@ def cg_overdue_blocks(
                 section(line, accessory=cg_stop_button(t, entry.handle) if with_buttons else None)
             )
     if len(shown) < overdue.total:
-        blocks.append(context(t.plural("cg.more", overdue.total - len(shown))))
+        blocks.append(context(t.plural("cg.more_on_home", overdue.total - len(shown))))
     return blocks
 
 
@@ -130,7 +130,7 @@ def _part(t: Translator, title: str, lines: list[str], total: int) -> list[Block
     shown = lines[:DIGEST_LINES]
     blocks: list[Block] = [section(title), *sections_from_lines(shown)]
     if total > len(shown):
-        blocks.append(context(t.plural("cg.more", total - len(shown))))
+        blocks.append(context(t.plural("cg.more_on_home", total - len(shown))))
     return blocks
 
 
