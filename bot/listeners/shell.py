@@ -205,7 +205,16 @@ def group_listener(ctx: AppContext, runner: Runner, client: WebClient) -> Callab
         settings = ctx.settings
         if getattr(settings, "groups", None):
             subteam = str(event.get("subteam_id") or "")
-            runner.background(roles.refresh_if_ours, settings.group_members, client, settings.groups, subteam)
+            changed = [str(u) for key in ("added_users", "removed_users") for u in event.get(key) or []]
+
+            def refresh_then_homes() -> None:
+                # Someone who left the admin group must not keep a Home full of names they may
+                # no longer see (and a newcomer gets theirs): re-render the changed users' Homes.
+                if roles.refresh_if_ours(settings.group_members, client, settings.groups, subteam):
+                    for user in changed:
+                        runner.home_opened(user, "")
+
+            runner.background(refresh_then_homes)
         return OK
 
     return on_group_changed

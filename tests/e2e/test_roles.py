@@ -23,6 +23,9 @@ def test_a_member_of_the_admin_group_is_an_admin_until_slack_says_they_left(db_u
         bot.runtime.refresh_roles()
         assert "angelegt" in say(bot, "assistent neu anna.m Anna Müller", NEW_ADMIN)
 
+        mine = lambda c: c.args.get("user_id") == NEW_ADMIN  # noqa: E731
+        time.sleep(2.5)  # the Home render after their write is out (at most one per 2 s)
+        before = len([c for c in bot.fake.calls_to("views.publish") if mine(c)])
         bot.fake.usergroups["SADMINS"]["users"] = []
         assert bot.slack.event({"type": "subteam_members_changed", "subteam_id": "SADMINS",
                                 "removed_users": [NEW_ADMIN]}).status == 200
@@ -30,6 +33,9 @@ def test_a_member_of_the_admin_group_is_an_admin_until_slack_says_they_left(db_u
         while bot.settings.is_admin(NEW_ADMIN) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert "nur das Admin-Team" in say(bot, "stops", NEW_ADMIN)
+        # ...and the Home they last saw, with names and cases, is replaced at once
+        published = bot.fake.wait_for("views.publish", before + 1, predicate=mine, timeout=10)
+        assert "Anna Müller" not in render(published[-1].args["view"])
 
 
 def test_the_id_lists_keep_working_beside_a_group(db_url: str) -> None:
