@@ -365,11 +365,11 @@ class Scenarios:
         cases: list[tuple[str, Callable[[], None], int, int, float]] = [
             # name, switch, expected delivered, expected dead, wait
             ("429 twice (Retry-After 1)", lambda: self.fake.call(
-                "fail", "chat.postMessage", status=429, retry_after=1, times=2), 1, 0, 30),
+                "fail", "chat.postMessage", status=429, retry_after=1, times=2, channel=TEAM_CHANNEL), 1, 0, 30),
             ("500 twice", lambda: self.fake.call(
-                "fail", "chat.postMessage", status=500, times=2), 1, 0, 45),
+                "fail", "chat.postMessage", status=500, times=2, channel=TEAM_CHANNEL), 1, 0, 45),
             ("channel_not_found", lambda: self.fake.call(
-                "fail", "chat.postMessage", error="channel_not_found"), 0, 1, 20),
+                "fail", "chat.postMessage", error="channel_not_found", channel=TEAM_CHANNEL), 0, 1, 20),
         ]
         if not self.quick:
             cases.append(("hang 11.5 s (client timeout 10 s)", lambda: self.fake.call(

@@ -62,6 +62,7 @@ class _Failure:
     status: int
     error: str | None
     retry_after: float | None
+    channel: str | None = None  # only calls to this conversation fail; None: the next call
 
 
 @dataclass
@@ -150,15 +151,17 @@ class FakeSlack:
 
     # -- programming behaviour -------------------------------------------------
     def fail(self, method: str, *, error: str | None = None, status: int = 200,
-             retry_after: float | None = None, times: int = 1) -> None:
-        """Queue ``times`` failures for ``method`` (also "response_url"/"upload").
+             retry_after: float | None = None, times: int = 1, channel: str | None = None) -> None:
+        """Queue ``times`` failures for ``method`` (also "response_url"/"upload"), for the next
+        calls to it, or with ``channel`` only for calls to that conversation.
 
         status 429 -> Retry-After header + {"ok": false, "error": "ratelimited"};
         status >= 500 -> plain-text body; status 200 -> {"ok": false, "error": error}.
         """
+        where = self._conversation(channel) if channel else None
         with self._cond:
             self._failures.setdefault(method, []).extend(
-                _Failure(status, error, retry_after) for _ in range(times))
+                _Failure(status, error, retry_after, where) for _ in range(times))
 
     def delay(self, method: str, seconds: float) -> None:
         """Sleep ``seconds`` before answering ``method`` (0 removes the delay).
@@ -244,11 +247,19 @@ class FakeSlack:
             call = Call(method, args, headers, time.time())
             self._calls.append(call)
             self._cond.notify_all()
-            queue = self._failures.get(method)
-            failure = queue.pop(0) if queue else None
+            failure = self._next_failure(method, args)
             if failure is None:
                 failure = self._over_limit(method, args, call.at)
             return call, failure, self._delays.get(method, 0.0)
+
+    def _next_failure(self, method: str, args: dict) -> _Failure | None:
+        """The first queued failure meant for this call (caller holds the lock)."""
+        queue = self._failures.get(method) or []
+        channel = self._conversation(str(args.get("channel") or ""))
+        for i, failure in enumerate(queue):
+            if failure.channel is None or failure.channel == channel:
+                return queue.pop(i)
+        return None
 
     def _over_limit(self, method: str, args: dict, at: float) -> _Failure | None:
         """A token bucket per channel (caller holds the lock)."""

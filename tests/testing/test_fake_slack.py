@@ -104,6 +104,16 @@ def test_channel_not_found(fake, client):
     assert exc.value.response["error"] == "channel_not_found"
 
 
+def test_a_failure_for_one_channel_leaves_other_channels_alone(fake, client):
+    fake.fail("chat.postMessage", error="channel_not_found", channel="CTEAM")
+    assert client.chat_postMessage(channel="U1", text="dm")["ok"]  # not the team channel
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postMessage(channel="CTEAM", text="announcement")
+    assert err.value.response["error"] == "channel_not_found"
+    assert client.chat_postMessage(channel="CTEAM", text="again")["ok"]  # used up
+    assert [c.ok for c in fake.calls_to("chat.postMessage")] == [True, False, True]
+
+
 def test_response_url_post_is_recorded(fake):
     payload = {"text": "done", "replace_original": True}
     req = urllib.request.Request(fake.response_url("abc"), data=json.dumps(payload).encode(),
