@@ -5,7 +5,7 @@ Generating 500,000 violations through the app would take hours, and a second gen
 PostgreSQL would drift from ``bench/dataset.py``; copying the cached SQLite file row for row
 keeps both databases on the very same data. The large set loads in well under a minute.
 
-``TEST_DATABASE_URL`` names the server (default below, the same as ``bench.reliability``).
+``TEST_DATABASE_URL`` names the server (default below, the same as ``bench.reliability.world``).
 """
 
 from __future__ import annotations

@@ -28,8 +28,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.bot import metrics, outbox_lookup
 from vpabot.policy.clock import Clock, SystemClock
-from vpabot.storage import outbox as store
-from vpabot.storage.outbox import FILE_UPLOAD, POST, RESPONSE_URL
+from vpabot.storage import outbox_settle as settle
+from vpabot.storage.outbox import FILE_UPLOAD, POST, RESPONSE_URL, dm_message
+from vpabot.storage.outbox_claim import LEASE, Claimed, claim_next
+from vpabot.storage.outbox_lanes import next_free_at
 
 __all__ = ["FILE_UPLOAD", "RESPONSE_URL", "OutboxDispatcher", "OutboxWorker", "backoff"]
 
@@ -113,7 +115,7 @@ class OutboxDispatcher:
         """
         sent = claims = 0
         while (limit is None or claims < limit) and not self.stopping.is_set():
-            claimed = store.claim_next(
+            claimed = claim_next(
                 self.sessions, now=self.clock.now(), wall=self.wall.now(), ahead=CLAIM_AHEAD
             )
             if claimed is None:
@@ -125,7 +127,7 @@ class OutboxDispatcher:
         return sent
 
     def _wait_for_a_lane(self) -> bool:
-        free = store.next_free_at(
+        free = next_free_at(
             self.sessions, now=self.clock.now(), wall=self.wall.now(),
             poll=min(POLL_IN_FLIGHT, self.per_channel / 4),
         )
@@ -137,23 +139,23 @@ class OutboxDispatcher:
         return not self.stopping.wait(max(wait, 0.0))
 
     # -- one row ----------------------------------------------------------------------------
-    def _send(self, message: store.Claimed) -> int:
+    def _send(self, message: Claimed) -> int:
         if message.not_before is not None:  # claimed ahead of its lane's pace: send on the dot
             time.sleep(max((message.not_before - self.wall.now()).total_seconds(), 0.0))
         with self._renewing(message):
             return self._attempt(message)
 
     @contextmanager
-    def _renewing(self, message: store.Claimed) -> Iterator[None]:
+    def _renewing(self, message: Claimed) -> Iterator[None]:
         """Renew the lease every third of it while the send runs: a live sender keeps its row,
         a dead one loses it within ``LEASE``."""
         done = threading.Event()
-        every = store.LEASE.total_seconds() / 3
+        every = LEASE.total_seconds() / 3
 
         def renew() -> None:
             while not done.wait(every):
                 try:
-                    store.renew(self.sessions, message, until=self.clock.now() + store.LEASE)
+                    settle.renew(self.sessions, message, until=self.clock.now() + LEASE)
                 except Exception:  # the next renewal tries again; at worst the lease runs out
                     log.exception("outbox %s: lease renewal failed", message.id)
 
@@ -165,7 +167,7 @@ class OutboxDispatcher:
             done.set()
             keeper.join()
 
-    def _attempt(self, message: store.Claimed) -> int:
+    def _attempt(self, message: Claimed) -> int:
         in_doubt_if_failed = message.method == POST
         try:
             return self._deliver(message)
@@ -182,7 +184,7 @@ class OutboxDispatcher:
             self._retry(message, f"unexpected: {error!r}", in_doubt=in_doubt_if_failed)
         return 0
 
-    def _deliver(self, message: store.Claimed) -> int:
+    def _deliver(self, message: Claimed) -> int:
         if message.method == RESPONSE_URL:
             return self._reply(message)
         if message.method == POST:
@@ -194,7 +196,7 @@ class OutboxDispatcher:
             response = self.client.api_call(message.method, json=message.payload)
         return self._sent(message, response.get("channel"), response.get("ts"), started)
 
-    def _post(self, message: store.Claimed) -> int:
+    def _post(self, message: Claimed) -> int:
         if message.in_doubt:
             try:
                 found = self._look_up(message)
@@ -211,7 +213,7 @@ class OutboxDispatcher:
         response = self.client.api_call(POST, json=payload)
         return self._sent(message, response.get("channel"), response.get("ts"), started)
 
-    def _look_up(self, message: store.Claimed) -> tuple[str, str] | None:
+    def _look_up(self, message: Claimed) -> tuple[str, str] | None:
         """The posted copy of an in-doubt row, if Slack has one. When history can't be read
         for good (e.g. ``missing_scope`` before the app was reinstalled) it posts anyway:
         a rare duplicate is better than a message that never arrives."""
@@ -227,7 +229,7 @@ class OutboxDispatcher:
                         message.id, error.response.get("error"))
             return None
 
-    def _sent(self, message: store.Claimed, channel: str | None, ts: str | None, started: Any) -> int:
+    def _sent(self, message: Claimed, channel: str | None, ts: str | None, started: Any) -> int:
         pause = None
         if started is not None and message.lane:
             slot = message.not_before
@@ -235,14 +237,14 @@ class OutboxDispatcher:
             # milliseconds of each wake-up don't add up over a long burst.
             on_time = slot is not None and started - slot < SLOT_SLACK
             pause = (slot if on_time else started) + self.per_channel
-        store.mark_sent(self.sessions, message, now=self.clock.now(), channel=channel, ts=ts,
+        settle.mark_sent(self.sessions, message, now=self.clock.now(), channel=channel, ts=ts,
                         pause_until=pause)
         return 1
 
-    def _reply(self, message: store.Claimed) -> int:
+    def _reply(self, message: Claimed) -> int:
         """POST to the response_url; a URL that is too old or that Slack calls gone becomes
         a DM to the user. A response_url post carries no metadata: an ambiguous failure is
-        simply retried (see ``store.enqueue_reply``)."""
+        simply retried (see ``storage.outbox.enqueue_reply``)."""
         payload = message.payload
         url = payload.get("response_url")
         fresh = self.clock.now() - message.created_at < RESPONSE_URL_VALIDITY
@@ -251,7 +253,8 @@ class OutboxDispatcher:
             response = WebhookClient(url, timeout=10, retry_handlers=[]).send_dict(body)
             answer = (response.body or "").strip()
             if 200 <= response.status_code < 300:
-                store.mark_sent(self.sessions, message, now=self.clock.now(), channel=None, ts=None)
+                settle.mark_sent(self.sessions, message, now=self.clock.now(), channel=None,
+                                 ts=None)
                 return 1
             if response.status_code == 429:
                 self._ratelimited(message, response.headers.get("Retry-After"))
@@ -260,12 +263,12 @@ class OutboxDispatcher:
                 self._retry(message, f"response_url http {response.status_code}")
                 return 0
             if response.status_code != 404 and answer not in GONE_URL:
-                store.mark_dead(self.sessions, message,
+                settle.mark_dead(self.sessions, message,
                                 error=f"response_url {response.status_code}: {answer[:200]}")
                 return 0
             log.info("outbox %s: response_url gone (%s), sending a DM", message.id, answer)
-        late = with_note(store.dm_message(payload["message"]), self.late_reply_note)
-        dm = store.become_dm(self.sessions, message, {**late, "channel": payload["channel"]})
+        late = with_note(dm_message(payload["message"]), self.late_reply_note)
+        dm = settle.become_dm(self.sessions, message, {**late, "channel": payload["channel"]})
         return 0 if dm is None else self._attempt(dm)
 
     def _upload(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -282,7 +285,7 @@ class OutboxDispatcher:
         return {"channel": channel, "ts": None}
 
     # -- outcomes -----------------------------------------------------------------------------
-    def _failed(self, message: store.Claimed, error: SlackApiError) -> None:
+    def _failed(self, message: Claimed, error: SlackApiError) -> None:
         status = error.response.status_code
         code = error.response.get("error") if isinstance(error.response.data, dict) else None
         if status == 429:
@@ -291,24 +294,24 @@ class OutboxDispatcher:
             self._retry(message, f"http {status}", in_doubt=message.method == POST)
         elif code in FATAL_ERRORS:
             log.warning("outbox %s dead: %s", message.id, code)
-            store.mark_dead(self.sessions, message, error=str(code))
+            settle.mark_dead(self.sessions, message, error=str(code))
         else:
             self._retry(message, str(code or status))
 
-    def _ratelimited(self, message: store.Claimed, retry_after: str | None, *,
+    def _ratelimited(self, message: Claimed, retry_after: str | None, *,
                      in_doubt: bool = False) -> None:
         try:
             wait = timedelta(seconds=float(retry_after or 0)) or RATELIMIT_DEFAULT
         except ValueError:
             wait = RATELIMIT_DEFAULT
-        store.mark_ratelimited(self.sessions, message, now=self.clock.now(), wall=self.wall.now(),
+        settle.mark_ratelimited(self.sessions, message, now=self.clock.now(), wall=self.wall.now(),
                                retry_after=wait, in_doubt=in_doubt)
 
-    def _retry(self, message: store.Claimed, reason: str, *, in_doubt: bool = False) -> None:
+    def _retry(self, message: Claimed, reason: str, *, in_doubt: bool = False) -> None:
         if message.attempts >= MAX_ATTEMPTS:
-            store.mark_dead(self.sessions, message, error=f"gave up after {message.attempts}: {reason}")
+            settle.mark_dead(self.sessions, message, error=f"gave up after {message.attempts}: {reason}")
             return
-        store.mark_retry(self.sessions, message, at=self.clock.now() + backoff(message.attempts),
+        settle.mark_retry(self.sessions, message, at=self.clock.now() + backoff(message.attempts),
                          error=reason, in_doubt=in_doubt)
 
 

@@ -17,10 +17,12 @@ a response_url can expire (404 ``expired_url``) or be used up (``used_url``).
 Usage: ``with FakeSlack(token="xoxb-test") as fake:`` then
 ``WebClient(token="xoxb-test", base_url=fake.base_url)`` and
 ``fake.wait_for("chat.postMessage")``.
+
+What it keeps lives in ``fake_slack_store``, what it suffers in ``fake_slack_faults`` and its
+HTTP side in ``fake_http``; this module is the Web API's face: the calls, the answers.
 """
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter
@@ -28,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vpabot.bot.testing.fake_http import DROP, Handler, Server
+from vpabot.bot.testing.fake_slack_faults import Failure, Faults, failure_response
+from vpabot.bot.testing.fake_slack_store import SlackStore, conversation
 
 __all__ = ["Call", "FakeSlack"]
 
@@ -57,23 +61,6 @@ class Call:
         return auth[7:] if auth.startswith("Bearer ") else None
 
 
-@dataclass
-class _Failure:
-    status: int
-    error: str | None
-    retry_after: float | None
-    channel: str | None = None  # only calls to this conversation fail; None: the next call
-
-
-@dataclass
-class _Limit:
-    """At most one call per ``interval`` seconds per channel, bursts of ``burst`` (a bucket)."""
-
-    interval: float
-    burst: int
-    buckets: dict  # channel -> (tokens, at)
-
-
 class FakeSlack:
     """A fake Slack Web API on a local port; see the module docstring."""
 
@@ -87,15 +74,9 @@ class FakeSlack:
         self.host, self.port, self.token = host, port, token
         self._cond = threading.Condition()
         self._calls: list[Call] = []
-        self._failures: dict[str, list[_Failure]] = {}
-        self._delays: dict[str, float] = {}
-        self._drops: dict[str, int] = {}
-        self._limits: dict[str, _Limit] = {}
-        self._messages: dict[str, list[dict]] = {}
-        self._response_urls: dict[str, int] = {}  # key -> uses so far
-        self._gone_urls: dict[str, str] = {}  # key -> error Slack answers
+        self._faults = Faults(self._cond)
+        self._store = SlackStore(self._cond)
         self.response_url_uses: int | None = None  # Slack: 5; None: unlimited
-        self._last_ts = 0.0
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         # Workspace state for checks like ``vpabot doctor``; tests change these directly.
@@ -158,48 +139,39 @@ class FakeSlack:
         status 429 -> Retry-After header + {"ok": false, "error": "ratelimited"};
         status >= 500 -> plain-text body; status 200 -> {"ok": false, "error": error}.
         """
-        where = self._conversation(channel) if channel else None
-        with self._cond:
-            self._failures.setdefault(method, []).extend(
-                _Failure(status, error, retry_after, where) for _ in range(times))
+        where = conversation(channel) if channel else None
+        self._faults.fail(
+            method, error=error, status=status, retry_after=retry_after, times=times, channel=where
+        )
 
     def delay(self, method: str, seconds: float) -> None:
         """Sleep ``seconds`` before answering ``method`` (0 removes the delay).
 
         The call is recorded before the sleep, as Slack would have received it.
         """
-        with self._cond:
-            self._delays[method] = seconds
+        self._faults.delay(method, seconds)
 
     def drop(self, method: str, *, times: int = 1) -> None:
         """Do the next ``times`` calls to ``method`` (a post is stored), then close the
         connection without an answer: the client sees a reset, the work was done."""
-        with self._cond:
-            self._drops[method] = self._drops.get(method, 0) + times
+        self._faults.drop(method, times=times)
 
     def rate_limit(self, method: str, *, per_channel: float, burst: int = 1) -> None:
         """Allow ``method`` once per ``per_channel`` seconds per channel (Slack documents about
         one chat.postMessage per second per channel), ``burst`` calls at most at once. Beyond
         that: 429 with ``Retry-After`` in whole seconds (at least 1), as Slack sends it."""
-        with self._cond:
-            self._limits[method] = _Limit(per_channel, burst, {})
+        self._faults.rate_limit(method, per_channel=per_channel, burst=burst)
 
     def expire_response_url(self, key: str, error: str = "expired_url") -> None:
         """From now on a POST to ``response_url(key)`` gets 404 with ``error`` as body."""
-        with self._cond:
-            self._gone_urls[key] = error
+        self._store.expire(key, error)
 
     def reset(self) -> None:
         """Forget recorded calls, queued failures, delays, drops, limits and messages."""
         with self._cond:
             self._calls.clear()
-            self._failures.clear()
-            self._delays.clear()
-            self._drops.clear()
-            self._limits.clear()
-            self._messages.clear()
-            self._response_urls.clear()
-            self._gone_urls.clear()
+            self._faults.clear()
+            self._store.clear()
 
     # -- inspection --------------------------------------------------------------
     @property
@@ -209,8 +181,7 @@ class FakeSlack:
 
     def messages(self, channel: str) -> list[dict]:
         """Messages posted to ``channel`` (a user id means their DM), oldest first."""
-        with self._cond:
-            return list(self._messages.get(self._conversation(channel), []))
+        return self._store.messages(channel)
 
     def calls_to(self, method: str) -> list[Call]:
         with self._cond:
@@ -242,81 +213,32 @@ class FakeSlack:
                 self._cond.wait(remaining)
 
     # -- request handling (called from server threads) --------------------------
-    def _record(self, method: str, args: dict, headers: dict) -> tuple[Call, _Failure | None, float]:
+    def _record(self, method: str, args: dict, headers: dict) -> tuple[Call, Failure | None, float]:
         with self._cond:
             call = Call(method, args, headers, time.time())
             self._calls.append(call)
             self._cond.notify_all()
-            failure = self._next_failure(method, args)
-            if failure is None:
-                failure = self._over_limit(method, args, call.at)
-            return call, failure, self._delays.get(method, 0.0)
-
-    def _next_failure(self, method: str, args: dict) -> _Failure | None:
-        """The first queued failure meant for this call (caller holds the lock)."""
-        queue = self._failures.get(method) or []
-        channel = self._conversation(str(args.get("channel") or ""))
-        for i, failure in enumerate(queue):
-            if failure.channel is None or failure.channel == channel:
-                return queue.pop(i)
-        return None
-
-    def _over_limit(self, method: str, args: dict, at: float) -> _Failure | None:
-        """A token bucket per channel (caller holds the lock)."""
-        limit = self._limits.get(method)
-        if limit is None:
-            return None
-        channel = self._conversation(str(args.get("channel") or args.get("channel_id") or ""))
-        tokens, last = limit.buckets.get(channel, (float(limit.burst), at))
-        tokens = min(float(limit.burst), tokens + (at - last) / limit.interval)
-        if tokens >= 1.0:
-            limit.buckets[channel] = (tokens - 1.0, at)
-            return None
-        limit.buckets[channel] = (tokens, at)
-        wait = (1.0 - tokens) * limit.interval
-        return _Failure(429, None, float(max(1, math.ceil(wait))))
-
-    def _next_ts(self) -> str:
-        """Slack's ts: the time of posting in microseconds, unique and increasing."""
-        with self._cond:
-            self._last_ts = max(round(time.time(), 6), round(self._last_ts + 0.000001, 6))
-            return f"{self._last_ts:.6f}"
-
-    @staticmethod
-    def _conversation(channel: str) -> str:
-        return "D" + channel if channel[:1] in ("U", "W") else channel
-
-    @staticmethod
-    def _failure_response(method: str, f: _Failure):
-        """(status, extra headers, body) the way Slack fails: see ``fail``."""
-        if f.status == 429:
-            after = str(int(f.retry_after if f.retry_after is not None else 1))
-            return 429, {"Retry-After": after}, {"ok": False, "error": f.error or "ratelimited"}
-        if f.status >= 500:
-            return f.status, {}, (f.error or f"fake {f.status} for {method}").encode()
-        return f.status, {}, {"ok": False, "error": f.error or "fatal_error"}
+            return call, *self._faults.next_for(method, args, call.at)
 
     def _serve(self, method: str, args: dict, headers: dict):
         """Record, then fail, or answer (storing what Slack stores) and then delay or drop;
         returns (status, extra headers, body)."""
         call, failure, delay = self._record(method, args, headers)
         if failure:
-            answer = self._failure_response(method, failure)
+            answer = failure_response(method, failure)
         else:
             answer = self._succeed(method, args, headers)
         with self._cond:
             call.status = answer[0]
             call.ok = answer[0] == 200 and isinstance(answer[2], dict) and answer[2].get("ok") is True
-            dropped = bool(self._drops.get(method)) and not failure
-            if dropped:
-                self._drops[method] -= 1
+            dropped = not failure and self._faults.take_drop(method)
         if delay > 0:
             time.sleep(delay)
         return (0, {}, DROP) if dropped else answer
 
     def _succeed(self, method: str, args: dict, headers: dict):
         if method == "response_url":  # not Web API: no token
-            return self._respond(args["_key"])
+            return self._store.respond(args["_key"], self.response_url_uses)
         if method == "upload":
             return 200, {}, b"ok"
         if self.token is not None:
@@ -337,59 +259,24 @@ class FakeSlack:
             return "user_not_found"
         return None
 
-    def _respond(self, key: str):
-        """A response_url: 404 once gone or used more than ``response_url_uses`` times."""
-        with self._cond:
-            uses = self._response_urls[key] = self._response_urls.get(key, 0) + 1
-            gone = self._gone_urls.get(key)
-            if gone is None and self.response_url_uses is not None and uses > self.response_url_uses:
-                gone = "used_url"
-        return (404, {}, gone.encode()) if gone else (200, {}, b"ok")
-
-    def _history(self, args: dict, thread: str | None = None) -> dict:
-        """conversations.history: newest first, ``oldest``/``latest`` exclusive, paged by
-        ``limit`` and ``cursor``; metadata only with ``include_all_metadata``. Like Slack, a
-        reply in a thread is in the history only when it was broadcast.
-
-        ``thread``: conversations.replies of that thread (its parent and replies, oldest first).
-        """
-        with self._cond:
-            messages = list(self._messages.get(str(args.get("channel", "")), []))
-        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
-        if thread is not None:
-            in_thread = [m for m in messages if thread in (m["ts"], m.get("thread_ts"))]
-            chosen = [m for m in in_thread if oldest < float(m["ts"]) < latest]
-        else:
-            chosen = [m for m in reversed(messages) if oldest < float(m["ts"]) < latest
-                      and (not m.get("thread_ts") or m.get("reply_broadcast"))]
-        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
-        page = chosen[start:start + limit]
-        if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):
-            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
-        more = start + limit < len(chosen)
-        return {"messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
-
     def _answer(self, method: str, args: dict) -> dict:
         """The success payload for ``method``: just the fields our code reads."""
-        channel = str(args.get("channel") or args.get("channel_id") or "")
-        if channel[:1] in ("U", "W"):  # posting to a user id lands in their DM
-            channel = "D" + channel
+        # posting to a user id lands in their DM
+        channel = conversation(str(args.get("channel") or args.get("channel_id") or ""))
         if method == "auth.test":
             return {"url": "https://fake.slack.com/", "team": "Fake", "user": "vpabot",
                     "team_id": self.TEAM_ID, "user_id": self.BOT_USER_ID, "bot_id": self.BOT_ID}
         if method == "chat.postMessage":
-            ts = self._next_ts()
+            ts = self._store.next_ts()
             echo = ("text", "blocks", "attachments", "thread_ts", "reply_broadcast", "metadata")
             message = {"type": "message", "user": self.BOT_USER_ID, "bot_id": self.BOT_ID,
                        "ts": ts, **{k: args[k] for k in echo if k in args}}
-            with self._cond:
-                self._messages.setdefault(channel, []).append(message)
+            self._store.post(channel, message)
             return {"channel": channel, "ts": ts, "message": message}
         if method == "conversations.history":
-            return self._history(args)
+            return self._store.history(args)
         if method == "conversations.replies":
-            return self._history(args, thread=str(args.get("ts") or ""))
+            return self._store.history(args, thread=str(args.get("ts") or ""))
         if method == "chat.update":
             return {"channel": channel, "ts": args.get("ts", ""), "text": args.get("text", "")}
         if method == "usergroups.list":
@@ -400,10 +287,10 @@ class FakeSlack:
             ts = str(args.get("message_ts", ""))
             return {"channel": channel, "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
         if method == "chat.postEphemeral":
-            return {"message_ts": self._next_ts()}
+            return {"message_ts": self._store.next_ts()}
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             view = args.get("view") if isinstance(args.get("view"), dict) else {}
-            view_id = args.get("view_id") or f"V{self._next_ts().replace('.', '')}"
+            view_id = args.get("view_id") or f"V{self._store.next_ts().replace('.', '')}"
             return {"view": {**view, "id": view_id, "hash": f"h{view_id}"}}
         if method == "conversations.open":
             users = args.get("users", "")
@@ -411,7 +298,7 @@ class FakeSlack:
             dm_id = ("D" + users[0]) if len(users) == 1 else "G" + "".join(users)
             return {"channel": {"id": dm_id}}
         if method == "files.getUploadURLExternal":
-            file_id = f"F{self._next_ts().replace('.', '')}"
+            file_id = f"F{self._store.next_ts().replace('.', '')}"
             return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = args.get("files") if isinstance(args.get("files"), list) else []

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from bench.common import ADMIN, Req, click, command, interaction
-from bench.reliability import Row, Scenarios
+from bench.reliability.scenarios import Scenarios
+from bench.reliability.world import Row
 
 
 

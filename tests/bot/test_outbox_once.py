@@ -21,6 +21,9 @@ from vpabot.bot import outbox_lookup
 from vpabot.bot.outbox import backoff
 from vpabot.storage import outbox as store
 from vpabot.storage.db import session_scope
+from vpabot.storage.models import OutboxMessage
+from vpabot.storage.outbox_claim import LEASE, claim_next
+from vpabot.storage.outbox_settle import mark_sent
 
 
 def after_backoff(rig: Rig) -> None:
@@ -76,13 +79,13 @@ def test_a_post_slack_never_got_is_sent_after_the_lookup_finds_nothing(rig: Rig)
 def test_a_crashed_senders_row_is_taken_over_after_its_lease_and_found(rig: Rig) -> None:
     """A sender claimed the row, Slack posted it, the sender died before writing it down."""
     [row_id] = rig.announce(1)
-    claimed = store.claim_next(rig.sessions, now=rig.clock.now(), wall=rig.clock.now())
+    claimed = claim_next(rig.sessions, now=rig.clock.now(), wall=rig.clock.now())
     WebClient(token=TOKEN, base_url=rig.fake.base_url).chat_postMessage(
         channel="CTEAM", text="VT-Stop 0", metadata=outbox_lookup.metadata(row_id)
     )
     dispatcher = rig.dispatcher()
 
-    rig.clock.advance(store.LEASE - timedelta(seconds=1))
+    rig.clock.advance(LEASE - timedelta(seconds=1))
     assert dispatcher.dispatch_due() == 0  # still the dead sender's lease
     assert rig.fake.calls_to("conversations.history") == []
     rig.clock.advance(timedelta(seconds=1))
@@ -91,7 +94,7 @@ def test_a_crashed_senders_row_is_taken_over_after_its_lease_and_found(rig: Rig)
     assert len(rig.fake.messages("CTEAM")) == 1
     (row,) = rig.rows()
     assert (row.status, row.attempts) == ("sent", 2) and claimed is not None
-    assert store.mark_sent(rig.sessions, claimed, now=rig.clock.now(), channel="C", ts="1") is False
+    assert mark_sent(rig.sessions, claimed, now=rig.clock.now(), channel="C", ts="1") is False
 
 
 def test_a_dm_in_doubt_is_looked_up_in_the_users_dm(rig: Rig) -> None:
@@ -162,7 +165,7 @@ def test_a_thread_reply_in_doubt_is_looked_up_among_the_threads_replies(rig: Rig
     """A reply that is not broadcast is not in the channel's history: looked up in the thread."""
     [parent_id] = rig.announce(1)
     with session_scope(rig.sessions) as session:
-        parent = session.get(store.OutboxMessage, parent_id)
+        parent = session.get(OutboxMessage, parent_id)
         store.enqueue(
             session, method="chat.postMessage", payload={"channel": "CTEAM", "text": "geändert"},
             purpose="stop_announcement", now=rig.clock.now(), thread_of=parent,

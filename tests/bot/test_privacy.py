@@ -39,7 +39,8 @@ from vpabot.policy.stops import StopKind
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
 from vpabot.storage.models import Assistant, AuditEvent, Note, OutboxMessage, SalesStop, Violation
-from vpabot.storage.outbox import Claimed, claim_due, claim_next, mark_sent
+from vpabot.storage.outbox_claim import Claimed, claim_due, claim_next
+from vpabot.storage.outbox_settle import mark_sent
 from vpabot.bot.testing.fake_slack import FakeSlack
 from vpabot.bot.testing.harness import ADMIN, BOT_TOKEN, MANAGER, demo_settings
 

@@ -19,7 +19,8 @@ from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import make_session_factory, session_scope
 from vpabot.storage.models import OutboxMessage, Violation
-from vpabot.storage.outbox import LEASE, claim_due, claim_next, mark_sent
+from vpabot.storage.outbox_claim import LEASE, claim_due, claim_next
+from vpabot.storage.outbox_settle import mark_sent
 
 T = TypeVar("T")
 

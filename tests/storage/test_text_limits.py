@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from tests.storage.builders import AT, assistant, stop
 from vpabot.storage.db import make_engine
 from vpabot.storage.migrate import MIGRATIONS, upgrade
-from vpabot.storage.models import TEXT_CHECKS, Assistant, Note, Violation
+from vpabot.storage.models import Assistant, Note, Violation
+from vpabot.storage.models.base import TEXT_CHECKS
 from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT
 
 

@@ -17,7 +17,7 @@ from alembic import op
 import sqlalchemy as sa
 
 # Frozen here (not imported from models): a migration must mean the same thing forever.
-# Same values as storage.models.TEXT_CHECKS at this revision; a test compares them.
+# Same values as storage.models.base.TEXT_CHECKS at this revision; a test compares them.
 TEXT_CHECKS = {
     "assistants": (("handle", 64), ("name", 100)),
     "violations": (("note", 3000), ("decision_reason", 3000)),

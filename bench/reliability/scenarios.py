@@ -1,189 +1,31 @@
-"""``python -m bench.reliability [--quick]``: vpabot as attackers, Slack's retries and careless
-admins would treat it, against real ``vpabot serve`` processes and the fake Slack.
-
-Every scenario is bounded in count and time and prints one row: tried, refused as they
-should be, messages expected / delivered / duplicated / lost / dead, 5xx answers and
-tracebacks in the server log. Target: duplicated, lost, 5xx and tracebacks all 0. Today
-several rows miss it; the figures are the point (issues 9 and 10). See docs/reliability.md.
-
-PostgreSQL scenarios use ``TEST_DATABASE_URL`` (default
-``postgresql+psycopg://postgres@127.0.0.1:5432/test``), each in a fresh schema that is
-dropped afterwards; without a reachable server they report n/a.
+"""The reliability scenarios: each sends what attackers, Slack's retries or careless admins
+would, to the ``vpabot serve`` processes of ``world``, and adds one ``Row`` with what came of
+it (``python -m bench.reliability`` runs them; tests/bench runs those that fit a test's time).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import re
-import sqlite3
-import sys
-import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench import dataset as ds
 from bench.common import (
-    ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, Client, FakeSlackProcess, Process, Req, Result, click,
-    command, git_commit, home_opened, interaction, load, start_vpabot, violation_view,
+    ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, FakeSlackProcess, Req, Result, click, command,
+    home_opened, load, sign, violation_view,
+)
+from bench.reliability.inputs import (
+    EVIL, MENTIONS, kind_of, malformed_requests, stop_form_with_impossible_date,
+)
+from bench.reliability.world import (
+    Row, Server, five_xx, insert_due_reviews, pg_schema, posts_mentioning, wait_until,
 )
 
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-MENTIONS = ["<!channel>", "<!here>", "<@U999>", "<https://x.example|klick>"]
-EVIL = " ".join(MENTIONS)
 REVIEW_ADMINS = 10  # admins the two-instance scenario's due reviews belong to
-
-
-@dataclass
-class Row:
-    scenario: str
-    tried: int = 0
-    refused_ok: str = "–"  # "x/y": refused (or escaped) as they should be
-    expected: int | str = "–"
-    delivered: int | str = "–"
-    duplicated: int | str = 0
-    lost: int | str = 0
-    dead: int | str = "–"
-    five_xx: int = 0
-    tracebacks: int = 0
-    note: str = ""
-
-    def ok(self) -> bool | None:
-        if self.note.startswith("n/a"):
-            return None
-        refused = self.refused_ok
-        refused_all = refused == "–" or refused.split("/")[0] == refused.split("/")[1]
-        return (self.duplicated in (0, "–") and self.lost in (0, "–") and self.five_xx == 0
-                and self.tracebacks == 0 and refused_all)
-
-
-def table(rows: list[Row]) -> str:
-    head = ("| scenario | tried | refused as they should | expected | delivered | duplicated "
-            "| lost | dead | 5xx | tracebacks | verdict |")
-    lines = [head, "|" + "---|" * 11]
-    for r in rows:
-        verdict = {None: "n/a", True: "PASS", False: "FAIL"}[r.ok()]
-        name = r.scenario + (f" ({r.note})" if r.note else "")
-        lines.append(f"| {name} | {r.tried} | {r.refused_ok} | {r.expected} | {r.delivered} | "
-                     f"{r.duplicated} | {r.lost} | {r.dead} | {r.five_xx} | {r.tracebacks} | {verdict} |")
-    return "\n".join(lines)
-
-
-# -- the world: fake Slack, a server, its database ------------------------------------------------
-class Server:
-    """One ``vpabot serve`` plus what the scenarios read: its database and its log's new part."""
-
-    def __init__(self, workdir: Path, fake: FakeSlackProcess, database_url: str, name: str,
-                 **env: str) -> None:
-        self.workdir, self.fake, self.url, self.name, self.env = workdir, fake, database_url, name, env
-        self.proc = start_vpabot(workdir, database_url, fake.api_url, name=name, **env)
-        self.client = Client(self.proc.port)
-        self._log_at = 0
-
-    def restart(self) -> None:
-        self.client.close()
-        self.proc = start_vpabot(self.workdir, self.url, self.fake.api_url, name=self.name, **self.env)
-        self.client = Client(self.proc.port)
-
-    def send(self, req: Req, **kw: Any) -> Result:
-        return self.client.send(req, **kw)
-
-    def log_size(self) -> int:
-        return len(self.proc.log.read_text(errors="replace"))
-
-    def first_error(self, since: int = 0) -> str:
-        """The first ERROR line of the log after ``since`` (message part, shortened), or ''."""
-        for line in self.proc.log.read_text(errors="replace")[since:].splitlines():
-            if " ERROR " in line:
-                return line.split(" ERROR ", 1)[1][:90]
-        return ""
-
-    def new_tracebacks(self) -> int:
-        """Tracebacks logged since the last call (the log survives restarts: it is appended)."""
-        text = self.proc.log.read_text(errors="replace")
-        found = text[self._log_at:].count("Traceback (most recent call last)")
-        self._log_at = len(text)
-        return found
-
-    def close(self) -> None:
-        self.client.close()
-        self.proc.stop()
-
-    # database reads, through SQLAlchemy Core so SQLite and PostgreSQL read the same way
-    def scalar(self, sql: str, **params: Any) -> Any:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(self.url)
-        try:
-            with engine.connect() as conn:
-                return conn.execute(text(sql), params).scalar()
-        finally:
-            engine.dispose()
-
-    def rows(self, sql: str, **params: Any) -> list[Any]:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(self.url)
-        try:
-            with engine.connect() as conn:
-                return list(conn.execute(text(sql), params))
-        finally:
-            engine.dispose()
-
-    def violations(self, note_like: str) -> int:
-        return int(self.scalar("SELECT count(*) FROM violations WHERE note LIKE :n", n=note_like))
-
-
-def wait_until(check: Callable[[], bool], timeout: float, every: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(every)
-    return check()
-
-
-def five_xx(results: list[Result]) -> int:
-    return sum(r.status >= 500 or r.status == 0 for r in results)
-
-
-def posts_mentioning(fake: FakeSlackProcess, needle: str, since: int = 0,
-                     channel: str | None = None) -> list[dict[str, Any]]:
-    return [c for c in fake.calls("chat.postMessage", since=since)
-            if needle in json.dumps(c["args"], ensure_ascii=False)
-            and (channel is None or c["args"].get("channel") == channel)]
-
-
-# -- PostgreSQL ------------------------------------------------------------------------------------
-@contextmanager
-def pg_schema() -> Iterator[str | None]:
-    """A URL whose connections see only a fresh schema; None when no server answers."""
-    from sqlalchemy import create_engine, make_url, pool, text
-
-    base = os.environ.get("TEST_DATABASE_URL") or PG_DEFAULT
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(base, poolclass=pool.NullPool)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception:  # no server: the PostgreSQL rows say n/a
-        yield None
-        return
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 # -- scenarios ---------------------------------------------------------------------------------------
@@ -222,7 +64,6 @@ class Scenarios:
         results.append(s.send(req, timestamp=now - 6 * 60))  # signed, but 6 minutes old
         results.append(s.send(req, timestamp=now + 10 * 60))  # signed in the future
         old = req.body
-        from bench.common import sign
         captured = sign(old, now - 6 * 60)
         results.append(s.send(req, timestamp=now - 6 * 60,  # a captured request, replayed as is
                               signature=captured["X-Slack-Signature"]))
@@ -479,10 +320,10 @@ class Scenarios:
                     return [c for c in self.fake.calls("chat.postMessage", since=since)
                             if c.get("ok") and "Pruefling" in json.dumps(c["args"], ensure_ascii=False)]
 
-                wait_until(lambda: len({_who(c) for c in reminded()}) >= n, wait, 1)
+                wait_until(lambda: len({reviewee(c) for c in reminded()}) >= n, wait, 1)
                 time.sleep(5)  # room for a late duplicate
                 calls = reminded()
-                distinct = {_who(c) for c in calls}
+                distinct = {reviewee(c) for c in calls}
                 self.add(Row(label, tried=n, expected=n, delivered=len(distinct),
                              duplicated=len(calls) - len(distinct), lost=n - len(distinct),
                              note=f"review reminders to {len(admins)} admins' DMs, "
@@ -496,17 +337,7 @@ class Scenarios:
     def refused_then_lazy(self) -> None:
         s, since = self.main, self.fake.count()
         handle = self.fresh()
-        values = {
-            "assistant": {"v": {"type": "external_select", "selected_option": {"value": handle}}},
-            "kind": {"v": {"type": "radio_buttons", "selected_option": {"value": "voll"}}},
-            "reason": {"v": {"type": "radio_buttons", "selected_option": {"value": "newbie"}}},
-            "until": {"v": {"type": "plain_text_input", "value": "31.04.2027"}},
-        }
-        req = interaction({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": ADMIN},
-                           "api_app_id": "A1", "trigger_id": "t-refused", "view": {
-                               "id": "VREFUSED", "hash": "h", "type": "modal",
-                               "callback_id": "stop_modal", "private_metadata": "",
-                               "state": {"values": values}}})
+        req = stop_form_with_impossible_date(handle)
         result = s.send(req)
         refused = result.status == 200 and b"errors" in result.body
         time.sleep(3)
@@ -523,7 +354,7 @@ class Scenarios:
     # 7. hypothesis: signed, malformed, never a 5xx
     def fuzz(self) -> None:
         try:
-            from hypothesis import HealthCheck, given, settings, strategies as st
+            from hypothesis import HealthCheck, given, settings
         except ImportError:  # installed without the test extra: say so, keep the other rows
             self.add(Row("hypothesis fuzz", note="n/a: hypothesis missing, pip install -e '.[test]'"))
             return
@@ -531,43 +362,16 @@ class Scenarios:
         s, url = self.main, self.fake.url
         results: list[Result] = []
         examples = 60 if self.quick else 400
-        actions = ["approval_approve", "approval_reject", "review_lift", "review_extend",
-                   "review_convert", "severe_confirm", "severe_decline", "file_page_next",
-                   "file_page_prev", "open_file", "stop_open", "cg_stop_set", "cg_stop_lift",
-                   "communicated", "consult_ask", "consult_answer", "outbox_retry"]
-        callbacks = ["violation_modal", "note_modal", "assistant_modal", "stop_modal",
-                     "lift_modal", "extend_modal", "reject_modal", "question_modal", "answer_modal"]
-        words = st.sampled_from(["verstoss", "akte", "stop", "notiz", "zurueckziehen", "cg",
-                                 "verlaengern", "aufheben", "frage", "assistent", "neu", "schwer",
-                                 "voll", "kunden", "bench.0299", "31.04.2027", "14t", "2w",
-                                 "99999999999999999999999", "\x00", "deadline", "kontakt"])
-        text = st.text(min_size=0, max_size=40)
-        value = st.one_of(text, st.integers().map(str), st.just('"abc"'), st.just("x:y"),
-                          st.just("{}"), st.just("bench.0299:zz"))
-        body = st.one_of(
-            st.lists(st.one_of(words, text), max_size=8).map(
-                lambda parts: command(" ".join(parts), url)),
-            text.map(lambda t: Req(("payload=" + t).encode())),  # not JSON at all
-            st.one_of(st.lists(st.integers()), st.integers(), st.text(), st.none()).map(
-                lambda j: Req(f"payload={json.dumps(j)}".encode())),  # JSON, not an object
-            st.tuples(st.sampled_from(actions), value).map(
-                lambda av: click(av[0], av[1], url)),
-            st.tuples(st.sampled_from(callbacks), st.dictionaries(
-                st.sampled_from(["assistant", "kind", "until", "reason", "note", "source", "tag",
-                                 "handle", "name", "violation", "answer", "question"]),
-                value, max_size=5), st.booleans(), st.booleans()).map(_view),
-        )
-
         failing: dict[str, int] = {}
 
         @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
-        @given(body)
+        @given(malformed_requests(url))
         def probe(req: Req) -> None:
             result = s.send(req)
             results.append(result)
             if result.status >= 500 or result.status == 0:
-                failing[_kind(req)] = failing.get(_kind(req), 0) + 1
+                failing[kind_of(req)] = failing.get(kind_of(req), 0) + 1
 
         probe()
         time.sleep(2)  # lazy halves log their tracebacks after the ack
@@ -613,109 +417,7 @@ class Scenarios:
                      + (f"; raw in {', '.join(where)}" if where else "")))
 
 
-def _view(args: tuple[str, dict[str, str], bool, bool]) -> Req:
-    callback, values, with_type, with_state = args
-    state = {block: {"value": {"type": "plain_text_input", "value": v}} for block, v in values.items()}
-    view: dict[str, Any] = {"id": "VFUZZ", "callback_id": callback, "private_metadata": ""}
-    if with_type:
-        view["type"] = "modal"
-    if with_state:
-        view["state"] = {"values": state}
-    return interaction({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": ADMIN},
-                        "api_app_id": "A1", "trigger_id": "t", "view": view})
-
-
-def _kind(req: Req) -> str:
-    """What a fuzzed request was, for the note: the command's verb, the payload's type/id."""
-    from urllib.parse import parse_qs
-
-    form = parse_qs(req.body.decode(errors="replace"))
-    if "command" in form:
-        return "/vpa " + (form.get("text", [""])[0].split() or ["(empty)"])[0]
-    raw = form.get("payload", [""])[0]
-    try:
-        payload = json.loads(raw)
-    except ValueError:
-        return "payload not JSON"
-    if not isinstance(payload, dict):
-        return "payload not an object"
-    if payload.get("type") == "block_actions":
-        return "click " + str(payload["actions"][0].get("action_id"))
-    return f"{payload.get('type')} {payload.get('view', {}).get('callback_id', '')}".strip()
-
-
-def _who(call: dict[str, Any]) -> str:
+def reviewee(call: dict[str, Any]) -> str:
+    """The reviewee a review reminder names ("Pruefling 0042"), or "?"."""
     found = re.search(r"Pruefling \d+", json.dumps(call["args"], ensure_ascii=False))
     return found.group(0) if found else "?"
-
-
-def insert_due_reviews(url: str, n: int, admins: list[str]) -> None:
-    """``n`` assistants on a VT-Stop whose review was due yesterday, set in turn by ``admins``."""
-    from sqlalchemy import MetaData, create_engine
-
-    engine = create_engine(url)
-    try:
-        meta = MetaData()
-        meta.reflect(engine, only=["assistants", "sales_stops"])
-        now = datetime.now(timezone.utc)
-        today = date.today()
-        with engine.begin() as conn:
-            conn.execute(meta.tables["assistants"].insert(), [
-                {"id": 100_000 + k, "handle": f"review.{k:04d}", "name": f"Pruefling {k:04d}",
-                 "status": "aktiv", "created_at": now, "created_by": ADMIN} for k in range(n)])
-            conn.execute(meta.tables["sales_stops"].insert(), [
-                {"assistant_id": 100_000 + k, "kind": "voll", "reason": "verstoss", "note": "",
-                 # A week back: the review moves to the next workday (a Sunday's to Monday
-                 # 09:00), so "yesterday" would not yet be due on a Monday morning.
-                 "starts_on": today - timedelta(days=21), "until": today - timedelta(days=7),
-                 "set_by": admins[k % len(admins)], "set_at": now - timedelta(days=15),
-                 "review_at": now - timedelta(hours=20), "review_reminders": 0} for k in range(n)])
-    finally:
-        engine.dispose()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.reliability",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer tries, shorter waits")
-    parser.add_argument("--output", help="write the rows as JSON to this file")
-    parser.add_argument("--docs", action="store_true", help="write the table to docs/reliability.md")
-    parser.add_argument("--only", help="comma-separated scenario methods (signatures,duplicates,…)")
-    args = parser.parse_args(argv)
-    started = datetime.now(timezone.utc)
-    order = ["signatures", "duplicates", "concurrent_sqlite", "concurrent_pg", "slack_failures",
-             "refused_then_lazy", "fuzz", "injection", "sigkill", "two_instances"]
-    chosen = args.only.split(",") if args.only else order
-    with tempfile.TemporaryDirectory(prefix="vpabot-reliability-") as tmp:
-        world = Scenarios(args.quick, Path(tmp))
-        try:
-            for name in chosen:
-                print(f"{name} …", flush=True)
-                if name == "concurrent_sqlite":
-                    world.concurrent(world.main, "SQLite", world.fresh())
-                else:
-                    getattr(world, name)()
-        finally:
-            world.close()
-    out = table(world.rows)
-    commit = git_commit()
-    print()
-    print(out)
-    failed = [r for r in world.rows if r.ok() is False]
-    print(f"\n{len(failed)} of {sum(r.ok() is not None for r in world.rows)} rows miss the target; "
-          f"commit {commit}")
-    if args.output:
-        Path(args.output).write_text(json.dumps([r.__dict__ for r in world.rows], indent=1))
-    if args.docs:
-        path = Path(__file__).resolve().parent.parent / "docs" / "reliability.md"
-        text = path.read_text() if path.exists() else "# Reliability\n\n<!-- bench:start -->\n<!-- bench:end -->\n"
-        block = (f"<!-- bench:start -->\nCommand: `python -m bench.reliability"
-                 f"{' --quick' if args.quick else ''}` · commit `{commit}` · "
-                 f"{started.isoformat(timespec='seconds')}\n\n{out}\n<!-- bench:end -->")
-        path.write_text(re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _: block,
-                               text, flags=re.S))
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Typed SQLAlchemy 2 models. Instants are timezone-aware UTC; dates users type are dates.
+
+``vpabot.storage.models`` is where code, Alembic's env and the migrations take the models
+from; they are defined by aggregate: ``base`` (``Base``, ``UTCDateTime``, ``stored_enum``,
+the text limits), ``assistants`` (assistants, violations, notes, severe questions), ``stops``,
+``audit`` and ``queues`` (outbox, inbox, job runs). Importing the package registers every
+table on ``Base.metadata``.
+"""
+
+from __future__ import annotations
+
+from vpabot.storage.models.assistants import (
+    Assistant,
+    AssistantSearchWord,
+    Note,
+    SevereQuestion,
+    Violation,
+    ViolationMonthCount,
+)
+from vpabot.storage.models.audit import AuditEvent
+from vpabot.storage.models.base import Base, UTCDateTime
+from vpabot.storage.models.queues import InboundRequest, JobRun, OutboxLane, OutboxMessage
+from vpabot.storage.models.stops import SalesStop
+
+__all__ = [
+    "Assistant",
+    "AssistantSearchWord",
+    "AuditEvent",
+    "Base",
+    "InboundRequest",
+    "JobRun",
+    "Note",
+    "OutboxLane",
+    "OutboxMessage",
+    "SalesStop",
+    "SevereQuestion",
+    "UTCDateTime",
+    "Violation",
+    "ViolationMonthCount",
+]
+
+# Registers the mapper events that keep ``violation_month_counts`` in step with ``violations``;
+# imported here so no writer can load the models without them.
+from vpabot.storage import rollups as _rollups  # noqa: E402,F401

@@ -1,0 +1,65 @@
+"""Sales stops (VT-Stop): one active stop per assistant, its review reminders and its lifting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vpabot.policy.stops import StopKind, StopReason
+from vpabot.storage.models.assistants import Assistant
+from vpabot.storage.models.base import Base, length_checks, stored_enum, utcnow
+
+
+class SalesStop(Base):
+    """A VT-Stop. One active (not lifted) stop per assistant, enforced by a partial index."""
+
+    __tablename__ = "sales_stops"
+    __table_args__ = (
+        *length_checks("sales_stops"),
+        Index(
+            "uq_one_active_stop",
+            "assistant_id",
+            unique=True,
+            sqlite_where=text("lifted_at IS NULL"),
+            postgresql_where=text("lifted_at IS NULL"),
+        ),
+        # Active stops by end date (overdue reviews are the earliest): lists read the first
+        # few and count the rest from the index instead of loading every stop.
+        Index(
+            "ix_sales_stops_active_until",
+            "until",
+            sqlite_where=text("lifted_at IS NULL"),
+            postgresql_where=text("lifted_at IS NULL"),
+        ),
+        Index(
+            "ix_sales_stops_active_set_by",
+            "set_by",
+            "until",
+            sqlite_where=text("lifted_at IS NULL"),
+            postgresql_where=text("lifted_at IS NULL"),
+        ),
+        # The monthly report finds the stops of a month by these dates, lifted ones included.
+        Index("ix_sales_stops_starts_on", "starts_on"),
+        Index("ix_sales_stops_lifted_at", "lifted_at"),
+        Index("ix_sales_stops_until", "until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
+    kind: Mapped[StopKind] = mapped_column(stored_enum(StopKind, 20))
+    reason: Mapped[StopReason] = mapped_column(stored_enum(StopReason, 20))
+    violation_id: Mapped[int | None] = mapped_column(ForeignKey("violations.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date]
+    until: Mapped[date | None]  # None: open-ended (resigned, excluded, terminated)
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    review_at: Mapped[datetime | None] = mapped_column(index=True)  # next reminder due
+    review_reminders: Mapped[int] = mapped_column(Integer, default=0)
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(32))
+    lift_note: Mapped[str | None] = mapped_column(Text)
+
+    assistant: Mapped[Assistant] = relationship()
