@@ -106,7 +106,7 @@ class Scenario:
                 was = before.get(call.args.get("ts"))
                 kind = f"Nachricht aktualisiert (vorher: „{was}“)" if was else "Nachricht aktualisiert"
             if call.args.get("thread_ts"):  # a follow-up under the first message of its story
-                kind = "Antwort im Thread, auch im Kanal gezeigt," if call.args.get("reply_broadcast") else "Antwort im Thread"
+                kind = "Antwort im Thread, auch im Channel gezeigt," if call.args.get("reply_broadcast") else "Antwort im Thread"
             print(f"   ✉ {kind} an {who}:")
             print(textwrap.indent(render(call.args, PEOPLE), "   │ "))
         self.seen = len(calls)

@@ -221,23 +221,23 @@ def test_stops_list_has_a_section_for_overdue_acceptances_after_the_stops(
     text = render(payload)
 
     assert text.index("Aktive VT-Stops: 1") < text.index(
-        "CGs nicht akzeptiert – Zusammenarbeit nicht möglich: 2"
+        "CG-Lesebestätigung einholen (ohne sie keine Zusammenarbeit): 2"
     )
-    cg_part = text.split("Zusammenarbeit nicht möglich: 2")[1]
+    cg_part = text.split("ohne sie keine Zusammenarbeit): 2")[1]
     assert "*Anna Müller* (`anna.m`) · noch keine Lesebestätigung eingetragen" in cg_part
     assert "*Cara Lang* (`cara.l`) · fällig seit 20.11.2026" in cg_part
     assert "ben.k" not in cg_part
     assert buttons(payload)["cg_stop_set"] == [encode(HandleRef(h)) for h in ("anna.m", "cara.l")]
     # managers may read the list; the buttons are for admins
     for_manager = ask(anna, "stops", user=MANAGER)
-    assert "Zusammenarbeit nicht möglich: 2" in render(for_manager)
+    assert "ohne sie keine Zusammenarbeit): 2" in render(for_manager)
     assert "cg_stop_set" not in buttons(for_manager)
 
 
 def test_stops_list_without_stops_still_shows_overdue_acceptances(anna: BotUnderTest) -> None:
     text = say(anna, "stops")
     assert "Zurzeit gibt es keine aktiven VT-Stops." in text
-    assert "CGs nicht akzeptiert – Zusammenarbeit nicht möglich: 1" in text
+    assert "CG-Lesebestätigung einholen (ohne sie keine Zusammenarbeit): 1" in text
 
 
 def test_stops_list_stays_within_the_block_limit(anna: BotUnderTest) -> None:
@@ -245,7 +245,7 @@ def test_stops_list_stays_within_the_block_limit(anna: BotUnderTest) -> None:
         say(anna, f"assistent neu late{n:02} Spät {n}")
     payload = ask(anna, "stops")
     assert len(payload["blocks"]) <= 50
-    assert "Zusammenarbeit nicht möglich: 61" in render(payload)
+    assert "ohne sie keine Zusammenarbeit): 61" in render(payload)
     # the rest is not lost behind a count: the message says where all of them are
     assert "weitere Personen – alle seitenweise auf der App-Startseite" in render(payload)
 
