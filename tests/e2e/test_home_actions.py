@@ -95,7 +95,7 @@ def test_akte_oeffnen_on_a_home_row_opens_the_file_over_the_home(anna: BotUnderT
     modal = home_click_opens(anna, "open_file", buttons["open_file"]["value"])
     assert modal["type"] == "modal" and modal["title"]["text"] == "VPA Akte"
     shown = render(modal)
-    assert "Anna Müller" in shown and "VT-Stop bis 21.12.2026" in shown
+    assert "Anna Müller" in shown and "*VT-Stop:* voll – keine neuen Kunden und Aufgaben, bis 21.12.2026" in shown
 
 
 def test_the_file_search_on_home_finds_and_opens_the_assistants_file(anna: BotUnderTest) -> None:
