@@ -29,7 +29,7 @@ from vpabot.bot.blocks.common import (
     who,
 )
 from vpabot.bot.labels import source_label, state_label, step_label
-from vpabot.bot.blocks.stops import kind_label, period
+from vpabot.bot.blocks.stops import kind_label, stop_line
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import CaseRef, HandleRef
@@ -69,16 +69,7 @@ def _row(text: str, buttons: list[ButtonElement], handle: str, t: Translator) ->
 def stop_row(t: Translator, stop: ActiveStop, *, is_admin: bool) -> list[Block]:
     """An active stop: a due review gets the review's three buttons, another stop
     'VT-Stop aufheben' (admins only; none once the collaboration ended: that stop stays)."""
-    flag = t("stops.overdue") + " " if stop.overdue else ""
-    text = t(
-        "stops.line",
-        flag=flag,
-        who=who(stop.name, stop.handle),
-        kind=kind_label(t, stop.kind),
-        since=fmt_date(stop.starts_on, t.lang),
-        period=period(t, stop.until),
-        by=user(stop.set_by),
-    )
+    text = stop_line(t, stop)
     token = ReviewToken(stop.stop_id, stop.until)
     buttons: list[ButtonElement] = []
     if is_admin and stop.liftable and stop.stop_id:

@@ -20,10 +20,9 @@ from vpabot.bot.blocks.common import (
     message,
     section,
     sections_from_lines,
-    user,
 )
 from vpabot.bot.labels import state_label, step_label
-from vpabot.bot.blocks.stops import kind_label, period
+from vpabot.bot.blocks.stops import kind_label, period, stop_line
 from vpabot.bot.i18n import Translator
 from vpabot.bot.blocks.paging import page_blocks
 from vpabot.bot.ids import Action
@@ -130,20 +129,7 @@ def build_stops_list(
 
 
 def _stop_lines(t: Translator, stops: StopList, *, room: int, page_size: int) -> tuple[str, list[Any]]:
-    lines = []
-    for stop in stops.items:
-        flag = t("stops.overdue") + " " if stop.overdue else ""
-        lines.append(
-            t(
-                "stops.line",
-                flag=flag,
-                who=who(stop.name, stop.handle),
-                kind=kind_label(t, stop.kind),
-                since=fmt_date(stop.starts_on, t.lang),
-                period=period(t, stop.until),
-                by=user(stop.set_by),
-            )
-        )
+    lines = [stop_line(t, stop) for stop in stops.items]
     title = t("stops.title", count=stops.total, overdue=stops.overdue)
     sections = sections_from_lines(lines)
     shown = sections[: room - 2]  # two blocks stay free for turning the page

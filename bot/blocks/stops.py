@@ -12,6 +12,7 @@ from vpabot.bot.datefmt import fmt_date_for_slack
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import HandleRef, StopOpen
+from vpabot.bot.results.stops import ActiveStop
 from vpabot.policy.stops import StopKind
 
 
@@ -29,6 +30,20 @@ def period(t: Translator, until: date | None, *, tz: Any = None) -> str:
     if until is None:
         return t("stop.open_ended")
     return t("stop.until", date=fmt_date_for_slack(until, t.lang, tz) if tz else fmt_date(until, t.lang))
+
+
+def stop_line(t: Translator, stop: ActiveStop) -> str:
+    """One active stop as `/vpa stops` and App Home list it: overdue flag, who, kind, since,
+    until, set by."""
+    return t(
+        "stops.line",
+        flag=t("stops.overdue") + " " if stop.overdue else "",
+        who=who(stop.name, stop.handle),
+        kind=kind_label(t, stop.kind),
+        since=fmt_date(stop.starts_on, t.lang),
+        period=period(t, stop.until),
+        by=user(stop.set_by),
+    )
 
 
 def build_announcement(

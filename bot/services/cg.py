@@ -58,28 +58,13 @@ def load_cg_overview(
 ) -> tuple[CgList, CgList]:
     """The first ``limit`` overdue and due-soon assistants with both totals: four statements
     over the ``(cg_accepted_on, handle, status)`` index, however large the roster."""
-    overdue_to = latest_acceptance_due_by(today - timedelta(days=1))
-    soon_to = latest_acceptance_due_by(today + timedelta(days=DUE_SOON_DAYS))
-    accepted = Assistant.cg_accepted_on
-    working = (Assistant.ended_on.is_(None), Assistant.status.in_(WORKING_STATUSES))
-    def count(*where: Any) -> Any:
-        return select(func.count()).where(*where, *working).scalar_subquery()
-
-    # Three range counts in one statement: each is an index-only count, where a single
-    # count over "NULL or <= date" would read the table.
-    never_total, late_total, soon_total = session.execute(
-        select(
-            count(accepted.is_(None)),
-            count(accepted <= overdue_to),
-            count(accepted > overdue_to, accepted <= soon_to),
-        )
-    ).one()
-    overdue_total = never_total + late_total
-    never = _entries(session, today, limit, accepted.is_(None), *working)
-    late = _entries(session, today, limit - len(never) or 1, accepted <= overdue_to, *working)
-    soon = _entries(session, today, limit, accepted > overdue_to, accepted <= soon_to, *working)
+    parts, working = _cg_parts(today)
+    never_total, late_total, soon_total = _part_totals(session, parts, working)
+    never = _entries(session, today, limit, *parts[0], *working)
+    late = _entries(session, today, limit - len(never) or 1, *parts[1], *working)
+    soon = _entries(session, today, limit, *parts[2], *working)
     overdue = (never + late)[:limit]
-    return Listing(overdue, int(overdue_total or 0)), Listing(soon, int(soon_total or 0))
+    return Listing(overdue, never_total + late_total), Listing(soon, soon_total)
 
 
 def load_cg_page(session: Session, *, today: date, limit: int, offset: int = 0) -> tuple[CgList, int]:
@@ -89,16 +74,8 @@ def load_cg_page(session: Session, *, today: date, limit: int, offset: int = 0) 
     Four statements at every page (the counts, then each part's slice, empty or not), over
     the ``(cg_accepted_on, handle, status)`` index: paging costs the same on any roster.
     """
-    overdue_to = latest_acceptance_due_by(today - timedelta(days=1))
-    soon_to = latest_acceptance_due_by(today + timedelta(days=DUE_SOON_DAYS))
-    accepted = Assistant.cg_accepted_on
-    working = (Assistant.ended_on.is_(None), Assistant.status.in_(WORKING_STATUSES))
-
-    def count(*where: Any) -> Any:
-        return select(func.count()).where(*where, *working).scalar_subquery()
-
-    parts = ((accepted.is_(None),), (accepted <= overdue_to,), (accepted > overdue_to, accepted <= soon_to))
-    totals = [int(n or 0) for n in session.execute(select(*(count(*where) for where in parts))).one()]
+    parts, working = _cg_parts(today)
+    totals = _part_totals(session, parts, working)
     entries: list[CgEntry] = []
     skip = max(offset, 0)
     for total, where in zip(totals, parts):
@@ -106,6 +83,27 @@ def load_cg_page(session: Session, *, today: date, limit: int, offset: int = 0) 
         entries += _entries(session, today, take, *where, *working, offset=skip if take else 0)
         skip = max(skip - total, 0)
     return Listing(entries, sum(totals), offset), totals[0] + totals[1]
+
+
+def _cg_parts(today: date) -> tuple[tuple[tuple[Any, ...], ...], tuple[Any, ...]]:
+    """The three CG ranges in list order (never accepted, overdue, due within 14 days) as
+    conditions on ``cg_accepted_on``, and the conditions of a working assistant."""
+    overdue_to = latest_acceptance_due_by(today - timedelta(days=1))
+    soon_to = latest_acceptance_due_by(today + timedelta(days=DUE_SOON_DAYS))
+    accepted = Assistant.cg_accepted_on
+    working = (Assistant.ended_on.is_(None), Assistant.status.in_(WORKING_STATUSES))
+    parts = ((accepted.is_(None),), (accepted <= overdue_to,), (accepted > overdue_to, accepted <= soon_to))
+    return parts, working
+
+
+def _part_totals(session: Session, parts: Any, working: tuple[Any, ...]) -> list[int]:
+    """How many assistants each range holds, in one statement: each is an index-only count,
+    where a single count over "NULL or <= date" would read the table."""
+
+    def count(*where: Any) -> Any:
+        return select(func.count()).where(*where, *working).scalar_subquery()
+
+    return [int(n or 0) for n in session.execute(select(*(count(*where) for where in parts))).one()]
 
 
 def _entries(session: Session, today: date, limit: int, *where: Any, offset: int = 0) -> list[CgEntry]:
