@@ -30,6 +30,7 @@ RATIO_TARGET = 1.5
 RSS_TARGET_MB = 150.0
 SLOW_API_S = 2.0
 OUTBOX_IDEAL_FACTOR = 1.1
+WRITES = ("/vpa verstoss", "modal submission")  # the series whose ack stores something
 BUSY = re.compile(r"busy|beschäftigt|ausgelastet|später|gleich wieder", re.I)
 # Every Web API method vpabot calls, plus the response_url; the 2 s variant slows them all.
 SLACK_METHODS = ["chat.postMessage", "chat.update", "chat.postEphemeral", "views.open",
@@ -94,6 +95,8 @@ class Run:
             self._stack.callback(self.vpabot.stop)
             self.bare = start_bare(workdir, self.fake.api_url)
             self._stack.callback(self.bare.stop)
+            self.floor = start_bare(workdir, self.fake.api_url, durable=self.db.url)
+            self._stack.callback(self.floor.stop)
         except BaseException:
             self._stack.close()
             raise
@@ -128,11 +131,18 @@ class Run:
 
     def series(self, kind: str, make: Callable[[str, int], Req], clients: int, n: int,
                code: str) -> None:
-        """``n`` requests to each app in ``rounds`` interleaved chunks; ``code`` marks notes."""
-        got: dict[str, list[Result]] = {"vpabot": [], "bare": []}
+        """``n`` requests to each app in ``rounds`` interleaved chunks; ``code`` marks notes.
+
+        Writes go to the durable floor too (``bench/bare.py --durable``): its p99 is printed
+        beside the ratio, to show what the durable write alone costs; the verdict stays the
+        issue's (vpabot against the ack-only app)."""
+        apps: list[tuple[str, Any]] = [("vpabot", self.vpabot), ("bare", self.bare)]
+        if kind in WRITES:
+            apps.append(("floor", self.floor))
+        got: dict[str, list[Result]] = {name: [] for name, _ in apps}
         chunk = -(-n // self.mode.rounds)
         for r in range(self.mode.rounds):
-            order = [("vpabot", self.vpabot), ("bare", self.bare)]
+            order = apps[r % len(apps):] + apps[:r % len(apps)]
             if r % 2:
                 order.reverse()
             for name, proc in order:
@@ -148,18 +158,24 @@ class Run:
         ratio = v["p99_ms"] / b["p99_ms"] if b["p99_ms"] else float("inf")
         v["ratio_p99"] = ratio
         errors = v["non_200"] + b["non_200"]
+        floor = ""
+        if "floor" in got:
+            f = self.data["series"][key]["floor"]
+            v["ratio_p99_floor"] = v["p99_ms"] / f["p99_ms"] if f["p99_ms"] else float("inf")
+            floor = (f"; durable floor {f['p50_ms']:.1f} / {f['p99_ms']:.0f} ms: "
+                     f"{v['ratio_p99_floor']:.1f}× floor")
         self.add(Row(
             f"{kind}, {clients} client{'s' if clients > 1 else ''} (n={v['n']}/{b['n']})",
             f"{v['p50_ms']:.1f} / {v['p99_ms']:.0f} ms (max {v['max_ms']:.0f}) vs "
-            f"{b['p50_ms']:.1f} / {b['p99_ms']:.0f} ms: {ratio:.1f}×"
+            f"{b['p50_ms']:.1f} / {b['p99_ms']:.0f} ms: {ratio:.1f}×{floor}"
             + (f"; {errors} non-200" if errors else ""),
             f"p99 ≤ {RATIO_TARGET}× bare, max < {SLACK_LIMIT_S:.0f} s, all 200",
             ratio <= RATIO_TARGET and v["max_ms"] < SLACK_LIMIT_S * 1000 and errors == 0))
 
     def warm_up(self) -> None:
-        """A few of each request to both apps first: imports, caches and connections settle."""
+        """A few of each request to every app first: imports, caches and connections settle."""
         for kind, make in self.makers().items():
-            for proc in (self.vpabot, self.bare):
+            for proc in (self.vpabot, self.bare, *((self.floor,) if kind in WRITES else ())):
                 load(proc.port, lambda i: make(f"{self.tag}-warm", i), 3, 1)
 
     # -- acknowledged work completes -----------------------------------------------------------
@@ -254,7 +270,7 @@ class Run:
         for code, (kind, make) in enumerate(makers.items()):
             for clients, n in zip(self.mode.clients, self.mode.samples):
                 self.series(kind, make, clients, n, f"k{code}")
-            if kind in ("/vpa verstoss", "modal submission"):
+            if kind in WRITES:
                 s = [self.data["series"][f"{kind} @{c}"]["vpabot"] for c in self.mode.clients]
                 self.check_completion(kind, f"{self.tag}-k{code}-v",
                                       sum(x["n"] - x["non_200"] for x in s),

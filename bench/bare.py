@@ -3,6 +3,13 @@
 Same Bolt settings (``process_before_response``), same WSGI adapter and path, same waitress
 with the same thread count, same signing secret. Whatever vpabot's ack costs above this is
 vpabot's own. Run: ``python -m bench.bare --port N --threads 8``.
+
+``--durable URL``: the *durable floor*. A command or form submission first commits one row
+into a table of its own (``bench_floor``) on vpabot's database, through vpabot's engine
+settings (``storage.db.make_engine``: SQLite's WAL and ``BEGIN IMMEDIATE``, one autocommit
+round trip on PostgreSQL), then acks. It is the least an ack can do that keeps issue 9's
+first promise ("acknowledged means durable"), so it shows how much of vpabot's ratio to the
+ack-only app that promise alone costs on this machine and database.
 """
 
 from __future__ import annotations
@@ -12,12 +19,38 @@ import os
 import re
 import sys
 
+from typing import Any, Callable
+
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 
-def make_app(signing_secret: str, api_url: str, token: str) -> App:
+def durable_write(url: str) -> Callable[[dict[str, Any]], None]:
+    """One committed INSERT per call into ``bench_floor`` at ``url`` (created if missing)."""
+    from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
+
+    from vpabot.storage.db import make_engine
+
+    engine = make_engine(url)
+    table = Table("bench_floor", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("body", Text, nullable=False))
+    table.create(engine, checkfirst=True)
+    autocommit = engine.dialect.name == "postgresql"  # like vpabot's inbox.accept
+
+    def write(body: dict[str, Any]) -> None:
+        row = insert(table).values(body=str(body.get("trigger_id") or body.get("view", {}).get("id")))
+        if autocommit:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(row)
+        else:
+            with engine.begin() as conn:
+                conn.execute(row)
+
+    return write
+
+
+def make_app(signing_secret: str, api_url: str, token: str, durable: str | None = None) -> App:
     app = App(
         client=WebClient(token=token, base_url=api_url, timeout=10),
         signing_secret=signing_secret,
@@ -31,9 +64,17 @@ def make_app(signing_secret: str, api_url: str, token: str) -> App:
     def no_options(ack) -> None:  # type: ignore[no-untyped-def]
         ack(options=[])
 
-    app.command("/vpa")(ack_only)
+    writes = ack_only
+    if durable:
+        write = durable_write(durable)
+
+        def writes(ack, body) -> None:  # type: ignore[no-untyped-def]
+            write(body)
+            ack()
+
+    app.command("/vpa")(writes)
     app.action(re.compile(".*"))(ack_only)
-    app.view(re.compile(".*"))(ack_only)
+    app.view(re.compile(".*"))(writes)
     app.options(re.compile(".*"))(no_options)
     app.event("app_home_opened")(ack_only)
     return app
@@ -44,9 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--durable", metavar="URL", help="commit one row per command or form first")
     args = parser.parse_args(argv)
     app = make_app(os.environ["SLACK_SIGNING_SECRET"], os.environ.get("SLACK_API_URL", ""),
-                   os.environ.get("SLACK_BOT_TOKEN", "xoxb-bench"))
+                   os.environ.get("SLACK_BOT_TOKEN", "xoxb-bench"), args.durable)
     handler = SlackRequestHandler(app, path="/slack/events")
 
     def wsgi(environ, start_response):  # type: ignore[no-untyped-def]
@@ -57,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from waitress import serve
 
-    print(f"bare bolt listening on http://{args.host}:{args.port}/slack/events", flush=True)
+    print(f"{'durable floor' if args.durable else 'bare bolt'} listening on http://{args.host}:{args.port}/slack/events", flush=True)
     serve(wsgi, host=args.host, port=args.port, threads=args.threads, ident="bare")
     return 0
 

@@ -427,11 +427,15 @@ class Deployment:
             p.kill()
 
 
-def start_bare(workdir: Path, api_url: str, *, threads: int = 8) -> Process:
+def start_bare(workdir: Path, api_url: str, *, threads: int = 8, durable: str = "") -> Process:
+    """The ack-only reference (``bench/bare.py``); ``durable``: a database URL, for the floor
+    that commits one row per write before its ack."""
     port = free_port()
     env = serve_env("sqlite://", api_url, PYTHONPATH=str(ROOT))
     argv = [sys.executable, "-m", "bench.bare", "--port", str(port), "--threads", str(threads)]
-    return Process("bare", argv, env, workdir, port, cwd=ROOT)
+    if durable:
+        argv += ["--durable", durable]
+    return Process("floor" if durable else "bare", argv, env, workdir, port, cwd=ROOT)
 
 
 def git_commit() -> str:

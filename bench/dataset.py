@@ -108,16 +108,24 @@ def _build(path: Path, size: Size) -> str:
                  now=datetime.now(timezone.utc))
     finally:
         engine.dispose()
+    from vpabot.policy.text import search_key, search_words
+
     conn = sqlite3.connect(path)
     with conn:
         top = conn.execute("SELECT coalesce(max(id), 0) FROM assistants").fetchone()[0]
         now, today = datetime.now(timezone.utc), date.today()
+        fresh = [(top + 1 + i, fresh_handle(i), f"Bench Neu {i:04d}") for i in range(FRESH)]
+        # Folded and indexed like every assistant the app adds: else the first violation of
+        # each re-indexes its name inside the timed write (a cost real data never has).
         _insert(conn, "assistants", [
-            (top + 1 + i, fresh_handle(i), f"Bench Neu {i:04d}", "aktiv", None,
-             (today - timedelta(days=60)).isoformat(), today.isoformat(), None, _ts(now), ADMIN)
-            for i in range(FRESH)],
+            (id_, handle, name, "aktiv", None, (today - timedelta(days=60)).isoformat(),
+             today.isoformat(), None, _ts(now), ADMIN, search_key(name, handle))
+            for id_, handle, name in fresh],
             ["id", "handle", "name", "status", "slack_user_id", "joined_on", "cg_accepted_on",
-             "ended_on", "created_at", "created_by"])
+             "ended_on", "created_at", "created_by", "search_key"])
+        _insert(conn, "assistant_search_words", [
+            (word[:200], id_) for id_, handle, name in fresh for word in search_words(name, handle)],
+            ["word", "assistant_id"])
     conn.close()
     return "vpabot.storage.bulk.generate"
 

@@ -44,12 +44,18 @@ def create_app(ctx: AppContext, runner: Runner, client: WebClient | None = None)
     an inbox row written before ``ack()`` is durable when Slack sees the 200; it works the
     same over HTTP and Socket Mode. No Bolt lazy listeners: their executor queues without
     bound and forgets on a crash.
+
+    Bolt's own signature check is off: over HTTP every request passes
+    ``interactions.envelope.guard`` first (``server.make_wsgi_app``), which checks the same
+    signature and timestamp window before anything reads the body, and Socket Mode is not
+    signed at all. Checking twice cost every ack a second HMAC and body parse.
     """
     settings = ctx.settings
     app = App(
         client=client or make_client(settings.bot_token, settings.api_url),
         signing_secret=settings.signing_secret,
         process_before_response=True,
+        request_verification_enabled=False,
     )
     register_listeners(app, ctx, runner)
     return app
