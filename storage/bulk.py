@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, text
 
 from vpabot.policy.text import search_key, search_words
-from vpabot.storage import rollups
+from vpabot.storage import rollups, stop_history
 from vpabot.storage.models import (
     Assistant,
     AssistantSearchWord,
@@ -95,6 +95,7 @@ def generate(
         _write(conn, Note.__table__, _notes(people, now))
         _write(conn, SalesStop.__table__, stops)
         _write(conn, AuditEvent.__table__, events)
+        stop_history.rebuild(conn)  # stops and trails above bypassed the flush hook too
         _write(conn, OutboxMessage.__table__, _dead(dead_messages, now))
         if conn.dialect.name == "postgresql":
             for table in ("assistants", "violations", "notes", "sales_stops", "audit_events", "outbox"):

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from vpabot.bot.services.report_stops import stop_numbers
 from vpabot.bot.services.report_violations import violation_numbers
 from vpabot.policy.cg import cg_status, latest_acceptance_due_by
 from vpabot.bot.results.reports import MonthlyReport
@@ -30,21 +31,13 @@ from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.reports import Month, ReviewOutcome, StopEvent, mean, reviews_of
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop
 
-# A review due early in the month may belong to a stop lifted shortly before it: an end date on
-# a Saturday before a holiday weekend is reviewed days later. Two weeks covers every such gap.
-REVIEW_LOOKBACK = timedelta(days=14)
-
-
 def build_report(
     session: Session, month: Month, *, tz: str, today: date, holidays: HolidayCalendar
 ) -> MonthlyReport:
     """What the report says about ``month``; ``today`` tells reviews due now from late ones,
     ``holidays`` moves a review due on a holiday to the next working day."""
     zone = ZoneInfo(tz)
-    start, _end = month.bounds(tz)
-    stops = _stop_and_review_numbers(
-        session, month, zone=zone, start=start, today=today, holidays=holidays
-    )
+    stops = stop_numbers(session, month, tz=tz, today=today, holidays=holidays)
     active, accepted = _cg_numbers(session, month, zone=zone)
     return MonthlyReport(
         month=month,
@@ -54,148 +47,6 @@ def build_report(
         cg_active=active,
         cg_accepted=accepted,
     )
-
-
-def _stop_and_review_numbers(
-    session: Session,
-    month: Month,
-    *,
-    zone: ZoneInfo,
-    start: datetime,
-    today: date,
-    holidays: HolidayCalendar,
-) -> dict[str, Any]:
-    """Stops set and lifted in the month, and its reviews, from each concerned stop's history.
-
-    Stops and their audit trails are streamed side by side in id order (two statements, rows
-    in batches), so memory stays flat however many stops the month concerns.
-    """
-    _start, end = month.bounds(zone.key)
-    concerned = _concerned_stops(month, start=start, end=end)
-    stops = session.execute(
-        select(
-            SalesStop.id,
-            SalesStop.starts_on,
-            SalesStop.until,
-            SalesStop.lifted_at,
-            SalesStop.review_reminders,
-        )
-        .where(SalesStop.id.in_(concerned))
-        .order_by(SalesStop.id)
-        .execution_options(yield_per=STREAM_BATCH)
-    )
-    trails = session.execute(
-        select(
-            AuditEvent.subject_id, AuditEvent.at, AuditEvent.action, AuditEvent.before, AuditEvent.after
-        )
-        .where(
-            AuditEvent.subject == "stop",
-            AuditEvent.subject_id.in_(concerned),
-            AuditEvent.action.in_(("stop.set", "stop.changed")),
-        )
-        .order_by(AuditEvent.subject_id, AuditEvent.at, AuditEvent.id)
-        .execution_options(yield_per=STREAM_BATCH)
-    )
-    planned: list[int] = []
-    lifted_days: list[int] = []
-    set_here = 0
-    outcomes: Counter[ReviewOutcome] = Counter()
-    for stop, changes in _with_trails(stops, trails):
-        events = _history(stop, changes, zone=zone)
-        if stop.lifted_at is None or stop.lifted_at >= start:
-            if stop.starts_on in month:
-                set_here += 1
-                # The length planned when the stop was set: its first end date.
-                if events[0].until is not None:
-                    planned.append((events[0].until - stop.starts_on).days)
-            if stop.lifted_at is not None and stop.lifted_at.astimezone(zone).date() in month:
-                lifted_days.append((stop.lifted_at.astimezone(zone).date() - stop.starts_on).days)
-        for review in reviews_of(events, holidays=holidays, current_reminders=stop.review_reminders):
-            if review.due_on in month:
-                outcomes[review.outcome(today=today)] += 1
-    return dict(
-        stops_set=set_here,
-        stops_set_open_ended=set_here - len(planned),
-        mean_planned_days=mean(planned),
-        stops_lifted=len(lifted_days),
-        mean_lifted_days=mean(lifted_days),
-        reviews_on_time=outcomes[ReviewOutcome.ON_TIME],
-        reviews_overdue=outcomes[ReviewOutcome.OVERDUE],
-        reviews_pending=outcomes[ReviewOutcome.PENDING],
-    )
-
-
-def _concerned_stops(month: Month, *, start: datetime, end: datetime) -> Any:
-    """The ids of the stops that can add to ``month``: a UNION of indexed date ranges.
-
-    Set in the month (``starts_on``), lifted in it (``lifted_at``), or holding an end date
-    that may come up for review in it: the current one (``until``), or an earlier one, which
-    was then changed on or after that end date (a ``stop.changed`` event since two weeks
-    before the month). Every other stop has no event in the month: reading them changed
-    nothing but the time. A lifted stop keeps its last end date in ``until`` (services/stops).
-    """
-    first, last = month.first_day, month.last_day
-    since = start - REVIEW_LOOKBACK - timedelta(days=1)  # a local day, as an instant: a day early
-    base = and_(
-        SalesStop.starts_on <= last,
-        or_(SalesStop.lifted_at.is_(None), SalesStop.lifted_at >= start - REVIEW_LOOKBACK),
-    )
-    return union(
-        select(SalesStop.id).where(base, SalesStop.starts_on >= first),
-        select(SalesStop.id).where(base, SalesStop.lifted_at >= start - REVIEW_LOOKBACK,
-                                   SalesStop.lifted_at < end),
-        select(SalesStop.id).where(base, SalesStop.until >= first - REVIEW_LOOKBACK,
-                                   SalesStop.until <= last),
-        select(SalesStop.id).where(
-            base,
-            SalesStop.id.in_(
-                select(AuditEvent.subject_id).where(
-                    AuditEvent.action == "stop.changed", AuditEvent.at >= since,
-                    AuditEvent.subject == "stop",
-                )
-            ),
-        ),
-    )
-
-
-STREAM_BATCH = 100  # rows per fetch while streaming: the peak memory of the report
-
-
-def _with_trails(stops: Iterable[Any], trails: Iterable[Any]) -> Iterator[tuple[Any, list[Any]]]:
-    """Each stop with its audit events: both streams are sorted by stop id (a merge join)."""
-    pending = iter(trails)
-    event = next(pending, None)
-    for stop in stops:
-        while event is not None and event.subject_id < stop.id:
-            event = next(pending, None)
-        changes = []
-        while event is not None and event.subject_id == stop.id:
-            changes.append(event)
-            event = next(pending, None)
-        yield stop, changes
-
-
-def _history(stop: Any, changes: list[Any], *, zone: ZoneInfo) -> list[StopEvent]:
-    """A stop's end dates over time, from its audit trail (``stop.set``/``stop.changed``).
-
-    The row itself fills what the trail lacks (a stop written without one): the first end date
-    and the lift, which is taken from ``lifted_at`` as the row is the authority on it.
-    """
-    events = [
-        StopEvent(e.at.astimezone(zone).date(), e.action.removeprefix("stop."), _until(e.after))
-        for e in changes
-    ]
-    if not events or events[0].action != "set":
-        first_until = _until(changes[0].before) if changes else stop.until
-        events.insert(0, StopEvent(stop.starts_on, "set", first_until))
-    if stop.lifted_at is not None:
-        events.append(StopEvent(stop.lifted_at.astimezone(zone).date(), "lifted", None))
-    return events
-
-
-def _until(values: dict[str, Any] | None) -> date | None:
-    raw = (values or {}).get("until")
-    return date.fromisoformat(raw) if raw else None
 
 
 # Audit events that record an assistant's ``cg_accepted_on`` (before and after the change).

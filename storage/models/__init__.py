@@ -20,7 +20,7 @@ from vpabot.storage.models.assistants import (
 from vpabot.storage.models.audit import AuditEvent
 from vpabot.storage.models.base import Base, UTCDateTime
 from vpabot.storage.models.queues import InboundRequest, JobRun, OutboxLane, OutboxMessage
-from vpabot.storage.models.stops import SalesStop
+from vpabot.storage.models.stops import SalesStop, StopEndDate
 
 __all__ = [
     "Assistant",
@@ -34,6 +34,7 @@ __all__ = [
     "OutboxMessage",
     "SalesStop",
     "SevereQuestion",
+    "StopEndDate",
     "UTCDateTime",
     "Violation",
     "ViolationMonthCount",
@@ -42,3 +43,5 @@ __all__ = [
 # Registers the mapper events that keep ``violation_month_counts`` in step with ``violations``;
 # imported here so no writer can load the models without them.
 from vpabot.storage import rollups as _rollups  # noqa: E402,F401
+# Registers the flush hook that keeps ``stop_end_dates`` in step with stops and their trails.
+from vpabot.storage import stop_history as _stop_history  # noqa: E402,F401
