@@ -1,28 +1,38 @@
-"""The monthly report's stop and review figures, counted in SQL: three statements of aggregates.
+"""The monthly report's stop and review figures, counted in SQL: three statements.
 
 What is counted is told in ``services/reports.py``; the review rule is
 ``vpabot.policy.reports``. The reviews come from ``stop_end_dates`` (each end date a stop held
 and the instant of the step after it, kept by every stop write: ``storage/stop_history.py``),
-so no stop's trail is replayed here. Local days are decided in Python for the month's few
-dozen days and handed to SQL as instants: a review counts in the month when its end date lies
-in the range whose first reminder day (``review_due_on``, with the configured holidays) falls
-in the month, and the decision's local day is compared through the local midnights of those
-end dates. That keeps the result exact in every time zone and on both databases.
+so no stop's trail is replayed here: SQL groups the month's reviews by end date and by how many
+local days after it they were decided (a few hundred groups at most, however many stops), and
+the review rule is applied per group. Local days are computed in SQL from the zone's UTC
+offsets around the month, which Python reads from the time zone database (a CASE of one to
+three offsets), so the result is exact in every zone and on both databases.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from collections import Counter
+from functools import lru_cache
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, and_, case, cast, func, literal, not_, or_, select
+from sqlalchemy import Date, Integer, and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from vpabot.policy.dates import HolidayCalendar, at_local_time
-from vpabot.policy.reports import Month, mean, review_due_on
-from vpabot.storage.models import SalesStop, StopEndDate, UTCDateTime
+from vpabot.policy.dates import HolidayCalendar
+from vpabot.policy.reports import Month, Review, ReviewOutcome, review_due_on
+from vpabot.storage.models import SalesStop, StopEndDate
 
 EPOCH = date(1970, 1, 1)
+DAY = 86_400
+# Decisions this many days after the end date or later are all late: the first reminder day
+# is never more than a long holiday weekend after the end date.
+LATE_CAP = 15
+# Around the month, UTC offsets are read exactly; beyond, an offset a few hours off cannot
+# move a decision across the month's end dates and their reminder days.
+WINDOW = timedelta(days=40)
 
 
 def stop_numbers(
@@ -64,65 +74,100 @@ def _lifted(
 ) -> tuple[int, int]:
     """(stops lifted in the month, sum of their local lift day - start day)."""
     s = SalesStop
-    # The local day of a lift: the month's first day plus the local midnights it passed.
-    passed = [
-        case((s.lifted_at >= _midnight(month.first_day + timedelta(days=n), tz), 1), else_=0)
-        for n in range(1, month.last_day.day)
-    ]
-    count, days_passed, start_days = session.execute(
-        select(func.count(), func.sum(sum(passed[1:], passed[0]) if passed else 0),
-               func.sum(_day(s.starts_on, dialect)))
-        .where(s.lifted_at >= start, s.lifted_at < end)
+    offsets = _month_offsets(month, tz)
+    count, days = session.execute(
+        select(
+            func.count(),
+            func.sum(_local_day(s.lifted_at, dialect, offsets) - _day(s.starts_on, dialect)),
+        ).where(s.lifted_at >= start, s.lifted_at < end)
     ).one()
-    if not count:
-        return 0, 0
-    first = (month.first_day - EPOCH).days
-    return count, count * first + int(days_passed or 0) - int(start_days)
+    return count, int(days or 0)
 
 
 def _reviews(
     session: Session, month: Month, *, tz: str, today: date, holidays: HolidayCalendar
 ) -> dict[str, int]:
     """Reviews whose first reminder day lies in the month, by outcome (policy/reports)."""
-    due = {
-        day: review_due_on(day, holidays=holidays)
-        for day in (month.first_day - timedelta(days=n) for n in range(-month.last_day.day + 1, 32))
-    }
-    ends = sorted(day for day, on in due.items() if on in month)
-    if not ends:
-        return dict(reviews_on_time=0, reviews_overdue=0, reviews_pending=0)
-    e, s = StopEndDate, SalesStop
-
-    def by_end_date(values: dict[date, Any]) -> Any:
-        return case(*((e.until == day, value) for day, value in values.items()))
-
-    held_to_end = by_end_date({day: _midnight(day, tz) for day in ends})
-    decided_in_time = by_end_date({day: _midnight(due[day] + timedelta(days=1), tz) for day in ends})
-    late_if_open = [day for day in ends if today > due[day]]
-    reminded_again = and_(e.latest, s.review_reminders > 1)
-    open_and_late = e.until <= late_if_open[-1] if late_if_open else literal(False)
-    on_time = and_(not_(reminded_again), e.next_at.is_not(None), e.next_at < decided_in_time)
-    pending = and_(not_(reminded_again), e.next_at.is_(None), not_(open_and_late))
-    counted, on_time_n, pending_n = session.execute(
-        select(func.count(), func.sum(case((on_time, 1), else_=0)), func.sum(case((pending, 1), else_=0)))
-        .select_from(e)
-        .join(s, s.id == e.stop_id)
-        .where(
-            e.until >= ends[0], e.until <= ends[-1],
-            # Changed or lifted before its end date: that end date was never reviewed.
-            or_(e.next_at.is_(None), e.next_at >= held_to_end),
-        )
-    ).one()
-    on_time_n, pending_n = int(on_time_n or 0), int(pending_n or 0)
+    try:
+        due, ends = _review_days(month, holidays)
+    except TypeError:  # a calendar that cannot be a cache key: work it out each time
+        due, ends = _review_days.__wrapped__(month, holidays)
+    outcomes: Counter[ReviewOutcome] = Counter()
+    if ends:
+        dialect = session.get_bind().dialect.name
+        offsets = _month_offsets(month, tz)
+        e, s = StopEndDate, SalesStop
+        after = _local_day(e.next_at, dialect, offsets) - _day(e.until, dialect)
+        days_after = case((e.next_at.is_(None), -1), (after > LATE_CAP, LATE_CAP), else_=after)
+        reminded = case((and_(e.latest, s.review_reminders > 1), 2), else_=0)
+        rows = session.execute(
+            select(e.until, days_after, reminded, func.count())
+            .join(s, s.id == e.stop_id)
+            .where(
+                e.until >= ends[0], e.until <= ends[-1],
+                # Changed or lifted before its end date: that end date was never reviewed.
+                or_(e.next_at.is_(None), after >= 0),
+            )
+            .group_by(e.until, days_after, reminded)
+        ).all()
+        for until, later, reminders, count in rows:
+            decided = None if later < 0 else until + timedelta(days=int(later))
+            review = Review(until, due[until], decided, int(reminders))
+            outcomes[review.outcome(today=today)] += count
     return dict(
-        reviews_on_time=on_time_n,
-        reviews_overdue=counted - on_time_n - pending_n,
-        reviews_pending=pending_n,
+        reviews_on_time=outcomes[ReviewOutcome.ON_TIME],
+        reviews_overdue=outcomes[ReviewOutcome.OVERDUE],
+        reviews_pending=outcomes[ReviewOutcome.PENDING],
     )
 
 
-def _midnight(day: date, tz: str) -> Any:
-    return literal(at_local_time(day, time(0), tz), UTCDateTime())
+@lru_cache(maxsize=64)
+def _review_days(month: Month, holidays: HolidayCalendar) -> tuple[dict[date, date], list[date]]:
+    """({end date: first reminder day}, the end dates whose reminder day is in ``month``)."""
+    due = {
+        day: review_due_on(day, holidays=holidays)
+        for day in (month.last_day - timedelta(days=n) for n in range(month.last_day.day + 31))
+    }
+    return due, sorted(day for day, on in due.items() if on in month)
+
+
+@lru_cache(maxsize=64)
+def _month_offsets(month: Month, tz: str) -> list[tuple[datetime, int]]:
+    start, end = month.bounds(tz)
+    return _utc_offsets(start - WINDOW, end + WINDOW, ZoneInfo(tz))
+
+
+def _utc_offsets(lo: datetime, hi: datetime, zone: ZoneInfo) -> list[tuple[datetime, int]]:
+    """[(from instant, UTC offset in seconds)] of ``zone`` between ``lo`` and ``hi``; the
+    first entry holds before ``lo`` too, the last after ``hi``."""
+    def offset(at: datetime) -> int:
+        return int(at.astimezone(zone).utcoffset().total_seconds())  # type: ignore[union-attr]
+
+    found = [(lo, offset(lo))]
+    at = lo
+    while at < hi:
+        step = at + timedelta(days=1)
+        if offset(step) != found[-1][1]:
+            a, b = at, step  # the change lies in (a, b]: halve to the second
+            while b - a > timedelta(seconds=1):
+                middle = a + (b - a) / 2
+                a, b = (a, middle) if offset(middle) != found[-1][1] else (middle, b)
+            found.append((b.replace(microsecond=0), offset(step)))
+        at = step
+    return found
+
+
+def _local_day(column: Any, dialect: str, offsets: list[tuple[datetime, int]]) -> Any:
+    """SQL for the local day of an instant column as days since 1970-01-01."""
+    # Each branch: before the next change, the offset in force since the one before.
+    shift = offsets[0][1] if len(offsets) == 1 else case(
+        *((column < at, off) for (at, _), (_, off) in zip(offsets[1:], offsets)),
+        else_=offsets[-1][1],
+    )
+    if dialect == "postgresql":
+        return cast(func.floor((extract("epoch", column) + shift) / DAY), Integer)
+    # Whole seconds since 1970 (an integer), so the division is an integer one: no float edge.
+    return (cast(func.strftime("%s", column), Integer) + shift) // DAY
 
 
 def _day(column: Any, dialect: str) -> Any:
@@ -133,4 +178,4 @@ def _day(column: Any, dialect: str) -> Any:
 
 
 def _mean_of_sum(total: Any, count: int) -> float | None:
-    return mean([]) if not count else int(total) / count
+    return int(total) / count if count else None

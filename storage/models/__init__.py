@@ -12,6 +12,7 @@ from __future__ import annotations
 from vpabot.storage.models.assistants import (
     Assistant,
     AssistantSearchWord,
+    CgMonthFigures,
     Note,
     SevereQuestion,
     Violation,
@@ -26,6 +27,7 @@ __all__ = [
     "Assistant",
     "AssistantSearchWord",
     "AuditEvent",
+    "CgMonthFigures",
     "Base",
     "InboundRequest",
     "JobRun",
@@ -45,3 +47,5 @@ __all__ = [
 from vpabot.storage import rollups as _rollups  # noqa: E402,F401
 # Registers the flush hook that keeps ``stop_end_dates`` in step with stops and their trails.
 from vpabot.storage import stop_history as _stop_history  # noqa: E402,F401
+# Registers the mapper events that drop cached CG figures of months a roster write changes.
+from vpabot.storage import cg_months as _cg_months  # noqa: E402,F401

@@ -40,10 +40,13 @@ class Assistant(Base):
         stored_enum(AssistantStatus, 20), default=AssistantStatus.NEW
     )
     slack_user_id: Mapped[str | None] = mapped_column(String(32))
-    joined_on: Mapped[date | None]
-    cg_accepted_on: Mapped[date | None]
-    ended_on: Mapped[date | None]  # collaboration ended (resigned, excluded, terminated)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # active_history on the dates the report's CG figures depend on (storage/cg_months.py):
+    # an update knows the day it was before, and so the first month it changes.
+    joined_on: Mapped[date | None] = mapped_column(active_history=True)
+    cg_accepted_on: Mapped[date | None] = mapped_column(active_history=True)
+    # collaboration ended (resigned, excluded, terminated)
+    ended_on: Mapped[date | None] = mapped_column(active_history=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, active_history=True)
     created_by: Mapped[str] = mapped_column(String(32))
     # Folded name and handle (policy.text.search_key), kept by the mapper events below.
     search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -193,3 +196,21 @@ class SevereQuestion(Base):
     asked_by: Mapped[str] = mapped_column(String(32))
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
+
+
+class CgMonthFigures(Base):
+    """The monthly report's CG figures of a closed month, as computed from the roster.
+
+    A cache, not a record: written by the monthly report's sweep (``bot/services/report_cg``)
+    and deleted, in the writing transaction, by every roster write that could change them
+    (``storage/cg_months.py``). A month without a row is counted from the roster.
+    """
+
+    __tablename__ = "cg_month_figures"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11", local
+    tz: Mapped[str] = mapped_column(String(64), primary_key=True)  # the months' time zone
+    active: Mapped[int]
+    accepted: Mapped[int]
+    computed_at: Mapped[datetime]
+

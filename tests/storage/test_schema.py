@@ -22,7 +22,7 @@ from vpabot.storage.models import Assistant, Base, SalesStop
 TABLES = {
     "assistants", "violations", "notes", "sales_stops", "audit_events", "outbox", "job_runs",
     "inbound_requests", "severe_questions", "assistant_search_words", "outbox_lanes",
-    "violation_month_counts", "stop_end_dates",
+    "violation_month_counts", "stop_end_dates", "cg_month_figures",
 }
 BERLIN = ZoneInfo("Europe/Berlin")
 
