@@ -18,12 +18,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, and_, case, cast, extract, func, literal, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.dates import HolidayCalendar
 from vpabot.policy.reports import Month, Review, ReviewOutcome, review_due_on
-from vpabot.storage.models import SalesStop, StopEndDate
+from vpabot.storage.models import SalesStop, StopEndDate, UTCDateTime
 
 EPOCH = date(1970, 1, 1)
 DAY = 86_400
@@ -43,22 +43,14 @@ def stop_numbers(
     stops. Three statements whatever the data size; each reads one month's index range."""
     start, end = month.bounds(tz)
     dialect = session.get_bind().dialect.name
-    s = SalesStop
-    first = StopEndDate.__table__.alias("first_end_date")
     set_here, dated, planned_days = session.execute(
-        select(
-            func.count(),
-            func.count(first.c.until),
-            func.sum(_day(first.c.until, dialect) - _day(s.starts_on, dialect)),
-        )
-        .select_from(s)
-        .outerjoin(first, and_(first.c.stop_id == s.id, first.c.seq == 0))
-        .where(
-            s.starts_on >= month.first_day, s.starts_on <= month.last_day,
-            or_(s.lifted_at.is_(None), s.lifted_at >= start),
-        )
+        _set_statement(dialect), {"first": month.first_day, "last": month.last_day, "start": start}
     ).one()
-    lifted, lifted_days = _lifted(session, month, tz=tz, start=start, end=end, dialect=dialect)
+    offsets = _month_offsets(month, tz)
+    lifted, lifted_days = session.execute(
+        _lifted_statement(dialect, len(offsets)),
+        {"start": start, "end": end, **_offset_params(offsets)},
+    ).one()
     return dict(
         stops_set=set_here,
         stops_set_open_ended=set_here - dated,
@@ -67,21 +59,6 @@ def stop_numbers(
         mean_lifted_days=_mean_of_sum(lifted_days, lifted),
         **_reviews(session, month, tz=tz, today=today, holidays=holidays),
     )
-
-
-def _lifted(
-    session: Session, month: Month, *, tz: str, start: datetime, end: datetime, dialect: str
-) -> tuple[int, int]:
-    """(stops lifted in the month, sum of their local lift day - start day)."""
-    s = SalesStop
-    offsets = _month_offsets(month, tz)
-    count, days = session.execute(
-        select(
-            func.count(),
-            func.sum(_local_day(s.lifted_at, dialect, offsets) - _day(s.starts_on, dialect)),
-        ).where(s.lifted_at >= start, s.lifted_at < end)
-    ).one()
-    return count, int(days or 0)
 
 
 def _reviews(
@@ -94,21 +71,10 @@ def _reviews(
         due, ends = _review_days.__wrapped__(month, holidays)
     outcomes: Counter[ReviewOutcome] = Counter()
     if ends:
-        dialect = session.get_bind().dialect.name
         offsets = _month_offsets(month, tz)
-        e, s = StopEndDate, SalesStop
-        after = _local_day(e.next_at, dialect, offsets) - _day(e.until, dialect)
-        days_after = case((e.next_at.is_(None), -1), (after > LATE_CAP, LATE_CAP), else_=after)
-        reminded = case((and_(e.latest, s.review_reminders > 1), 2), else_=0)
         rows = session.execute(
-            select(e.until, days_after, reminded, func.count())
-            .join(s, s.id == e.stop_id)
-            .where(
-                e.until >= ends[0], e.until <= ends[-1],
-                # Changed or lifted before its end date: that end date was never reviewed.
-                or_(e.next_at.is_(None), after >= 0),
-            )
-            .group_by(e.until, days_after, reminded)
+            _reviews_statement(session.get_bind().dialect.name, len(offsets)),
+            {"lo": ends[0], "hi": ends[-1], **_offset_params(offsets)},
         ).all()
         for until, later, reminders, count in rows:
             decided = None if later < 0 else until + timedelta(days=int(later))
@@ -118,6 +84,64 @@ def _reviews(
         reviews_on_time=outcomes[ReviewOutcome.ON_TIME],
         reviews_overdue=outcomes[ReviewOutcome.OVERDUE],
         reviews_pending=outcomes[ReviewOutcome.PENDING],
+    )
+
+
+# The statements are built once per database and number of UTC offsets, with bound
+# parameters: building one costs more than running it on a month of stops.
+
+
+@lru_cache(maxsize=8)
+def _set_statement(dialect: str) -> Any:
+    """Stops set in the month and not lifted before it: count, with a first end date, days."""
+    s = SalesStop
+    first = StopEndDate.__table__.alias("first_end_date")
+    return (
+        select(
+            func.count(),
+            func.count(first.c.until),
+            func.sum(_day(first.c.until, dialect) - _day(s.starts_on, dialect)),
+        )
+        .select_from(s)
+        .outerjoin(first, and_(first.c.stop_id == s.id, first.c.seq == 0))
+        .where(
+            s.starts_on >= bindparam("first", type_=Date),
+            s.starts_on <= bindparam("last", type_=Date),
+            or_(s.lifted_at.is_(None), s.lifted_at >= bindparam("start", type_=UTCDateTime)),
+        )
+    )
+
+
+@lru_cache(maxsize=8)
+def _lifted_statement(dialect: str, offsets: int) -> Any:
+    """Stops lifted in the month: count, sum of (local lift day - start day)."""
+    s = SalesStop
+    return select(
+        func.count(),
+        func.coalesce(func.sum(_local_day(s.lifted_at, dialect, offsets) - _day(s.starts_on, dialect)), 0),
+    ).where(
+        s.lifted_at >= bindparam("start", type_=UTCDateTime),
+        s.lifted_at < bindparam("end", type_=UTCDateTime),
+    )
+
+
+@lru_cache(maxsize=8)
+def _reviews_statement(dialect: str, offsets: int) -> Any:
+    """The reviewed end dates from ``lo`` to ``hi``, grouped by end date, local days from the
+    end date to the decision (-1: open; capped at LATE_CAP) and reminders (2: more than one)."""
+    e, s = StopEndDate, SalesStop
+    after = _local_day(e.next_at, dialect, offsets) - _day(e.until, dialect)
+    days_after = case((e.next_at.is_(None), -1), (after > LATE_CAP, LATE_CAP), else_=after)
+    reminded = case((and_(e.latest, s.review_reminders > 1), 2), else_=0)
+    return (
+        select(e.until, days_after, reminded, func.count())
+        .join(s, s.id == e.stop_id)
+        .where(
+            e.until >= bindparam("lo", type_=Date), e.until <= bindparam("hi", type_=Date),
+            # Changed or lifted before its end date: that end date was never reviewed.
+            or_(e.next_at.is_(None), after >= 0),
+        )
+        .group_by(e.until, days_after, reminded)
     )
 
 
@@ -157,12 +181,20 @@ def _utc_offsets(lo: datetime, hi: datetime, zone: ZoneInfo) -> list[tuple[datet
     return found
 
 
-def _local_day(column: Any, dialect: str, offsets: list[tuple[datetime, int]]) -> Any:
-    """SQL for the local day of an instant column as days since 1970-01-01."""
+def _offset_params(offsets: list[tuple[datetime, int]]) -> dict[str, Any]:
+    params: dict[str, Any] = {f"offset_{i}": off for i, (_, off) in enumerate(offsets)}
+    params |= {f"change_{i}": at for i, (at, _) in enumerate(offsets) if i}
+    return params
+
+
+def _local_day(column: Any, dialect: str, offsets: int) -> Any:
+    """SQL for the local day of an instant column as days since 1970-01-01, with the UTC
+    offsets bound as ``offset_0``.. and the instants they change as ``change_1``.."""
+    offset = [bindparam(f"offset_{i}", type_=Integer) for i in range(offsets)]
     # Each branch: before the next change, the offset in force since the one before.
-    shift = offsets[0][1] if len(offsets) == 1 else case(
-        *((column < at, off) for (at, _), (_, off) in zip(offsets[1:], offsets)),
-        else_=offsets[-1][1],
+    shift = offset[0] if offsets == 1 else case(
+        *((column < bindparam(f"change_{i}", type_=UTCDateTime), offset[i - 1]) for i in range(1, offsets)),
+        else_=offset[-1],
     )
     if dialect == "postgresql":
         return cast(func.floor((extract("epoch", column) + shift) / DAY), Integer)

@@ -41,7 +41,8 @@ class SalesStop(Base):
             postgresql_where=text("lifted_at IS NULL"),
         ),
         # The monthly report finds the stops of a month by these dates, lifted ones included.
-        Index("ix_sales_stops_starts_on", "starts_on"),
+        # (starts_on, lifted_at): the stops set in a month are counted from the index alone.
+        Index("ix_sales_stops_starts_on", "starts_on", "lifted_at"),
         Index("ix_sales_stops_lifted_at", "lifted_at"),
         Index("ix_sales_stops_until", "until"),
     )
@@ -76,7 +77,12 @@ class StopEndDate(Base):
 
     __tablename__ = "stop_end_dates"
     # The reviews of a month are found by their end date; the rest is read from the index.
-    __table_args__ = (Index("ix_stop_end_dates_until", "until", "next_at", "latest", "stop_id"),)
+    # SQLite: rows stored in primary-key order (WITHOUT ROWID), so looking up a stop's first
+    # end date reads one b-tree, not an index and then the table.
+    __table_args__ = (
+        Index("ix_stop_end_dates_until", "until", "next_at", "latest", "stop_id"),
+        {"sqlite_with_rowid": False},
+    )
 
     stop_id: Mapped[int] = mapped_column(
         ForeignKey("sales_stops.id", ondelete="CASCADE"), primary_key=True

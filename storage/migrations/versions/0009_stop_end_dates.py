@@ -34,10 +34,14 @@ def upgrade() -> None:
         sa.Column("latest", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["stop_id"], ["sales_stops.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("stop_id", "seq"),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         "ix_stop_end_dates_until", "stop_end_dates", ["until", "next_at", "latest", "stop_id"]
     )
+    # Stops set in a month, counted from the index alone (lifted before the month or not).
+    op.drop_index("ix_sales_stops_starts_on", table_name="sales_stops")
+    op.create_index("ix_sales_stops_starts_on", "sales_stops", ["starts_on", "lifted_at"])
     _backfill(op.get_bind())
 
 
@@ -102,5 +106,7 @@ def _rows(stop, trail) -> list[dict]:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sales_stops_starts_on", table_name="sales_stops")
+    op.create_index("ix_sales_stops_starts_on", "sales_stops", ["starts_on"])
     op.drop_index("ix_stop_end_dates_until", table_name="stop_end_dates")
     op.drop_table("stop_end_dates")
