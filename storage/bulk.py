@@ -24,8 +24,10 @@ from sqlalchemy import Engine, Table, text
 
 from vpabot.policy.text import search_key, search_words
 from vpabot.storage import rollups, stop_history
+from vpabot.storage.models.assistants import search_pairs
 from vpabot.storage.models import (
     Assistant,
+    AssistantSearchPair,
     AssistantSearchWord,
     AuditEvent,
     Note,
@@ -90,6 +92,9 @@ def generate(
     with engine.begin() as conn:
         _write(conn, Assistant.__table__, people)
         _write(conn, AssistantSearchWord.__table__, _words(people))
+        _write(conn, AssistantSearchPair.__table__, search_pairs(
+            {p["id"]: search_words(p["name"], p["handle"]) for p in people}
+        ))
         _write(conn, Violation.__table__, violation_rows)
         rollups.rebuild(conn)  # the rows above bypassed the ORM events that keep it
         _write(conn, Note.__table__, _notes(people, now))

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, and_, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from vpabot.policy.ladder import NOT_COUNTING
 from vpabot.policy.text import fold_term
 from vpabot.storage.models import (
     Assistant,
+    AssistantSearchPair,
     AssistantSearchWord,
     AuditEvent,
     SalesStop,
@@ -66,13 +67,23 @@ def find_assistants(session: Session, text: str, *, limit: int = 50) -> Found:
         rows = list(session.execute(query))
         return Found(rows[:limit], len(rows) > limit)
     walked, *others = terms
-    word = AssistantSearchWord
+    if others:
+        # Two words or more: walk the pairs (first word, assistant, second word) in the same
+        # order; the second word is in the entry itself, so the walk costs what it returns.
+        second, *others = others
+        word = AssistantSearchPair
+        base = and_(word.second >= second, word.second < _prefix_end(second))
+        matching = word.first
+    else:
+        word, base, matching = AssistantSearchWord, true(), AssistantSearchWord.word
     query = (
         select(Assistant.id, Assistant.handle, Assistant.name)
         .join(word, word.assistant_id == Assistant.id)
-        .where(word.word >= walked, word.word < _prefix_end(walked))
-        .order_by(word.word, word.assistant_id)
+        .where(matching >= walked, matching < _prefix_end(walked), base)
+        .order_by(matching, word.assistant_id)
     )
+    if word is AssistantSearchPair:  # one row per first word, however many words are second
+        query = query.group_by(matching, word.assistant_id, Assistant.id)
     for term in others:
         also = aliased(AssistantSearchWord)
         query = query.where(
@@ -80,7 +91,8 @@ def find_assistants(session: Session, text: str, *, limit: int = 50) -> Found:
             .where(also.assistant_id == word.assistant_id, also.word >= term, also.word < _prefix_end(term))
             .exists()
         )
-    # Two words of one name may match the same prefix ("Anna Annabell"): read a few extra.
+    # Two words of one name may match the same prefix ("Anna Annabell"), or two of them the
+    # second word: read a few extra.
     seen: dict[int, Row[Any]] = {}
     for row in session.execute(query.limit(2 * (limit + 1))):
         seen.setdefault(row.id, row)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from vpabot.storage.models.assistants import (
     Assistant,
+    AssistantSearchPair,
     AssistantSearchWord,
     CgMonthFigures,
     Note,
@@ -25,6 +26,7 @@ from vpabot.storage.models.stops import SalesStop, StopEndDate
 
 __all__ = [
     "Assistant",
+    "AssistantSearchPair",
     "AssistantSearchWord",
     "AuditEvent",
     "CgMonthFigures",

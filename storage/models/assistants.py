@@ -5,6 +5,7 @@ violation waits in.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -76,6 +77,24 @@ class AssistantSearchWord(Base):
     )
 
 
+class AssistantSearchPair(Base):
+    """Two folded words of one assistant's name or handle (each word with itself too): a
+    search for two words walks the first word's range in the picker's order and checks the
+    second in the same index entry, instead of probing the assistant's words per row.
+
+    Kept with ``assistant_search_words`` by ``write_search_words``.
+    """
+
+    __tablename__ = "assistant_search_pairs"
+    # (first, assistant, second): the picker's order (matching word, then assistant) is the
+    # index order, and the second word is read from the same entry.
+    first: Mapped[str] = mapped_column(SEARCH_WORD, primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(
+        ForeignKey("assistants.id"), primary_key=True, index=True
+    )
+    second: Mapped[str] = mapped_column(SEARCH_WORD, primary_key=True)
+
+
 @event.listens_for(Assistant, "before_insert")
 @event.listens_for(Assistant, "before_update")
 def _fold_for_search(_mapper: Any, _connection: Any, target: Assistant) -> None:
@@ -99,16 +118,24 @@ def write_search_words(
 
     For writers that bypass the ORM (the migration, bulk loaders): one executemany.
     """
-    table = AssistantSearchWord.__table__
+    table, pairs = AssistantSearchWord.__table__, AssistantSearchPair.__table__
     if replace and names:
-        connection.execute(delete(table).where(table.c.assistant_id.in_(list(names))))
-    rows = [
-        {"word": word[:200], "assistant_id": assistant_id}
-        for assistant_id, (name, handle) in names.items()
-        for word in search_words(name, handle)
-    ]
+        for t in (table, pairs):
+            connection.execute(delete(t).where(t.c.assistant_id.in_(list(names))))
+    words = {assistant_id: search_words(name, handle) for assistant_id, (name, handle) in names.items()}
+    rows = [{"word": w[:200], "assistant_id": a} for a, found in words.items() for w in found]
     if rows:
         connection.execute(insert(table), rows)
+        connection.execute(insert(pairs), list(search_pairs(words)))
+
+
+def search_pairs(words: dict[int, list[str]]) -> Iterator[dict[str, Any]]:
+    """``assistant_search_pairs`` rows of ``{assistant_id: folded words}``."""
+    for assistant_id, found in words.items():
+        cut = [w[:200] for w in found]
+        for first in cut:
+            for second in cut:
+                yield {"first": first, "assistant_id": assistant_id, "second": second}
 
 
 class Violation(Base):
