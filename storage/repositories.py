@@ -72,29 +72,45 @@ def find_assistants(session: Session, text: str, *, limit: int = 50) -> Found:
         # order; the second word is in the entry itself, so the walk costs what it returns.
         second, *others = others
         word = AssistantSearchPair
-        base = and_(word.second >= second, word.second < _prefix_end(second))
         matching = word.first
+        also_second = (word.second >= second, word.second < _prefix_end(second))
     else:
-        word, base, matching = AssistantSearchWord, true(), AssistantSearchWord.word
-    query = (
-        select(Assistant.id, Assistant.handle, Assistant.name)
-        .join(word, word.assistant_id == Assistant.id)
-        .where(matching >= walked, matching < _prefix_end(walked), base)
-        .order_by(matching, word.assistant_id)
+        word, matching, also_second = AssistantSearchWord, AssistantSearchWord.word, ()
+    walk = select(matching, word.assistant_id).where(
+        matching >= walked, matching < _prefix_end(walked), *also_second
     )
-    if word is AssistantSearchPair:  # one row per first word, however many words are second
-        query = query.group_by(matching, word.assistant_id, Assistant.id)
     for term in others:
         also = aliased(AssistantSearchWord)
-        query = query.where(
+        walk = walk.where(
             select(also.assistant_id)
             .where(also.assistant_id == word.assistant_id, also.word >= term, also.word < _prefix_end(term))
             .exists()
         )
+    if also_second:
+        # One entry per (first word, assistant) however many of its words are second ones
+        # ("schaefer" and "schafer"), grouped in index order before the assistants are read.
+        found = (
+            walk.group_by(matching, word.assistant_id)
+            .order_by(matching, word.assistant_id)
+            .limit(2 * (limit + 1))
+            .subquery()
+        )
+        query = (
+            select(Assistant.id, Assistant.handle, Assistant.name)
+            .join(found, found.c.assistant_id == Assistant.id)
+            .order_by(found.c.first, found.c.assistant_id)
+        )
+    else:
+        query = (
+            walk.with_only_columns(Assistant.id, Assistant.handle, Assistant.name)
+            .join_from(word, Assistant, word.assistant_id == Assistant.id)
+            .order_by(matching, word.assistant_id)
+            .limit(2 * (limit + 1))
+        )
     # Two words of one name may match the same prefix ("Anna Annabell"), or two of them the
     # second word: read a few extra.
     seen: dict[int, Row[Any]] = {}
-    for row in session.execute(query.limit(2 * (limit + 1))):
+    for row in session.execute(query):
         seen.setdefault(row.id, row)
         if len(seen) > limit:
             break
