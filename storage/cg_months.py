@@ -68,7 +68,8 @@ def remember(
 
 def forget_from(connection: Connection, day: date) -> None:
     """Drop the stored months from the month of ``day`` on (one statement)."""
-    connection.execute(delete(CgMonthFigures.__table__).where(CgMonthFigures.month >= day.strftime("%Y-%m")))
+    table = CgMonthFigures.__table__
+    connection.execute(delete(table).where(table.c.month >= day.strftime("%Y-%m")))
 
 
 def _created_day(created_at: datetime | None) -> date | None:
@@ -81,7 +82,8 @@ def _day(raw: Any) -> date | None:
 
 
 def _accepted(event: AuditEvent) -> tuple[date | None, date | None]:
-    return tuple(_day((values or {}).get("cg_accepted_on")) for values in (event.before, event.after))  # type: ignore[return-value]
+    before, after = ((values or {}).get("cg_accepted_on") for values in (event.before, event.after))
+    return _day(before), _day(after)
 
 
 def first_changed_day(session: Session) -> date | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, select, true
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, aliased
 
 from vpabot.policy.ladder import NOT_COUNTING
@@ -83,7 +83,11 @@ def find_assistants(session: Session, text: str, *, limit: int = 50) -> Found:
         also = aliased(AssistantSearchWord)
         walk = walk.where(
             select(also.assistant_id)
-            .where(also.assistant_id == word.assistant_id, also.word >= term, also.word < _prefix_end(term))
+            .where(
+                also.assistant_id == word.assistant_id,
+                also.word >= term,
+                also.word < _prefix_end(term),
+            )
             .exists()
         )
     if also_second:

@@ -18,7 +18,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, cast, extract, func, literal, or_, select
+from sqlalchemy import (
+    Date, Integer, and_, bindparam, case, cast, extract, func, literal, or_, select,
+)
 from sqlalchemy.orm import Session
 
 from vpabot.policy.dates import HolidayCalendar
@@ -118,7 +120,9 @@ def _lifted_statement(dialect: str, offsets: int) -> Any:
     s = SalesStop
     return select(
         func.count(),
-        func.coalesce(func.sum(_local_day(s.lifted_at, dialect, offsets) - _day(s.starts_on, dialect)), 0),
+        func.coalesce(
+            func.sum(_local_day(s.lifted_at, dialect, offsets) - _day(s.starts_on, dialect)), 0
+        ),
     ).where(
         s.lifted_at >= bindparam("start", type_=UTCDateTime),
         s.lifted_at < bindparam("end", type_=UTCDateTime),
@@ -193,7 +197,10 @@ def _local_day(column: Any, dialect: str, offsets: int) -> Any:
     offset = [bindparam(f"offset_{i}", type_=Integer) for i in range(offsets)]
     # Each branch: before the next change, the offset in force since the one before.
     shift = offset[0] if offsets == 1 else case(
-        *((column < bindparam(f"change_{i}", type_=UTCDateTime), offset[i - 1]) for i in range(1, offsets)),
+        *(
+            (column < bindparam(f"change_{i}", type_=UTCDateTime), offset[i - 1])
+            for i in range(1, offsets)
+        ),
         else_=offset[-1],
     )
     if dialect == "postgresql":

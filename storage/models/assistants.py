@@ -122,7 +122,7 @@ def write_search_words(
     if replace and names:
         for t in (table, pairs):
             connection.execute(delete(t).where(t.c.assistant_id.in_(list(names))))
-    words = {assistant_id: search_words(name, handle) for assistant_id, (name, handle) in names.items()}
+    words = {assistant: search_words(name, handle) for assistant, (name, handle) in names.items()}
     rows = [{"word": w[:200], "assistant_id": a} for a, found in words.items() for w in found]
     if rows:
         connection.execute(insert(table), rows)

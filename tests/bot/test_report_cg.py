@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tests.bot.test_reports import NOVEMBER, report_for, seeded  # noqa: F401 - the fixture
+from tests.bot.test_reports import NOVEMBER, report_for
+from tests.bot.test_reports import seeded as seeded  # noqa: F401 - the fixture
 from tests.storage.builders import assistant
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.report_cg import counted, remember_previous_month
@@ -61,7 +62,9 @@ def edit(ctx: AppContext, handle: str, **values: object) -> None:
             setattr(person, name, value)
 
 
-def test_a_back_dated_acceptance_drops_the_month_and_the_report_counts_it(seeded: AppContext) -> None:
+def test_a_back_dated_acceptance_drops_the_month_and_the_report_counts_it(
+    seeded: AppContext,
+) -> None:
     ctx = remembered(seeded)
     edit(ctx, "ben", cg_accepted_on=date(2026, 11, 15))  # e.g. an import of a late paper
     assert stored(ctx) == []

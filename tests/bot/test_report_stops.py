@@ -103,7 +103,8 @@ def replayed(
                     planned.append((events[0].until - stop.starts_on).days)
             if stop.lifted_at is not None and stop.lifted_at.astimezone(zone).date() in month:
                 lifted.append((stop.lifted_at.astimezone(zone).date() - stop.starts_on).days)
-        for review in reviews_of(events, holidays=holidays, current_reminders=stop.review_reminders):
+        reminders = stop.review_reminders
+        for review in reviews_of(events, holidays=holidays, current_reminders=reminders):
             if review.due_on in month:
                 outcomes[review.outcome(today=today)] += 1
     return dict(
@@ -132,7 +133,9 @@ def drift(session: Session) -> tuple[list[Any], list[Any]]:
 
 
 @CASES
-@given(plans=st.lists(stop_plans, max_size=12), today=st.integers(0, 90), zone=st.sampled_from(ZONES))
+@given(
+    plans=st.lists(stop_plans, max_size=12), today=st.integers(0, 90), zone=st.sampled_from(ZONES)
+)
 def test_sql_figures_equal_a_replay_of_every_stop(
     ctx: AppContext, plans: list[dict[str, Any]], today: int, zone: str
 ) -> None:
