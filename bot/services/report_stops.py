@@ -205,8 +205,10 @@ def _local_day(column: Any, dialect: str, offsets: int) -> Any:
     )
     if dialect == "postgresql":
         return cast(func.floor((extract("epoch", column) + shift) / DAY), Integer)
-    # Whole seconds since 1970 (an integer), so the division is an integer one: no float edge.
-    return (cast(func.strftime("%s", column), Integer) + shift) // DAY
+    # SQLite keeps instants to the millisecond (julianday is its integer milliseconds / 8.64e7):
+    # rounded back to whole milliseconds, the division is an integer one with no float edge.
+    millis = cast(func.round((func.julianday(column) - 2440587.5) * 86_400_000), Integer)
+    return (millis + shift * 1000) // (DAY * 1000)
 
 
 def _day(column: Any, dialect: str) -> Any:

@@ -31,13 +31,15 @@ stop_plans = st.fixed_dictionaries(
         "lifted": st.booleans(),
         "trail": st.sampled_from(("full", "none", "changes_only")),
         "reminders": st.integers(0, 3),
-        "hour": st.sampled_from((0, 1, 10, 23)),  # Berlin hour of each step: near midnights too
+        # Berlin wall time of each step: on and around midnights too
+        "hour": st.sampled_from(((0, 0, 0, 0), (0, 30, 0, 0), (1, 30, 0, 0), (10, 30, 0, 0),
+                                 (23, 59, 59, 999_000))),
     }
 )
 
 
-def at_hour(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour, 30), tzinfo=ZoneInfo("Europe/Berlin"))
+def at_hour(day: date, hour: tuple[int, int, int, int]) -> datetime:
+    return datetime.combine(day, time(*hour), tzinfo=ZoneInfo("Europe/Berlin"))
 
 
 def add_stop(session: Session, owner: Assistant, plan: dict[str, Any]) -> None:
