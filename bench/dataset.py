@@ -248,6 +248,11 @@ def _fill(path: Path, size: Size) -> None:
                 ["assistant_id", "kind", "reason", "violation_id", "note", "starts_on", "until",
                  "set_by", "set_at", "review_at", "review_reminders", "lifted_at", "lifted_by",
                  "lift_note"])
+        # Set without a trail and never changed: one end date each, as stop_history keeps it.
+        conn.execute(
+            "INSERT INTO stop_end_dates (stop_id, seq, until, next_at, latest) "
+            "SELECT id, 0, until, NULL, 1 FROM sales_stops WHERE until IS NOT NULL"
+        )
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

@@ -47,6 +47,7 @@ from vpabot.bot.services.approvals import pending  # noqa: E402
 from vpabot.bot.services.cg import cg_overview  # noqa: E402
 from vpabot.bot.services.files import open_file  # noqa: E402
 from vpabot.bot.services.home import load_home  # noqa: E402
+from vpabot.bot.services.report_cg import remember_previous_month  # noqa: E402
 from vpabot.bot.services.reports import build_report  # noqa: E402
 from vpabot.bot.services.reviews import active_stops, sweep_reviews  # noqa: E402
 from vpabot.bot.testing.harness import ADMIN, MANAGER, demo_settings  # noqa: E402
@@ -94,6 +95,9 @@ def open_database(url: str, size: int) -> Database:
         clock=clock,
         render=notices.render,
     )
+    # The monthly report's sweep stores the closed month's CG figures (bot/services/report_cg):
+    # on a running bot it has, so the views are measured in that steady state.
+    remember_previous_month(ctx)
     db = Database(size, engine, ctx)
 
     @event.listens_for(engine, "before_cursor_execute")

@@ -23,9 +23,12 @@ from typing import Any
 from sqlalchemy import Engine, Table, text
 
 from vpabot.policy.text import search_key, search_words
-from vpabot.storage import rollups
+from vpabot.storage import rollups, stop_history
+from vpabot.storage.models.assistants import search_pairs
 from vpabot.storage.models import (
     Assistant,
+    Base,
+    AssistantSearchPair,
     AssistantSearchWord,
     AuditEvent,
     Note,
@@ -90,11 +93,15 @@ def generate(
     with engine.begin() as conn:
         _write(conn, Assistant.__table__, people)
         _write(conn, AssistantSearchWord.__table__, _words(people))
+        _write(conn, AssistantSearchPair.__table__, search_pairs(
+            {p["id"]: search_words(p["name"], p["handle"]) for p in people}
+        ))
         _write(conn, Violation.__table__, violation_rows)
         rollups.rebuild(conn)  # the rows above bypassed the ORM events that keep it
         _write(conn, Note.__table__, _notes(people, now))
         _write(conn, SalesStop.__table__, stops)
         _write(conn, AuditEvent.__table__, events)
+        stop_history.rebuild(conn)  # stops and trails above bypassed the flush hook too
         _write(conn, OutboxMessage.__table__, _dead(dead_messages, now))
         if conn.dialect.name == "postgresql":
             for table in ("assistants", "violations", "notes", "sales_stops", "audit_events", "outbox"):
@@ -102,10 +109,17 @@ def generate(
                     text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                          f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
                 )
-    with engine.begin() as conn:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         # Fresh statistics, as a database that grew to this size would have: without them
         # the planners guess and the views are measured on plans no real database uses.
-        conn.execute(text("ANALYZE"))
+        # PostgreSQL: VACUUM too, as autovacuum would have done by then. It marks the pages
+        # all-visible, without which every "index-only" count (Home's and the digest's CG
+        # totals) visits the table once per row it counts.
+        if conn.dialect.name == "postgresql":
+            tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"VACUUM ANALYZE {tables}"))
+        else:
+            conn.execute(text("ANALYZE"))
     return DataSet(
         assistants=len(people),
         violations=violations,

@@ -14,6 +14,7 @@ from vpabot.policy.ladder import NOT_COUNTING
 from vpabot.policy.text import fold_term
 from vpabot.storage.models import (
     Assistant,
+    AssistantSearchPair,
     AssistantSearchWord,
     AuditEvent,
     SalesStop,
@@ -66,23 +67,54 @@ def find_assistants(session: Session, text: str, *, limit: int = 50) -> Found:
         rows = list(session.execute(query))
         return Found(rows[:limit], len(rows) > limit)
     walked, *others = terms
-    word = AssistantSearchWord
-    query = (
-        select(Assistant.id, Assistant.handle, Assistant.name)
-        .join(word, word.assistant_id == Assistant.id)
-        .where(word.word >= walked, word.word < _prefix_end(walked))
-        .order_by(word.word, word.assistant_id)
+    if others:
+        # Two words or more: walk the pairs (first word, assistant, second word) in the same
+        # order; the second word is in the entry itself, so the walk costs what it returns.
+        second, *others = others
+        word = AssistantSearchPair
+        matching = word.first
+        also_second = (word.second >= second, word.second < _prefix_end(second))
+    else:
+        word, matching, also_second = AssistantSearchWord, AssistantSearchWord.word, ()
+    walk = select(matching, word.assistant_id).where(
+        matching >= walked, matching < _prefix_end(walked), *also_second
     )
     for term in others:
         also = aliased(AssistantSearchWord)
-        query = query.where(
+        walk = walk.where(
             select(also.assistant_id)
-            .where(also.assistant_id == word.assistant_id, also.word >= term, also.word < _prefix_end(term))
+            .where(
+                also.assistant_id == word.assistant_id,
+                also.word >= term,
+                also.word < _prefix_end(term),
+            )
             .exists()
         )
-    # Two words of one name may match the same prefix ("Anna Annabell"): read a few extra.
+    if also_second:
+        # One entry per (first word, assistant) however many of its words are second ones
+        # ("schaefer" and "schafer"), grouped in index order before the assistants are read.
+        found = (
+            walk.group_by(matching, word.assistant_id)
+            .order_by(matching, word.assistant_id)
+            .limit(2 * (limit + 1))
+            .subquery()
+        )
+        query = (
+            select(Assistant.id, Assistant.handle, Assistant.name)
+            .join(found, found.c.assistant_id == Assistant.id)
+            .order_by(found.c.first, found.c.assistant_id)
+        )
+    else:
+        query = (
+            walk.with_only_columns(Assistant.id, Assistant.handle, Assistant.name)
+            .join_from(word, Assistant, word.assistant_id == Assistant.id)
+            .order_by(matching, word.assistant_id)
+            .limit(2 * (limit + 1))
+        )
+    # Two words of one name may match the same prefix ("Anna Annabell"), or two of them the
+    # second word: read a few extra.
     seen: dict[int, Row[Any]] = {}
-    for row in session.execute(query.limit(2 * (limit + 1))):
+    for row in session.execute(query):
         seen.setdefault(row.id, row)
         if len(seen) > limit:
             break

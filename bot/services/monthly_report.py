@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.notices import MonthlyReportReady
 from vpabot.bot.services.notify import notify
+from vpabot.bot.services.report_cg import remember_previous_month
 from vpabot.bot.services.reports import build_report
 from vpabot.policy.dates import at_local_time
 from vpabot.policy.dates import HolidayCalendar
@@ -40,7 +41,9 @@ def report_due(now: datetime, *, at: time, tz: str, holidays: HolidayCalendar) -
 
 
 def sweep_monthly_report(ctx: AppContext) -> int:
-    """Queue the report for every manager if it is due and nobody queued it yet."""
+    """Queue the report for every manager if it is due and nobody queued it yet; first keep
+    the previous month's CG figures stored, so asking for its report never counts the roster."""
+    remember_previous_month(ctx)
     settings, now = ctx.settings, ctx.now()
     month = report_due(now, at=settings.review_time, tz=settings.timezone, holidays=ctx.holidays)
     if month is None or not settings.managers():

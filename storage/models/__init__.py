@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from vpabot.storage.models.assistants import (
     Assistant,
+    AssistantSearchPair,
     AssistantSearchWord,
+    CgMonthFigures,
     Note,
     SevereQuestion,
     Violation,
@@ -20,12 +22,14 @@ from vpabot.storage.models.assistants import (
 from vpabot.storage.models.audit import AuditEvent
 from vpabot.storage.models.base import Base, UTCDateTime
 from vpabot.storage.models.queues import InboundRequest, JobRun, OutboxLane, OutboxMessage
-from vpabot.storage.models.stops import SalesStop
+from vpabot.storage.models.stops import SalesStop, StopEndDate
 
 __all__ = [
     "Assistant",
+    "AssistantSearchPair",
     "AssistantSearchWord",
     "AuditEvent",
+    "CgMonthFigures",
     "Base",
     "InboundRequest",
     "JobRun",
@@ -34,6 +38,7 @@ __all__ = [
     "OutboxMessage",
     "SalesStop",
     "SevereQuestion",
+    "StopEndDate",
     "UTCDateTime",
     "Violation",
     "ViolationMonthCount",
@@ -42,3 +47,7 @@ __all__ = [
 # Registers the mapper events that keep ``violation_month_counts`` in step with ``violations``;
 # imported here so no writer can load the models without them.
 from vpabot.storage import rollups as _rollups  # noqa: E402,F401
+# Registers the flush hook that keeps ``stop_end_dates`` in step with stops and their trails.
+from vpabot.storage import stop_history as _stop_history  # noqa: E402,F401
+# Registers the mapper events that drop cached CG figures of months a roster write changes.
+from vpabot.storage import cg_months as _cg_months  # noqa: E402,F401

@@ -5,6 +5,7 @@ violation waits in.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -40,10 +41,13 @@ class Assistant(Base):
         stored_enum(AssistantStatus, 20), default=AssistantStatus.NEW
     )
     slack_user_id: Mapped[str | None] = mapped_column(String(32))
-    joined_on: Mapped[date | None]
-    cg_accepted_on: Mapped[date | None]
-    ended_on: Mapped[date | None]  # collaboration ended (resigned, excluded, terminated)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # active_history on the dates the report's CG figures depend on (storage/cg_months.py):
+    # an update knows the day it was before, and so the first month it changes.
+    joined_on: Mapped[date | None] = mapped_column(active_history=True)
+    cg_accepted_on: Mapped[date | None] = mapped_column(active_history=True)
+    # collaboration ended (resigned, excluded, terminated)
+    ended_on: Mapped[date | None] = mapped_column(active_history=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, active_history=True)
     created_by: Mapped[str] = mapped_column(String(32))
     # Folded name and handle (policy.text.search_key), kept by the mapper events below.
     search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -73,6 +77,24 @@ class AssistantSearchWord(Base):
     )
 
 
+class AssistantSearchPair(Base):
+    """Two folded words of one assistant's name or handle (each word with itself too): a
+    search for two words walks the first word's range in the picker's order and checks the
+    second in the same index entry, instead of probing the assistant's words per row.
+
+    Kept with ``assistant_search_words`` by ``write_search_words``.
+    """
+
+    __tablename__ = "assistant_search_pairs"
+    # (first, assistant, second): the picker's order (matching word, then assistant) is the
+    # index order, and the second word is read from the same entry.
+    first: Mapped[str] = mapped_column(SEARCH_WORD, primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(
+        ForeignKey("assistants.id"), primary_key=True, index=True
+    )
+    second: Mapped[str] = mapped_column(SEARCH_WORD, primary_key=True)
+
+
 @event.listens_for(Assistant, "before_insert")
 @event.listens_for(Assistant, "before_update")
 def _fold_for_search(_mapper: Any, _connection: Any, target: Assistant) -> None:
@@ -96,16 +118,24 @@ def write_search_words(
 
     For writers that bypass the ORM (the migration, bulk loaders): one executemany.
     """
-    table = AssistantSearchWord.__table__
+    table, pairs = AssistantSearchWord.__table__, AssistantSearchPair.__table__
     if replace and names:
-        connection.execute(delete(table).where(table.c.assistant_id.in_(list(names))))
-    rows = [
-        {"word": word[:200], "assistant_id": assistant_id}
-        for assistant_id, (name, handle) in names.items()
-        for word in search_words(name, handle)
-    ]
+        for t in (table, pairs):
+            connection.execute(delete(t).where(t.c.assistant_id.in_(list(names))))
+    words = {assistant: search_words(name, handle) for assistant, (name, handle) in names.items()}
+    rows = [{"word": w[:200], "assistant_id": a} for a, found in words.items() for w in found]
     if rows:
         connection.execute(insert(table), rows)
+        connection.execute(insert(pairs), list(search_pairs(words)))
+
+
+def search_pairs(words: dict[int, list[str]]) -> Iterator[dict[str, Any]]:
+    """``assistant_search_pairs`` rows of ``{assistant_id: folded words}``."""
+    for assistant_id, found in words.items():
+        cut = [w[:200] for w in found]
+        for first in cut:
+            for second in cut:
+                yield {"first": first, "assistant_id": assistant_id, "second": second}
 
 
 class Violation(Base):
@@ -193,3 +223,21 @@ class SevereQuestion(Base):
     asked_by: Mapped[str] = mapped_column(String(32))
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
+
+
+class CgMonthFigures(Base):
+    """The monthly report's CG figures of a closed month, as computed from the roster.
+
+    A cache, not a record: written by the monthly report's sweep (``bot/services/report_cg``)
+    and deleted, in the writing transaction, by every roster write that could change them
+    (``storage/cg_months.py``). A month without a row is counted from the roster.
+    """
+
+    __tablename__ = "cg_month_figures"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11", local
+    tz: Mapped[str] = mapped_column(String(64), primary_key=True)  # the months' time zone
+    active: Mapped[int]
+    accepted: Mapped[int]
+    computed_at: Mapped[datetime]
+

@@ -41,7 +41,8 @@ class SalesStop(Base):
             postgresql_where=text("lifted_at IS NULL"),
         ),
         # The monthly report finds the stops of a month by these dates, lifted ones included.
-        Index("ix_sales_stops_starts_on", "starts_on"),
+        # (starts_on, lifted_at): the stops set in a month are counted from the index alone.
+        Index("ix_sales_stops_starts_on", "starts_on", "lifted_at"),
         Index("ix_sales_stops_lifted_at", "lifted_at"),
         Index("ix_sales_stops_until", "until"),
     )
@@ -63,3 +64,32 @@ class SalesStop(Base):
     lift_note: Mapped[str | None] = mapped_column(Text)
 
     assistant: Mapped[Assistant] = relationship()
+
+
+class StopEndDate(Base):
+    """Each end date a stop held, in the order of its history: the monthly report's reviews.
+
+    Derived from the stop's row and its audit trail (``stop.set``/``stop.changed``) and kept
+    by every write of either in the same transaction (``storage/stop_history.py``), so the
+    report counts a month's reviews in SQL instead of replaying every stop's trail. Open-ended
+    holdings have no row: they are never reviewed.
+    """
+
+    __tablename__ = "stop_end_dates"
+    # The reviews of a month are found by their end date; the rest is read from the index.
+    # SQLite: rows stored in primary-key order (WITHOUT ROWID), so looking up a stop's first
+    # end date reads one b-tree, not an index and then the table.
+    __table_args__ = (
+        Index("ix_stop_end_dates_until", "until", "next_at", "latest", "stop_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    stop_id: Mapped[int] = mapped_column(
+        ForeignKey("sales_stops.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: as the stop was set
+    until: Mapped[date]
+    # The instant of the next change or of the lift: the decision of this end date's review.
+    next_at: Mapped[datetime | None]
+    # The stop's latest set/change: the stop's ``review_reminders`` belong to it.
+    latest: Mapped[bool]

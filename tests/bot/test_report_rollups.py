@@ -2,8 +2,7 @@
 
 Violations: the UTC-month rollup plus the boundary hours vs a GROUP BY over every violation of
 the local month, after random inserts, re-gradings, state changes, moves and deletes through
-the ORM (the rollup must follow each). Stops: the month's stops found by indexed date ranges vs
-every stop that could concern the month (the filter the report used before).
+the ORM (the rollup must follow each). Stops: tests/bot/test_report_stops.py.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tests.storage.builders import assistant
 from vpabot.bot.context import AppContext
+from vpabot.bot.results.reports import SEVERE, STEPS
 from vpabot.bot.services import report_violations, reports
 from vpabot.bot.workdays import holiday_calendar
 from vpabot.policy.reports import Month
@@ -102,6 +102,31 @@ def fast_groups(session: Session, month: Month, tz: str) -> Counter[tuple[Any, .
     return +groups  # zeros dropped, as the report drops them
 
 
+def figures_of(groups: Counter[tuple[Any, ...]]) -> dict[str, Any]:
+    """The report's violation fields from the groups, added up in Python (its former way)."""
+    by_step = Counter({str(step): 0 for step in STEPS} | {SEVERE: 0})
+    by_source: Counter[str] = Counter()
+    by_tag: Counter[str] = Counter()
+    states: Counter[str] = Counter()
+    by_source_and_step: dict[str, Counter[str]] = {}
+    for (source, tag, rung_, state), count in sorted(groups.items()):
+        if state == "withdrawn" or not count:
+            continue
+        key = str(rung_) if rung_ else SEVERE
+        by_step[key] += count
+        by_source[source] += count
+        by_tag[tag] += count
+        states[state] += count
+        by_source_and_step.setdefault(source, Counter())[key] += count
+    most_first = lambda c: dict(sorted(c.items(), key=lambda i: (-i[1], i[0])))  # noqa: E731
+    return dict(
+        violations=sum(states.values()), rejected=states["rejected"],
+        awaiting_approval=states["awaiting_approval"], by_source=most_first(by_source),
+        by_tag=most_first(by_tag), by_step=dict(by_step),
+        by_source_and_step={source: dict(c) for source, c in by_source_and_step.items()},
+    )
+
+
 @CASES
 @given(rows=st.lists(violations, max_size=30), edits=st.lists(changes, max_size=15))
 def test_rollup_follows_every_orm_write_and_the_report_equals_a_recount(
@@ -137,82 +162,6 @@ def test_rollup_follows_every_orm_write_and_the_report_equals_a_recount(
         assert rollups.drift(session) == {}
         for month in MONTHS:
             for tz in ZONES:
-                assert fast_groups(session, month, tz) == straightforward_groups(session, month, tz)
-
-
-stop_plans = st.fixed_dictionaries(
-    {
-        "start": st.integers(0, 80),  # days after 15.09.
-        "lengths": st.lists(st.one_of(st.none(), st.integers(1, 30)), min_size=1, max_size=3),
-        "gaps": st.lists(st.integers(-10, 20), min_size=3, max_size=3),  # change/lift vs end date
-        "lifted": st.booleans(),
-        "trail": st.sampled_from(("full", "none", "changes_only")),
-        "reminders": st.integers(0, 3),
-    }
-)
-
-
-def berlin_at(day: date) -> datetime:
-    return datetime.combine(day, time(10, 0), tzinfo=ZoneInfo("Europe/Berlin"))
-
-
-def add_stop(session: Session, owner: Assistant, plan: dict[str, Any]) -> None:
-    """A stop with a consistent history: set, changed at chosen days, maybe lifted."""
-    starts = date(2026, 9, 15) + timedelta(days=plan["start"])
-    untils = [starts + timedelta(days=n) if n is not None else None for n in plan["lengths"]]
-    days, day = [starts], starts
-    for until, gap in zip(untils[:-1], plan["gaps"]):
-        day = max(day, (until or day) + timedelta(days=gap))
-        days.append(day)
-    lifted_on = max(day, (untils[-1] or day) + timedelta(days=plan["gaps"][-1]))
-    stop = SalesStop(
-        assistant=owner, kind="voll", reason="verstoss", starts_on=starts, until=untils[-1],
-        set_by="UADMIN1", set_at=berlin_at(starts), review_reminders=plan["reminders"],
-        lifted_at=berlin_at(lifted_on) if plan["lifted"] else None,
-    )
-    session.add(stop)
-    session.flush()
-    for k, (at, until) in enumerate(zip(days, untils)):
-        if plan["trail"] == "none" or (k == 0 and plan["trail"] == "changes_only"):
-            continue
-        before = {"until": untils[k - 1].isoformat() if untils[k - 1] else None} if k else None
-        session.add(
-            AuditEvent(
-                at=berlin_at(at), actor="UADMIN1", action="stop.changed" if k else "stop.set",
-                assistant_id=owner.id, subject="stop", subject_id=stop.id, before=before,
-                after={"until": until.isoformat() if until else None},
-            )
-        )
-
-
-def every_possible_stop(month: Month, *, start: datetime, end: datetime) -> Any:
-    """The filter the report used before: every stop set by month end and not lifted early."""
-    return select(SalesStop.id).where(
-        and_(
-            SalesStop.starts_on <= month.last_day,
-            or_(
-                SalesStop.lifted_at.is_(None),
-                SalesStop.lifted_at >= start - reports.REVIEW_LOOKBACK,
-            ),
-        )
-    )
-
-
-@CASES
-@given(plans=st.lists(stop_plans, max_size=12), today=st.integers(0, 90))
-def test_stops_found_by_date_ranges_give_the_numbers_of_every_stop(
-    ctx: AppContext, monkeypatch: pytest.MonkeyPatch, plans: list[dict[str, Any]], today: int
-) -> None:
-    with ctx.sessions.begin() as session:
-        for owner, plan in zip(wipe(session, len(plans)), plans):
-            add_stop(session, owner, plan)
-    day = date(2026, 10, 1) + timedelta(days=today)
-    with ctx.sessions() as session:
-        for month in MONTHS:
-            build = lambda: reports.build_report(  # noqa: E731
-                session, month, tz="Europe/Berlin", today=day, holidays=holiday_calendar()
-            )
-            fast = build()
-            with monkeypatch.context() as patched:
-                patched.setattr(reports, "_concerned_stops", every_possible_stop)
-                assert build() == fast
+                groups = straightforward_groups(session, month, tz)
+                assert fast_groups(session, month, tz) == groups
+                assert report_violations.violation_numbers(session, month, tz=tz) == figures_of(groups)

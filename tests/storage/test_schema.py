@@ -22,7 +22,8 @@ from vpabot.storage.models import Assistant, Base, SalesStop
 TABLES = {
     "assistants", "violations", "notes", "sales_stops", "audit_events", "outbox", "job_runs",
     "inbound_requests", "severe_questions", "assistant_search_words", "outbox_lanes",
-    "violation_month_counts",
+    "violation_month_counts", "stop_end_dates", "cg_month_figures",
+    "assistant_search_pairs",
 }
 BERLIN = ZoneInfo("Europe/Berlin")
 
