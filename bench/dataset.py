@@ -108,7 +108,8 @@ def _build(path: Path, size: Size) -> str:
                  now=datetime.now(timezone.utc))
     finally:
         engine.dispose()
-    from vpabot.policy.text import search_key, search_words
+    from vpabot.policy.text import search_key
+    from vpabot.storage.models.assistants import write_search_words
 
     conn = sqlite3.connect(path)
     with conn:
@@ -123,10 +124,13 @@ def _build(path: Path, size: Size) -> str:
             for id_, handle, name in fresh],
             ["id", "handle", "name", "status", "slack_user_id", "joined_on", "cg_accepted_on",
              "ended_on", "created_at", "created_by", "search_key"])
-        _insert(conn, "assistant_search_words", [
-            (word[:200], id_) for id_, handle, name in fresh for word in search_words(name, handle)],
-            ["word", "assistant_id"])
     conn.close()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:  # the search index tables, as the app keeps them
+            write_search_words(connection, {id_: (name, handle) for id_, handle, name in fresh})
+    finally:
+        engine.dispose()
     return "vpabot.storage.bulk.generate"
 
 
