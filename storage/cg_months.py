@@ -29,6 +29,7 @@ from vpabot.storage.models import Assistant, AuditEvent, CgMonthFigures
 # Audit events that record an assistant's ``cg_accepted_on`` (before and after the change).
 CG_ACTIONS = ("cg.accepted", "assistant.added", "assistant.updated")
 DATE_COLUMNS = ("joined_on", "cg_accepted_on", "ended_on")
+CHUNK = 500  # assistants per IN (...) list when reading acceptance trails in the flush hook
 
 
 def stored(session: Session, month: str, *, tz: str) -> tuple[int, int] | None:
@@ -90,8 +91,10 @@ def first_changed_day(session: Session) -> date | None:
     """The first day whose CG figures this flush may change; None when it changes none.
 
     A later acceptance recorded with its trail event (before: the one it replaces) changes
-    nothing before its own day: the report finds the earlier one in the trail. Without such an
-    event in the same flush, the figures may change from the earlier of both days.
+    nothing before its own day, as long as the trail holds no acceptance between the two: the
+    report finds the earlier one in the trail (``_between`` reads the trail to make sure).
+    Without such an event in the same flush, the figures may change from the earlier of both
+    days.
     """
     days: list[date | None] = []
     events = [
@@ -99,6 +102,7 @@ def first_changed_day(session: Session) -> date | None:
         if isinstance(e, AuditEvent) and e.action in CG_ACTIONS and e.assistant_id is not None
     ]
     paired: set[int] = set()
+    forward: dict[int, tuple[date | None, date]] = {}  # assistant id -> (old, new) acceptance
     for obj in (*session.new, *session.dirty, *session.deleted):
         if not isinstance(obj, Assistant):
             continue
@@ -124,13 +128,42 @@ def first_changed_day(session: Session) -> date | None:
             if trail and new is not None and (old is None or new > old):
                 days.append(new)
                 paired.update(id(e) for e in trail)
+                forward[obj.id] = (old, new)
             else:
                 days += [old, new]
     for e in events:
         if id(e) not in paired:
             days += list(_accepted(e))
+    days += _between(session, forward)
     known = [d for d in days if d is not None]
     return min(known) if known else None
+
+
+def _between(session: Session, forward: dict[int, tuple[date | None, date]]) -> list[date]:
+    """The trail's acceptance dates between the one replaced and the later one that replaces
+    it (``forward``: assistant id -> (old, new)), one statement per CHUNK assistants.
+
+    A judged day before ``new`` now reads the trail's last acceptance on or before it. That
+    is ``old`` only if the trail holds nothing between the two (it may: an earlier, later
+    acceptance that a roster import corrected back to ``old``); from such a date on, the
+    figures change, and the stored months from it are dropped too.
+    """
+    a = AuditEvent.__table__
+    found: list[date] = []
+    ids = sorted(forward)
+    for lo in range(0, len(ids), CHUNK):
+        rows = session.connection().execute(
+            select(a.c.assistant_id, a.c.before, a.c.after).where(
+                a.c.assistant_id.in_(ids[lo : lo + CHUNK]), a.c.action.in_(CG_ACTIONS)
+            )
+        )
+        for assistant_id, before, after in rows:
+            old, new = forward[assistant_id]
+            for values in (before, after):
+                day = _day((values or {}).get("cg_accepted_on"))
+                if day is not None and (old is None or day > old) and day < new:
+                    found.append(day)
+    return found
 
 
 @event.listens_for(Session, "after_flush")
