@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from vpabot.policy.ladder import NOT_COUNTING
@@ -90,36 +90,57 @@ def find_assistants(session: Session, text: str, *, limit: int = 50) -> Found:
             )
             .exists()
         )
-    if also_second:
+    # Read in pages of (word, assistant) entries until ``limit`` + 1 assistants are seen: one
+    # assistant may fill a page on its own (six words starting "ann"), and a fixed page would
+    # hide the others and say there are no more. A page goes on after the last entry read.
+    page, after = 2 * (limit + 1), None
+    seen: dict[int, Row[Any]] = {}
+    while True:
+        rows = list(session.execute(_page(walk, word, matching, bool(also_second), after, page)))
+        for row in rows:
+            seen.setdefault(row.id, row)
+            if len(seen) > limit:
+                break
+        if len(seen) > limit or len(rows) < page:
+            break
+        after = (rows[-1].matched, rows[-1].id)
+    rows = list(seen.values())
+    return Found(rows[:limit], len(rows) > limit)
+
+
+def _page(
+    walk: Any, word: Any, matching: Any, grouped: bool, after: tuple[str, int] | None, page: int
+) -> Any:
+    """One page of the walk (its next ``page`` entries after ``after``, the (word, assistant)
+    read last) with the assistants' handles and names, in the picker's order."""
+    if after is not None:
+        walk = walk.where(
+            or_(matching > after[0], and_(matching == after[0], word.assistant_id > after[1]))
+        )
+    if grouped:
         # One entry per (first word, assistant) however many of its words are second ones
         # ("schaefer" and "schafer"), grouped in index order before the assistants are read.
         found = (
             walk.group_by(matching, word.assistant_id)
             .order_by(matching, word.assistant_id)
-            .limit(2 * (limit + 1))
+            .limit(page)
             .subquery()
         )
-        query = (
-            select(Assistant.id, Assistant.handle, Assistant.name)
+        return (
+            select(Assistant.id, Assistant.handle, Assistant.name, found.c.first.label("matched"))
             .join(found, found.c.assistant_id == Assistant.id)
             .order_by(found.c.first, found.c.assistant_id)
         )
-    else:
-        query = (
-            walk.with_only_columns(Assistant.id, Assistant.handle, Assistant.name)
-            .join_from(word, Assistant, word.assistant_id == Assistant.id)
-            .order_by(matching, word.assistant_id)
-            .limit(2 * (limit + 1))
+    # Two words of one name may match the same prefix ("Anna Annabell"): an assistant may
+    # come several times, once per matching word.
+    return (
+        walk.with_only_columns(
+            Assistant.id, Assistant.handle, Assistant.name, matching.label("matched")
         )
-    # Two words of one name may match the same prefix ("Anna Annabell"), or two of them the
-    # second word: read a few extra.
-    seen: dict[int, Row[Any]] = {}
-    for row in session.execute(query):
-        seen.setdefault(row.id, row)
-        if len(seen) > limit:
-            break
-    rows = list(seen.values())
-    return Found(rows[:limit], len(rows) > limit)
+        .join_from(word, Assistant, word.assistant_id == Assistant.id)
+        .order_by(matching, word.assistant_id)
+        .limit(page)
+    )
 
 
 def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Row[Any]]:

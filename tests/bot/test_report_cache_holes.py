@@ -64,3 +64,27 @@ def test_a_later_acceptance_after_a_corrected_one_keeps_no_stale_month(ctx: AppC
     record_acceptance(ctx, actor=ADMIN, handle="anna", accepted_on=date(2026, 12, 1))
     report, fresh = cg_report_and_count(ctx, OCTOBER)
     assert report == fresh
+
+
+# --- the picker's search ---------------------------------------------------------------------
+
+
+def test_a_name_with_many_matching_words_does_not_hide_the_others(ctx: AppContext) -> None:
+    """Every typed word starts a word of the name or handle: all three match "ann" (and
+    "an ann"), so a page of two shows two and says there are more. One of them is found under
+    six words that sort before the others' (anna, anna.annika, annabell, anne, annegret,
+    annika): reading a fixed number of (word, assistant) entries found only her."""
+    from vpabot.bot.services.assistants import add_assistant
+    from vpabot.storage import repositories as repo
+
+    add_assistant(ctx, actor=ADMIN, handle="anna.annika", name="Anna Annabell Annegret")
+    add_assistant(ctx, actor=ADMIN, handle="bo", name="Annz Bo")
+    add_assistant(ctx, actor=ADMIN, handle="cy", name="Annzz Cy")
+    with ctx.sessions() as session:
+        for typed in ("ann", "an ann", "ann an"):
+            found = repo.find_assistants(session, typed, limit=2)
+            assert [r.handle for r in found.rows] == ["anna.annika", "bo"], typed
+            assert found.more, typed
+        found = repo.find_assistants(session, "an ann", limit=5)
+        assert [r.handle for r in found.rows] == ["anna.annika", "bo", "cy"]
+        assert not found.more

@@ -32,7 +32,7 @@ def expected(names: dict[int, tuple[str, str]], text: str, limit: int) -> list[s
         for n, found in words.items()
         for w in found
         if w.startswith(walked) and all(any(v.startswith(t) for v in found) for t in others)
-    )[: 2 * (limit + 1)]
+    )
     seen: dict[int, None] = {}
     for _w, n in rows:
         seen.setdefault(n)
@@ -67,3 +67,4 @@ def test_two_word_search_equals_the_rule(
             text = " ".join(pair)
             found = repo.find_assistants(session, text, limit=limit)
             assert [a.handle for a in found.rows] == expected(names, text, limit), text
+            assert found.more == (len(expected(names, text, limit + 1)) > limit), text
