@@ -312,3 +312,51 @@ def test_stop_services_keep_figures_equal_to_a_replay(ctx: AppContext) -> None:
         ctx.clock.set(when)
         write()
         assert_stop_figures_replayed(ctx)
+
+
+# --- violation rollup along the violation services ----------------------------------------------
+
+
+def test_violation_services_keep_the_rollup_and_the_stop_figures(ctx: AppContext) -> None:
+    from vpabot.bot.services.approvals import decide
+    from vpabot.bot.services.assistants import add_assistant
+    from vpabot.bot.services.stops import resign
+    from vpabot.bot.services.violations import log_violation
+    from vpabot.bot.services.withdrawal import withdraw_violation
+    from vpabot.bot.testing.harness import MANAGER
+    from vpabot.policy.catalogue import DEFAULT_TAGS, Source
+    from vpabot.storage import rollups
+
+    def in_step() -> None:
+        with ctx.sessions() as session:
+            assert rollups.drift(session) == {}
+        assert_stop_figures_replayed(ctx)
+
+    berlin = ZoneInfo(BERLIN)
+    ctx.clock.set(datetime(2026, 10, 31, 23, 30, tzinfo=berlin))  # UTC: still 31.10.
+    add_assistant(ctx, actor=ADMIN, handle="lena", name="Lena Koch")
+    add_assistant(ctx, actor=ADMIN, handle="omar", name="Omar Berg")
+
+    def log(handle: str, tag: str = "deadline", severe: bool = False) -> int:
+        return log_violation(
+            ctx, actor=ADMIN, handle=handle, source=Source("deadline"),
+            tag=DEFAULT_TAGS.get(tag), severe=severe, note="Verspätung",
+        ).violation_id  # fmt: skip
+
+    first = log("lena")
+    ctx.clock.set(datetime(2026, 11, 1, 0, 30, tzinfo=berlin))  # UTC: 31.10., Berlin: 01.11.
+    log("lena")
+    third = log("lena")  # Abmahnung: waits for the manager
+    fourth = log("lena")
+    in_step()
+    decide(ctx, actor=MANAGER, violation_id=third, approve=False, reason="zu streng")
+    in_step()  # rejected; the later case is re-stepped
+    withdraw_violation(ctx, actor=ADMIN, handle="lena", number=first, reason="Irrtum")
+    in_step()
+    severe = log("omar", tag="eigenwerbung", severe=True)
+    decide(ctx, actor=MANAGER, violation_id=severe, approve=True)  # ends the collaboration
+    in_step()
+    ctx.clock.set(datetime(2026, 12, 1, 0, 30, tzinfo=berlin))
+    resign(ctx, actor=ADMIN, handle="lena")  # settles what still waits
+    in_step()
+    assert fourth
