@@ -169,7 +169,9 @@ def pg_schema() -> Iterator[str | None]:
 
 def insert_due_reviews(url: str, n: int, admins: list[str]) -> None:
     """``n`` assistants on a VT-Stop whose review was due yesterday, set in turn by ``admins``."""
-    from sqlalchemy import MetaData, create_engine
+    from sqlalchemy import MetaData, create_engine, select
+
+    from vpabot.storage import stop_history
 
     engine = create_engine(url)
     try:
@@ -188,5 +190,10 @@ def insert_due_reviews(url: str, n: int, admins: list[str]) -> None:
                  "starts_on": today - timedelta(days=21), "until": today - timedelta(days=7),
                  "set_by": admins[k % len(admins)], "set_at": now - timedelta(days=15),
                  "review_at": now - timedelta(hours=20), "review_reminders": 0} for k in range(n)])
+            # Written past the ORM: keep the report's end-date table as a stop write would.
+            stop_ids = conn.execute(
+                select(meta.tables["sales_stops"].c.id)
+                .where(meta.tables["sales_stops"].c.assistant_id >= 100_000)).scalars().all()
+            stop_history.refresh(conn, stop_ids)
     finally:
         engine.dispose()
