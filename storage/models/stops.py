@@ -43,7 +43,16 @@ class SalesStop(Base):
         # The monthly report finds the stops of a month by these dates, lifted ones included.
         # (starts_on, lifted_at): the stops set in a month are counted from the index alone.
         Index("ix_sales_stops_starts_on", "starts_on", "lifted_at"),
-        Index("ix_sales_stops_lifted_at", "lifted_at"),
+        # Lifted stops only: SQLite's statistics take `lifted_at IS NULL` on a full index for
+        # a rare value (one NULL among distinct instants) and then sort every active stop for
+        # one page of `/vpa stops`, instead of walking ix_sales_stops_active_until. Ranges of
+        # lift instants (the monthly report) imply NOT NULL, so they still use this one.
+        Index(
+            "ix_sales_stops_lifted_at",
+            "lifted_at",
+            sqlite_where=text("lifted_at IS NOT NULL"),
+            postgresql_where=text("lifted_at IS NOT NULL"),
+        ),
         Index("ix_sales_stops_until", "until"),
     )
 
