@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bench import dataset as ds
-from bench.common import (
-    ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, Deployment, FakeSlackProcess, Req, Result, click,
-    command, home_opened, load, options, pct, start_bare, violation_view,
+from bench.common import TEAM_CHANNEL, Deployment, FakeSlackProcess, Result, load, pct, start_bare
+from bench.payloads import (
+    ADMIN, ADMIN_2, MANAGER, Req, click, command, home_opened, options, violation_view,
 )
 from bench.database import Database, open_database
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from bench.common import ADMIN, ROOT, serve_env, vpabot_command
+from bench.common import ROOT, serve_env, vpabot_command
+from bench.payloads import ADMIN
 
 CACHE = ROOT / "bench" / ".cache"
 MIGRATIONS = ROOT / "storage" / "migrations"

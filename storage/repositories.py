@@ -55,10 +55,12 @@ def find_assistants(session: Session, text: str, *, limit: int = 50) -> Found:
 
     Both sides are folded (``policy.text``): "mueller", "muller", "MÜLLER" and a decomposed
     "Mu\u0308ller" all find "Anna Müller". The longest typed word walks the primary key of
-    ``assistant_search_words`` (word, assistant) in its own order, the other words are checked
-    per row found, and the walk stops after ``limit`` + 1 assistants: what one call costs
-    follows ``limit``, not how many on the roster match. Ordered by the matching word, then
-    by when the assistant was added; empty text lists the first ``limit`` handles.
+    ``assistant_search_words`` (word, assistant) in its own order; with two words or more it
+    walks ``assistant_search_pairs`` (first, assistant, second) instead, so the second word is
+    read from the entry itself, and any further words are checked per row found. The walk
+    stops after ``limit`` + 1 assistants: what one call costs follows ``limit``, not how many
+    on the roster match. Ordered by the matching word, then by when the assistant was added;
+    empty text lists the first ``limit`` handles.
     """
     terms = sorted({fold_term(word) for word in text.split()} - {""}, key=len, reverse=True)
     terms = terms[:MAX_SEARCH_WORDS]

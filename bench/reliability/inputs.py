@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from bench.common import ADMIN, Req, click, command, interaction
+from bench.payloads import ADMIN, Req, click, command, interaction
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy

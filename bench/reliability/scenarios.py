@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import dataset as ds
-from bench.common import (
-    ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, FakeSlackProcess, Req, Result, click, command,
-    home_opened, load, sign, violation_view,
+from bench.common import TEAM_CHANNEL, FakeSlackProcess, Result, load
+from bench.payloads import (
+    ADMIN, ADMIN_2, MANAGER, Req, click, command, home_opened, sign, violation_view,
 )
 from bench.reliability.inputs import (
     EVIL, MENTIONS, kind_of, malformed_requests, stop_form_with_impossible_date,

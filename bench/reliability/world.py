@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from bench.common import ADMIN, Client, FakeSlackProcess, Req, Result, start_vpabot
+from bench.common import Client, FakeSlackProcess, Result, start_vpabot
+from bench.payloads import ADMIN, Req
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.common import ADMIN, Req, click, command, interaction
+from bench.payloads import ADMIN, Req, click, command, interaction
 from bench.reliability.scenarios import Scenarios
 from bench.reliability.world import Row
 
