@@ -28,3 +28,23 @@ class GroupMembers:
     def set(self, role: str, group_id: str, members: frozenset[str]) -> None:
         with self._lock:
             self._ids[role], self._members[role] = group_id, members
+
+    def snapshot(self) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+        """``(members by role, group id by role)``: what another process needs to decide
+        roles as this one does (``restore`` there)."""
+        with self._lock:
+            return dict(self._members), dict(self._ids)
+
+    def restore(self, snapshot: tuple[dict[str, frozenset[str]], dict[str, str]]) -> None:
+        """Take over a ``snapshot`` of another process's cache, replacing this one's."""
+        members, ids = snapshot
+        with self._lock:
+            self._members, self._ids = dict(members), dict(ids)
+
+    # Settings travel to the read processes pickled: the lock stays behind, the members go.
+    def __getstate__(self) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+        return self.snapshot()
+
+    def __setstate__(self, snapshot: tuple[dict[str, frozenset[str]], dict[str, str]]) -> None:
+        self._lock = threading.Lock()
+        self._members, self._ids = dict(snapshot[0]), dict(snapshot[1])

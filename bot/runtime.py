@@ -16,6 +16,7 @@ from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
 from vpabot.bot.blocks import notices
 from vpabot.bot.context import AppContext
+from vpabot.bot.interactions.read_lane import ReadProcesses
 from vpabot.bot.interactions.runner import WORKER_POLL_SECONDS, Runner
 from vpabot.bot.outbox import OutboxDispatcher, OutboxWorker
 from vpabot.bot.services.approvals import sweep_approvals
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 OUTBOX_SECONDS = 5
 ALL, WEB, WORKER = "all", "web", "worker"
 ROLES = (ALL, WEB, WORKER)
+# Reads waiting for a read process: a file page takes ~5 ms there, so 256 are ~1.5 s of
+# waiting, still an answer right after the ack; beyond that the ack says "busy".
+READ_QUEUE = 256
 RETENTION_AT = time(3, 30)  # local time, daily: at night, when nobody works in the files
 
 
@@ -47,13 +51,18 @@ class Runtime:
         clock: Clock | None = None,
         engine: Engine | None = None,
         role: str = ALL,
+        read_processes: int | None = None,
     ) -> None:
         """``engine``: one the caller opened (the CLI announces a new SQLite file); default:
         one on ``settings.database_url``. Migrations are applied either way.
 
         ``role`` (see ``ROLES``): ``all`` is a complete bot in one process; ``web`` only
         acks (and answers reads), ``worker`` only works, so an ack never competes for the
-        interpreter with a worker's transaction, a Home render or the outbox."""
+        interpreter with a worker's transaction, a Home render or the outbox.
+
+        ``read_processes``: child processes for reads and modals (``read_lane.py``); default
+        one in a ``web`` process, none elsewhere, and none where the caller set a clock (a
+        test's clock does not cross into another process)."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}")
         self.role = role
@@ -71,7 +80,12 @@ class Runtime:
             roles.refresh(settings.group_members, web, settings.groups)
         self.web = web
         if role == WEB:
-            self.runner = Runner(self.ctx, web, workers=0, render_homes=False)
+            if read_processes is None:
+                read_processes = 1 if clock is None else 0
+            reads = None
+            if read_processes and ReadProcesses.available():  # forked now: no thread runs yet
+                reads = ReadProcesses(self.ctx, web, self.engine, processes=read_processes, queue=READ_QUEUE)
+            self.runner = Runner(self.ctx, web, workers=0, render_homes=False, reads=reads)
         elif role == WORKER:
             self.runner = Runner(self.ctx, web, poll_seconds=WORKER_POLL_SECONDS)
         else:

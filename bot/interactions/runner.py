@@ -29,6 +29,7 @@ from vpabot.bot.blocks.replies import build_error, build_notice
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.home import HomeOpened, HomeRefresher
 from vpabot.bot.interactions.origin import Origin
+from vpabot.bot.interactions.read_lane import LaneClosed, ReadProcesses
 from vpabot.bot.interactions.registry import Turn, command_types, handler_for
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import inbox
@@ -81,10 +82,13 @@ class Runner:
         immediate_queue: int = 64,
         poll_seconds: float = POLL_SECONDS,
         render_homes: bool = True,
+        reads: ReadProcesses | None = None,
     ) -> None:
         """``workers``: inbox worker threads (0 in a web-only process, whose rows a
         ``vpabot worker`` claims); ``render_homes``: this process publishes App Homes (else a
-        Home opened here is handed to the workers through the inbox)."""
+        Home opened here is handed to the workers through the inbox); ``reads``: child
+        processes that run reads and modals instead of threads of this one
+        (``read_lane.py``: the ack never waits for a render's interpreter lock)."""
         self.ctx = ctx
         self.client = client
         self.max_backlog = max_backlog
@@ -94,6 +98,9 @@ class Runner:
         self._lock = threading.Lock()
         self._opened: set[str] = set()  # Homes opened here, not yet handed to the workers
         self._immediate = BoundedPool(immediate_workers, immediate_queue, "vpabot-now")
+        self._reads = reads
+        if reads is not None:
+            reads.on_lost = self._lost
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._workers = [
@@ -120,6 +127,8 @@ class Runner:
         for thread in [*self._workers, self._counter]:
             if thread.is_alive():
                 thread.join(timeout)
+        if self._reads is not None:  # before the threads: a lost read is told through them
+            self._reads.shutdown()
         self._immediate.shutdown()
         self.home.stop()
 
@@ -141,9 +150,15 @@ class Runner:
                 return Outcome.DUPLICATE
             self._wake.set()
             return Outcome.ACCEPTED
-        if self._immediate.try_submit(self._run_now, command, origin):
-            return Outcome.ACCEPTED
-        return Outcome.BUSY
+        accepted = None
+        if self._reads is not None:
+            try:
+                accepted = self._reads.try_submit(command, origin)
+            except LaneClosed:
+                self._reads = None
+        if accepted is None:
+            accepted = self._immediate.try_submit(self.run_now, command, origin)
+        return Outcome.ACCEPTED if accepted else Outcome.BUSY
 
     def home_opened(self, user_id: str, event_id: str) -> Outcome:
         """``user_id`` opened App Home: mark it stale in memory and nothing more (the ack
@@ -183,8 +198,14 @@ class Runner:
         """Answer a click that was refused in its ack (a click's ack carries no text)."""
         self._immediate.try_submit(self.send_reply, origin, payload)
 
+    def _lost(self, origin: Origin) -> None:
+        """A read process died with this user's request: say so rather than stay silent."""
+        self.tell(origin, build_notice(self.ctx.t("error.internal")))
+
     # -- the immediate lane -------------------------------------------------------------------
-    def _run_now(self, command: Any, origin: Origin) -> None:
+    def run_now(self, command: Any, origin: Origin) -> None:
+        """Run a read or modal handler and send its reply (no inbox: nothing is written that
+        the user could miss)."""
         reply = self._answer(command, origin)
         if reply is not None:
             try:

@@ -1,0 +1,131 @@
+"""``vpabot serve --role web`` runs reads in a forked read process (``read_lane.py``): what an
+admin reads is the same, a full lane says "busy", and a read process that dies costs no one
+an answer. On the system clock: a test's clock does not cross into another process."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+from vpabot.bot.group_members import GroupMembers
+from vpabot.bot.interactions.read_lane import ReadProcesses
+from vpabot.bot.runtime import Runtime
+from vpabot.bot.testing.harness import BotUnderTest
+from vpabot.bot.testing.transcript import render
+
+BUSY = "sehr viel zu tun"
+BROKEN = "etwas schiefgegangen"
+
+
+@pytest.fixture
+def web(db_url: str) -> Iterator[BotUnderTest]:
+    """A web process with one read process, and Anna Müller on file (added by a worker)."""
+    with BotUnderTest(db_url, role="web") as running:
+        worker = Runtime(running.settings, role="worker")
+        try:
+            _ack, key = running.slack.command("assistent neu anna.m Anna Müller")
+            assert "angelegt" in render(running.slack.reply(key).args)
+        finally:
+            worker.stop()
+        yield running
+
+
+def reads_of(bot: BotUnderTest) -> ReadProcesses:
+    reads = bot.runtime.runner._reads
+    assert reads is not None, "the web process runs no read process"
+    return reads
+
+
+def test_the_file_comes_from_the_read_process_and_reads_as_before(web: BotUnderTest) -> None:
+    children = reads_of(web).pids()
+    assert len(children) == 1 and children[0] != os.getpid()
+    ack, key = web.slack.command("akte anna.m")
+    assert ack.status == 200 and not ack.body.strip("{}")  # an empty ack: the file follows
+    text = render(web.slack.reply(key).args)
+    assert "Anna Müller" in text and "anna.m" in text
+
+
+def test_an_unknown_assistant_is_answered_politely_from_the_read_process(web: BotUnderTest) -> None:
+    _ack, key = web.slack.command("akte anna.x")
+    text = render(web.slack.reply(key).args)
+    assert "anna.x" in text and "anna.m" in text  # not found, and the close match offered
+
+
+def test_a_full_read_lane_says_busy_in_the_ack_and_answers_what_it_took(db_url: str) -> None:
+    with BotUnderTest(db_url, role="web") as bot:
+        runner = bot.runtime.runner
+        # One read process, no queue: the second read while the first is out is refused.
+        runner._reads.shutdown()
+        runner._reads = ReadProcesses(bot.runtime.ctx, bot.runtime.web, bot.runtime.engine, processes=1, queue=0)
+        runner._reads.on_lost = runner._lost
+        bot.fake.delay("response_url", 1.5)
+        first, first_key = bot.slack.command("akte anna.m")
+        second, _ = bot.slack.command("akte anna.m")
+        assert first.status == 200 and BUSY not in first.body
+        assert BUSY in render(second.json())
+        assert "anna.m" in render(bot.slack.reply(first_key, timeout=15).args)
+
+
+def test_a_read_process_that_dies_mid_read_leaves_no_one_waiting_and_reads_go_on(web: BotUnderTest) -> None:
+    web.fake.delay("response_url", 3)  # the read process is inside its reply when it dies
+    _ack, key = web.slack.command("akte anna.m")
+    web.fake.wait_for("response_url", predicate=lambda c: c.args.get("_key") == key)
+    os.kill(reads_of(web).pids()[0], signal.SIGKILL)
+    told = web.fake.wait_for(
+        "response_url", count=2, timeout=15, predicate=lambda c: c.args.get("_key") == key
+    )
+    assert BROKEN in render(told[-1].args)  # told, not left waiting
+    web.fake.delay("response_url", 0)
+    # The next reads run on the web process's threads: answered all the same.
+    _ack, key = web.slack.command("akte anna.m")
+    assert "Anna Müller" in render(web.slack.reply(key, timeout=15).args)
+    assert web.runtime.runner._reads is None
+
+
+def test_role_groups_travel_with_each_read() -> None:
+    members = GroupMembers()
+    members.set("admin", "S1", frozenset({"U1", "U2"}))
+    copy = pickle.loads(pickle.dumps(members))  # the settings cross into the read process
+    assert copy.of("admin") == {"U1", "U2"} and copy.group_id("admin") == "S1"
+    members.set("admin", "S1", frozenset({"U3"}))
+    copy.restore(members.snapshot())  # what each read brings along
+    assert copy.of("admin") == {"U3"}
+
+
+def test_a_read_process_leaves_when_its_parent_was_killed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL gives the web process no time to stop its children: they notice and go."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys, time\n"
+        "from vpabot.bot.testing.harness import BotUnderTest\n"
+        "bot = BotUnderTest(sys.argv[1], role='web')\n"
+        "print(bot.runtime.runner._reads.pids()[0], flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, f"sqlite:///{tmp_path / 'vpabot.db'}"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        child = int(parent.stdout.readline())  # type: ignore[union-attr]
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(child):
+            time.sleep(0.2)
+        assert not _alive(child)
+    finally:
+        parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"  # a zombie has left; only its entry waits
+    except FileNotFoundError:
+        return False
