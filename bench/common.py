@@ -216,6 +216,28 @@ def serve_env(database_url: str, api_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def proc_field_mb(path: str, field: str) -> float:
+    """A ``kB`` figure from a /proc file (``status``, ``smaps_rollup``) in MB; NaN if gone."""
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started (a web process's read process), from /proc."""
+    pids: list[int] = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            pids += [int(c) for c in children.read_text().split()]
+        except OSError:
+            pass
+    return sorted(set(pids))
+
+
 class Process:
     """A server child process with its log in ``workdir``; stop is SIGTERM, then SIGKILL."""
 
@@ -234,13 +256,7 @@ class Process:
 
     def peak_rss_mb(self) -> float:
         """VmHWM: the kernel's high-water mark of this process's resident set."""
-        try:
-            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return float("nan")
+        return proc_field_mb(f"/proc/{self.pid}/status", "VmHWM:")
 
     def stop(self, timeout: float = 30.0) -> int | None:
         if self.proc.poll() is None:
@@ -305,11 +321,26 @@ class Deployment:
         return self.web.port
 
     def peak_rss_by_process(self) -> dict[str, float]:
-        return {p.name: p.peak_rss_mb() for p in self.processes}
+        """VmHWM of each process, a web process's read process included."""
+        peaks: dict[str, float] = {}
+        for p in self.processes:
+            peaks[p.name] = p.peak_rss_mb()
+            for n, child in enumerate(child_pids(p.pid), 1):
+                peaks[f"{p.name} read process{f' {n}' if n > 1 else ''}"] = proc_field_mb(
+                    f"/proc/{child}/status", "VmHWM:")
+        return peaks
 
     def peak_rss_mb(self) -> float:
-        """The largest process's high-water mark (each one is a container of its own)."""
+        """The largest process's high-water mark."""
         return max(self.peak_rss_by_process().values())
+
+    def pss_by_deployment_unit(self) -> dict[str, float]:
+        """Now, per started process with its children: the sum of their PSS (proportional set
+        size: a page the forked read process still shares with its parent counts once), what
+        a container holding ``vpabot serve`` is charged. VmHWM would count shared pages twice."""
+        return {p.name: sum(proc_field_mb(f"/proc/{pid}/smaps_rollup", "Pss:")
+                            for pid in (p.pid, *child_pids(p.pid)))
+                for p in self.processes}
 
     def tracebacks(self) -> int:
         return sum(p.tracebacks() for p in self.processes)

@@ -37,12 +37,14 @@ def uid(prefix: str = "k") -> str:
 
 @dataclass
 class Req:
-    """One request as Slack would send it; ``key`` names its response_url."""
+    """One request as Slack would send it; ``key`` names its response_url; ``expect``, where
+    set, is text the answer through that response_url must contain (a read's reply)."""
 
     body: bytes
     content_type: str = FORM
     headers: dict[str, str] = field(default_factory=dict)
     key: str = ""
+    expect: str = ""
 
 
 def command(text: str, fake_url: str, *, user: str = ADMIN, key: str | None = None) -> Req:
