@@ -4,12 +4,14 @@ Same Bolt settings (``process_before_response``), same WSGI adapter and path, sa
 with the same thread count, same signing secret. Whatever vpabot's ack costs above this is
 vpabot's own. Run: ``python -m bench.bare --port N --threads 8``.
 
-``--durable URL``: the *durable floor*. A command or form submission first commits one row
+``--durable URL``: the *floor*. A command or form submission first commits one row
 into a table of its own (``bench_floor``) on vpabot's database, through vpabot's engine
 settings (``storage.db.make_engine``: SQLite's WAL and ``BEGIN IMMEDIATE``, one autocommit
 round trip on PostgreSQL), then acks. It is the least an ack can do that keeps issue 9's
 first promise ("acknowledged means durable"), so it shows how much of vpabot's ratio to the
-ack-only app that promise alone costs on this machine and database.
+ack-only app that promise alone costs on this machine and database. An options request gets
+25 options from one indexed read of vpabot's picker index (``picker_query``): the least an
+answer with options in it can do, where the ack-only app answers an empty list.
 """
 
 from __future__ import annotations
@@ -50,6 +52,34 @@ def durable_write(url: str) -> Callable[[dict[str, Any]], None]:
     return write
 
 
+def picker_query(url: str) -> Callable[[str], list[dict[str, Any]]]:
+    """The least an options answer can do: one range read of the picker's word index
+    (``assistant_search_words``, the word folded as vpabot folds it) joined to the names,
+    through vpabot's lock-free read connection settings, as 25 options."""
+    from sqlalchemy import text
+
+    from vpabot.policy.text import fold_term
+    from vpabot.storage.db import READ_ONLY, make_engine
+
+    engine = make_engine(url).execution_options(**{READ_ONLY: True})
+    sql = text(
+        "SELECT a.handle, a.name FROM assistant_search_words w JOIN assistants a"
+        " ON a.id = w.assistant_id WHERE w.word >= :lo AND w.word < :hi"
+        " ORDER BY w.word, w.assistant_id LIMIT 26")
+
+    def search(value: str) -> list[dict[str, Any]]:
+        lo = fold_term(value.split()[0]) if value.split() else ""
+        if not lo:
+            return []
+        hi = lo[:-1] + chr(ord(lo[-1]) + 1)
+        with engine.connect() as conn:
+            rows = conn.execute(sql, {"lo": lo, "hi": hi}).all()
+        return [{"text": {"type": "plain_text", "text": f"{name} ({handle})"}, "value": handle}
+                for handle, name in rows[:25]]
+
+    return search
+
+
 def make_app(signing_secret: str, api_url: str, token: str, durable: str | None = None) -> App:
     app = App(
         client=WebClient(token=token, base_url=api_url, timeout=10),
@@ -64,18 +94,22 @@ def make_app(signing_secret: str, api_url: str, token: str, durable: str | None 
     def no_options(ack) -> None:  # type: ignore[no-untyped-def]
         ack(options=[])
 
-    writes = ack_only
+    writes, options = ack_only, no_options
     if durable:
         write = durable_write(durable)
+        search = picker_query(durable)
 
         def writes(ack, body) -> None:  # type: ignore[no-untyped-def]
             write(body)
             ack()
 
+        def options(ack, payload) -> None:  # type: ignore[no-untyped-def]
+            ack(options=search(str(payload.get("value") or "")))
+
     app.command("/vpa")(writes)
     app.action(re.compile(".*"))(ack_only)
     app.view(re.compile(".*"))(writes)
-    app.options(re.compile(".*"))(no_options)
+    app.options(re.compile(".*"))(options)
     app.event("app_home_opened")(ack_only)
     return app
 
