@@ -4,6 +4,7 @@ an answer. On the system clock: a test's clock does not cross into another proce
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import signal
@@ -11,7 +12,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from vpabot.bot import payloads
 from vpabot.bot.group_members import GroupMembers
+from vpabot.bot.ids import Action
 from vpabot.bot.interactions.read_lane import ReadProcesses
 from vpabot.bot.runtime import Runtime
 from vpabot.bot.testing.harness import BotUnderTest
@@ -53,6 +56,21 @@ def test_an_unknown_assistant_is_answered_politely_from_the_read_process(web: Bo
     _ack, key = web.slack.command("akte anna.x")
     text = render(web.slack.reply(key).args)
     assert "anna.x" in text and "anna.m" in text  # not found, and the close match offered
+
+
+def test_a_form_opens_from_the_read_process_within_its_trigger(web: BotUnderTest) -> None:
+    ack, key = web.slack.command("verstoss anna.m")
+    assert ack.status == 200
+    opened = web.fake.wait_for("views.open", predicate=lambda c: c.args.get("trigger_id") == f"trigger-{key}")
+    view = opened[0].args["view"]
+    assert view["callback_id"] == "violation_modal" and "Anna Müller" in json.dumps(view, ensure_ascii=False)
+
+
+def test_a_file_opened_on_app_home_opens_over_it_from_the_read_process(web: BotUnderTest) -> None:
+    value = payloads.encode(payloads.HandleRef("anna.m"))
+    assert web.slack.home_click(Action.OPEN_FILE, value).status == 200
+    modal = web.fake.wait_for("views.open")[-1].args["view"]
+    assert modal["type"] == "modal" and "Anna Müller" in json.dumps(modal, ensure_ascii=False)
 
 
 def test_a_full_read_lane_says_busy_in_the_ack_and_answers_what_it_took(db_url: str) -> None:
