@@ -16,7 +16,7 @@ from vpabot.bot.app import create_app, make_client
 from vpabot.bot.config import Settings
 from vpabot.bot.blocks import notices
 from vpabot.bot.context import AppContext
-from vpabot.bot.interactions.read_lane import ReadProcesses
+from vpabot.bot.interactions.read_lane import ReadProcess
 from vpabot.bot.interactions.runner import WORKER_POLL_SECONDS, Runner
 from vpabot.bot.outbox import OutboxDispatcher, OutboxWorker
 from vpabot.bot.services.approvals import sweep_approvals
@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 OUTBOX_SECONDS = 5
 ALL, WEB, WORKER = "all", "web", "worker"
 ROLES = (ALL, WEB, WORKER)
-# Reads waiting for a read process: a file page takes ~5 ms there, so 256 are ~1.5 s of
-# waiting, still an answer right after the ack; beyond that the ack says "busy".
-READ_QUEUE = 256
+# The read process runs reads on 4 threads (as many as the thread pool it replaces), so a
+# slow Slack call holds up one read; 256 more may wait: at ~5 ms of CPU a file page, ~1.5 s.
+# Beyond that the ack says "busy".
+READ_THREADS, READ_QUEUE = 4, 256
 RETENTION_AT = time(3, 30)  # local time, daily: at night, when nobody works in the files
 
 
@@ -51,7 +52,7 @@ class Runtime:
         clock: Clock | None = None,
         engine: Engine | None = None,
         role: str = ALL,
-        read_processes: int | None = None,
+        read_process: bool | None = None,
     ) -> None:
         """``engine``: one the caller opened (the CLI announces a new SQLite file); default:
         one on ``settings.database_url``. Migrations are applied either way.
@@ -60,9 +61,9 @@ class Runtime:
         acks (and answers reads), ``worker`` only works, so an ack never competes for the
         interpreter with a worker's transaction, a Home render or the outbox.
 
-        ``read_processes``: child processes for reads and modals (``read_lane.py``); default
-        one in a ``web`` process, none elsewhere, and none where the caller set a clock (a
-        test's clock does not cross into another process)."""
+        ``read_process``: reads and modals of a ``web`` process run in a child process
+        (``read_lane.py``); default: yes, unless the caller set a clock (a test's clock
+        does not cross into another process). Other roles run them on threads."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}")
         self.role = role
@@ -80,11 +81,11 @@ class Runtime:
             roles.refresh(settings.group_members, web, settings.groups)
         self.web = web
         if role == WEB:
-            if read_processes is None:
-                read_processes = 1 if clock is None else 0
+            if read_process is None:
+                read_process = clock is None
             reads = None
-            if read_processes and ReadProcesses.available():  # forked now: no thread runs yet
-                reads = ReadProcesses(self.ctx, web, self.engine, processes=read_processes, queue=READ_QUEUE)
+            if read_process and ReadProcess.available():  # forked now: no thread runs yet
+                reads = ReadProcess(self.ctx, web, self.engine, threads=READ_THREADS, queue=READ_QUEUE)
             self.runner = Runner(self.ctx, web, workers=0, render_homes=False, reads=reads)
         elif role == WORKER:
             self.runner = Runner(self.ctx, web, poll_seconds=WORKER_POLL_SECONDS)
@@ -106,18 +107,24 @@ class Runtime:
     def start_jobs(self) -> None:
         """Periodic work in this process. Each job claims its rows in the database, so the
         same jobs may run on every instance; ``max_instances=1`` keeps runs from overlapping.
-        A ``web`` process runs none: its workers do."""
-        if self.role == WEB:
-            return
+        A ``web`` process runs none of the work (its workers do), but re-reads the role user
+        groups like every process that checks roles: a change Slack sends no event for
+        reaches it within ``roles.REFRESH_SECONDS``."""
         scheduler = BackgroundScheduler(timezone=self.settings.timezone)
         now = datetime.now(timezone.utc)
         every = {"max_instances": 1, "coalesce": True}
+        if self.settings.groups:
+            scheduler.add_job(self.refresh_roles, "interval", seconds=roles.REFRESH_SECONDS, id="roles", **every)
+        if self.role == WEB:
+            if self.settings.groups:
+                scheduler.add_listener(self._job_raised, EVENT_JOB_ERROR)
+                scheduler.start()
+                self.scheduler = scheduler
+            return
         for job in (self.sweep, self.cg_digest):
             scheduler.add_job(
                 job, "interval", seconds=self.settings.sweep_seconds, id=job.__name__, next_run_time=now, **every
             )
-        if self.settings.groups:
-            scheduler.add_job(self.refresh_roles, "interval", seconds=roles.REFRESH_SECONDS, id="roles", **every)
         if self.settings.retention_months:
             scheduler.add_job(
                 self.retention,

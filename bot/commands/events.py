@@ -11,4 +11,13 @@ class HomeOpened:
     (``vpabot serve --role web``): a worker marks it stale in its own refresher."""
 
 
-Event = HomeOpened
+@dataclass(frozen=True)
+class GroupsChanged:
+    """Slack said a user group changed (``subteam_members_changed``) to a process that
+    renders no Homes: a worker reads the group again (its own role checks and Homes follow
+    it) and re-renders the changed user's Home, the row's user."""
+
+    subteam_id: str
+
+
+Event = HomeOpened | GroupsChanged

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from slack_sdk import WebClient
 
 from vpabot.bot.blocks.home import build_home
-from vpabot.bot.commands.events import HomeOpened
+from vpabot.bot import roles
+from vpabot.bot.commands.events import GroupsChanged, HomeOpened
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.registry import Role, Turn, handles
 from vpabot.bot.services.home import load_home
@@ -37,6 +38,16 @@ def publish_home(
 def _home_opened(turn: Turn, command: HomeOpened) -> None:
     # Nothing to do in the transaction: the runner marks the author's Home stale after
     # every write it carries out, and that is all opening Home asks for.
+    return None
+
+
+@handles(GroupsChanged, who=Role.ANYONE, writes=True)
+def _groups_changed(turn: Turn, command: GroupsChanged) -> None:
+    # The worker's own role checks (an approval by a new manager) and the Home the runner
+    # re-renders for the row's user afterwards follow the group as Slack has it now.
+    settings = turn.ctx.settings
+    if getattr(settings, "groups", None):
+        roles.refresh_if_ours(settings.group_members, turn.client, settings.groups, command.subteam_id)
     return None
 
 

@@ -1,147 +1,200 @@
-"""Reads after the ack, in processes of their own (``vpabot serve --role web``).
+"""Reads after the ack, in a process of their own (``vpabot serve --role web``).
 
-Why processes: a web process exists to ack. A file page takes ~5 ms of Python to render and
+Why a process: a web process exists to ack. A file page takes ~5 ms of Python to render and
 send; on a thread of the web process it holds the interpreter lock, and the next request's
-ack waits for it (measured: ``/vpa akte`` acked 3–4× slower than a bare Bolt app, ~1.3× with
+ack waits for it (measured: ``/vpa akte`` acked 3–4× slower than a bare Bolt app, ~1.5× with
 the render taken out). In a child process the render competes only for a CPU core, which the
 operating system shares far more finely than the lock.
 
-Forked, once, while the web process has no other thread yet (``Runtime`` builds this before
-the runner's threads and the HTTP server start): a child shares the parent's memory pages
-until it writes them, so it costs little memory, and nothing is pickled to start it. The
-child forgets the parent's pooled database connections without closing them
-(``Engine.dispose(close=False)``, SQLAlchemy's recipe for ``os.fork``) and opens its own.
+Forked once, while the web process has no other thread yet (``Runtime`` builds this before
+the runner's threads and the HTTP server start): the child shares the parent's memory pages
+until it writes them, and nothing is pickled to start it. It forgets the parent's pooled
+database connections without closing them (``Engine.dispose(close=False)``, SQLAlchemy's
+recipe for ``os.fork``) and opens its own. Inside it, ``threads`` threads run the reads, so
+one slow Slack call (a ``views.open``, a ``response_url``) holds up one read, not all.
 
-What crosses per request: the command and its origin (small dataclasses, pickled) and the
-current members of the role user groups, so a child decides roles as the web process would.
-Nothing is stored on the way: a read writes nothing the user could miss; one a dying child
-took with it is answered with the internal-error message, so nobody waits for nothing.
-
-Bounded like the thread pool it replaces: ``processes + queue`` reads at most, beyond that
-the ack says "busy". A pool that lost a child is not forked again (the web process is
-threaded by then, and forking a threaded process can inherit a held lock): reads fall back
-to the runner's threads, logged as an error.
+What crosses per read: the command and its origin (small dataclasses, pickled) and the
+current members of the role user groups, so the child decides roles as the web process would.
+Nothing is stored on the way: a read writes nothing the user could miss. Bounded like the
+thread pool it replaces: ``threads + queue`` reads out at once, beyond that the ack says
+"busy". If the child dies, the reads it held are handed back (``on_lost``: the runner runs
+them on its threads, or says "busy") and later reads run on threads too: a threaded process
+is not forked again, since the child could inherit a lock some thread held. A child whose
+parent was SIGKILLed leaves within a second.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
+import pickle
+import queue
 import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.origin import Origin
 
 log = logging.getLogger(__name__)
 
-_CHILD: Any = None  # the child's Runner, built by ``_start_child``
 PARENT_CHECK_SECONDS = 1.0
+WATCH_SECONDS = 0.25  # how soon the web process notices a dead read process
+DRAIN_SECONDS = 5.0  # on stop: how long queued reads may still take before the child is killed
+
+Lost = Callable[[Any, Origin], None]
 
 
 class LaneClosed(Exception):
-    """The read processes are gone; run reads on threads instead."""
+    """The read process is gone; run reads on threads instead."""
 
 
-def _start_child(ctx: AppContext, client: WebClient, engine: Engine) -> None:
-    global _CHILD
-    from vpabot.bot.interactions.runner import Runner
-
-    engine.dispose(close=False)  # the parent's connections stay the parent's
-    # The parent decides when a read process ends (it lets queued reads finish on its own
-    # SIGTERM); Ctrl-C in a terminal, or a stop sent to the whole process group, reaches this
-    # process too, and would end it mid-read with a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _CHILD = Runner(ctx, client, workers=0, render_homes=False)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A child outlives a SIGKILLed parent otherwise: it waits on a queue whose write end it
-    inherited itself, so it never reads an end of file. Orphans are re-parented: leave then."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(0)
-
-
-def _ready() -> bool:
-    return _CHILD is not None
-
-
-def _run_in_child(command: Any, origin: Origin, groups: Any) -> None:
-    _CHILD.ctx.settings.group_members.restore(groups)
-    _CHILD.run_now(command, origin)
-
-
-class ReadProcesses:
-    """``processes`` forked children running reads; at most ``processes + queue`` at a time."""
+class ReadProcess:
+    """One forked child running reads on ``threads`` threads; ``threads + queue`` at most."""
 
     def __init__(
-        self, ctx: AppContext, client: WebClient, engine: Engine, *, processes: int, queue: int
+        self, ctx: AppContext, client: WebClient, engine: Engine, *, threads: int, queue: int
     ) -> None:
-        """Forks the children now: call it before this process starts any thread."""
+        """Forks the child now: call it before this process starts any thread of its own."""
         self._settings = ctx.settings
-        self._slots = threading.BoundedSemaphore(processes + queue)
-        self.on_lost: Callable[[Origin], None] = lambda origin: None
-        self._pool = ProcessPoolExecutor(
-            processes,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_start_child,
-            initargs=(ctx, client, engine),
+        self._threads = threads
+        self._slots = threading.BoundedSemaphore(threads + queue)
+        self._out: dict[int, tuple[Any, Origin]] = {}  # reads handed over, not yet done
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.on_lost: Lost = lambda command, origin: None
+        self.closed = self._stopping = False
+        fork = multiprocessing.get_context("fork")
+        self._requests = fork.Queue()
+        self._done = fork.Queue()
+        # On stop, reads still queued when the child is gone must not hold the exit.
+        self._requests.cancel_join_thread()
+        self._process = fork.Process(
+            target=_child_main,
+            args=(ctx, client, engine, self._requests, self._done, threads),
+            name="vpabot-reads",
+            daemon=True,  # at interpreter exit multiprocessing ends it instead of waiting
         )
-        self._pool.submit(_ready).result()  # with fork, every child starts on the first submit
-        self.closed = False
+        self._process.start()
+        self._watcher = threading.Thread(target=self._watch, name="vpabot-reads-watch", daemon=True)
+        self._watcher.start()
 
     @staticmethod
     def available() -> bool:
         """Whether this platform can fork (Linux and macOS; not Windows)."""
         return "fork" in multiprocessing.get_all_start_methods()
 
-    def pids(self) -> list[int]:
-        """The children's process ids (for tests and diagnostics)."""
-        return list(getattr(self._pool, "_processes", {}) or {})
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
 
     def try_submit(self, command: Any, origin: Origin) -> bool:
-        """Hand ``command`` to a child; False (nothing queued) when every slot is taken.
-        Raises ``LaneClosed`` once a child has died."""
-        if self.closed:
+        """Hand ``command`` to the child; False (nothing taken) when every slot is in use.
+        Raises ``LaneClosed`` once the child has died."""
+        if self.closed or not self._process.is_alive():
             raise LaneClosed
         if not self._slots.acquire(blocking=False):
             return False
-        try:
-            future = self._pool.submit(_run_in_child, command, origin, self._settings.group_members.snapshot())
-        except (BrokenProcessPool, RuntimeError) as error:  # RuntimeError: shut down
-            self._slots.release()
-            self._close(error)
-            raise LaneClosed from error
-        future.add_done_callback(lambda done: self._finished(done, origin))
+        # Pickled here: a queue pickles in its feeder thread, where a failure would only print.
+        read_id = next(self._ids)
+        item = pickle.dumps((read_id, command, origin, self._settings.group_members.snapshot()))
+        with self._lock:
+            self._out[read_id] = (command, origin)
+        self._requests.put(item)
         return True
 
-    def _finished(self, future: Future[None], origin: Origin) -> None:
-        self._slots.release()
-        error = None if future.cancelled() else future.exception()
-        if error is None and not future.cancelled():
-            return
-        if isinstance(error, BrokenProcessPool):
-            self._close(error)
-        else:
-            log.error("a read failed in its process: %s: %s", type(error).__name__, error)
-        self.on_lost(origin)
+    def _watch(self) -> None:
+        """Frees the slot of each finished read; hands back every read a dead child held."""
+        while True:
+            try:
+                read_id = self._done.get(timeout=WATCH_SECONDS)
+            except queue.Empty:
+                if self._process.is_alive():
+                    continue
+                self._lose_all()
+                return
+            except (EOFError, OSError):  # the queue was closed on stop
+                return
+            with self._lock:
+                self._out.pop(read_id, None)
+            self._slots.release()
 
-    def _close(self, error: BaseException) -> None:
-        if not self.closed:
+    def _lose_all(self) -> None:
+        with self._lock:
             self.closed = True
-            log.error("the read processes are gone (%s); reads run on threads from now on", error)
+            lost, self._out = list(self._out.values()), {}
+        if self._stopping:
+            if lost:
+                log.warning("%d read(s) not answered: the read process was stopped first", len(lost))
+            return
+        log.error(
+            "the read process died (exit code %s); %d read(s) handed back, reads run on threads from now on",
+            self._process.exitcode, len(lost),
+        )
+        for command, origin in lost:
+            self.on_lost(command, origin)
 
-    def shutdown(self) -> None:
-        """Let the queued reads finish (bounded: ``processes + queue``), then stop."""
-        self._pool.shutdown(wait=True)
+    def shutdown(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Let the queued reads finish for up to ``timeout`` seconds, then end the child."""
+        self._stopping = True
+        if self._process.is_alive():
+            for _ in range(self._threads):
+                self._requests.put(None)
+            self._process.join(timeout)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join(1)
+        self._watcher.join(1)
+        self._lose_all()
+
+
+def _child_main(
+    ctx: AppContext, client: WebClient, engine: Engine, requests: Any, done: Any, threads: int
+) -> None:
+    from vpabot.bot.interactions.runner import Runner
+
+    engine.dispose(close=False)  # the parent's connections stay the parent's
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides when reads
+    # end (it drains this process on its way out), so the key must not kill one mid-read.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    runner = Runner(ctx, client, workers=0, render_homes=False)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    workers = [
+        threading.Thread(target=_work, args=(runner, requests, done), name=f"vpabot-read-{n}")
+        for n in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def _work(runner: Any, requests: Any, done: Any) -> None:
+    while True:
+        item = requests.get()
+        if item is None:
+            return
+        read_id, command, origin, groups = pickle.loads(item)
+        try:
+            runner.ctx.settings.group_members.restore(groups)
+            runner.run_now(command, origin)
+        except Exception:  # the database away, say: the user hears of it, the thread goes on
+            log.exception("a read failed in the read process")
+            runner.tell_now(origin, runner.busy_notice())
+        finally:
+            done.put(read_id)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A child outlives a SIGKILLed parent otherwise, waiting on a queue whose write end it
+    inherited itself, so it never reads an end of file. Orphans are re-parented: leave then."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)

@@ -120,5 +120,5 @@ def command_types() -> dict[str, type]:
     Every command the grammar, the clicks and the events define, whether or not its handler
     module was imported yet: a stored row is decoded by its type, then handed to ``handler_for``.
     """
-    defined = (*get_args(grammar.Command), *get_args(clicks.Click), events.Event)
+    defined = (*get_args(grammar.Command), *get_args(clicks.Click), *get_args(events.Event))
     return {cls.__name__: cls for cls in defined}

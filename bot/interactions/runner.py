@@ -24,12 +24,13 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import DBAPIError
 
-from vpabot.bot import logs, payloads
+from vpabot.bot import logs, payloads, roles
+from vpabot.bot.commands.events import GroupsChanged
 from vpabot.bot.blocks.replies import build_error, build_notice
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.home import HomeOpened, HomeRefresher
 from vpabot.bot.interactions.origin import Origin
-from vpabot.bot.interactions.read_lane import LaneClosed, ReadProcesses
+from vpabot.bot.interactions.read_lane import LaneClosed, ReadProcess
 from vpabot.bot.interactions.registry import Turn, command_types, handler_for
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import inbox
@@ -40,6 +41,7 @@ POLL_SECONDS = 1.0  # picks up rows of other instances and of a crashed worker
 # A worker process (``vpabot worker``) is not woken by the web process that wrote the row:
 # it polls, with a lock-free read, often enough that a reply follows its ack within a blink.
 WORKER_POLL_SECONDS = 0.1
+TELL_WORKERS, TELL_QUEUE = 2, 512  # more than the read process holds (read_lane.py)
 BACKLOG_SECONDS = 1.0  # how stale the "busy" decision's count of queued rows may be
 HOME_HANDOVER_SECONDS = 0.25  # how long a Home opened on a web process waits for its row
 
@@ -82,7 +84,7 @@ class Runner:
         immediate_queue: int = 64,
         poll_seconds: float = POLL_SECONDS,
         render_homes: bool = True,
-        reads: ReadProcesses | None = None,
+        reads: ReadProcess | None = None,
     ) -> None:
         """``workers``: inbox worker threads (0 in a web-only process, whose rows a
         ``vpabot worker`` claims); ``render_homes``: this process publishes App Homes (else a
@@ -98,6 +100,9 @@ class Runner:
         self._lock = threading.Lock()
         self._opened: set[str] = set()  # Homes opened here, not yet handed to the workers
         self._immediate = BoundedPool(immediate_workers, immediate_queue, "vpabot-now")
+        # Refusals told after an empty ack ("busy" for a click) have threads of their own: a
+        # flood of reads filling the pool above must not swallow them.
+        self._teller = BoundedPool(TELL_WORKERS, TELL_QUEUE, "vpabot-tell")
         self._reads = reads
         if reads is not None:
             reads.on_lost = self._lost
@@ -130,6 +135,7 @@ class Runner:
         if self._reads is not None:  # before the threads: a lost read is told through them
             self._reads.shutdown()
         self._immediate.shutdown()
+        self._teller.shutdown()
         self.home.stop()
 
     # -- called by the shell, before the ack --------------------------------------------------
@@ -171,6 +177,32 @@ class Runner:
                 self._opened.add(user_id)
         return Outcome.ACCEPTED
 
+    def groups_changed(self, subteam_id: str, users: list[str]) -> None:
+        """A role group changed: read it again here; Homes follow. Where this process renders
+        no Homes, the workers get it as inbox rows (one per changed user, whose Home they
+        re-render), since they check roles too. Off the request thread."""
+        settings = self.ctx.settings
+
+        def refresh() -> None:
+            if not roles.refresh_if_ours(settings.group_members, self.client, settings.groups, subteam_id):
+                return
+            if self.render_homes:
+                for user in users:
+                    self.home.touch(user)
+                return
+            inbox.accept_many(
+                self.ctx.sessions,
+                [
+                    inbox.Request(f"groups:{subteam_id}:{user}:{uuid.uuid4().hex}", GroupsChanged.__name__,
+                                  payloads.to_plain(GroupsChanged(subteam_id)),
+                                  payloads.to_plain(Origin(user_id=user)))
+                    for user in users or [""]
+                ],
+                now=self.ctx.now(),
+            )
+
+        self.background(refresh)
+
     def _hand_homes_over(self) -> None:
         """Homes opened here since the last round become inbox rows, all in one transaction
         and never inside an ack. A crash loses at most these marks: a Home stays as it was
@@ -195,12 +227,27 @@ class Runner:
         return self._immediate.try_submit(fn, *args)
 
     def tell(self, origin: Origin, payload: dict[str, Any]) -> None:
-        """Answer a click that was refused in its ack (a click's ack carries no text)."""
-        self._immediate.try_submit(self.send_reply, origin, payload)
+        """Answer a click that was refused in its ack (a click's ack carries no text), on
+        the teller's threads. Bounded too: past ``TELL_QUEUE`` waiting answers one is
+        dropped, and the log says so."""
+        if not self._teller.try_submit(self.tell_now, origin, payload):
+            log.warning("too many refusals to tell at once; %s is not told", origin.user_id)
 
-    def _lost(self, origin: Origin) -> None:
-        """A read process died with this user's request: say so rather than stay silent."""
-        self.tell(origin, build_notice(self.ctx.t("error.internal")))
+    def tell_now(self, origin: Origin, payload: dict[str, Any]) -> None:
+        """``send_reply`` that logs instead of raising."""
+        try:
+            self.send_reply(origin, payload)
+        except Exception as error:  # noqa: BLE001 - a refusal nobody received: log it
+            log.warning("could not tell %s: %s", origin.user_id, error)
+
+    def busy_notice(self) -> dict[str, Any]:
+        """The polite "busy, try again in a minute, nothing was saved"."""
+        return build_notice(self.ctx.t("error.busy"))
+
+    def _lost(self, command: Any, origin: Origin) -> None:
+        """The read process died holding this read: run it here, or say "busy"."""
+        if not self._immediate.try_submit(self.run_now, command, origin):
+            self.tell(origin, self.busy_notice())
 
     # -- the immediate lane -------------------------------------------------------------------
     def run_now(self, command: Any, origin: Origin) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from vpabot.bot import logs, metrics, roles
+from vpabot.bot import logs, metrics
 from vpabot.bot.mrkdwn import unescape
 from vpabot.bot.blocks.replies import build_error, build_notice, build_notice_modal, error_text
 from vpabot.bot.commands import grammar
@@ -56,7 +56,7 @@ def register(app: App, ctx: AppContext, runner: Runner) -> None:
     app.view(re.compile(".+"))(guarded(view_listener(ctx, runner), "view", t))
     app.shortcut(re.compile(".+"))(guarded(shortcut_listener(ctx, runner), "shortcut", t))
     app.event("app_home_opened")(guarded(home_listener(runner), "event", t))
-    app.event("subteam_members_changed")(guarded(group_listener(ctx, runner, app.client), "event", t))
+    app.event("subteam_members_changed")(guarded(group_listener(ctx, runner), "event", t))
 
 
 # Each factory returns one Bolt listener; Bolt passes arguments by their names.
@@ -199,7 +199,7 @@ class RecentKeys:
             return True
 
 
-def group_listener(ctx: AppContext, runner: Runner, client: WebClient) -> Callable[..., str]:
+def group_listener(ctx: AppContext, runner: Runner) -> Callable[..., str]:
     def on_group_changed(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> str:
         ack()
         settings = ctx.settings
@@ -207,14 +207,10 @@ def group_listener(ctx: AppContext, runner: Runner, client: WebClient) -> Callab
             subteam = str(event.get("subteam_id") or "")
             changed = [str(u) for key in ("added_users", "removed_users") for u in event.get(key) or []]
 
-            def refresh_then_homes() -> None:
-                # Someone who left the admin group must not keep a Home full of names they may
-                # no longer see (and a newcomer gets theirs): re-render the changed users' Homes.
-                if roles.refresh_if_ours(settings.group_members, client, settings.groups, subteam):
-                    for user in changed:
-                        runner.home_opened(user, "")
-
-            runner.background(refresh_then_homes)
+            # Someone who left the admin group must not keep a Home full of names they may no
+            # longer see (and a newcomer gets theirs): the runner re-reads the group and
+            # re-renders the changed users' Homes, in every process that checks roles.
+            runner.groups_changed(subteam, changed)
         return OK
 
     return on_group_changed

@@ -53,3 +53,44 @@ def test_a_group_may_stand_in_for_the_id_list() -> None:
     }
     settings = load_settings(env)
     assert settings.admin_ids == frozenset() and settings.groups == {"admin": "@vpa-admins"}
+
+
+def test_a_group_change_reaches_the_worker_beside_a_web_process(db_url: str) -> None:
+    """Slack tells the web process; the worker checks roles too (an approval by a new
+    manager, the Homes it renders), so the change reaches it through the inbox."""
+    from dataclasses import replace
+
+    from vpabot.bot.group_members import GroupMembers
+    from vpabot.bot.runtime import Runtime
+
+    new_manager = "UNEWMGR"
+    with BotUnderTest(db_url, role="web", manager_group="vpa-manager") as bot:
+        bot.fake.usergroups = {"SMGR": {"handle": "vpa-manager", "users": []}}
+        bot.runtime.refresh_roles()
+        # Another process: its own memory of the groups, read once at its start.
+        worker = Runtime(replace(bot.settings, group_members=GroupMembers()), role="worker")
+        try:
+            assert not worker.settings.is_manager(new_manager)
+            bot.fake.usergroups["SMGR"]["users"] = [new_manager]
+            event = {"type": "subteam_members_changed", "subteam_id": "SMGR", "added_users": [new_manager]}
+            assert bot.slack.event(event).status == 200
+            deadline = time.monotonic() + 10
+            while not worker.settings.is_manager(new_manager) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert worker.settings.is_manager(new_manager) and bot.settings.is_manager(new_manager)
+            # ...and the worker re-renders the new manager's Home as a manager's
+            published = bot.fake.wait_for(
+                "views.publish", predicate=lambda c: c.args.get("user_id") == new_manager, timeout=10
+            )
+            assert published
+        finally:
+            worker.stop()
+
+
+def test_a_web_process_re_reads_the_groups_on_its_own(db_url: str) -> None:
+    """A change Slack sends no event for reaches every process within the refresh interval,
+    the web process's included (it checks roles before every ack)."""
+    with BotUnderTest(db_url, role="web", admin_group="vpa-admins") as bot:
+        bot.runtime.start_jobs()
+        assert bot.runtime.scheduler is not None
+        assert [job.id for job in bot.runtime.scheduler.get_jobs()] == ["roles"]
