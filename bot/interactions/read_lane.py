@@ -25,6 +25,7 @@ parent was SIGKILLed leaves within a second.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import multiprocessing
@@ -83,6 +84,9 @@ class ReadProcess:
             daemon=True,  # at interpreter exit multiprocessing ends it instead of waiting
         )
         self._process.start()
+        # Before multiprocessing's own exit hook (atexit runs last-in first): that one sends
+        # SIGTERM, which the child ignores, and then waits for it without end.
+        atexit.register(self._end_child)
         self._watcher = threading.Thread(target=self._watch, name="vpabot-reads-watch", daemon=True)
         self._watcher.start()
 
@@ -148,11 +152,14 @@ class ReadProcess:
             for _ in range(self._threads):
                 self._requests.put(None)
             self._process.join(timeout)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join(1)
+        self._end_child()
         self._watcher.join(1)
         self._lose_all()
+
+    def _end_child(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(1)
 
 
 def _child_main(
@@ -161,9 +168,11 @@ def _child_main(
     from vpabot.bot.interactions.runner import Runner
 
     engine.dispose(close=False)  # the parent's connections stay the parent's
-    # Ctrl-C in a terminal reaches the whole process group: the parent decides when reads
-    # end (it drains this process on its way out), so the key must not kill one mid-read.
+    # Ctrl-C in a terminal, and a stop sent to the whole process group (systemd's default),
+    # reach this process too: the parent decides when reads end. It drains this process on
+    # its way out and then ends it with SIGKILL, also at an interrupted exit (atexit).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     runner = Runner(ctx, client, workers=0, render_homes=False)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     workers = [

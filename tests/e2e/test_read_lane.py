@@ -142,12 +142,16 @@ def test_a_read_process_leaves_when_its_parent_was_killed(tmp_path) -> None:  # 
         child = int(parent.stdout.readline())  # type: ignore[union-attr]
         parent.kill()
         parent.wait(10)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and _alive(child):
-            time.sleep(0.2)
-        assert not _alive(child)
+        assert _gone_within(child, 10)
     finally:
         parent.kill()
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.2)
+    return not _alive(pid)
 
 
 def _alive(pid: int) -> bool:
@@ -188,9 +192,41 @@ def test_a_second_ctrl_c_while_stopping_ends_the_process_at_once(tmp_path) -> No
         time.sleep(0.5)
         parent.send_signal(signal.SIGINT)
         parent.wait(3)  # the stop alone would wait up to read_lane.DRAIN_SECONDS (5 s)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and _alive(child):
-            time.sleep(0.2)
-        assert not _alive(child)
+        assert _gone_within(child, 5)
+    finally:
+        parent.kill()
+
+
+def test_a_stop_sent_to_the_whole_process_group_still_drains_the_queued_reads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """systemd stops a service by sending SIGTERM to every process of it: the read process
+    must not die with the reads the web process acked."""
+    import subprocess
+    import sys
+
+    script = (
+        "import signal, sys, time\n"
+        "from vpabot.bot.testing.harness import BotUnderTest\n"
+        "bot = BotUnderTest(sys.argv[1], role='web')\n"
+        "def leave(signum, frame): raise SystemExit(0)\n"
+        "signal.signal(signal.SIGTERM, leave)\n"  # as `vpabot serve` does, after the fork
+        "bot.fake.delay('response_url', 0.3)\n"
+        "keys = [bot.slack.command('akte anna.m')[1] for _ in range(20)]\n"
+        "try:\n"
+        "    print('ready', flush=True)\n"
+        "    time.sleep(60)\n"
+        "finally:\n"
+        "    bot.runtime.stop()\n"
+        "    answered = {c.args.get('_key') for c in bot.fake.calls_to('response_url')}\n"
+        "    print(len(answered & set(keys)), flush=True)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, f"sqlite:///{tmp_path / 'vpabot.db'}"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+    )
+    try:
+        assert parent.stdout.readline().strip() == "ready"  # type: ignore[union-attr]
+        os.killpg(parent.pid, signal.SIGTERM)
+        assert parent.stdout.readline().strip() == "20"  # type: ignore[union-attr]
+        parent.wait(10)
     finally:
         parent.kill()
