@@ -41,10 +41,10 @@ class GroupMembers:
         with self._lock:
             self._members, self._ids = dict(members), dict(ids)
 
-    # Settings travel to the read processes pickled: the lock stays behind, the members go.
+    # Picklable like the settings that carry it: the lock stays behind, the members go.
     def __getstate__(self) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
         return self.snapshot()
 
     def __setstate__(self, snapshot: tuple[dict[str, frozenset[str]], dict[str, str]]) -> None:
         self._lock = threading.Lock()
-        self._members, self._ids = dict(snapshot[0]), dict(snapshot[1])
+        self.restore(snapshot)

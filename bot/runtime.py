@@ -115,32 +115,29 @@ class Runtime:
         every = {"max_instances": 1, "coalesce": True}
         if self.settings.groups:
             scheduler.add_job(self.refresh_roles, "interval", seconds=roles.REFRESH_SECONDS, id="roles", **every)
-        if self.role == WEB:
-            if self.settings.groups:
-                scheduler.add_listener(self._job_raised, EVENT_JOB_ERROR)
-                scheduler.start()
-                self.scheduler = scheduler
-            return
-        for job in (self.sweep, self.cg_digest):
-            scheduler.add_job(
-                job, "interval", seconds=self.settings.sweep_seconds, id=job.__name__, next_run_time=now, **every
-            )
-        if self.settings.retention_months:
-            scheduler.add_job(
-                self.retention,
-                "cron",
-                hour=RETENTION_AT.hour,
-                minute=RETENTION_AT.minute,
-                id="retention",
-                misfire_grace_time=6 * 3600,
-                **every,
-            )
-        scheduler.add_listener(self._job_raised, EVENT_JOB_ERROR)
-        scheduler.start()
-        self.scheduler = scheduler
-        # The outbox has a thread of its own: a burst paced at Slack's one message per second
-        # per channel is one long run, which an interval job would cut into pieces.
-        self.outbox.start()
+        if self.role != WEB:
+            for job in (self.sweep, self.cg_digest):
+                scheduler.add_job(
+                    job, "interval", seconds=self.settings.sweep_seconds, id=job.__name__, next_run_time=now, **every
+                )
+            if self.settings.retention_months:
+                scheduler.add_job(
+                    self.retention,
+                    "cron",
+                    hour=RETENTION_AT.hour,
+                    minute=RETENTION_AT.minute,
+                    id="retention",
+                    misfire_grace_time=6 * 3600,
+                    **every,
+                )
+        if scheduler.get_jobs():
+            scheduler.add_listener(self._job_raised, EVENT_JOB_ERROR)
+            scheduler.start()
+            self.scheduler = scheduler
+        if self.role != WEB:
+            # The outbox has a thread of its own: a burst paced at Slack's one message per
+            # second per channel is one long run, which an interval job would cut into pieces.
+            self.outbox.start()
 
     @staticmethod
     def _job_raised(event: JobExecutionEvent) -> None:

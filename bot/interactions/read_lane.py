@@ -165,7 +165,7 @@ class ReadProcess:
 def _child_main(
     ctx: AppContext, client: WebClient, engine: Engine, requests: Any, done: Any, threads: int
 ) -> None:
-    from vpabot.bot.interactions.runner import Runner
+    from vpabot.bot.interactions.runner import Runner  # runner imports this module
 
     engine.dispose(close=False)  # the parent's connections stay the parent's
     # Ctrl-C in a terminal, and a stop sent to the whole process group (systemd's default),

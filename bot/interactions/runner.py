@@ -132,7 +132,7 @@ class Runner:
         for thread in [*self._workers, self._counter]:
             if thread.is_alive():
                 thread.join(timeout)
-        if self._reads is not None:  # before the threads: a lost read is told through them
+        if self._reads is not None:  # first: what it hands back while draining runs on the threads
             self._reads.shutdown()
         self._immediate.shutdown()
         self._teller.shutdown()
@@ -156,15 +156,12 @@ class Runner:
                 return Outcome.DUPLICATE
             self._wake.set()
             return Outcome.ACCEPTED
-        accepted = None
         if self._reads is not None:
             try:
-                accepted = self._reads.try_submit(command, origin)
-            except LaneClosed:
+                return Outcome.ACCEPTED if self._reads.try_submit(command, origin) else Outcome.BUSY
+            except LaneClosed:  # the read process died: its threads are gone, use ours
                 self._reads = None
-        if accepted is None:
-            accepted = self._immediate.try_submit(self.run_now, command, origin)
-        return Outcome.ACCEPTED if accepted else Outcome.BUSY
+        return Outcome.ACCEPTED if self._immediate.try_submit(self.run_now, command, origin) else Outcome.BUSY
 
     def home_opened(self, user_id: str, event_id: str) -> Outcome:
         """``user_id`` opened App Home: mark it stale in memory and nothing more (the ack
