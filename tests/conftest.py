@@ -11,6 +11,7 @@ Add new fixtures here only when several test packages need them; keep the rest l
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, create_engine, make_url, pool, text
 
 from vpabot.bot.blocks import notices
 from vpabot.bot.context import AppContext
+from vpabot.bot.interactions import registry
 from vpabot.policy.clock import SettableClock
 from vpabot.storage.db import make_engine, make_session_factory
 from vpabot.storage.migrate import upgrade
@@ -94,3 +96,27 @@ def ctx(db_url: str, migrated_engine: Engine) -> AppContext:
         clock=SettableClock(START),
         render=notices.render,
     )
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def modals_come_from_handlers_marked_modal() -> Iterator[None]:
+    """Every test that opens a form checks this too: a handler that opens a modal without
+    ``modal=`` in its ``@handles`` runs on the reads' lane and may miss its ``trigger_id``."""
+    recorder = _Recorder()
+    logger = logging.getLogger(registry.__name__)
+    logger.addHandler(recorder)
+    try:
+        yield
+    finally:
+        logger.removeHandler(recorder)
+    unmarked = [m for m in recorder.messages if "not marked modal" in m]
+    assert not unmarked, unmarked

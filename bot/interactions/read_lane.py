@@ -17,10 +17,13 @@ What crosses per read: the command and its origin (small dataclasses, pickled) a
 current members of the role user groups, so the child decides roles as the web process would.
 Nothing is stored on the way: a read writes nothing the user could miss. Bounded like the
 thread pool it replaces: ``threads + queue`` reads out at once, beyond that the ack says
-"busy". If the child dies, the reads it held are handed back (``on_lost``: the runner runs
-them on its threads, or says "busy") and later reads run on threads too: a threaded process
-is not forked again, since the child could inherit a lock some thread held. A child whose
-parent was SIGKILLed leaves within a second.
+"busy". Forms (a run that opens a modal with the request's ``trigger_id``, which Slack takes
+for 3 s only) have a queue and threads of their own, so a form never waits behind file pages.
+If the child dies, the reads it held are handed back (``on_lost``: the runner runs them on
+its threads, or says "busy") and later reads run on threads too: a threaded process is not
+forked again, since the child could inherit a lock some thread held. On stop, reads still
+queued after the drain are told "busy" (``on_dropped``). A child whose parent was SIGKILLed
+leaves within a second.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -53,33 +57,57 @@ DRAIN_SECONDS = 5.0  # on stop: how long queued reads may still take before the 
 Lost = Callable[[Any, Origin], None]
 
 
+@dataclass(frozen=True)
+class Lane:
+    """``threads`` in the child take items off ``requests``; ``threads + queue`` out at once."""
+
+    threads: int
+    queue: int
+    requests: Any  # a multiprocessing queue of pickled items, ``None`` ends one thread
+    slots: threading.BoundedSemaphore
+
+    @classmethod
+    def make(cls, fork: Any, threads: int, queue: int) -> Lane:
+        requests = fork.Queue()
+        # On stop, reads still queued when the child is gone must not hold the exit.
+        requests.cancel_join_thread()
+        return cls(threads, queue, requests, threading.BoundedSemaphore(threads + queue))
+
+
 class LaneClosed(Exception):
     """The read process is gone; run reads on threads instead."""
 
 
 class ReadProcess:
-    """One forked child running reads on ``threads`` threads; ``threads + queue`` at most."""
+    """One forked child running reads on ``threads`` threads (``threads + queue`` at most)
+    and forms on ``form_threads`` threads of their own (``form_threads + form_queue``)."""
 
     def __init__(
-        self, ctx: AppContext, client: WebClient, engine: Engine, *, threads: int, queue: int
+        self,
+        ctx: AppContext,
+        client: WebClient,
+        engine: Engine,
+        *,
+        threads: int,
+        queue: int,
+        form_threads: int = 2,
+        form_queue: int = 16,
     ) -> None:
         """Forks the child now: call it before this process starts any thread of its own."""
         self._settings = ctx.settings
-        self._threads = threads
-        self._slots = threading.BoundedSemaphore(threads + queue)
-        self._out: dict[int, tuple[Any, Origin]] = {}  # reads handed over, not yet done
+        self._out: dict[int, tuple[Any, Origin, Lane]] = {}  # handed over, not yet done
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.on_lost: Lost = lambda command, origin: None
+        self.on_dropped: Lost = lambda command, origin: None
         self.closed = self._stopping = False
         fork = multiprocessing.get_context("fork")
-        self._requests = fork.Queue()
+        self._reads = Lane.make(fork, threads, queue)
+        self._forms = Lane.make(fork, form_threads, form_queue)
         self._done = fork.Queue()
-        # On stop, reads still queued when the child is gone must not hold the exit.
-        self._requests.cancel_join_thread()
         self._process = fork.Process(
             target=_child_main,
-            args=(ctx, client, engine, self._requests, self._done, threads),
+            args=(ctx, client, engine, (self._reads, self._forms), self._done),
             name="vpabot-reads",
             daemon=True,  # at interpreter exit multiprocessing ends it instead of waiting
         )
@@ -99,19 +127,21 @@ class ReadProcess:
     def pid(self) -> int | None:
         return self._process.pid
 
-    def try_submit(self, command: Any, origin: Origin) -> bool:
-        """Hand ``command`` to the child; False (nothing taken) when every slot is in use.
-        Raises ``LaneClosed`` once the child has died."""
+    def try_submit(self, command: Any, origin: Origin, *, form: bool = False) -> bool:
+        """Hand ``command`` to the child, on the forms' lane if ``form``; False (nothing
+        taken) when every slot of that lane is in use. Raises ``LaneClosed`` once the child
+        has died."""
         if self.closed or not self._process.is_alive():
             raise LaneClosed
-        if not self._slots.acquire(blocking=False):
+        lane = self._forms if form else self._reads
+        if not lane.slots.acquire(blocking=False):
             return False
         # Pickled here: a queue pickles in its feeder thread, where a failure would only print.
         read_id = next(self._ids)
         item = pickle.dumps((read_id, command, origin, self._settings.group_members.snapshot()))
         with self._lock:
-            self._out[read_id] = (command, origin)
-        self._requests.put(item)
+            self._out[read_id] = (command, origin, lane)
+        lane.requests.put(item)
         return True
 
     def _watch(self) -> None:
@@ -127,8 +157,8 @@ class ReadProcess:
             except (EOFError, OSError):  # the queue was closed on stop
                 return
             with self._lock:
-                self._out.pop(read_id, None)
-            self._slots.release()
+                _command, _origin, lane = self._out.pop(read_id)
+            lane.slots.release()
 
     def _lose_all(self) -> None:
         with self._lock:
@@ -136,21 +166,26 @@ class ReadProcess:
             lost, self._out = list(self._out.values()), {}
         if self._stopping:
             if lost:
-                log.warning("%d read(s) not answered: the read process was stopped first", len(lost))
+                log.warning("%d read(s) not done when the read process was stopped; told busy", len(lost))
+            for command, origin, _lane in lost:
+                self.on_dropped(command, origin)
             return
         log.error(
             "the read process died (exit code %s); %d read(s) handed back, reads run on threads from now on",
             self._process.exitcode, len(lost),
         )
-        for command, origin in lost:
+        for command, origin, _lane in lost:
             self.on_lost(command, origin)
 
-    def shutdown(self, timeout: float = DRAIN_SECONDS) -> None:
-        """Let the queued reads finish for up to ``timeout`` seconds, then end the child."""
+    def shutdown(self, timeout: float | None = None) -> None:
+        """Let the queued reads finish for up to ``timeout`` seconds (``DRAIN_SECONDS``),
+        then end the child; what it had not done yet goes to ``on_dropped``."""
+        timeout = DRAIN_SECONDS if timeout is None else timeout
         self._stopping = True
         if self._process.is_alive():
-            for _ in range(self._threads):
-                self._requests.put(None)
+            for lane in (self._reads, self._forms):
+                for _ in range(lane.threads):
+                    lane.requests.put(None)
             self._process.join(timeout)
         self._end_child()
         self._watcher.join(1)
@@ -163,7 +198,7 @@ class ReadProcess:
 
 
 def _child_main(
-    ctx: AppContext, client: WebClient, engine: Engine, requests: Any, done: Any, threads: int
+    ctx: AppContext, client: WebClient, engine: Engine, lanes: tuple[Lane, ...], done: Any
 ) -> None:
     from vpabot.bot.interactions.runner import Runner  # runner imports this module
 
@@ -176,8 +211,9 @@ def _child_main(
     runner = Runner(ctx, client, workers=0, render_homes=False)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     workers = [
-        threading.Thread(target=_work, args=(runner, requests, done), name=f"vpabot-read-{n}")
-        for n in range(threads)
+        threading.Thread(target=_work, args=(runner, lane.requests, done), name=f"vpabot-read-{k}-{n}")
+        for k, lane in enumerate(lanes)
+        for n in range(lane.threads)
     ]
     for worker in workers:
         worker.start()

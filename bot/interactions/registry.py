@@ -8,6 +8,7 @@ the handler up here. Reading the registrations tells a newcomer the whole surfac
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -20,6 +21,8 @@ from vpabot.bot.commands import clicks, events, grammar
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.origin import Origin
 from vpabot.policy.errors import PolicyError
+
+log = logging.getLogger(__name__)
 
 
 class Role(Enum):
@@ -54,6 +57,7 @@ class Turn:
     ctx: AppContext
     origin: Origin
     client: WebClient
+    modal: bool = True  # the handler said it opens a modal here (``Handler.opens_modal``)
 
     @property
     def t(self) -> Any:
@@ -69,6 +73,8 @@ class Turn:
         Raises ``PolicyError("trigger_expired")`` when Slack's 3-second ``trigger_id`` ran out,
         so the user reads what to do instead of seeing nothing.
         """
+        if not self.modal:  # it ran on the reads' lane and may have waited behind file pages
+            log.warning("a handler not marked modal=True opened a modal (%s)", view.get("callback_id"))
         try:
             if self.origin.in_modal:
                 self.client.views_push(trigger_id=self.origin.trigger_id, view=view)
@@ -83,28 +89,42 @@ class Turn:
 Run = Callable[[Turn, Any], "dict[str, Any] | None"]
 
 
+Modal = bool | Callable[[Origin], bool]
+
+
 @dataclass(frozen=True)
 class Handler:
     """``writes``: claimed once in the durable inbox before the ack, done even after a crash,
     and the user's App Home is refreshed afterwards. ``in_ack``: pure, answered in the ack
-    itself (help). Otherwise it runs right after the ack on a bounded pool (reads, modals)."""
+    itself (help). Otherwise it runs right after the ack on a bounded pool (reads, modals).
+    ``modal``: it opens a modal with the request's ``trigger_id`` (always, or for the
+    origins the function accepts)."""
 
     run: Run
     who: Role
     writes: bool = False
     in_ack: bool = False
+    modal: Modal = False
+
+    def opens_modal(self, origin: Origin) -> bool:
+        """Whether this run needs the request's ``trigger_id``, which Slack takes for 3 s
+        only (api.slack.com/interactivity/handling#modal_responses): such runs go ahead of
+        the other reads, on threads of their own."""
+        return self.modal(origin) if callable(self.modal) else self.modal
 
 
 HANDLERS: dict[type, Handler] = {}
 
 
-def handles(command: type, *, who: Role, writes: bool = False, in_ack: bool = False) -> Callable[[Run], Run]:
+def handles(
+    command: type, *, who: Role, writes: bool = False, in_ack: bool = False, modal: Modal = False
+) -> Callable[[Run], Run]:
     """Register the decorated function as the handler of ``command``."""
 
     def register(run: Run) -> Run:
         if command in HANDLERS:
             raise ValueError(f"{command.__name__} has a handler already")
-        HANDLERS[command] = Handler(run, who, writes, in_ack)
+        HANDLERS[command] = Handler(run, who, writes, in_ack, modal)
         return run
 
     return register

@@ -7,6 +7,8 @@ Two lanes, both bounded:
   finds its row and does nothing. Over ``max_backlog`` queued rows the ack says "busy".
 - **reads and modals** (nothing to lose: a modal's ``trigger_id`` dies after 3 s anyway) run
   on a small pool with a bounded queue; a full queue turns into a polite "busy" in the ack.
+  Forms (runs that open a modal, ``Handler.opens_modal``) have a pool of their own, so a
+  form never waits behind file pages past its ``trigger_id``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ POLL_SECONDS = 1.0  # picks up rows of other instances and of a crashed worker
 # it polls, with a lock-free read, often enough that a reply follows its ack within a blink.
 WORKER_POLL_SECONDS = 0.1
 TELL_WORKERS, TELL_QUEUE = 2, 512  # more than the read process holds (read_lane.py)
+# Forms mostly wait for Slack's views.open; a few threads keep one slow call from holding
+# the next form past its trigger_id's 3 s.
+FORM_WORKERS, FORM_QUEUE = 4, 32
 BACKLOG_SECONDS = 1.0  # how stale the "busy" decision's count of queued rows may be
 HOME_HANDOVER_SECONDS = 0.25  # how long a Home opened on a web process waits for its row
 
@@ -55,19 +60,25 @@ class Outcome(Enum):
 class BoundedPool:
     """A thread pool that says no instead of queueing without end."""
 
-    def __init__(self, workers: int, queue: int, name: str) -> None:
+    def __init__(self, workers: int, queue: int, name: str, *, cancel_on_stop: bool = True) -> None:
+        """``cancel_on_stop``: what is still queued at ``shutdown`` is dropped (else done)."""
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._slots = threading.BoundedSemaphore(workers + queue)
+        self._cancel = cancel_on_stop
 
     def try_submit(self, fn: Callable[..., Any], *args: Any) -> bool:
         if not self._slots.acquire(blocking=False):
             return False
-        future = self._pool.submit(fn, *args)
+        try:
+            future = self._pool.submit(fn, *args)
+        except RuntimeError:  # shut down already (the process is stopping)
+            self._slots.release()
+            return False
         future.add_done_callback(lambda _f: self._slots.release())
         return True
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=True, cancel_futures=self._cancel)
 
 
 class Runner:
@@ -100,12 +111,13 @@ class Runner:
         self._lock = threading.Lock()
         self._opened: set[str] = set()  # Homes opened here, not yet handed to the workers
         self._immediate = BoundedPool(immediate_workers, immediate_queue, "vpabot-now")
+        self._forms = BoundedPool(FORM_WORKERS, FORM_QUEUE, "vpabot-form")
         # Refusals told after an empty ack ("busy" for a click) have threads of their own: a
-        # flood of reads filling the pool above must not swallow them.
-        self._teller = BoundedPool(TELL_WORKERS, TELL_QUEUE, "vpabot-tell")
-        self._reads = reads
+        # flood of reads filling the pool above must not swallow them. Told on stop too.
+        self._teller = BoundedPool(TELL_WORKERS, TELL_QUEUE, "vpabot-tell", cancel_on_stop=False)
+        self._reads: ReadProcess | None = None
         if reads is not None:
-            reads.on_lost = self._lost
+            self.read_in(reads)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._workers = [
@@ -115,6 +127,13 @@ class Runner:
         # The ack's "busy" test reads a count refreshed here, never a query of its own.
         self._counter = threading.Thread(target=self._count_loop, name="vpabot-backlog", daemon=True)
         self._backlog = 0
+
+    def read_in(self, reads: ReadProcess) -> None:
+        """Run reads and modals in ``reads`` from now on: what it loses when it dies runs here,
+        what it drops on stop is told "busy"."""
+        reads.on_lost = self._lost
+        reads.on_dropped = lambda _command, origin: self.tell(origin, self.busy_notice())
+        self._reads = reads
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> Runner:
@@ -135,6 +154,7 @@ class Runner:
         if self._reads is not None:  # first: what it hands back while draining runs on the threads
             self._reads.shutdown()
         self._immediate.shutdown()
+        self._forms.shutdown()
         self._teller.shutdown()
         self.home.stop()
 
@@ -156,12 +176,15 @@ class Runner:
                 return Outcome.DUPLICATE
             self._wake.set()
             return Outcome.ACCEPTED
+        form = handler_for(command).opens_modal(origin)
         if self._reads is not None:
             try:
-                return Outcome.ACCEPTED if self._reads.try_submit(command, origin) else Outcome.BUSY
+                taken = self._reads.try_submit(command, origin, form=form)
+                return Outcome.ACCEPTED if taken else Outcome.BUSY
             except LaneClosed:  # the read process died: its threads are gone, use ours
                 self._reads = None
-        return Outcome.ACCEPTED if self._immediate.try_submit(self.run_now, command, origin) else Outcome.BUSY
+        pool = self._forms if form else self._immediate
+        return Outcome.ACCEPTED if pool.try_submit(self.run_now, command, origin) else Outcome.BUSY
 
     def home_opened(self, user_id: str, event_id: str) -> Outcome:
         """``user_id`` opened App Home: mark it stale in memory and nothing more (the ack
@@ -243,7 +266,8 @@ class Runner:
 
     def _lost(self, command: Any, origin: Origin) -> None:
         """The read process died holding this read: run it here, or say "busy"."""
-        if not self._immediate.try_submit(self.run_now, command, origin):
+        pool = self._forms if handler_for(command).opens_modal(origin) else self._immediate
+        if not pool.try_submit(self.run_now, command, origin):
             self.tell(origin, self.busy_notice())
 
     # -- the immediate lane -------------------------------------------------------------------
@@ -261,7 +285,8 @@ class Runner:
         """Run the handler; a refusal or a surprise becomes the message the user reads."""
         t = self.ctx.t
         try:
-            return handler_for(command).run(Turn(self.ctx, origin, self.client), command)
+            handler = handler_for(command)
+            return handler.run(Turn(self.ctx, origin, self.client, handler.opens_modal(origin)), command)
         except PolicyError as error:
             return build_error(t, error)
         except DBAPIError:

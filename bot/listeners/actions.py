@@ -103,7 +103,12 @@ def decode_click(ctx: AppContext, action: dict[str, Any], origin: Origin) -> tup
     return command, origin.replacing() if action_id in REPLACES else origin
 
 
-@handles(c.ShowFilePage, who=Role.STAFF)
+def opens_over_home(origin: Origin) -> bool:
+    """A file asked for on the App Home opens as a modal over it (``file_page``)."""
+    return origin.on_home and not origin.view_id
+
+
+@handles(c.ShowFilePage, who=Role.STAFF, modal=opens_over_home)
 def file_page(turn: Turn, command: c.ShowFilePage) -> Reply:
     """The file where it was asked for: over the App Home as a modal (Home has no message to
     answer below), turned in place inside that modal, else as a message."""
@@ -118,19 +123,19 @@ def file_page(turn: Turn, command: c.ShowFilePage) -> Reply:
     return build_file(turn.t, found, tags=tags, tz=tz)
 
 
-@handles(c.ShowFile, who=Role.STAFF)
+@handles(c.ShowFile, who=Role.STAFF, modal=opens_over_home)
 def show_file(turn: Turn, command: c.ShowFile) -> Reply:
     """'Akte öffnen' (a case, a question, an App Home row) and the Home's file search."""
     return file_page(turn, c.ShowFilePage(command.handle, 0))
 
 
-@handles(c.OpenStopForm, who=Role.ADMIN)
+@handles(c.OpenStopForm, who=Role.ADMIN, modal=True)
 def stop_form(turn: Turn, command: c.OpenStopForm) -> Reply:
     open_stop_form(turn, handle=command.handle, violation_id=command.violation_id, onboarding=command.onboarding)
     return None
 
 
-@handles(c.OpenReviewForm, who=Role.ADMIN)
+@handles(c.OpenReviewForm, who=Role.ADMIN, modal=True)
 def review_form(turn: Turn, command: c.OpenReviewForm) -> Reply:
     """A review button: still undecided? then the form for the decision."""
     ctx, t = turn.ctx, turn.t
@@ -161,7 +166,7 @@ def severity_answered(turn: Turn, command: c.AnswerSevere) -> Reply:
     return build_violation_logged(turn.t, logged)
 
 
-@handles(c.OpenRejectForm, who=Role.MANAGER)
+@handles(c.OpenRejectForm, who=Role.MANAGER, modal=True)
 def reject_form(turn: Turn, command: c.OpenRejectForm) -> Reply:
     """Rejecting needs a reason: a modal, if the case is still open."""
     case = still_pending(turn.ctx, command.violation_id)
@@ -180,7 +185,7 @@ def communicated(turn: Turn, command: c.MarkCommunicated) -> Reply:
     return build_admin_outcome(turn.t, done.case, approved=True, by=done.decided_by, reason=None, communicated=when)
 
 
-@handles(c.OpenQuestionForm, who=Role.ADMIN)
+@handles(c.OpenQuestionForm, who=Role.ADMIN, modal=True)
 def question_form(turn: Turn, command: c.OpenQuestionForm) -> Reply:
     """'VPA Manager fragen' in a reply (opens a modal) or inside the stop form (pushes one)."""
     assistant = None
@@ -193,7 +198,7 @@ def question_form(turn: Turn, command: c.OpenQuestionForm) -> Reply:
     return None
 
 
-@handles(c.OpenAnswerForm, who=Role.MANAGER)
+@handles(c.OpenAnswerForm, who=Role.MANAGER, modal=True)
 def answer_form(turn: Turn, command: c.OpenAnswerForm) -> Reply:
     with turn.ctx.read() as session:
         question = session.get(Note, command.question_id)
@@ -245,7 +250,7 @@ def decode_shortcut(body: dict[str, Any]) -> Any:
     raise PolicyError("payload_invalid")
 
 
-@handles(c.FileMessage, who=Role.ADMIN)
+@handles(c.FileMessage, who=Role.ADMIN, modal=True)
 def file_message(turn: Turn, command: c.FileMessage) -> Reply:
     try:
         link = turn.client.chat_getPermalink(channel=command.channel_id, message_ts=command.message_ts)["permalink"]

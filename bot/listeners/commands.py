@@ -63,7 +63,7 @@ def show_help(turn: Turn, command: g.ShowHelp) -> Reply:
     return build_help(turn.t, turn.ctx.tags)
 
 
-@handles(g.OpenModal, who=Role.ADMIN)
+@handles(g.OpenModal, who=Role.ADMIN, modal=True)
 def open_form(turn: Turn, command: g.OpenModal) -> Reply:
     t, ctx = turn.t, turn.ctx
     if command.modal == "stop":

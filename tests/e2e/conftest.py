@@ -75,3 +75,19 @@ def resign(bot: BotUnderTest, handle: str, user: str = "UADMIN1") -> str:
     assert confirm["confirm"]["confirm"]["text"]  # Slack shows the dialog before the click arrives
     _ack, click = bot.slack.click("resign_confirm", confirm["value"], user=user, key=f"{key}c")
     return render(bot.slack.reply(click).args)
+
+
+def seconds_until_a_form_opens_behind_slow_reads(bot: BotUnderTest) -> float:
+    """Eight file pages whose answers take Slack 3 s each fill the reads' threads and queue
+    (~6 s of work); then `/vpa verstoss anna.m`: how long until its modal opens. Within
+    Slack's 3 s ``trigger_id`` only if forms do not queue behind reads."""
+    import time
+
+    bot.fake.delay("response_url", 3)
+    for _ in range(8):
+        bot.slack.command("akte anna.m")
+    time.sleep(0.2)
+    asked = time.monotonic()
+    _ack, key = bot.slack.command("verstoss anna.m")
+    bot.fake.wait_for("views.open", predicate=lambda c: c.args.get("trigger_id") == f"trigger-{key}", timeout=10)
+    return time.monotonic() - asked

@@ -20,6 +20,7 @@ from vpabot.bot.interactions.read_lane import ReadProcess
 from vpabot.bot.runtime import Runtime
 from vpabot.bot.testing.harness import BotUnderTest
 from vpabot.bot.testing.transcript import render
+from tests.e2e.conftest import seconds_until_a_form_opens_behind_slow_reads
 
 BUSY = "sehr viel zu tun"
 
@@ -78,8 +79,7 @@ def test_a_full_read_lane_says_busy_in_the_ack_and_answers_what_it_took(db_url: 
         runner = bot.runtime.runner
         # One read thread, no queue: the second read while the first is out is refused.
         runner._reads.shutdown()
-        runner._reads = ReadProcess(bot.runtime.ctx, bot.runtime.web, bot.runtime.engine, threads=1, queue=0)
-        runner._reads.on_lost = runner._lost
+        runner.read_in(ReadProcess(bot.runtime.ctx, bot.runtime.web, bot.runtime.engine, threads=1, queue=0))
         bot.fake.delay("response_url", 1.5)
         first, first_key = bot.slack.command("akte anna.m")
         second, _ = bot.slack.command("akte anna.m")
@@ -96,6 +96,33 @@ def test_a_slow_slack_call_holds_up_one_read_not_the_others(web: BotUnderTest) -
     _ack, key = web.slack.command("akte anna.m")
     assert "Anna Müller" in render(web.slack.reply(key, timeout=10).args)
     assert time.monotonic() - asked < 2.5  # not after the form's 4 s
+
+
+def test_a_form_goes_ahead_of_file_pages_waiting_in_the_read_process(web: BotUnderTest) -> None:
+    """Eight slow file pages fill the reads' threads and queue for ~6 s; a form asked for
+    after them must still open within its trigger_id's 3 s (it would open after ~3 s, too
+    late, if it queued behind them)."""
+    assert seconds_until_a_form_opens_behind_slow_reads(web) < 2
+
+
+def test_reads_still_queued_when_a_stop_ends_the_drain_are_told_busy(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A stop waits read_lane.DRAIN_SECONDS for queued reads, then ends the read process:
+    whoever was still waiting hears "busy" instead of nothing."""
+    from vpabot.bot.interactions import read_lane
+
+    monkeypatch.setattr(read_lane, "DRAIN_SECONDS", 1.0)
+    with BotUnderTest(db_url, role="web") as bot:
+        bot.fake.delay("response_url", 2)  # one read thread: one file every 2 s
+        runner = bot.runtime.runner
+        runner._reads.shutdown()
+        runner.read_in(ReadProcess(bot.runtime.ctx, bot.runtime.web, bot.runtime.engine, threads=1, queue=8))
+        keys = [bot.slack.command("akte anna.m")[1] for _ in range(4)]
+        time.sleep(0.3)
+        bot.fake.delay("response_url", 0)
+        bot.runtime.stop()
+        for key in keys[1:]:  # the first was being answered when the drain ended
+            told = bot.fake.wait_for("response_url", predicate=lambda c, k=key: c.args.get("_key") == k, timeout=5)
+            assert BUSY in render(told[-1].args)
 
 
 def test_reads_a_dying_read_process_held_are_answered_on_threads_and_reads_go_on(web: BotUnderTest) -> None:

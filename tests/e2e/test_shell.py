@@ -16,7 +16,7 @@ from vpabot.bot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
 from vpabot.bot.testing.transcript import render
 from vpabot.policy.clock import SettableClock
 from vpabot.storage.models import Assistant, InboundRequest, SevereQuestion, Violation
-from tests.e2e.conftest import count
+from tests.e2e.conftest import count, seconds_until_a_form_opens_behind_slow_reads
 
 
 def say(bot: BotUnderTest, text: str, user: str = ADMIN) -> str:
@@ -272,6 +272,12 @@ def test_the_pool_for_reads_refuses_instead_of_queueing_without_end() -> None:
     assert not pool.try_submit(release.wait)
     release.set()
     pool.shutdown()
+
+
+def test_a_form_goes_ahead_of_file_pages_waiting_for_the_threads(anna: BotUnderTest) -> None:
+    """One process (``--role all``): slow file pages fill the reads' threads and queue; a
+    form asked for after them opens within its trigger_id's 3 s, on threads of its own."""
+    assert seconds_until_a_form_opens_behind_slow_reads(anna) < 2
 
 
 def test_a_worker_that_overran_its_lease_does_not_do_the_work_a_second_time(db_url: str) -> None:
