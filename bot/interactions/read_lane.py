@@ -157,8 +157,9 @@ class ReadProcess:
             except (EOFError, OSError):  # the queue was closed on stop
                 return
             with self._lock:
-                _command, _origin, lane = self._out.pop(read_id)
-            lane.slots.release()
+                out = self._out.pop(read_id, None)
+            if out is not None:  # else handed back or dropped already (the child is gone)
+                out[2].slots.release()
 
     def _lose_all(self) -> None:
         with self._lock:
