@@ -58,8 +58,8 @@ def _assistant_search(ctx: AppContext, allowed: Callable[[str], bool]) -> Callab
             return
         # What is typed in a picker is user text too: no NUL to PostgreSQL, no 10,000 characters.
         typed = clean(str(payload.get("value") or ""))[:MAX_NAME]
-        with ctx.read() as session:
-            found = repo.find_assistants(session, typed, limit=PICKER_LIMIT)
+        with ctx.read_connection() as connection:
+            found = repo.find_assistants(connection, typed, limit=PICKER_LIMIT)
         pairs = [(a.handle, a.name) for a in found.rows]
         ack(**build_assistant_choices(ctx.t, pairs, more=found.more))
 
