@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.bot.config import CoreSettings, Settings
@@ -50,6 +50,9 @@ class AppContext:
     tags: TagCatalogue = None  # type: ignore[assignment]  # default: settings.tags
     # Sessions for pure reads (no write lock on SQLite); defaults to ``sessions``.
     reads: sessionmaker[Session] | None = None
+    # The engine ``reads`` is bound to (lock-free on SQLite), for ``read_connection``; unset,
+    # ``read_connection`` falls back to ``read``.
+    read_engine: Engine | None = None
     # Set by the runtime: wakes the outbox dispatcher after a commit that queued messages.
     kick_outbox: Callable[[], None] = lambda: None
     # Set by the composition root (Runtime, the CLI, tests): the presentation that words the
@@ -68,12 +71,13 @@ class AppContext:
         """The context every entry point builds (Slack and HTTP via Runtime, the CLI via
         ``cli.common.open_context``): write sessions, lock-free read sessions, the clock and
         the renderer of notices."""
-        from vpabot.storage.db import make_read_session_factory, make_session_factory
+        from vpabot.storage.db import make_read_session_factory, make_session_factory, read_only
 
         return cls(
             settings=settings,
             sessions=make_session_factory(engine),
             reads=make_read_session_factory(engine),
+            read_engine=read_only(engine),
             clock=clock or SystemClock(),
             render=render,
         )
@@ -118,6 +122,21 @@ class AppContext:
             return
         with (self.reads or self.sessions)() as session:
             yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection | Session]:
+        """``read`` without an ORM Session, for Core statements run inside an ack (the pickers'
+        search): a pooled connection of the read engine, rolled back and returned at the end.
+        Creating, beginning and closing a Session costs more CPU than the indexed read itself.
+
+        Inside a unit of work it is that transaction's session, as with ``read``.
+        """
+        if _AMBIENT.get() is not None or self.read_engine is None:
+            with self.read() as session:
+                yield session
+            return
+        with self.read_engine.connect() as connection:
+            yield connection
 
     @property
     def holidays(self) -> RegionalHolidays:

@@ -119,9 +119,14 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def read_only(engine: Engine) -> Engine:
+    """``engine`` for pure reads (same pool): on SQLite a transaction does not take the write lock."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions for pure reads: on SQLite they don't take the write lock."""
-    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    return sessionmaker(read_only(engine), expire_on_commit=False)
 
 
 @contextmanager

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from vpabot.policy.ladder import NOT_COUNTING
-from vpabot.policy.text import fold_term
-from vpabot.storage.models import (
-    Assistant,
-    AssistantSearchPair,
-    AssistantSearchWord,
-    AuditEvent,
-    SalesStop,
-    Violation,
+# The picker's search has a module of its own (it runs inside Slack's ack); use cases and
+# listeners find it here with the other queries.
+from vpabot.storage.assistant_search import (  # noqa: F401
+    Found,
+    find_assistants,
+    prefix_end,
+    search_assistants,
 )
+from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
 # Queueing a Slack call is part of the outbox; use cases reach it through this module.
 from vpabot.storage.outbox import enqueue, enqueue_many, enqueue_reply  # noqa: F401
 
@@ -41,123 +40,6 @@ def lock_row(session: Session, model: Any, row_id: int) -> Any | None:
     return session.scalars(select(model).where(model.id == row_id).with_for_update()).one_or_none()
 
 
-@dataclass(frozen=True)
-class Found:
-    """A page of assistants for a picker: ``rows`` (``handle``, ``name``) and whether more
-    matched than were read (``more``): the full count is never computed."""
-
-    rows: list[Row[Any]]
-    more: bool
-
-
-def find_assistants(session: Session, text: str, *, limit: int = 50) -> Found:
-    """For the assistant picker: every typed word starts a word of the name or handle.
-
-    Both sides are folded (``policy.text``): "mueller", "muller", "MÜLLER" and a decomposed
-    "Mu\u0308ller" all find "Anna Müller". The longest typed word walks the primary key of
-    ``assistant_search_words`` (word, assistant) in its own order; with two words or more it
-    walks ``assistant_search_pairs`` (first, assistant, second) instead, so the second word is
-    read from the entry itself, and any further words are checked per row found. The walk
-    stops after ``limit`` + 1 assistants: what one call costs follows ``limit``, not how many
-    on the roster match. Ordered by the matching word, then by when the assistant was added;
-    empty text lists the first ``limit`` handles.
-    """
-    terms = sorted({fold_term(word) for word in text.split()} - {""}, key=len, reverse=True)
-    terms = terms[:MAX_SEARCH_WORDS]
-    if not terms:
-        query = select(Assistant.handle, Assistant.name).order_by(Assistant.handle).limit(limit + 1)
-        rows = list(session.execute(query))
-        return Found(rows[:limit], len(rows) > limit)
-    walked, *others = terms
-    if others:
-        # Two words or more: walk the pairs (first word, assistant, second word) in the same
-        # order; the second word is in the entry itself, so the walk costs what it returns.
-        second, *others = others
-        word = AssistantSearchPair
-        matching = word.first
-        also_second = (word.second >= second, word.second < _prefix_end(second))
-    else:
-        word, matching, also_second = AssistantSearchWord, AssistantSearchWord.word, ()
-    walk = select(matching, word.assistant_id).where(
-        matching >= walked, matching < _prefix_end(walked), *also_second
-    )
-    for term in others:
-        also = aliased(AssistantSearchWord)
-        walk = walk.where(
-            select(also.assistant_id)
-            .where(
-                also.assistant_id == word.assistant_id,
-                also.word >= term,
-                also.word < _prefix_end(term),
-            )
-            .exists()
-        )
-    # Read in pages of (word, assistant) entries until ``limit`` + 1 assistants are seen: one
-    # assistant may fill a page on its own (six words starting "ann"), and a fixed page would
-    # hide the others and say there are no more. A page goes on after the last entry read.
-    page, after = 2 * (limit + 1), None
-    seen: dict[int, Row[Any]] = {}
-    while True:
-        rows = list(session.execute(_page(walk, word, matching, bool(also_second), after, page)))
-        for row in rows:
-            seen.setdefault(row.id, row)
-            if len(seen) > limit:
-                break
-        if len(seen) > limit or len(rows) < page:
-            break
-        after = (rows[-1].matched, rows[-1].id)
-    rows = list(seen.values())
-    return Found(rows[:limit], len(rows) > limit)
-
-
-def _page(
-    walk: Any, word: Any, matching: Any, grouped: bool, after: tuple[str, int] | None, page: int
-) -> Any:
-    """One page of the walk (its next ``page`` entries after ``after``, the (word, assistant)
-    read last) with the assistants' handles and names, in the picker's order."""
-    if after is not None:
-        walk = walk.where(
-            or_(matching > after[0], and_(matching == after[0], word.assistant_id > after[1]))
-        )
-    if grouped:
-        # One entry per (first word, assistant) however many of its words are second ones
-        # ("schaefer" and "schafer"), grouped in index order before the assistants are read.
-        found = (
-            walk.group_by(matching, word.assistant_id)
-            .order_by(matching, word.assistant_id)
-            .limit(page)
-            .subquery()
-        )
-        return (
-            select(Assistant.id, Assistant.handle, Assistant.name, found.c.first.label("matched"))
-            .join(found, found.c.assistant_id == Assistant.id)
-            .order_by(found.c.first, found.c.assistant_id)
-        )
-    # Two words of one name may match the same prefix ("Anna Annabell"): an assistant may
-    # come several times, once per matching word.
-    return (
-        walk.with_only_columns(
-            Assistant.id, Assistant.handle, Assistant.name, matching.label("matched")
-        )
-        .join_from(word, Assistant, word.assistant_id == Assistant.id)
-        .order_by(matching, word.assistant_id)
-        .limit(page)
-    )
-
-
-def search_assistants(session: Session, text: str, *, limit: int = 50) -> list[Row[Any]]:
-    """``find_assistants`` without the "more" flag: at most ``limit`` rows."""
-    return find_assistants(session, text, limit=limit).rows
-
-
-MAX_SEARCH_WORDS = 4  # more words narrow nothing in practice and only lengthen the query
-
-
-def _prefix_end(prefix: str) -> str:
-    """The smallest string after every string that starts with ``prefix`` (binary order)."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
 def similar_handles(session: Session, handle: str, *, limit: int = 3) -> list[str]:
     """Close matches for a mistyped handle, best first."""
     wanted = normalise_handle(handle)
@@ -168,7 +50,7 @@ def similar_handles(session: Session, handle: str, *, limit: int = 3) -> list[st
     handles = list(
         session.scalars(
             select(Assistant.handle).where(
-                Assistant.handle >= wanted[0], Assistant.handle < _prefix_end(wanted[0])
+                Assistant.handle >= wanted[0], Assistant.handle < prefix_end(wanted[0])
             )
         )
     )

@@ -18,5 +18,5 @@ from vpabot.bot.listeners import actions, commands, options, shell  # noqa: F401
 
 def register_listeners(app: App, ctx: AppContext, runner: Runner) -> None:
     """Every command, click, form, event and options listener of the app."""
+    options.register(app, ctx)  # first: see options.register
     shell.register(app, ctx, runner)
-    options.register(app, ctx)

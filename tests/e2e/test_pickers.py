@@ -1,0 +1,45 @@
+"""The forms' searchable pickers over signed HTTP: each ``external_select`` gets its own
+answer, and only who may see the names gets any."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.stops_support import say
+from vpabot.bot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
+
+
+def values(options: dict[str, Any]) -> list[str]:
+    return [o["value"] for o in options["options"]]
+
+
+def test_the_assistant_picker_finds_by_any_spelling_for_admins_only(anna: BotUnderTest) -> None:
+    say(anna, "assistent neu mia.k Mia Müller-Kranz")
+    for typed in ("mül", "MUELLER", "muller"):
+        assert values(anna.slack.options("assistant_select", typed).json()) == ["anna.m", "mia.k"]
+    assert values(anna.slack.options("assistant_select", "mia mü").json()) == ["mia.k"]
+    for user in (MANAGER, OUTSIDER):  # the forms write: admins only
+        assert values(anna.slack.options("assistant_select", "mül", user=user).json()) == []
+
+
+def stop_form_picks(bot: BotUnderTest, handle: str, user: str = ADMIN) -> dict[str, Any]:
+    """The stop form's "which violation" search, with ``handle`` picked above it."""
+    chosen = {"type": "external_select", "selected_option": {"value": handle}}
+    return bot.slack.interaction({
+        "type": "block_suggestion", "team": {"id": "T1"}, "user": {"id": user},
+        "action_id": "violation_select", "block_id": "violation", "value": "",
+        "view": {"id": "V1", "callback_id": "stop_modal",
+                 "state": {"values": {"assistant": {"a": chosen}}}},
+    }).json()
+
+
+def test_the_stop_forms_violation_picker_lists_the_chosen_assistants_newest_first(
+    anna: BotUnderTest,
+) -> None:
+    say(anna, "verstoss anna.m deadline deadline Angebot zu spät")
+    say(anna, "verstoss anna.m deadline deadline wieder zu spät")
+    picked = stop_form_picks(anna, "anna.m")["options"]
+    assert len(picked) == 2 and int(picked[0]["value"]) > int(picked[1]["value"])
+    assert picked[0]["text"]["type"] == "plain_text"
+    assert stop_form_picks(anna, "nobody")["options"] == []
+    assert stop_form_picks(anna, "anna.m", user=OUTSIDER)["options"] == []
