@@ -17,6 +17,7 @@ from bench.reliability.stage import Stage
 from bench.reliability.world import (
     Row, Server, five_xx, insert_due_reviews, pg_schema, posts_mentioning, wait_until,
 )
+from vpabot.storage.models import OutboxStatus
 
 REVIEW_ADMINS = 10  # admins the two-instance scenario's due reviews belong to
 
@@ -52,7 +53,8 @@ class OutageScenarios(Stage):
             def settled() -> bool:
                 rows = self.main.rows(
                     "SELECT status FROM outbox WHERE id > :t AND purpose LIKE '%stop%'", t=top)
-                return bool(rows) and all(r[0] in ("sent", "dead") for r in rows)
+                return bool(rows) and all(
+                    r[0] in (OutboxStatus.SENT, OutboxStatus.DEAD) for r in rows)
 
             if "hang" in name:
                 time.sleep(12)

@@ -16,7 +16,15 @@ from vpabot.bot.services.privacy import erase_assistant, export_assistant
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import session_scope
-from vpabot.storage.models import Assistant, AuditEvent, Note, OutboxMessage, SalesStop, Violation
+from vpabot.storage.models import (
+    Assistant,
+    AuditEvent,
+    Note,
+    OutboxMessage,
+    OutboxStatus,
+    SalesStop,
+    Violation,
+)
 from vpabot.storage.outbox_claim import claim_due
 
 
@@ -104,7 +112,9 @@ def test_messages_about_the_erased_assistant_are_not_sent_later(ctx: AppContext)
     full_file(ctx)
     with ctx.sessions() as session:
         pending_before = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING)
         )
     erase_assistant(ctx, "anna.m", actor="cli:test")
     claimed = send_all(ctx, now=ctx.now() + timedelta(hours=1))
@@ -117,7 +127,7 @@ def test_messages_about_the_erased_assistant_are_not_sent_later(ctx: AppContext)
         cancelled = session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
-            .where(OutboxMessage.status == "cancelled")
+            .where(OutboxMessage.status == OutboxStatus.CANCELLED)
         )
     assert cancelled and len(claimed) + cancelled == pending_before
 
@@ -132,7 +142,7 @@ def test_an_update_of_a_cancelled_message_is_cancelled_too(ctx: AppContext) -> N
             now=ctx.now(),
         )
         session.flush()
-        original.status = "cancelled"
+        original.status = OutboxStatus.CANCELLED
         repo.enqueue(
             session,
             method="chat.update",
@@ -143,7 +153,7 @@ def test_an_update_of_a_cancelled_message_is_cancelled_too(ctx: AppContext) -> N
         )
     assert claim_due(ctx.sessions, now=ctx.now()) == []
     with ctx.sessions() as session:
-        assert set(session.scalars(select(OutboxMessage.status))) == {"cancelled"}
+        assert set(session.scalars(select(OutboxMessage.status))) == {OutboxStatus.CANCELLED}
 
 
 def test_erasing_twice_or_an_unknown_handle_is_refused(ctx: AppContext) -> None:

@@ -12,7 +12,7 @@ from tests.bot.privacy_support import BERT_NOTE, FREE_TEXTS, as_text, database_r
 from vpabot.bot.cli import main
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.privacy import SUBJECT_TABLE, export_assistant
-from vpabot.storage.models import OutboxMessage
+from vpabot.storage.models import OutboxMessage, OutboxStatus
 
 
 def test_export_contains_every_row_of_every_table_about_the_assistant(
@@ -88,7 +88,7 @@ def test_full_file_helper_really_is_full(ctx: AppContext) -> None:
     with ctx.sessions() as session:
         statuses = set(session.scalars(select(OutboxMessage.status)))
         purposes = set(session.scalars(select(OutboxMessage.purpose)))
-    assert statuses == {"sent", "pending"}
+    assert statuses == {OutboxStatus.SENT, OutboxStatus.PENDING}
     assert {
         "manager_fyi",
         "approval_request",
