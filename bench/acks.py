@@ -26,6 +26,7 @@ from bench.payloads import (
 )
 from bench.database import Database, open_database
 from vpabot.bot.i18n import Translator
+from vpabot.storage.models import OutboxStatus
 
 SLACK_LIMIT_S = 3.0
 RATIO_TARGET = 1.5
@@ -361,7 +362,7 @@ class Run:
                             after=after_id)
         team = [(status) for _, status, payload in rows if TEAM_CHANNEL in str(payload)]
         top = max((r[0] for r in rows), default=after_id)
-        return top, team.count("sent"), team.count("dead")
+        return top, team.count(OutboxStatus.SENT), team.count(OutboxStatus.DEAD)
 
 
 def summarise(results: list[Result]) -> dict[str, Any]:

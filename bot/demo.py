@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from vpabot.bot.workdays import holiday_calendar
 from vpabot.policy.clock import SettableClock
 from vpabot.policy.dates import at_local_time, is_working_day
-from vpabot.storage.models import InboundRequest
+from vpabot.storage.models import InboundRequest, InboxState
 from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, TEAM_CHANNEL, BotUnderTest
 from vpabot.bot.testing.transcript import render
 
@@ -60,7 +60,7 @@ class Scenario:
                 busy = session.scalar(
                     select(func.count())
                     .select_from(InboundRequest)
-                    .where(InboundRequest.state != "done")
+                    .where(InboundRequest.state != InboxState.DONE)
                 )
             if not busy:
                 return

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from vpabot.bot import metrics
 from vpabot.storage import inbox
 from vpabot.storage.migrate import is_current
+from vpabot.storage.models import OutboxStatus
 from vpabot.storage.outbox_stats import OutboxStats, outbox_stats
 
 if TYPE_CHECKING:
@@ -74,8 +75,8 @@ def readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
         checks["outbox"] = {
             "ok": waited < STUCK_AFTER.total_seconds(),
             "oldest_due_seconds": round(waited, 1),
-            "pending": stats.count("pending"),
-            "dead": stats.count("dead"),
+            "pending": stats.count(OutboxStatus.PENDING),
+            "dead": stats.count(OutboxStatus.DEAD),
         }
     except Exception as error:
         checks["outbox"] = {"ok": False, "error": str(error).splitlines()[0]}

@@ -33,6 +33,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
+from vpabot.storage.models import OutboxStatus
 from vpabot.storage.outbox_stats import OutboxStats
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -92,8 +93,8 @@ class OutboxCollector(Collector):
             "dead (parked), cancelled.",
             labels=["status"],
         )
-        for status in ("pending", "sending", "sent", "dead", "cancelled"):
-            rows.add_metric([status], stats.count(status))
+        for status in OutboxStatus:
+            rows.add_metric([status.value], stats.count(status))
         yield rows
         yield GaugeMetricFamily(
             "vpabot_outbox_retried_messages",

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, text
 
+from vpabot.policy.notes import NoteKind
 from vpabot.policy.text import search_key, search_words
 from vpabot.storage import rollups, stop_history
 from vpabot.storage.models.assistants import search_pairs
@@ -33,6 +34,7 @@ from vpabot.storage.models import (
     AuditEvent,
     Note,
     OutboxMessage,
+    OutboxStatus,
     SalesStop,
     Violation,
 )
@@ -184,7 +186,7 @@ def _violations(
 
 def _notes(people: list[dict[str, Any]], now: datetime) -> Iterator[dict[str, Any]]:
     for p in people:
-        yield {"id": p["id"], "assistant_id": p["id"], "kind": "note",
+        yield {"id": p["id"], "assistant_id": p["id"], "kind": NoteKind.NOTE,
                "text": "Videocall: Headset ist neu, Verbindung stabil.", "author": ADMINS[p["id"] % 2],
                "created_at": now - timedelta(days=p["id"] % 300)}
 
@@ -235,7 +237,7 @@ def _dead(count: int, now: datetime) -> Iterator[dict[str, Any]]:
     for n in range(1, count + 1):
         yield {"id": n, "created_at": now - timedelta(hours=n), "method": "chat.postMessage",
                "payload": {"channel": "C0GONE", "text": "VT-Stop"}, "purpose": "team_announcement",
-               "subject_id": None, "updates_id": None, "status": "dead", "attempts": 5,
+               "subject_id": None, "updates_id": None, "status": OutboxStatus.DEAD, "attempts": 5,
                "next_attempt_at": now, "sent_at": None, "slack_channel": None, "slack_ts": None,
                "last_error": "channel_not_found"}
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.storage.db import session_scope, skip_locked
-from vpabot.storage.models import InboundRequest
+from vpabot.storage.models import InboundRequest, InboxState
 
 # A worker renews nothing: commands finish in well under this. A crashed worker's row is
 # taken over once its lease ran out.
@@ -34,7 +34,7 @@ class Claimed:
     kind: str
     command: dict[str, Any]
     origin: dict[str, Any]
-    state: str  # "running": do the work; "replying": the work is done, send the stored reply
+    state: InboxState  # RUNNING: do the work; REPLYING: the work is done, send the stored reply
     reply: dict[str, Any] | None
     attempts: int
 
@@ -53,7 +53,7 @@ def accept(
     Committed when this returns: the ack that follows promises the work.
     """
     values = dict(dedup_key=dedup_key[:200], kind=kind, command=command, origin=origin,
-                  state="queued", received_at=now, expires_at=now + KEEP)
+                  state=InboxState.QUEUED, received_at=now, expires_at=now + KEEP)
     engine = factory.kw.get("bind")
     try:
         if isinstance(engine, Engine) and engine.dialect.name == "postgresql":
@@ -81,8 +81,9 @@ def _accept_in_one_statement(engine: Engine, values: dict[str, Any]) -> int:
 
 def _claimable(now: datetime) -> Any:
     return or_(
-        InboundRequest.state == "queued",
-        (InboundRequest.state.in_(("running", "replying"))) & (InboundRequest.lease_until < now),
+        InboundRequest.state == InboxState.QUEUED,
+        InboundRequest.state.in_((InboxState.RUNNING, InboxState.REPLYING))
+        & (InboundRequest.lease_until < now),
     )
 
 
@@ -107,7 +108,7 @@ def accept_many(factory: sessionmaker[Session], requests: list[Request], *, now:
         session.add_all(
             InboundRequest(
                 dedup_key=r.dedup_key[:200], kind=r.kind, command=r.command, origin=r.origin,
-                state="queued", received_at=now, expires_at=now + KEEP,
+                state=InboxState.QUEUED, received_at=now, expires_at=now + KEEP,
             )
             for r in requests
         )
@@ -129,12 +130,12 @@ def claim(
         claimed = []
         for row in session.scalars(skip_locked(session, query)):
             if row.attempts >= MAX_ATTEMPTS:
-                row.state, row.last_error = "done", row.last_error or "gave up"
+                row.state, row.last_error = InboxState.DONE, row.last_error or "gave up"
                 continue
             row.attempts += 1
             row.lease_until = now + LEASE
-            if row.state == "queued":
-                row.state = "running"
+            if row.state == InboxState.QUEUED:
+                row.state = InboxState.RUNNING
             claimed.append(
                 Claimed(row.id, row.kind, row.command, row.origin, row.state, row.reply, row.attempts)
             )
@@ -156,7 +157,7 @@ def finish(session: Session, claimed: Claimed, *, reply: dict[str, Any] | None) 
     result = session.execute(
         update(InboundRequest)
         .where(InboundRequest.id == claimed.id, InboundRequest.attempts == claimed.attempts)
-        .values(state="replying" if reply else "done", reply=reply)
+        .values(state=InboxState.REPLYING if reply else InboxState.DONE, reply=reply)
     )
     if not result.rowcount:
         raise Superseded(claimed.id)
@@ -168,14 +169,16 @@ def mark_done(factory: sessionmaker[Session], request_id: int, *, error: str | N
         session.execute(
             update(InboundRequest)
             .where(InboundRequest.id == request_id)
-            .values(state="done", reply=None, last_error=error)
+            .values(state=InboxState.DONE, reply=None, last_error=error)
         )
 
 
 def backlog(session: Session) -> int:
     """How many acknowledged requests wait for a worker (all instances)."""
     return session.scalar(
-        select(func.count()).select_from(InboundRequest).where(InboundRequest.state == "queued")
+        select(func.count())
+        .select_from(InboundRequest)
+        .where(InboundRequest.state == InboxState.QUEUED)
     ) or 0
 
 
@@ -184,7 +187,7 @@ def purge(factory: sessionmaker[Session], *, now: datetime) -> int:
     with session_scope(factory) as session:
         result = session.execute(
             delete(InboundRequest).where(
-                InboundRequest.state == "done", InboundRequest.expires_at < now
+                InboundRequest.state == InboxState.DONE, InboundRequest.expires_at < now
             )
         )
         return result.rowcount or 0
@@ -193,7 +196,8 @@ def purge(factory: sessionmaker[Session], *, now: datetime) -> int:
 def oldest_queued_seconds(session: Session, *, now: datetime) -> float:
     """How long (seconds) the oldest request still waiting for a worker has waited; 0.0 if none."""
     oldest = session.scalar(
-        select(func.min(InboundRequest.received_at)).where(InboundRequest.state == "queued")
+        select(func.min(InboundRequest.received_at))
+        .where(InboundRequest.state == InboxState.QUEUED)
     )
     if oldest is None:
         return 0.0

@@ -35,14 +35,14 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from vpabot.storage.models import OutboxMessage
+from vpabot.storage.models import OutboxMessage, OutboxStatus
 
 # Not Web API methods, but outbox methods the dispatcher knows.
 FILE_UPLOAD = "files.upload_v2"  # WebClient.files_upload_v2: upload URL, upload, complete
 RESPONSE_URL = "response_url"  # POST to a command's or click's response_url, else a DM
 POST = "chat.postMessage"
 LANED = frozenset({POST, FILE_UPLOAD, RESPONSE_URL})
-OPEN = ("pending", "sending")
+OPEN = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 def lane_for(method: str, payload: dict[str, Any]) -> str | None:
@@ -100,7 +100,8 @@ def enqueue_many(session: Session, messages: list[dict[str, Any]], *, now: datet
     if messages:
         rows = [
             {"subject_id": None, "thread_of_id": None, **m, "created_at": now, "next_attempt_at": now,
-             "status": "pending", "attempts": 0, "lane": lane_for(m["method"], m["payload"])}
+             "status": OutboxStatus.PENDING, "attempts": 0,
+             "lane": lane_for(m["method"], m["payload"])}
             for m in messages
         ]
         session.execute(insert(OutboxMessage), rows)
@@ -158,7 +159,7 @@ def dead_messages(session: Session, *, limit: int = 20, offset: int = 0) -> list
     """Dead rows, newest first, ``limit`` from row ``offset`` (App Home)."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == "dead")
+        .where(OutboxMessage.status == OutboxStatus.DEAD)
         .order_by(OutboxMessage.id.desc())
         .limit(limit)
         .offset(offset or None)

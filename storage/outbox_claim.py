@@ -16,7 +16,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from vpabot.storage.db import session_scope, skip_locked
-from vpabot.storage.models import OutboxLane, OutboxMessage
+from vpabot.storage.models import OutboxLane, OutboxMessage, OutboxStatus
 from vpabot.storage.outbox import OPEN
 from vpabot.storage.outbox_parents import original_sent, thread_parent
 
@@ -89,8 +89,8 @@ def claim_next(
                 continue
             if row.thread_of_id is not None and not thread_parent(session, row, payload, now):
                 continue
-            in_doubt = row.status == "sending"
-            row.status, row.lease_token = "sending", uuid.uuid4().hex
+            in_doubt = row.status == OutboxStatus.SENDING
+            row.status, row.lease_token = OutboxStatus.SENDING, uuid.uuid4().hex
             row.next_attempt_at = now + LEASE
             row.attempts += 1
             row.first_attempt_at = row.first_attempt_at or wall

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from vpabot.storage.models import OutboxMessage
+from vpabot.storage.models import OutboxMessage, OutboxStatus
 from vpabot.storage.outbox import OPEN
 
 WAIT_FOR_ORIGINAL = timedelta(seconds=10)
@@ -18,14 +18,14 @@ WAIT_FOR_ORIGINAL = timedelta(seconds=10)
 def original_sent(session: Session, row: OutboxMessage, payload: dict[str, Any], now: datetime) -> bool:
     """An update is sent once its original is; fills in the original's channel and ts."""
     original = session.get(OutboxMessage, row.updates_id)
-    if original is not None and original.status == "cancelled":
+    if original is not None and original.status == OutboxStatus.CANCELLED:
         # Cancelled on purpose (an assistant's data was erased): nothing to update.
-        row.status, row.last_error = "cancelled", "original message was cancelled"
+        row.status, row.last_error = OutboxStatus.CANCELLED, "original message was cancelled"
         return False
-    if original is None or original.status == "dead":
-        row.status, row.last_error = "dead", "original message was never sent"
+    if original is None or original.status == OutboxStatus.DEAD:
+        row.status, row.last_error = OutboxStatus.DEAD, "original message was never sent"
         return False
-    if original.status != "sent":
+    if original.status != OutboxStatus.SENT:
         row.next_attempt_at = now + WAIT_FOR_ORIGINAL
         return False
     payload.update(channel=original.slack_channel, ts=original.slack_ts)
@@ -45,7 +45,8 @@ def thread_parent(session: Session, row: OutboxMessage, payload: dict[str, Any],
         row.next_attempt_at = now + WAIT_FOR_ORIGINAL
         return False
     same_channel = parent is not None and parent.payload.get("channel") == payload.get("channel")
-    if parent is not None and parent.status == "sent" and parent.slack_ts and same_channel:
+    if (parent is not None and parent.status == OutboxStatus.SENT and parent.slack_ts
+            and same_channel):
         payload["thread_ts"] = parent.slack_ts
     else:  # nothing to reply to: a broadcast of nothing would be refused, say it top-level
         payload.pop("thread_ts", None)

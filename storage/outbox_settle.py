@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.storage.db import session_scope
-from vpabot.storage.models import OutboxMessage
+from vpabot.storage.models import OutboxMessage, OutboxStatus
 from vpabot.storage.outbox import POST
 from vpabot.storage.outbox_claim import Claimed
 from vpabot.storage.outbox_lanes import pause_lane
@@ -30,7 +30,7 @@ def _settle(
             .where(
                 OutboxMessage.id == claimed.id,
                 OutboxMessage.lease_token == claimed.token,
-                OutboxMessage.status == "sending",
+                OutboxMessage.status == OutboxStatus.SENDING,
             )
             .values(**values)
         )
@@ -48,8 +48,8 @@ def mark_sent(
     """Slack has it: ``channel``/``ts`` of the message (None for uploads and response_url
     posts); ``pause_until``: the lane's next free instant (wall clock). False: not our claim."""
     return _settle(
-        factory, claimed, pause_until=pause_until, status="sent", sent_at=now, last_error=None,
-        slack_channel=channel, slack_ts=ts, lease_token=None,
+        factory, claimed, pause_until=pause_until, status=OutboxStatus.SENT, sent_at=now,
+        last_error=None, slack_channel=channel, slack_ts=ts, lease_token=None,
     )
 
 
@@ -60,7 +60,7 @@ def mark_retry(
     """Due again at ``at``; ``in_doubt``: Slack may have the message (look before resending)."""
     return _settle(
         factory, claimed, next_attempt_at=at, last_error=error, lease_token=None,
-        status="sending" if in_doubt else "pending",
+        status=OutboxStatus.SENDING if in_doubt else OutboxStatus.PENDING,
     )
 
 
@@ -74,13 +74,13 @@ def mark_ratelimited(
         factory, claimed, pause_until=wall + retry_after,
         next_attempt_at=now if claimed.lane else now + retry_after, last_error="ratelimited",
         attempts=claimed.attempts - 1, lease_token=None,
-        status="sending" if in_doubt else "pending",
+        status=OutboxStatus.SENDING if in_doubt else OutboxStatus.PENDING,
     )
 
 
 def mark_dead(factory: sessionmaker[Session], claimed: Claimed, *, error: str) -> bool:
     """Park a row no retry can fix; admins see it on App Home and may send it again."""
-    return _settle(factory, claimed, status="dead", last_error=error, lease_token=None)
+    return _settle(factory, claimed, status=OutboxStatus.DEAD, last_error=error, lease_token=None)
 
 
 def renew(factory: sessionmaker[Session], claimed: Claimed, *, until: datetime) -> bool:

@@ -11,6 +11,7 @@ PostgreSQL scenarios use ``TEST_DATABASE_URL`` (default
 dropped afterwards; without a reachable server they report n/a.
 
 The package: ``world`` (rows, the table, servers, PostgreSQL schemas), ``inputs`` (what the
-scenarios send that no Slack client would), ``scenarios`` (one method per row) and
-``__main__`` (the command line).
+scenarios send that no Slack client would), ``scenarios`` (one method per row: ``Scenarios``
+combines ``inbound``, what comes in over HTTP, and ``outages``, Slack failing and processes
+killed, on the shared ``stage``) and ``__main__`` (the command line).
 """

@@ -32,6 +32,7 @@ from vpabot.bot.ids import Action
 from vpabot.bot.payloads import FilePage
 from vpabot.bot.results.files import AssistantFile
 from vpabot.policy.catalogue import TagCatalogue
+from vpabot.policy.notes import NoteKind
 
 ENDED = frozenset({"gekuendigt", "ausgeschlossen", "beendet"})  # no further violations
 
@@ -68,7 +69,7 @@ def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) ->
                     by=user(n.author),
                     text=escape(n.text),
                 )
-                + (f" _({t(f'file.note_kind.{n.kind}')})_" if n.kind != "note" else ""),
+                + (f" _({t(f'file.note_kind.{n.kind}')})_" if n.kind != NoteKind.NOTE else ""),
             )
         )
     for e in file.audit:

@@ -36,6 +36,7 @@ from vpabot.bot.interactions.read_lane import LaneClosed, ReadProcess
 from vpabot.bot.interactions.registry import Turn, command_types, handler_for
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import inbox
+from vpabot.storage.models import InboxState
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +344,7 @@ class Runner:
 
     def _carry_out(self, row: inbox.Claimed, origin: Origin) -> None:
         reply = row.reply
-        if row.state == "running":
+        if row.state == InboxState.RUNNING:
             try:
                 command = payloads.from_plain(command_types()[row.kind], row.command, tags=self.ctx.tags)
             except (KeyError, PolicyError):  # e.g. a tag removed from the catalogue since

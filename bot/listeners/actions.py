@@ -39,6 +39,7 @@ from vpabot.bot.services.stops import check_review, set_cg_stop
 from vpabot.bot.services.violations import answer_severe
 from vpabot.policy.catalogue import Source
 from vpabot.policy.errors import PolicyError
+from vpabot.policy.notes import NoteKind
 from vpabot.policy.stops import ReviewToken
 from vpabot.storage.models import Note
 
@@ -202,7 +203,7 @@ def question_form(turn: Turn, command: c.OpenQuestionForm) -> Reply:
 def answer_form(turn: Turn, command: c.OpenAnswerForm) -> Reply:
     with turn.ctx.read() as session:
         question = session.get(Note, command.question_id)
-        if question is None or question.kind != "question":
+        if question is None or question.kind != NoteKind.QUESTION:
             raise PolicyError("question_unknown")
         text = question.text
     form = payloads.AnswerForm(command.question_id, turn.origin.response_url)

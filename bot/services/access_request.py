@@ -19,7 +19,15 @@ from vpabot.bot.results.access_request import AccessRequest, EventEntry, Message
 from vpabot.bot.services.anonymise import Secrets
 from vpabot.bot.services.privacy import FileRefs, _linked_outbox, open_for_export
 from vpabot.storage.db import session_scope
-from vpabot.storage.models import Assistant, AuditEvent, Note, OutboxMessage, SalesStop, Violation
+from vpabot.storage.models import (
+    Assistant,
+    AuditEvent,
+    Note,
+    OutboxMessage,
+    OutboxStatus,
+    SalesStop,
+    Violation,
+)
 
 
 def collect_access_request(ctx: AppContext, handle: str, *, actor: str) -> AccessRequest:
@@ -72,7 +80,7 @@ def _messages(session: Session, assistant: Assistant, refs: FileRefs) -> list[Me
     return [
         MessageEntry(m.created_at, m.purpose)
         for m in shown
-        if m.status != "cancelled" and m.method != "chat.update"
+        if m.status != OutboxStatus.CANCELLED and m.method != "chat.update"
     ]
 
 

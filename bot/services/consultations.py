@@ -11,6 +11,7 @@ from vpabot.bot.results.notices import QuestionAnswered, QuestionAsked
 from vpabot.bot.services.common import audited, require_assistant
 from vpabot.bot.services.notify import notify
 from vpabot.policy.errors import PolicyError
+from vpabot.policy.notes import NoteKind
 from vpabot.policy.text import user_text
 from vpabot.storage.models import Note
 
@@ -22,7 +23,9 @@ def ask_manager(ctx: AppContext, *, actor: str, handle: str, question: str) -> A
     now = ctx.now()
     with ctx.unit_of_work() as session:
         assistant = require_assistant(session, handle)
-        note = Note(assistant=assistant, kind="question", text=question, author=actor, created_at=now)
+        note = Note(
+            assistant=assistant, kind=NoteKind.QUESTION, text=question, author=actor, created_at=now
+        )
         session.add(note)
         session.flush()
         audited(session, note, "question.asked", actor=actor, at=now, after={"text": question})
@@ -42,10 +45,12 @@ def answer_question(ctx: AppContext, *, actor: str, question_id: int, answer: st
     now = ctx.now()
     with ctx.unit_of_work() as session:
         question = session.get(Note, question_id)
-        if question is None or question.kind != "question":
+        if question is None or question.kind != NoteKind.QUESTION:
             raise PolicyError("question_unknown")
         assistant = question.assistant
-        note = Note(assistant=assistant, kind="answer", text=answer, author=actor, created_at=now)
+        note = Note(
+            assistant=assistant, kind=NoteKind.ANSWER, text=answer, author=actor, created_at=now
+        )
         session.add(note)
         session.flush()
         audited(

@@ -33,7 +33,7 @@ from vpabot.bot.results.stops import StopList
 from vpabot.policy.dates import at_local_time
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import repositories as repo
-from vpabot.storage.models import Assistant, OutboxMessage, Violation
+from vpabot.storage.models import Assistant, OutboxMessage, OutboxStatus, Violation
 from vpabot.storage.outbox import dead_messages
 
 UPCOMING_DAYS = 14
@@ -82,7 +82,9 @@ def _overview(ctx: AppContext, session: Session, viewer: str, at: dict[str, int]
         dead=Listing(
             [_dead(row) for row in dead_messages(session, limit=LISTED, offset=at["dead"])],
             session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.DEAD)
             )
             or 0,
             at["dead"],
@@ -158,12 +160,12 @@ def retry_dead_message(ctx: AppContext, *, actor: str, message_id: int) -> bool:
         row = repo.lock_row(session, OutboxMessage, message_id)
         if row is None:
             raise PolicyError("outbox_unknown")
-        if row.status != "dead":
+        if row.status != OutboxStatus.DEAD:
             return False
         if _superseded(session, row):
             raise PolicyError("outbox_outdated")
         before = snapshot(row, *RETRY_FIELDS)
-        row.status, row.attempts, row.next_attempt_at = "pending", 0, now
+        row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, now
         session.flush()
         audited(
             session, row, "outbox.retried", actor=actor, at=now,
@@ -183,7 +185,7 @@ def _superseded(session: Session, row: OutboxMessage) -> bool:
             OutboxMessage.purpose == row.purpose,
             OutboxMessage.subject_id == row.subject_id,
             OutboxMessage.id > row.id,
-            OutboxMessage.status != "dead",
+            OutboxMessage.status != OutboxStatus.DEAD,
         )
     )
     return bool(later)

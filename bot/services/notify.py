@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from vpabot.bot.context import AppContext
 from vpabot.bot.results.notices import Notice, Purpose, Route, Thread, To
 from vpabot.storage import repositories as repo
-from vpabot.storage.models import OutboxMessage
+from vpabot.storage.models import OutboxMessage, OutboxStatus
 from vpabot.storage.outbox import FILE_UPLOAD, POST, lane_for
 
 
@@ -130,7 +130,7 @@ def _update_requests(
                 .where(
                     OutboxMessage.updates_id == request.id,
                     OutboxMessage.purpose == route.purpose.value,
-                    OutboxMessage.status == "pending",
+                    OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.attempts == 0,
                 )
                 .with_for_update()

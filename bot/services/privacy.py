@@ -51,11 +51,11 @@ from vpabot.storage.models import (
     Base,
     Note,
     OutboxMessage,
+    OutboxStatus,
     SalesStop,
     Violation,
 )
 
-CANCELLED = "cancelled"  # an outbox status: never sent, on purpose
 # Outbox purposes whose subject_id points at a row of an assistant's file.
 SUBJECT_TABLE = {
     "manager_fyi": "violations",
@@ -253,8 +253,8 @@ def erase_in_session(
     for message in linked:
         channel = message.payload.get("channel") if isinstance(message.payload, dict) else None
         message.payload = {"channel": channel, "text": ERASED} if channel else {"text": ERASED}
-        if message.status == "pending":
-            message.status, message.last_error = CANCELLED, "assistant erased"
+        if message.status == OutboxStatus.PENDING:
+            message.status, message.last_error = OutboxStatus.CANCELLED, "assistant erased"
     counts["outbox"] = len(linked)
     session.flush()
 

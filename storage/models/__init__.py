@@ -3,8 +3,8 @@
 ``vpabot.storage.models`` is where code, Alembic's env and the migrations take the models
 from; they are defined by aggregate: ``base`` (``Base``, ``UTCDateTime``, ``stored_enum``,
 the text limits), ``assistants`` (assistants, violations, notes, severe questions), ``stops``,
-``audit`` and ``queues`` (outbox, inbox, job runs). Importing the package registers every
-table on ``Base.metadata``.
+``audit`` and ``queues`` (outbox, inbox, job runs; ``OutboxStatus``, ``InboxState``). Importing
+the package registers every table on ``Base.metadata``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,14 @@ from vpabot.storage.models.assistants import (
 )
 from vpabot.storage.models.audit import AuditEvent
 from vpabot.storage.models.base import Base, UTCDateTime
-from vpabot.storage.models.queues import InboundRequest, JobRun, OutboxLane, OutboxMessage
+from vpabot.storage.models.queues import (
+    InboundRequest,
+    InboxState,
+    JobRun,
+    OutboxLane,
+    OutboxMessage,
+    OutboxStatus,
+)
 from vpabot.storage.models.stops import SalesStop, StopEndDate
 
 __all__ = [
@@ -32,10 +39,12 @@ __all__ = [
     "CgMonthFigures",
     "Base",
     "InboundRequest",
+    "InboxState",
     "JobRun",
     "Note",
     "OutboxLane",
     "OutboxMessage",
+    "OutboxStatus",
     "SalesStop",
     "SevereQuestion",
     "StopEndDate",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vpabot.policy.catalogue import Source
 from vpabot.policy.ladder import AssistantStatus, ViolationState
+from vpabot.policy.notes import NoteKind
 from vpabot.policy.text import search_key, search_words
 from vpabot.storage.models.base import Base, length_checks, stored_enum, utcnow
 
@@ -201,7 +202,7 @@ class Note(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20), default="note")
+    kind: Mapped[NoteKind] = mapped_column(stored_enum(NoteKind, 20), default=NoteKind.NOTE)
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,5 +1,5 @@
 """What every model builds on: the declarative ``Base``, aware-UTC instants (``UTCDateTime``),
-policy enums stored as plain strings (``stored_enum``) and the user-text length checks.
+enums stored as plain strings (``stored_enum``) and the user-text length checks.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT
 
 
 def stored_enum(kind: type[PyEnum], length: int) -> Enum:
-    """A policy enum in a VARCHAR(length) column holding its values ("neu", "voll"), exactly as
-    the plain strings were stored before: no native type, no CHECK, nothing to migrate. Rows
-    read back as members, so code compares and passes them without converting."""
+    """A StrEnum (a policy concept or a storage state) in a VARCHAR(length) column holding its
+    values ("neu", "voll", "pending"), exactly as the plain strings were stored before: no native
+    type, no CHECK, nothing to migrate. Rows read back as members, so code compares and passes
+    them without converting."""
     return Enum(
         kind,
         native_enum=False,

@@ -5,12 +5,34 @@ inbox (requests Slack delivered), and the job runs that make a scheduled job run
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vpabot.storage.models.base import Base, utcnow
+from vpabot.storage.models.base import Base, stored_enum, utcnow
+
+
+class OutboxStatus(StrEnum):
+    """Where an outbox row is on its way to Slack (storage/outbox* move it along)."""
+
+    PENDING = "pending"  # due at ``next_attempt_at``
+    # A send started and its outcome is unknown: in flight under a lease, or in doubt after a
+    # timeout or a crash until Slack's history says whether it arrived.
+    SENDING = "sending"
+    SENT = "sent"  # Slack has it; ``slack_channel`` and ``slack_ts`` say where
+    DEAD = "dead"  # can never succeed (e.g. channel_not_found): parked for the admins
+    CANCELLED = "cancelled"  # never to be sent, on purpose (its assistant was erased)
+
+
+class InboxState(StrEnum):
+    """Where an acknowledged Slack request is in the inbox (storage/inbox.py)."""
+
+    QUEUED = "queued"  # accepted and acked, waiting for a worker
+    RUNNING = "running"  # claimed under a lease: the work is being done
+    REPLYING = "replying"  # the work is committed; the stored reply is still to be sent
+    DONE = "done"
 
 
 class OutboxMessage(Base):
@@ -30,9 +52,9 @@ class OutboxMessage(Base):
     # announcement, the first review reminder): its ts is read when this row is sent, so the
     # follow-up may be queued before the first message was delivered.
     thread_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
-    # pending | sending | sent | dead | cancelled. "sending": a send started and its outcome is
-    # unknown, in flight under a lease or in doubt after a timeout or a crash (see storage/outbox).
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        stored_enum(OutboxStatus, 10), default=OutboxStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(default=0)  # failed attempts; a 429 is not one
     # Due time; while "sending" under a claim, the end of its lease.
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -104,7 +126,9 @@ class InboundRequest(Base):
     kind: Mapped[str] = mapped_column(String(40))  # the command's type name
     command: Mapped[dict[str, Any]]
     origin: Mapped[dict[str, Any]]
-    state: Mapped[str] = mapped_column(String(10), default="queued")  # queued|running|replying|done
+    state: Mapped[InboxState] = mapped_column(
+        stored_enum(InboxState, 10), default=InboxState.QUEUED
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None]
     reply: Mapped[dict[str, Any] | None]

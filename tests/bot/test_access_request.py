@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.bot.test_privacy import FREE_TEXTS, full_file
+from tests.bot.privacy_support import FREE_TEXTS, full_file
 from vpabot.bot.cli import main
 from vpabot.bot.context import AppContext
 from vpabot.bot.mrkdwn import escape

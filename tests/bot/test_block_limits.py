@@ -39,6 +39,7 @@ from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.policy.cg import CgState, CgStatus
 from vpabot.policy.errors import PolicyError
 from vpabot.policy.ladder import AssistantStatus, LadderStep, ViolationDecision
+from vpabot.policy.notes import NoteKind
 from vpabot.policy.stops import StopKind, StopReason
 from vpabot.policy.text import MAX_HANDLE, MAX_NAME, MAX_TEXT
 from vpabot.storage.models import Note, Violation
@@ -95,7 +96,7 @@ def violation_rows() -> list[Violation]:
 
 
 def note_rows() -> list[Note]:
-    return [Note(text=WORD, author=USER, created_at=AT, kind="note") for _ in range(20)]
+    return [Note(text=WORD, author=USER, created_at=AT, kind=NoteKind.NOTE) for _ in range(20)]
 
 
 def assistant_file(page: int = 0) -> AssistantFile:
@@ -104,7 +105,7 @@ def assistant_file(page: int = 0) -> AssistantFile:
     )
     return AssistantFile(
         handle=HANDLE, name=NAME, status="aktiv", joined_on=DAY, counting=4,
-        violations=[entry] * 10, notes=[NoteEntry(AT, TEXT, USER, "question")] * 5,
+        violations=[entry] * 10, notes=[NoteEntry(AT, TEXT, USER, NoteKind.QUESTION)] * 5,
         audit=[AuditEntry(AT, USER, "violation.logged", {"note": TEXT})] * 5,
         stop=StopEntry("voll", DAY, None), total_violations=10, total_notes=5, page=page, pages=3,
         cg=CgStatus(CgState.OVERDUE, DAY), cg_accepted_on=DAY, cg_stop=True,

@@ -21,7 +21,7 @@ from vpabot.bot.outbox import FILE_UPLOAD
 from vpabot.bot.services.monthly_report import report_due, sweep_monthly_report
 from vpabot.policy.clock import SettableClock
 from vpabot.policy.reports import Month
-from vpabot.storage.models import JobRun, OutboxMessage, Violation
+from vpabot.storage.models import JobRun, OutboxMessage, OutboxStatus, Violation
 from vpabot.bot.testing.harness import MANAGER, BotUnderTest
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -210,7 +210,7 @@ def test_two_runtimes_send_the_report_once_on_the_first_working_day(
         assert restarted.dispatch_outbox() == 0
     assert len(uploads(bots)) == 1
     sent = committed_outbox(one)
-    assert [(m.status, m.slack_channel) for m in sent] == [("sent", f"D{MANAGER}")]
+    assert [(m.status, m.slack_channel) for m in sent] == [(OutboxStatus.SENT, f"D{MANAGER}")]
 
 
 def committed_outbox(bot: BotUnderTest) -> list[OutboxMessage]:
@@ -229,7 +229,7 @@ def test_an_upload_that_fails_is_retried_and_a_missing_channel_parks_it(db_url: 
         bot.fake.fail("files.completeUploadExternal", status=503)
         assert bot.dispatch_outbox() == 0
         (row,) = committed_outbox(bot)
-        assert row.status == "pending" and row.last_error == "http 503"
+        assert row.status == OutboxStatus.PENDING and row.last_error == "http 503"
         clock.set(berlin(2026, 12, 1, 9, 5))
         assert bot.dispatch_outbox() == 1
         assert len(bot.fake.calls_to("files.completeUploadExternal")) == 2
@@ -239,5 +239,5 @@ def test_an_upload_that_fails_is_retried_and_a_missing_channel_parks_it(db_url: 
         assert bot.runtime.sweep() == 1
         bot.fake.fail("conversations.open", error="user_not_found")
         assert bot.dispatch_outbox() == 0
-        dead = [m for m in committed_outbox(bot) if m.status == "dead"]
+        dead = [m for m in committed_outbox(bot) if m.status == OutboxStatus.DEAD]
         assert [(m.method, m.last_error) for m in dead] == [(FILE_UPLOAD, "user_not_found")]

@@ -21,7 +21,7 @@ from vpabot.bot import outbox_lookup
 from vpabot.bot.outbox import backoff
 from vpabot.storage import outbox as store
 from vpabot.storage.db import session_scope
-from vpabot.storage.models import OutboxMessage
+from vpabot.storage.models import OutboxMessage, OutboxStatus
 from vpabot.storage.outbox_claim import LEASE, claim_next
 from vpabot.storage.outbox_settle import mark_sent
 
@@ -37,7 +37,7 @@ def test_a_post_that_hangs_past_the_client_timeout_arrives_once(rig: Rig) -> Non
 
     assert dispatcher.dispatch_due() == 0
     (row,) = rig.rows()
-    assert row.status == "sending" and row.last_error.startswith("network")  # in doubt
+    assert row.status == OutboxStatus.SENDING and row.last_error.startswith("network")  # in doubt
 
     rig.fake.delay("chat.postMessage", 0)
     after_backoff(rig)
@@ -46,7 +46,7 @@ def test_a_post_that_hangs_past_the_client_timeout_arrives_once(rig: Rig) -> Non
     (message,) = rig.fake.messages("CTEAM")  # exactly one in the channel
     assert message["metadata"] == {"event_type": "vpabot_outbox", "event_payload": {"outbox_id": row_id}}
     (row,) = rig.rows()
-    assert (row.status, row.slack_channel, row.slack_ts) == ("sent", "CTEAM", message["ts"])
+    assert (row.status, row.slack_channel, row.slack_ts) == (OutboxStatus.SENT, "CTEAM", message["ts"])
     assert len(rig.fake.calls_to("chat.postMessage")) == 1
     assert len(rig.fake.calls_to("conversations.history")) == 1
 
@@ -60,7 +60,7 @@ def test_a_reset_connection_after_slack_posted_is_not_posted_again(rig: Rig) -> 
     after_backoff(rig)
     assert dispatcher.dispatch_due() == 1
     assert len(rig.fake.messages("CTEAM")) == 1
-    assert [r.status for r in rig.rows()] == ["sent"]
+    assert [r.status for r in rig.rows()] == [OutboxStatus.SENT]
 
 
 def test_a_post_slack_never_got_is_sent_after_the_lookup_finds_nothing(rig: Rig) -> None:
@@ -93,7 +93,7 @@ def test_a_crashed_senders_row_is_taken_over_after_its_lease_and_found(rig: Rig)
 
     assert len(rig.fake.messages("CTEAM")) == 1
     (row,) = rig.rows()
-    assert (row.status, row.attempts) == ("sent", 2) and claimed is not None
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 2) and claimed is not None
     assert mark_sent(rig.sessions, claimed, now=rig.clock.now(), channel="C", ts="1") is False
 
 
@@ -150,7 +150,7 @@ def test_sigkill_mid_send_then_a_restart_posts_nothing_twice(rig: Rig, db_url: s
     assert child.returncode == -signal.SIGKILL
     rig.fake.delay("chat.postMessage", 0)
     (row,) = rig.rows()
-    assert row.status == "sending" and row.lease_token  # the dead process's claim
+    assert row.status == OutboxStatus.SENDING and row.lease_token  # the dead process's claim
 
     dispatcher = rig.dispatcher()
     rig.clock.set(row.next_attempt_at)  # the lease runs out (<= 25 s after the last renewal)
@@ -158,7 +158,7 @@ def test_sigkill_mid_send_then_a_restart_posts_nothing_twice(rig: Rig, db_url: s
     (message,) = rig.fake.messages("CTEAM")
     assert message["metadata"]["event_payload"] == {"outbox_id": row_id}
     assert len(rig.fake.calls_to("chat.postMessage")) == 1
-    assert rig.rows()[0].status == "sent"
+    assert rig.rows()[0].status == OutboxStatus.SENT
 
 
 def test_a_thread_reply_in_doubt_is_looked_up_among_the_threads_replies(rig: Rig) -> None:
@@ -180,5 +180,5 @@ def test_a_thread_reply_in_doubt_is_looked_up_among_the_threads_replies(rig: Rig
     first, reply = rig.fake.messages("CTEAM")  # the reply once, in the thread
     assert reply["thread_ts"] == first["ts"] and reply["text"] == "geändert"
     assert len(rig.fake.calls_to("conversations.replies")) == 1
-    assert [r.status for r in rig.rows()] == ["sent", "sent"]
+    assert [r.status for r in rig.rows()] == [OutboxStatus.SENT, OutboxStatus.SENT]
     assert rig.rows()[1].slack_ts == reply["ts"]

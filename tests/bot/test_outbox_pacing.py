@@ -17,6 +17,7 @@ import pytest
 from tests.bot.outbox_support import Rig, rig  # noqa: F401 - fixture
 from vpabot.bot.outbox import OutboxWorker
 from vpabot.storage.db import make_engine, make_session_factory
+from vpabot.storage.models import OutboxStatus
 
 INTERVAL = 0.1  # the fake's limit per channel (Slack: 1 s)
 PACE = INTERVAL * 1.02  # the dispatcher's, with the production headroom of 2 %
@@ -39,7 +40,7 @@ def test_a_burst_to_one_channel_arrives_in_order_near_the_ideal_time(rig: Rig) -
     elapsed = time.monotonic() - started
 
     assert sent == COUNT
-    assert [r.status for r in rig.rows()] == ["sent"] * COUNT  # none dead
+    assert [r.status for r in rig.rows()] == [OutboxStatus.SENT] * COUNT  # none dead
     assert rig.texts("CTEAM") == [f"VT-Stop {i}" for i in range(COUNT)]  # in order, no duplicate
     assert posts(rig, 429) == 0  # paced before Slack had to say so
     # Paced at the limit, not slower: the typical gap between two posts as Slack saw them.
@@ -67,7 +68,7 @@ def test_a_429_pauses_only_its_channel_for_retry_after_and_is_not_a_failed_attem
     assert admins[-1].at < team[1].at  # ...while the other channel kept flowing
     assert [c.args["text"] for c in team[1:]] == ["team 0", "team 1", "team 2"]  # order kept
     first = rig.rows()[0]
-    assert (first.status, first.attempts) == ("sent", 1)  # the 429 did not count
+    assert (first.status, first.attempts) == (OutboxStatus.SENT, 1)  # the 429 did not count
 
 
 def test_a_strict_limit_loses_nothing_and_keeps_the_order(rig: Rig) -> None:
@@ -78,7 +79,7 @@ def test_a_strict_limit_loses_nothing_and_keeps_the_order(rig: Rig) -> None:
 
     sent = rig.dispatcher(per_channel=0).dispatch_due(limit=None)
 
-    assert sent == 4 and [r.status for r in rig.rows()] == ["sent"] * 4
+    assert sent == 4 and [r.status for r in rig.rows()] == [OutboxStatus.SENT] * 4
     assert rig.texts("CTEAM") == [f"VT-Stop {i}" for i in range(4)]
     assert 1 <= posts(rig, 429) <= 4 and all(r.attempts == 1 for r in rig.rows())
 
@@ -142,6 +143,6 @@ def test_200_announcements_at_slacks_real_pace(rig: Rig) -> None:
     started = time.monotonic()
     assert rig.dispatcher().dispatch_due(limit=None) == 200  # the production pace
     elapsed = time.monotonic() - started
-    assert [r.status for r in rig.rows()] == ["sent"] * 200
+    assert [r.status for r in rig.rows()] == [OutboxStatus.SENT] * 200
     assert rig.texts("CTEAM") == [f"VT-Stop {i}" for i in range(200)]
     assert elapsed <= 1.1 * 200, f"{elapsed:.1f}s"

@@ -12,6 +12,7 @@ from vpabot.bot.i18n import Translator
 from vpabot.bot.outbox import RESPONSE_URL_VALIDITY, backoff, with_note
 from vpabot.storage import outbox as store
 from vpabot.storage.db import session_scope
+from vpabot.storage.models import OutboxStatus
 
 ADMIN = "UADMIN1"
 ANSWER = {"text": "Verstoß erfasst", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "ok"}}]}
@@ -33,7 +34,7 @@ def test_a_reply_goes_to_the_response_url(rig: Rig) -> None:
     (call,) = rig.fake.calls_to("response_url")
     assert call.args == {**ANSWER, "replace_original": True, "_key": "k1"}
     assert rig.fake.messages(ADMIN) == []
-    assert [r.status for r in rig.rows()] == ["sent"]
+    assert [r.status for r in rig.rows()] == [OutboxStatus.SENT]
 
 
 @pytest.mark.parametrize("gone", ["expired_url", "used_url"])
@@ -55,7 +56,7 @@ def test_a_gone_response_url_becomes_a_dm_with_the_same_message(rig: Rig, gone: 
     assert dm["blocks"][0]["elements"][0]["text"].startswith("Nachgereicht")  # says why
     assert dm["metadata"]["event_payload"] == {"outbox_id": row_id}  # effectively once, too
     (row,) = rig.rows()
-    assert (row.status, row.method, row.slack_channel) == ("sent", "chat.postMessage", f"D{ADMIN}")
+    assert (row.status, row.method, row.slack_channel) == (OutboxStatus.SENT, "chat.postMessage", f"D{ADMIN}")
 
 
 def test_a_reply_older_than_slacks_30_minutes_is_a_dm_without_trying_the_url(rig: Rig) -> None:
@@ -85,7 +86,7 @@ def test_a_failing_response_url_is_retried_there(rig: Rig) -> None:
     rig.fake.fail("response_url", status=503)
     dispatcher = rig.dispatcher()
     assert dispatcher.dispatch_due() == 0
-    assert [(r.status, r.last_error) for r in rig.rows()] == [("pending", "response_url http 503")]
+    assert [(r.status, r.last_error) for r in rig.rows()] == [(OutboxStatus.PENDING, "response_url http 503")]
     rig.clock.advance(backoff(1))
     assert dispatcher.dispatch_due() == 1
     assert len(rig.fake.calls_to("response_url")) == 2 and rig.fake.messages(ADMIN) == []

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tests.bot.test_reports import NOVEMBER, report_for
-from tests.bot.test_reports import seeded as seeded  # noqa: F401 - the fixture
+from tests.bot.report_support import NOVEMBER, report_for
+from tests.bot.report_support import seeded as seeded  # noqa: F401 - the fixture
 from tests.storage.builders import assistant
 from vpabot.bot.context import AppContext
 from vpabot.bot.services.report_cg import counted, remember_previous_month

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,13 @@ def berlin(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> d
 
 
 START = berlin(2026, 11, 30, 10, 0)  # Monday morning
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    """Monday morning, 30.11.2026: the stop tests' "today" (a module imports this fixture)."""
+    return SettableClock(START)
+
 
 # Words of the ladder and of the file that must never reach the whole team.
 PRIVATE_WORDS = ("Erinnerung", "Ermahnung", "Abmahnung", "Verstoß", "verstoss", "Deadline")

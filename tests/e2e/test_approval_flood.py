@@ -5,16 +5,13 @@ updated with the count and list, instead of a new approval request for each.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from tests.e2e.test_approvals import (
+from tests.e2e.approvals_support import (
     MANAGER_2,
-    THURSDAY_MORNING,
     buttons,
     case_id,
     climb_to,
@@ -24,6 +21,7 @@ from tests.e2e.test_approvals import (
     row,
     say,
 )
+from tests.e2e.approvals_support import bot as bot, clock as clock  # noqa: F401 - fixtures
 from vpabot.bot.payloads import CaseRef, encode
 from vpabot.bot.testing.harness import MANAGER, BotUnderTest
 from vpabot.bot.testing.transcript import render
@@ -31,17 +29,6 @@ from vpabot.policy.clock import SettableClock
 from vpabot.storage.models import Assistant, OutboxMessage, Violation
 
 FURTHER = 17
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(THURSDAY_MORNING)
-
-
-@pytest.fixture
-def bot(db_url: str, clock: SettableClock) -> Iterator[BotUnderTest]:
-    with BotUnderTest(db_url, clock=clock, manager_ids=frozenset({MANAGER, MANAGER_2})) as running:
-        yield running
 
 
 def requests(bot: BotUnderTest, manager: str) -> list:

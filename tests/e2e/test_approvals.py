@@ -1,105 +1,32 @@
-"""The VPA manager in the loop: FYI, approvals with buttons, reminders, consultation."""
+"""The VPA manager in the loop: FYI, approval requests with buttons, approving and rejecting,
+reminders of pending requests and the list of open cases.
+"""
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from typing import TypeVar
 
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
 
+from tests.e2e.approvals_support import (
+    MANAGER_2,
+    buttons,
+    case_id,
+    climb_to,
+    click,
+    dm_containing,
+    dms,
+    eventually,
+    row,
+    say,
+    wait_answer,
+)
+from tests.e2e.approvals_support import bot as bot, clock as clock  # noqa: F401 - fixtures
 from vpabot.policy.clock import SettableClock
-from vpabot.storage.models import Assistant, OutboxMessage, SalesStop, Violation
-from vpabot.bot.testing.fake_slack import Call
-from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
+from vpabot.storage.models import Assistant, SalesStop, Violation
+from vpabot.bot.testing.harness import ADMIN, MANAGER, TEAM_CHANNEL, BotUnderTest
 from vpabot.bot.testing.transcript import render
-def case_id(value: str) -> int:
-    return decode(CaseRef, value).violation_id
-
-
-from vpabot.bot.payloads import CaseRef, HandleRef, decode, encode
-
-T = TypeVar("T")
-MANAGER_2 = "UMANAGER2"
-THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(THURSDAY_MORNING)
-
-
-@pytest.fixture
-def bot(db_url: str, clock: SettableClock) -> Iterator[BotUnderTest]:
-    with BotUnderTest(db_url, clock=clock, manager_ids=frozenset({MANAGER, MANAGER_2})) as running:
-        yield running
-
-
-def say(bot: BotUnderTest, text: str, user: str = ADMIN) -> str:
-    ack, key = bot.slack.command(text, user=user)
-    assert ack.status == 200, ack
-    return render(ack.json()) if ack.body else render(bot.slack.reply(key).args)
-
-
-def dms(bot: BotUnderTest, user: str, method: str = "chat.postMessage") -> list[Call]:
-    bot.dispatch_outbox()
-    return [c for c in bot.fake.calls_to(method) if c.args.get("channel") == user]
-
-
-def buttons(call: Call) -> dict[str, str]:
-    return {
-        element["action_id"]: element["value"]
-        for block in call.args["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-    }
-
-
-def row(bot: BotUnderTest, model: type, **where: object) -> object:
-    engine = create_engine(bot.settings.database_url)
-    try:
-        with Session(engine) as session:
-            query = select(model).filter_by(**where)
-            return session.scalars(query).one()
-    finally:
-        engine.dispose()
-
-
-def climb_to(bot: BotUnderTest, step: int) -> None:
-    say(bot, "assistent neu anna.m Anna Müller")
-    for n in range(1, step + 1):
-        say(bot, f"verstoss anna.m deadline deadline Verspätung Nummer {n}")
-
-
-def eventually(probe: Callable[[], T], timeout: float = 10.0) -> T:
-    """Lazy listeners finish after the ack: wait (bounded) until ``probe`` finds the effect."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found or time.monotonic() > deadline:
-            assert found, "the expected effect never happened"
-            return found
-        time.sleep(0.05)
-
-
-def click(bot: BotUnderTest, action_id: str, value: str, user: str) -> str:
-    """Click a button; returns its key (for an ephemeral answer, if one comes)."""
-    result, key = bot.slack.click(action_id, value, user=user)
-    assert result.status == 200
-    return key
-
-
-def dm_containing(bot: BotUnderTest, user: str, text: str, method: str = "chat.postMessage") -> list[Call]:
-    return eventually(lambda: [c for c in dms(bot, user, method) if text in render(c.args)])
-
-
-def wait_answer(bot: BotUnderTest, key: str) -> str:
-    return render(bot.slack.reply(key).args)
+from vpabot.bot.payloads import CaseRef, encode
 
 
 # --- FYI and requests ---------------------------------------------------------------------
@@ -218,60 +145,6 @@ def test_rejection_needs_a_reason_and_then_does_not_count(bot: BotUnderTest) -> 
     assert "nicht freigegeben" in file and "Kunde hat sich geirrt" in file
 
 
-# --- who may decide, and only once ---------------------------------------------------------
-
-
-@pytest.mark.parametrize("user", [ADMIN, OUTSIDER])
-def test_only_a_manager_can_decide(bot: BotUnderTest, user: str) -> None:
-    climb_to(bot, 3)
-    (request,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
-    violation_id = buttons(request)["approval_approve"]
-    result, key = bot.slack.click("approval_approve", violation_id, user=user)
-    assert "nur die VPA Manager" in wait_answer(bot, key)
-    assert row(bot, Violation, id=case_id(violation_id)).state == "awaiting_approval"
-
-
-def test_second_click_and_other_manager_change_nothing_and_say_who_decided(bot: BotUnderTest) -> None:
-    climb_to(bot, 3)
-    (request,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
-    violation_id = buttons(request)["approval_approve"]
-    click(bot, "approval_approve", violation_id, MANAGER)
-    dm_containing(bot, ADMIN, "Freigegeben")
-    for user in (MANAGER, MANAGER_2):
-        result, key = bot.slack.click("approval_reject", violation_id, user=user)
-        answer = wait_answer(bot, key)
-        assert "Schon entschieden: freigegeben von @UMANAGER1" in answer
-    assert row(bot, Violation, id=case_id(violation_id)).state == "approved"
-    assert len([c for c in dms(bot, ADMIN) if "Freigegeben" in render(c.args)]) == 1
-
-
-def test_two_managers_racing_give_one_decision(bot: BotUnderTest) -> None:
-    climb_to(bot, 3)
-    (request,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
-    violation_id = buttons(request)["approval_approve"]
-    barrier = threading.Barrier(2)
-    keys: list[str] = []
-
-    def race(user: str) -> None:
-        barrier.wait()
-        _result, key = bot.slack.click("approval_approve", violation_id, user=user)
-        keys.append(key)
-
-    threads = [threading.Thread(target=race, args=(m,)) for m in (MANAGER, MANAGER_2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    late = bot.fake.wait_for("response_url", timeout=10, predicate=lambda c: c.args.get("_key") in keys)
-    assert len(late) == 1 and "Schon entschieden" in render(late[0].args)
-    assert row(bot, Violation, id=case_id(violation_id)).state == "approved"
-    engine = create_engine(bot.settings.database_url)
-    with Session(engine) as session:
-        admin_dms = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "approval_admin")).all()
-    engine.dispose()
-    assert len(admin_dms) == 1
-
-
 # --- reminders, pending list ---------------------------------------------------------------
 
 
@@ -298,104 +171,3 @@ def test_pending_list_shows_open_cases_with_buttons_for_managers(bot: BotUnderTe
     listed = say(bot, "offen", user=MANAGER)
     assert "Offene Freigaben: 1" in listed and "[Freigeben]" in listed
     assert "[Freigeben]" not in say(bot, "pending", user=ADMIN)
-
-
-# --- consultation --------------------------------------------------------------------------
-
-
-def test_consultation_round_trip(bot: BotUnderTest) -> None:
-    say(bot, "assistent neu anna.m Anna Müller")
-    sent = say(bot, "frage anna.m Reicht hier ein VT-Stop (Kunden)?", user=ADMIN_2)
-    assert "an den VPA Manager geschickt" in sent
-    (question,) = dms(bot, MANAGER)
-    assert "Reicht hier ein VT-Stop (Kunden)?" in render(question.args)
-    question_id = buttons(question)["consult_answer"]
-
-    result, key = bot.slack.click("consult_answer", question_id, user=ADMIN)
-    assert "nur die VPA Manager" in wait_answer(bot, key)
-
-    click(bot, "consult_answer", question_id, MANAGER)
-    view = bot.fake.wait_for("views.open")[-1].args["view"]
-    assert view["callback_id"] == "answer_modal"
-    bot.slack.submit_view(
-        "answer_modal",
-        {"answer": {"type": "plain_text_input", "value": "Ja, zwei Wochen Kunden-Stop."}},
-        user=MANAGER,
-        metadata=view["private_metadata"],
-    )
-    (answer,) = dm_containing(bot, ADMIN_2, "Antwort")
-    assert "zwei Wochen Kunden-Stop" in render(answer.args)
-    file = say(bot, "akte anna.m")
-    assert "Reicht hier ein VT-Stop" in file and "zwei Wochen Kunden-Stop" in file
-
-
-def test_violation_reply_offers_to_ask_the_manager(bot: BotUnderTest) -> None:
-    say(bot, "assistent neu anna.m Anna Müller")
-    assert "[VPA Manager fragen]" in say(bot, "verstoss anna.m deadline deadline zu spät")
-    click(bot, "consult_ask", encode(HandleRef("anna.m")), ADMIN)
-    view = bot.fake.wait_for("views.open")[-1].args["view"]
-    assert view["callback_id"] == "question_modal"
-    assert json.dumps(view).count("anna.m") >= 1
-
-
-# --- the ladder follows the manager's decisions --------------------------------------------
-
-
-def test_rejecting_the_abmahnung_moves_a_pending_exclusion_down(bot: BotUnderTest) -> None:
-    climb_to(bot, 4)  # step 3 and step 4 both wait for the manager; step 4 is attached to 3
-    (request,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_reject")]
-    third = buttons(request)["approval_reject"]
-    fourth = encode(CaseRef(case_id(third) + 1))
-    click(bot, "approval_reject", third, MANAGER)
-    view = bot.fake.wait_for("views.open")[-1].args["view"]
-    bot.slack.submit_view(
-        "reject_modal",
-        {"reason_text": {"type": "plain_text_input", "value": "Beschwerde war unberechtigt"}},
-        user=MANAGER,
-        metadata=view["private_metadata"],
-    )
-    eventually(lambda: row(bot, Violation, id=case_id(fourth)).step == 3)
-    assert row(bot, Violation, id=case_id(fourth)).state == "awaiting_approval"
-    # ... and is now asked for on its own, as the Abmahnung it has become
-    asked = eventually(lambda: [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve") == fourth])
-    assert "3. Verstoß – Abmahnung" in render(asked[0].args)
-    # approving it now is an Abmahnung, not an exclusion
-    click(bot, "approval_approve", fourth, MANAGER)
-    dm_containing(bot, ADMIN, "Freigegeben")
-    assert row(bot, Assistant, handle="anna.m").status == "neu"
-
-
-def test_approved_exclusion_settles_other_open_cases(bot: BotUnderTest) -> None:
-    climb_to(bot, 4)
-    (request,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
-    third = buttons(request)["approval_approve"]
-    fourth = encode(CaseRef(case_id(third) + 1))  # attached to the third; `/vpa offen` has it
-    _ack, key = bot.slack.command("offen", user=MANAGER)
-    listed = bot.slack.reply(key).args["blocks"]
-    assert fourth in [e["value"] for b in listed if b["type"] == "actions" for e in b["elements"]]
-    click(bot, "approval_approve", fourth, MANAGER)
-    eventually(lambda: row(bot, Violation, id=case_id(third)).state == "settled")
-    assert "keine offenen Freigaben" in say(bot, "offen", user=MANAGER)
-    assert "keine Verstöße mehr" in say(bot, "verstoss anna.m deadline deadline noch einer")
-
-
-def test_withdrawing_a_mistaken_violation_regrades_the_open_case(bot: BotUnderTest) -> None:
-    climb_to(bot, 3)  # 1, 2 recorded; 3 waits for the manager
-    (request,) = [c for c in dms(bot, MANAGER) if buttons(c).get("approval_approve")]
-    third = case_id(buttons(request)["approval_approve"])
-    first = third - 2
-    assert "warum" in say(bot, f"zurueckziehen anna.m {first}")
-    assert "keinen Verstoß #999" in say(bot, "zurueckziehen anna.m 999 falsche Person")
-    assert "ist zurückgezogen" in say(bot, f"zurueckziehen anna.m #{first} war die falsche Anna")
-    eventually(lambda: row(bot, Violation, id=third).state == "recorded")
-    assert row(bot, Violation, id=third).step == 2  # an Ermahnung now, no approval needed
-    (told,) = dm_containing(bot, ADMIN, "Neu eingestuft")
-    assert "2. Verstoß – Ermahnung" in render(told.args) and "Hallo Anna" in render(told.args)
-    file = say(bot, "akte anna.m")
-    assert "zurückgezogen" in file and "war die falsche Anna" in file
-    # the manager's request for #3 now says there is nothing left to decide
-    (updated,) = dm_containing(bot, "D" + MANAGER, "Neu eingestuft", method="chat.update")
-    shown = render(updated.args)
-    assert "Keine Freigabe mehr nötig – 2. Verstoß – Ermahnung" in shown
-    assert "Freigabe nötig –" not in shown.replace("Keine Freigabe mehr nötig –", "")
-    assert not buttons(updated).get("approval_approve")

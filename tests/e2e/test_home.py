@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from vpabot.policy.clock import SettableClock
 from vpabot.policy.ladder import ViolationState
-from vpabot.storage.models import Assistant, AuditEvent, OutboxMessage, SalesStop, Violation
+from vpabot.storage.models import (
+    Assistant,
+    AuditEvent,
+    OutboxMessage,
+    OutboxStatus,
+    SalesStop,
+    Violation,
+)
 from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, TEAM_CHANNEL, BotUnderTest
 from vpabot.bot.testing.transcript import render
 from vpabot.bot.payloads import CaseRef, HandleRef, MessageRef, encode
@@ -208,7 +215,7 @@ def test_500_active_stops_stay_within_the_block_limit(db_url: str, clock: Settab
                             method="chat.postMessage",
                             payload={"channel": TEAM_CHANNEL, "text": f"Ankündigung {n}"},
                             purpose="stop_announcement",
-                            status="dead",
+                            status=OutboxStatus.DEAD,
                             attempts=1,
                             last_error="channel_not_found",
                             created_at=now,
@@ -247,7 +254,7 @@ def dead_announcement(bot: BotUnderTest) -> OutboxMessage:
     say(bot, "stop anna.m voll 14 Tage")
     bot.fake.fail("chat.postMessage", error="channel_not_found")
     bot.dispatch_outbox()
-    (dead,) = rows(bot, OutboxMessage, status="dead")
+    (dead,) = rows(bot, OutboxMessage, status=OutboxStatus.DEAD)
     assert dead.purpose == "stop_announcement"
     bot.fake.reset()
     return dead
@@ -267,14 +274,14 @@ def test_a_dead_message_is_listed_and_sent_again_on_retry(bot: BotUnderTest, dea
     after = next_publish(bot, ADMIN, lambda: bot.slack.home_click("outbox_retry", row["accessory"]["value"]))
     assert "Nicht zugestellte Nachrichten (0)" in headers(after)
     (retried,) = rows(bot, OutboxMessage, id=dead_announcement.id)
-    assert (retried.status, retried.attempts) == ("pending", 0)
+    assert (retried.status, retried.attempts) == (OutboxStatus.PENDING, 0)
     (event,) = rows(bot, AuditEvent, action="outbox.retried")
     assert event.actor == ADMIN and event.before["status"] == "dead" and event.after["status"] == "pending"
 
     assert bot.dispatch_outbox() == 1
     (sent,) = [c for c in bot.fake.calls_to("chat.postMessage") if c.args.get("channel") == TEAM_CHANNEL]
     assert "Anna Müller" in render(sent.args)
-    assert rows(bot, OutboxMessage, id=dead_announcement.id)[0].status == "sent"
+    assert rows(bot, OutboxMessage, id=dead_announcement.id)[0].status == OutboxStatus.SENT
 
 
 def test_an_announcement_overtaken_by_a_newer_one_is_not_sent_again(
@@ -287,7 +294,7 @@ def test_an_announcement_overtaken_by_a_newer_one_is_not_sent_again(
         lambda: [c for c in bot.fake.calls_to("chat.postMessage") if c.args.get("channel") == ADMIN]
     )
     assert "Diese Nachricht ist überholt" in render(refusal[-1].args)
-    assert rows(bot, OutboxMessage, id=dead_announcement.id)[0].status == "dead"
+    assert rows(bot, OutboxMessage, id=dead_announcement.id)[0].status == OutboxStatus.DEAD
     assert rows(bot, AuditEvent, action="outbox.retried") == []
 
 
@@ -302,7 +309,7 @@ def test_only_admins_may_send_again(bot: BotUnderTest, dead_announcement: Outbox
         lambda: [c for c in bot.fake.calls_to("chat.postMessage") if c.args.get("channel") == clicker]
     )
     assert "Admin-Team" in render(refusal[0].args)
-    assert rows(bot, OutboxMessage, id=dead_announcement.id)[0].status == "dead"
+    assert rows(bot, OutboxMessage, id=dead_announcement.id)[0].status == OutboxStatus.DEAD
     assert rows(bot, AuditEvent, action="outbox.retried") == []
 
 

@@ -15,7 +15,7 @@ from vpabot.bot.payloads import ReplyTo, encode
 from vpabot.bot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
 from vpabot.bot.testing.transcript import render
 from vpabot.policy.clock import SettableClock
-from vpabot.storage.models import Assistant, InboundRequest, SevereQuestion, Violation
+from vpabot.storage.models import Assistant, InboundRequest, InboxState, SevereQuestion, Violation
 from tests.e2e.conftest import count, seconds_until_a_form_opens_behind_slow_reads
 
 
@@ -29,11 +29,11 @@ def settle(bot: BotUnderTest, seconds: float = 0.5) -> None:
     """Give the inbox workers a moment, then make sure nothing is left queued."""
     deadline = time.monotonic() + 10
     time.sleep(seconds)
-    while count_where(bot, "queued") and time.monotonic() < deadline:
+    while count_where(bot, InboxState.QUEUED) and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
-def count_where(bot: BotUnderTest, state: str) -> int:
+def count_where(bot: BotUnderTest, state: InboxState) -> int:
     from sqlalchemy import create_engine, func, select
     from sqlalchemy.orm import Session
 
@@ -148,7 +148,7 @@ def test_work_acknowledged_before_a_crash_is_done_after_the_restart(db_url: str)
         first.runtime.runner.stop()  # the process dies right after acking: nobody works
         ack, _key = first.slack.command("verstoss anna.m deadline deadline zu spät")
         assert ack.status == 200 and not ack.body
-        assert count(first, Violation) == 0 and count_where(first, "queued") == 1
+        assert count(first, Violation) == 0 and count_where(first, InboxState.QUEUED) == 1
     # its response_url is gone with it (the fake that served it stopped): the answer is a DM
     with BotUnderTest(db_url, clock=clock) as restarted:
         dm = restarted.fake.wait_for(
@@ -157,7 +157,7 @@ def test_work_acknowledged_before_a_crash_is_done_after_the_restart(db_url: str)
         assert "Erinnerung" in render(dm.args)
         assert count(restarted, Violation) == 1
         settle(restarted)
-        assert count_where(restarted, "done") == 2
+        assert count_where(restarted, InboxState.DONE) == 2
 
 
 def datetime_now() -> Any:

@@ -11,7 +11,7 @@ from vpabot.bot.runtime import Runtime
 from vpabot.bot.testing.harness import ADMIN, BotUnderTest
 from vpabot.bot.testing.transcript import render
 from vpabot.policy.clock import SettableClock
-from vpabot.storage.models import InboundRequest, Violation
+from vpabot.storage.models import InboundRequest, InboxState, Violation
 from tests.e2e.conftest import count
 
 
@@ -51,7 +51,7 @@ def queued(bot: BotUnderTest) -> int:
     engine = create_engine(bot.settings.database_url)
     try:
         with engine.connect() as conn:
-            query = select(func.count()).select_from(InboundRequest).where(InboundRequest.state == "queued")
+            query = select(func.count()).select_from(InboundRequest).where(InboundRequest.state == InboxState.QUEUED)
             return conn.scalar(query) or 0
     finally:
         engine.dispose()

@@ -18,7 +18,7 @@ from vpabot.bot.services.assistants import add_assistant
 from vpabot.policy.catalogue import DEFAULT_TAGS, Source
 from vpabot.storage import repositories as repo
 from vpabot.storage.db import make_session_factory, session_scope
-from vpabot.storage.models import OutboxMessage, Violation
+from vpabot.storage.models import OutboxMessage, OutboxStatus, Violation
 from vpabot.storage.outbox_claim import LEASE, claim_due, claim_next
 from vpabot.storage.outbox_settle import mark_sent
 
@@ -147,7 +147,7 @@ def test_a_claimed_row_waits_for_its_lease_to_run_out(ctx: AppContext) -> None:
     with session_scope(ctx.sessions) as session:
         row = session.get_one(OutboxMessage, message_id)
         assert row.next_attempt_at == START + 2 * LEASE
-        assert row.status == "sending"
+        assert row.status == OutboxStatus.SENDING
 
 
 def test_a_lane_is_sent_in_order_by_one_dispatcher_at_a_time(ctx: AppContext) -> None:

@@ -1,46 +1,30 @@
-"""VT-Stops end to end: set, change, extend, lift and resign by text and form, the team
-announcements, `/vpa stops`, and bad input that must write nothing."""
+"""VT-Stops end to end by text: set, change, extend, lift and resign, the team announcement
+without private details, and the `/vpa stops` list."""
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import date, timedelta
 
-import pytest
-
-from tests.e2e.conftest import count, resign
+from tests.e2e.conftest import resign
 from tests.e2e.stops_support import (
     PRIVATE_WORDS,
     START,
     assistant_row,
     berlin,
-    block,
-    buttons,
-    click_to_modal,
     drain,
-    field_errors,
-    note,
     review_dms,
     say,
     snapshot,
     stops,
     sweep_at,
     team_posts,
-    until,
-    view_text,
     written,
 )
+from tests.e2e.stops_support import clock as clock  # noqa: F401 - the fixture
 from vpabot.policy.clock import SettableClock
-from vpabot.storage.models import OutboxMessage, SalesStop
 from vpabot.bot.testing.harness import ADMIN, ADMIN_2, MANAGER, OUTSIDER, BotUnderTest
 from vpabot.bot.testing.transcript import render
-from vpabot.bot.payloads import StopOpen, decode
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(START)
 
 
 # == set, change, extend, lift, resign by text ==================================================
@@ -237,116 +221,6 @@ def test_today_is_the_berlin_date_just_after_midnight(
     assert (row.starts_on, row.until) == (date(2026, 12, 1), date(2026, 12, 15))
 
 
-# == set by modal ================================================================================
-def test_violation_reply_offers_a_prefilled_stop_form(anna: BotUnderTest) -> None:
-    ack, key = anna.slack.command("verstoss anna.m deadline deadline Angebot zu spät")
-    reply = anna.slack.reply(key).args
-    stop_button = buttons(reply)["stop_open"]
-    assert stop_button["text"]["text"] == "VT-Stop setzen"
-
-    view = click_to_modal(anna, "stop_open", stop_button["value"])
-    assert view["callback_id"] == "stop_modal"
-    assert block(view, "assistant")["element"]["initial_option"]["value"] == "anna.m"
-    assert block(view, "kind")["element"]["initial_option"]["value"] == "voll"
-    assert block(view, "reason")["element"]["initial_option"]["value"] == "verstoss"
-    assert (
-        block(view, "violation")["element"]["initial_option"]["value"]
-        == str(decode(StopOpen, stop_button["value"]).violation_id)
-    )
-    assert block(view, "until")["element"]["initial_date"] == "2026-12-14"
-    text = view_text(view)
-    assert "offen, wie lange der Stop dauert" in text and "keine Strafe" in text
-    assert stops(anna) == []  # opening the form writes nothing
-
-
-def test_new_assistant_reply_offers_an_onboarding_stop_form(bot: BotUnderTest) -> None:
-    ack, key = bot.slack.command("assistent neu ben.k Ben Klein")
-    reply = bot.slack.reply(key).args
-    stop_button = buttons(reply)["stop_open"]
-    assert stop_button["text"]["text"] == "VT-Stop (Kunden) setzen"
-    view = click_to_modal(bot, "stop_open", stop_button["value"])
-    assert block(view, "assistant")["element"]["initial_option"]["value"] == "ben.k"
-    assert block(view, "kind")["element"]["initial_option"]["value"] == "kunden"
-    assert block(view, "reason")["element"]["initial_option"]["value"] == "newbie"
-
-
-def test_stop_without_arguments_opens_the_form(anna: BotUnderTest) -> None:
-    ack, key = anna.slack.command("stop")
-    assert ack.status == 200 and not ack.body
-    (call,) = anna.fake.wait_for(
-        "views.open", predicate=lambda c: c.args.get("trigger_id") == f"trigger-{key}"
-    )
-    view = call.args["view"]
-    assert view["callback_id"] == "stop_modal"
-    kinds = block(view, "kind")["element"]["options"]
-    assert [(o["value"], o["text"]["text"]) for o in kinds] == [
-        ("voll", "VT-Stop"),
-        ("kunden", "VT-Stop (Kunden)"),
-    ]
-    assert [o["description"]["text"] for o in kinds] == [
-        "keine neuen Kunden und keine neuen Aufgaben",
-        "keine neuen Kunden, einzelne zusätzliche Aufgaben sind möglich",
-    ]
-    reasons = [o["value"] for o in block(view, "reason")["element"]["options"]]
-    assert reasons == ["verstoss", "newbie", "cg", "sonstiges"]
-    assert json.loads(view["private_metadata"])["response_url"] == anna.fake.response_url(key)
-
-
-def test_stop_set_by_modal_submission(anna: BotUnderTest) -> None:
-    ack, key = anna.slack.command("verstoss anna.m deadline deadline Angebot zu spät")
-    violation_value = buttons(anna.slack.reply(key).args)["stop_open"]["value"]
-    violation_id = str(decode(StopOpen, violation_value).violation_id)
-    view = click_to_modal(anna, "stop_open", violation_value)
-
-    ack = anna.slack.submit_view(
-        "stop_modal",
-        {
-            "assistant": {"type": "external_select", "selected_option": {"value": "anna.m"}},
-            "kind": {"type": "radio_buttons", "selected_option": {"value": "kunden"}},
-            **until("2026-12-18"),
-            "reason": {"type": "static_select", "selected_option": {"value": "verstoss"}},
-            "violation": {"type": "external_select", "selected_option": {"value": violation_id}},
-            **note("Zeit zum Aufholen"),
-        },
-        metadata=view["private_metadata"],
-    )
-    assert ack.status == 200 and not ack.body, ack.body
-    answer = render(
-        anna.slack.reply(
-            json.loads(view["private_metadata"])["response_url"].rsplit("/", 1)[1]
-        ).args
-    )
-    assert "VT-Stop (Kunden) für *Anna Müller* (`anna.m`) gesetzt, bis 18.12.2026" in answer
-    (row,) = stops(anna)
-    assert (row.kind, row.until, row.reason, str(row.violation_id), row.note) == (
-        "kunden",
-        date(2026, 12, 18),
-        "verstoss",
-        violation_id,
-        "Zeit zum Aufholen",
-    )
-    (post,) = team_posts(anna)
-    assert "*VT-Stop (Kunden)*" in post and "bis 18.12.2026" in post
-    assert "Zeit zum Aufholen" not in post and "Angebot zu spät" not in post
-
-
-def test_stop_modal_refuses_a_past_date_next_to_the_field(anna: BotUnderTest) -> None:
-    before = written(anna)
-    ack = anna.slack.submit_view(
-        "stop_modal",
-        {
-            "assistant": {"type": "external_select", "selected_option": {"value": "anna.m"}},
-            "kind": {"type": "radio_buttons", "selected_option": {"value": "voll"}},
-            **until("2026-11-29"),
-            "reason": {"type": "static_select", "selected_option": {"value": "sonstiges"}},
-        },
-    )
-    errors = field_errors(ack)
-    assert set(errors) == {"until"} and "29.11.2026 liegt nicht in der Zukunft" in errors["until"]
-    time.sleep(0.3)
-    assert written(anna) == before
-
-
 # == /vpa stops ===============================================================================
 def test_stops_lists_overdue_first_then_by_end_date(
     bot: BotUnderTest, clock: SettableClock
@@ -383,68 +257,3 @@ def test_stops_lists_overdue_first_then_by_end_date(
 
     assert "Aktive VT-Stops" in say(bot, "stops", user=MANAGER)  # managers may read
     assert "nur das Admin-Team" in say(bot, "stops", user=OUTSIDER)
-
-
-# == bad input =================================================================================
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("stop anna.m voll gestern", "„gestern“ ist kein lesbares Datum"),
-        ("stop anna.m voll 31.02.2027", "„31.02.2027“ ist kein lesbares Datum"),
-        ("stop anna.m voll 2027-02-30", "„2027-02-30“ ist kein lesbares Datum"),
-        ("stop anna.m voll 01.11.2026", "Der 01.11.2026 liegt nicht in der Zukunft"),
-        ("stop anna.m voll 30.11.2026", "Der 30.11.2026 liegt nicht in der Zukunft"),
-        ("stop anna.m voll 0 Tage", "liegt nicht in der Zukunft"),
-        (
-            "stop anna.m voll 2027-12-31",
-            "Der 31.12.2027 liegt mehr als ein Jahr entfernt. "
-            "Bitte wähle spätestens den 30.11.2027",
-        ),
-        ("stop anna.m voll 400 Tage", "mehr als ein Jahr entfernt"),
-        ("stop anna.m voll 60w", "mehr als ein Jahr entfernt"),
-        ("stop anna.m voll", "So geht's: `/vpa stop <handle> voll|kunden <bis>"),
-        ("stop anna.m sofort 14 Tage", "„sofort“ ist keine Stop-Art"),
-        ("verlaengern anna.m gestern", "„gestern“ ist kein lesbares Datum"),
-        ("verlaengern anna.m 31.02.2027", "„31.02.2027“ ist kein lesbares Datum"),
-        ("verlaengern anna.m 29.11.2026", "liegt nicht in der Zukunft"),
-        ("verlaengern anna.m 2028-01-01", "mehr als ein Jahr entfernt"),
-        ("stop ana.m voll 14 Tage", "„ana.m“ gibt es nicht. Meintest du:"),
-        ("verlaengern ana.m 31.12.2026", "„ana.m“ gibt es nicht"),
-        ("aufheben ana.m alles wieder gut", "„ana.m“ gibt es nicht"),
-        ("gekuendigt ana.m", "„ana.m“ gibt es nicht"),
-        ("stop niemand voll 14 Tage", "„niemand“ gibt es nicht"),
-    ],
-)
-def test_bad_dates_and_unknown_handles_get_clear_messages_and_write_nothing(
-    anna: BotUnderTest, text: str, expected: str
-) -> None:
-    say(anna, "stop anna.m kunden 11.12.2026")  # so that verlaengern has something to move
-    drain(anna)
-    before, rows = written(anna), snapshot(anna)
-    answer = say(anna, text)
-    assert expected in answer, answer
-    time.sleep(0.3)  # a lazy listener would have run by now
-    assert written(anna) == before and snapshot(anna) == rows
-    assert len(team_posts(anna)) == 1
-
-
-def test_unknown_handle_suggests_the_close_one(anna: BotUnderTest) -> None:
-    answer = say(anna, "stop ana.m voll 14 Tage")
-    assert "Einen Assistenten mit dem Handle „ana.m“ gibt es nicht" in answer and "anna.m" in answer
-    assert count(anna, SalesStop) == 0 and count(anna, OutboxMessage) == 0
-
-
-def test_non_admin_cannot_set_or_lift(anna: BotUnderTest) -> None:
-    say(anna, "stop anna.m voll 11.12.2026")
-    drain(anna)
-    before, rows = written(anna), snapshot(anna)
-    for text in (
-        "stop anna.m kunden 14 Tage",
-        "verlaengern anna.m 23.12.2026",
-        "aufheben anna.m gut",
-        "gekuendigt anna.m",
-    ):
-        for user in (OUTSIDER, MANAGER):
-            assert "nur das Admin-Team" in say(anna, text, user=user)
-    time.sleep(0.3)
-    assert written(anna) == before and snapshot(anna) == rows

@@ -1,11 +1,15 @@
-"""The monthly report on a known data set, spread over October to December (Berlin time)."""
+"""The monthly report's known data set, spread over October to December (Berlin time), with
+the expected numbers worked out in comments; the ``seeded`` fixture and ``report_for`` read it,
+and ``assert_png`` checks a chart.
+
+A test module uses the fixture by importing it: ``from tests.bot.report_support import seeded as
+seeded``.
+"""
 
 from __future__ import annotations
 
 import struct
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,16 +17,12 @@ from sqlalchemy.orm import Session
 
 from tests.storage.builders import assistant
 from vpabot.bot.workdays import holiday_calendar
-from vpabot.bot.blocks.report import render_report
-from vpabot.bot.blocks.chart import violations_chart
-from vpabot.bot.cli import main
 from vpabot.bot.context import AppContext
-from vpabot.bot.i18n import Translator
 from vpabot.bot.services.reports import build_report
 from vpabot.bot.results.reports import MonthlyReport
-from vpabot.policy.catalogue import DEFAULT_TAGS
 from vpabot.policy.reports import Month
 from vpabot.storage.models import Assistant, AuditEvent, SalesStop, Violation
+
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOVEMBER, DECEMBER, OCTOBER = Month(2026, 11), Month(2026, 12), Month(2026, 10)
@@ -216,119 +216,20 @@ def seed(session: Session) -> None:
 
 @pytest.fixture
 def seeded(ctx: AppContext) -> AppContext:
+    """``ctx`` with the known data set committed."""
     with ctx.sessions.begin() as session:
         seed(session)
     return ctx
 
 
 def report_for(ctx: AppContext, month: Month, *, today: date = date(2026, 12, 7)) -> MonthlyReport:
+    """The report of ``month`` as the bot builds it on ``today`` (Berlin, German holidays)."""
     with ctx.sessions() as session:
         return build_report(session, month, tz="Europe/Berlin", today=today, holidays=holiday_calendar())
 
 
-def test_violations_by_source_tag_and_step_in_berlin_time(seeded: AppContext) -> None:
-    report = report_for(seeded, NOVEMBER)
-
-    # 01.11. 00:30 and 30.11. 23:30 are November; 31.10. 23:30 and 01.12. 00:30 are not;
-    # the withdrawn one is not counted
-    assert report.violations == 6
-    assert report.rejected == 1 and report.awaiting_approval == 1
-    assert report.by_source == {
-        "beschwerde": 2,
-        "deadline": 1,
-        "feedback": 1,
-        "kontakt": 1,
-        "response": 1,
-    }
-    assert report.by_tag == {
-        "qualitaet": 2,
-        "deadline": 1,
-        "eigenwerbung": 1,
-        "erreichbarkeit": 1,
-        "kommunikation": 1,
-    }
-    assert report.by_step == {"1": 2, "2": 2, "3": 1, "4": 0, "severe": 1}
-    assert report.by_source_and_step == {
-        "response": {"2": 1},
-        "deadline": {"1": 1},
-        "beschwerde": {"2": 1, "3": 1},
-        "kontakt": {"severe": 1},
-        "feedback": {"1": 1},
-    }
-    assert report_for(seeded, OCTOBER).by_source_and_step == {"response": {"1": 1}}
-    assert report_for(seeded, DECEMBER).by_source_and_step == {"feedback": {"2": 1}}
-
-
-def test_stops_set_and_lifted_with_their_mean_length(seeded: AppContext) -> None:
-    report = report_for(seeded, NOVEMBER)
-
-    assert report.stops_set == 5  # s2, s3, s4, s5, s6
-    assert report.stops_set_open_ended == 1  # s4
-    # first end date - start: s2 12 (14.11., before the extension), s3 21 (26.11., before
-    # shortening), s5 11, s6 11
-    assert report.mean_planned_days == pytest.approx((12 + 21 + 11 + 11) / 4)
-    assert report.stops_lifted == 2  # s1 (03.11.) and s3 (23.11.); s0 in October, s2 in December
-    assert report.mean_lifted_days == pytest.approx((14 + 18) / 2)
-
-
-def test_reviews_on_time_and_overdue(seeded: AppContext) -> None:
-    report = report_for(seeded, NOVEMBER)
-
-    # on time: s0 (due 02.11.), s1 (03.11.), s2's first (16.11.)
-    # overdue: s2's extension (30.11., lifted 02.12.), s3 (19.11., lifted 23.11.), s6 (27.11., open)
-    # not November: s3's first end date 26.11. (changed before it), s5 (due 01.12.)
-    assert (report.reviews_on_time, report.reviews_overdue, report.reviews_pending) == (3, 3, 0)
-
-
-def test_a_review_due_today_is_pending_and_overdue_the_day_after(seeded: AppContext) -> None:
-    assert report_for(seeded, DECEMBER, today=date(2026, 12, 1)).reviews_pending == 1  # s5
-    later = report_for(seeded, DECEMBER, today=date(2026, 12, 2))
-    assert (later.reviews_on_time, later.reviews_overdue, later.reviews_pending) == (0, 1, 0)
-
-
-def test_cg_acceptance_rate_of_assistants_active_in_the_month(seeded: AppContext) -> None:
-    report = report_for(seeded, NOVEMBER)
-
-    # active: anna, ben, cara, dora, gina, hana; not overdue: anna, cara (by the trail), hana
-    assert (report.cg_accepted, report.cg_active) == (3, 6)
-    assert report.cg_rate == pytest.approx(0.5)
-
-
-def test_the_text_is_german_and_names_what_it_counts(seeded: AppContext) -> None:
-    text = render_report(Translator("de"), report_for(seeded, NOVEMBER), tags=DEFAULT_TAGS)
-
-    assert text.startswith("VPA-Monatsbericht November 2026 (Zeitzone Europe/Berlin)")
-    for line in (
-        "Verstöße: 6 (im Monat eingetragen, ohne zurückgezogene)",
-        "davon nicht freigegeben: 1, warten auf Freigabe: 1",
-        "  • Kundenbeschwerde: 2",
-        "  • Qualität/Feedback: 2",
-        "  • 1. Verstoß – Erinnerung an CGs: 2",
-        "  • 4. Verstoß – Ausschluss aus der Community: 0",
-        "  • Gravierender Verstoß: 1",
-        "  • gesetzt: 5",
-        "    geplante Dauer im Schnitt: 13,8 Tage "
-        "(Beginn bis erstes Enddatum, 4 Stops mit Enddatum)",
-        "    unbefristet (ohne Dauer): 1",
-        "  • aufgehoben: 2",
-        "    Dauer im Schnitt: 16,0 Tage (Beginn bis Tag der Aufhebung)",
-        "Überprüfungen (erster Erinnerungstag im Monat): 6",
-        "  • rechtzeitig entschieden: 3",
-        "  • überfällig: 3",
-    ):
-        assert line in text.splitlines(), line
-    assert "CG-Akzeptanz: 50\xa0% (im Monat aktive Assistenten: 6, davon am Monatsende ohne" in text
-    assert "{" not in text
-
-
-def test_an_empty_month_says_so(ctx: AppContext) -> None:
-    report = report_for(ctx, NOVEMBER)
-    text = render_report(Translator("de"), report, tags=DEFAULT_TAGS)
-    assert "Verstöße: 0" in text and "  • keine" in text and "CG-Akzeptanz: –" in text
-    assert_png(violations_chart(Translator("de"), report))
-
-
 def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
     assert data[:8] == PNG_SIGNATURE
     length, kind = struct.unpack(">I4s", data[8:16])
     assert kind == b"IHDR" and length == 13
@@ -336,70 +237,8 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def assert_png(data: bytes) -> None:
+    """``data`` is a whole 900x500 PNG of a plausible size."""
     width, height = png_size(data)
     assert (width, height) == (900, 500)
     assert 10_000 < len(data) < 500_000
     assert data.endswith(b"IEND\xaeB`\x82")
-
-
-def test_the_chart_is_a_png(seeded: AppContext) -> None:
-    assert_png(violations_chart(Translator("de"), report_for(seeded, NOVEMBER)))
-    assert_png(violations_chart(Translator("en"), report_for(seeded, NOVEMBER)))
-
-
-# -- the command line ---------------------------------------------------------------------------
-@pytest.fixture
-def cli_env(
-    seeded: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str
-) -> Path:
-    monkeypatch.chdir(tmp_path)  # no .env from the repository; the default chart lands here
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("VPA_TIMEZONE", "Europe/Berlin")
-    monkeypatch.setenv("VPA_LANGUAGE", "de")
-    return tmp_path
-
-
-def test_cli_prints_the_report_and_writes_the_chart(cli_env: Path, capsys: Any) -> None:
-    assert main(["report", "--month", "2026-11"]) == 0
-
-    out, err = capsys.readouterr()
-    assert out.startswith("VPA-Monatsbericht November 2026")
-    assert "Verstöße: 6" in out and "  • überfällig: 3" in out
-    assert_png((cli_env / "vpabot-report-2026-11.png").read_bytes())
-    assert "vpabot-report-2026-11.png" in err
-
-
-def test_cli_writes_the_chart_where_asked(cli_env: Path, capsys: Any) -> None:
-    assert main(["report", "--month", "12.2026", "--chart", "dez.png"]) == 0
-    assert "VPA-Monatsbericht Dezember 2026" in capsys.readouterr().out
-    assert_png((cli_env / "dez.png").read_bytes())
-    assert not (cli_env / "vpabot-report-2026-12.png").exists()
-
-
-@pytest.mark.parametrize("month", ["2026-13", "Nov", "2026/11", ""])
-def test_cli_refuses_a_bad_month_in_one_german_line(cli_env: Path, capsys: Any, month: str) -> None:
-    assert main(["report", "--month", month]) == 2
-
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err.splitlines() == [
-        f"vpabot: Monat „{month}“ ist nicht lesbar: bitte als JJJJ-MM angeben, z. B. 2026-11."
-    ]
-    assert list(cli_env.glob("*.png")) == []
-
-
-def test_cli_without_a_database_file_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'missing.db'}")
-    assert main(["report", "--month", "2026-11"]) == 1
-    assert "gibt es nicht" in capsys.readouterr().err
-    assert not (tmp_path / "missing.db").exists()
-
-
-def test_cli_without_a_month_reports_last_month(cli_env: Path, capsys: Any) -> None:
-    last = Month.of(datetime.now(BERLIN).date()).previous()
-    assert main(["report"]) == 0
-    assert (cli_env / f"vpabot-report-{last}.png").exists()
-    assert capsys.readouterr().out.startswith("VPA-Monatsbericht ")
