@@ -27,6 +27,8 @@ The APScheduler listener in ``Runtime.start_jobs`` counts jobs that raised.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -70,8 +72,17 @@ OUTCOMES = ("ok", "refused", "duplicate", "busy", "error")
 
 def request_acked(*, kind: str, outcome: str, seconds: float) -> None:
     """Count one acknowledged Slack request and how long its ack took (seconds)."""
-    REQUESTS.labels(kind=kind, outcome=outcome).inc()
-    ACK_SECONDS.labels(kind=kind).observe(seconds)
+    requests, seconds_of = _acked(kind, outcome)
+    requests.inc()
+    seconds_of.observe(seconds)
+
+
+@lru_cache(maxsize=64)
+def _acked(kind: str, outcome: str) -> tuple[Any, Any]:
+    """The labelled children for ``kind`` and ``outcome``, found once: ``labels()`` takes a
+    lock and builds a key on every call, on every ack (prometheus_client keeps a child for
+    good once created, so holding on to it counts the same)."""
+    return REQUESTS.labels(kind=kind, outcome=outcome), ACK_SECONDS.labels(kind=kind)
 
 
 def job_failed(job: str) -> None:

@@ -59,12 +59,21 @@ def decode(cls: type[T], text: str | None, *, tags: TagCatalogue | None = None) 
     return from_plain(cls, data, tags=tags)
 
 
+# Exact types (not subclasses: a StrEnum member is stored by its value below).
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def to_plain(value: Any) -> Any:
     """JSON-ready form: dataclasses as dicts, enums by value, dates ISO, tags by key."""
+    # Runs for every field of every command an ack stores: the common cases are tested first,
+    # and a dataclass's field names are looked up once per class.
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, Tag):  # a tag is configuration: stored by its key, looked up again
         return value.key
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: to_plain(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, date):
@@ -72,6 +81,14 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     return value
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The field names of dataclass ``cls``; ``None`` for any other type."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 @lru_cache(maxsize=None)

@@ -13,10 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-
 from vpabot.bot.health import make_ops_app
-from vpabot.bot.interactions.envelope import guard
+from vpabot.bot.interactions.envelope import CheckedRequestHandler, guard
 from vpabot.bot.runtime import Runtime
 from vpabot.bot.services.export import FORMATS, export_records, render
 
@@ -51,7 +49,7 @@ def bearer_ok(environ: dict[str, Any], token: str | None) -> bool:
 
 
 def make_wsgi_app(runtime: Runtime) -> WSGIApp:
-    slack = guard(SlackRequestHandler(runtime.app, path="/slack/events"), runtime.settings.signing_secret)
+    slack = guard(CheckedRequestHandler(runtime.app, path="/slack/events"), runtime.settings.signing_secret)
 
     def api_stops(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         if environ.get("REQUEST_METHOD") != "GET":

@@ -56,9 +56,9 @@ def accept(
                   state=InboxState.QUEUED, received_at=now, expires_at=now + KEEP)
     engine = factory.kw.get("bind")
     try:
-        if isinstance(engine, Engine) and engine.dialect.name == "postgresql":
+        if isinstance(engine, Engine):
             return _accept_in_one_statement(engine, values)
-        with session_scope(factory) as session:
+        with session_scope(factory) as session:  # bound to something else (a test's connection)
             row = InboundRequest(**values)
             session.add(row)
             session.flush()
@@ -67,16 +67,27 @@ def accept(
         return None
 
 
+# Built once: a Core INSERT on the table, its values passed as parameters. Neither an ORM
+# Session (identity map, flush, unit of work) nor a statement built per call (``.values()``
+# coerces every value and hashes a new cache key) is needed for one row nobody reads here,
+# and each cost an ack more CPU than the INSERT itself.
+_INSERT = insert(InboundRequest.__table__).returning(InboundRequest.__table__.c.id)
+
+
 def _accept_in_one_statement(engine: Engine, values: dict[str, Any]) -> int:
-    """PostgreSQL: the INSERT as a transaction of its own (autocommit), one round trip to
-    the server instead of BEGIN, INSERT, COMMIT. Each round trip waits for the server process
-    to be scheduled, which on a busy machine is most of an ack's time; the server answers only
-    after the commit is flushed (``synchronous_commit``), so the row is as durable as before.
-    (SQLite keeps the session: its write lock is taken by ``BEGIN IMMEDIATE``, see db.py.)"""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return conn.execute(
-            insert(InboundRequest).values(**values).returning(InboundRequest.id)
-        ).scalar_one()
+    """The INSERT as a transaction of its own, committed before this returns.
+
+    PostgreSQL: autocommit, one round trip to the server instead of BEGIN, INSERT, COMMIT.
+    Each round trip waits for the server process to be scheduled, which on a busy machine is
+    most of an ack's time; the server answers only after the commit is flushed
+    (``synchronous_commit``), so the row is as durable as in a transaction.
+    SQLite: ``engine.begin()`` fires the engine's ``begin`` hook (db.py), which takes the
+    write lock with ``BEGIN IMMEDIATE`` as every other writer does, then commits."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return conn.execute(_INSERT, values).scalar_one()
+    with engine.begin() as conn:
+        return conn.execute(_INSERT, values).scalar_one()
 
 
 def _claimable(now: datetime) -> Any:

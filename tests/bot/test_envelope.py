@@ -66,3 +66,15 @@ def test_a_value_carries_keys_and_round_trips() -> None:
             assert error.code == "payload_invalid"
         else:
             raise AssertionError(f"{bad!r} decoded")
+
+
+def test_the_check_reads_the_body_as_bolt_does() -> None:
+    form = "application/x-www-form-urlencoded"
+    click = {"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "open_file", "value": "x"}]}
+    # Bolt acts on the last of two payload fields: that one is checked.
+    assert malformed(urlencode([("payload", json.dumps(click)), ("payload", "{not json")]), form)
+    assert malformed(urlencode([("payload", "{not json"), ("payload", json.dumps(click))]), form) is None
+    # A command whose text says "payload" is still a command.
+    assert malformed(urlencode({"command": "/vpa", "user_id": "U1", "text": "notiz a payload"}), form) is None
+    # A JSON body sent as a form is not what Slack sends.
+    assert malformed(json.dumps({"type": "event_callback", "event": {}}), form)
