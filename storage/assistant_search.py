@@ -49,13 +49,16 @@ def find_assistants(session: Session | Connection, text: str, *, limit: int = 50
     read from the entry itself, and any further words are checked per row found. The walk
     stops after ``limit`` + 1 assistants: what one call costs follows ``limit``, not how many
     on the roster match. Ordered by the matching word, then by when the assistant was added;
-    empty text lists the first ``limit`` handles.
+    empty text lists the first ``limit`` handles, text with no Latin letter or digit nothing.
 
     ``session``: a Session or a Connection; the statements are Core, so a Session's unflushed
     changes are not flushed first (nothing that searches holds any).
     """
-    terms = sorted({fold_term(word) for word in text.split()} - {""}, key=len, reverse=True)
-    terms = terms[:MAX_SEARCH_WORDS]
+    terms = search_terms(text)
+    if not terms and text.strip():
+        # Typed, but nothing the index holds (Cyrillic, an emoji: names are indexed in Latin
+        # letters): no match, rather than the first handles as if nothing had been typed.
+        return Found([], False)
     if not terms:
         rows = session.execute(_first_handles(), {"page": limit + 1}).all()
         return Found(rows[:limit], len(rows) > limit)
@@ -81,6 +84,14 @@ def find_assistants(session: Session | Connection, text: str, *, limit: int = 50
         query = _walk(len(terms), paged=True)
     found = list(seen.values())
     return Found(found[:limit], len(found) > limit)
+
+
+def search_terms(text: str) -> list[str]:
+    """The folded words of ``text`` the search checks: at most ``MAX_SEARCH_WORDS``, longest
+    first, ties in alphabetical order, so every process checks the same ones (a set's order
+    changes with each interpreter's hash seed)."""
+    terms = sorted({fold_term(word) for word in text.split()} - {""}, key=lambda w: (-len(w), w))
+    return terms[:MAX_SEARCH_WORDS]
 
 
 def search_assistants(session: Session | Connection, text: str, *, limit: int = 50) -> list[Row[Any]]:

@@ -16,11 +16,18 @@ READ_ONLY = "vpabot_read_only"
 
 
 def make_engine(url: str) -> Engine:
+    """The engine for ``url`` (SQLite file or memory, or PostgreSQL).
+
+    ``hide_parameters``: a database error's message names the statement but not its values,
+    which are user text (a typed name, a note); the message ends up in logs, which carry
+    no personal data."""
     if not url.startswith("sqlite"):
-        engine = create_engine(url)
+        engine = create_engine(url, hide_parameters=True)
         _ping_when_idle(engine)
         return engine
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_conn, _record):  # type: ignore[no-untyped-def]

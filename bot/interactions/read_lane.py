@@ -22,7 +22,8 @@ for 3 s only) have a queue and threads of their own, so a form never waits behin
 If the child dies, the reads it held are handed back (``on_lost``: the runner runs them on
 its threads, or says "busy") and later reads run on threads too: a threaded process is not
 forked again, since the child could inherit a lock some thread held. On stop, reads still
-queued after the drain are told "busy" (``on_dropped``). A child whose parent was SIGKILLed
+queued after the drain go to ``on_dropped``; a read whose reply was already on its way when
+the child ended is neither run again nor told (it would be answered twice). A child whose parent was SIGKILLed
 leaves within a second.
 """
 
@@ -96,6 +97,7 @@ class ReadProcess:
         """Forks the child now: call it before this process starts any thread of its own."""
         self._settings = ctx.settings
         self._out: dict[int, tuple[Any, Origin, Lane]] = {}  # handed over, not yet done
+        self._answering: set[int] = set()  # of those, the ones whose reply is on its way
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.on_lost: Lost = lambda command, origin: None
@@ -148,7 +150,7 @@ class ReadProcess:
         """Frees the slot of each finished read; hands back every read a dead child held."""
         while True:
             try:
-                read_id = self._done.get(timeout=WATCH_SECONDS)
+                read_id, finished = self._done.get(timeout=WATCH_SECONDS)
             except queue.Empty:
                 if self._process.is_alive():
                     continue
@@ -157,6 +159,10 @@ class ReadProcess:
             except (EOFError, OSError):  # the queue was closed on stop
                 return
             with self._lock:
+                if not finished:
+                    self._answering.add(read_id)
+                    continue
+                self._answering.discard(read_id)
                 out = self._out.pop(read_id, None)
             if out is not None:  # else handed back or dropped already (the child is gone)
                 out[2].slots.release()
@@ -164,10 +170,13 @@ class ReadProcess:
     def _lose_all(self) -> None:
         with self._lock:
             self.closed = True
-            lost, self._out = list(self._out.values()), {}
+            # A reply already on its way reached Slack (it records a call as it arrives):
+            # running or telling it again would answer twice.
+            lost = [out for read_id, out in self._out.items() if read_id not in self._answering]
+            self._out, self._answering = {}, set()
         if self._stopping:
             if lost:
-                log.warning("%d read(s) not done when the read process was stopped; told busy", len(lost))
+                log.warning("%d read(s) not done when the read process was stopped", len(lost))
             for command, origin, _lane in lost:
                 self.on_dropped(command, origin)
             return
@@ -230,12 +239,12 @@ def _work(runner: Any, requests: Any, done: Any) -> None:
         read_id, command, origin, groups = pickle.loads(item)
         try:
             runner.ctx.settings.group_members.restore(groups)
-            runner.run_now(command, origin)
+            runner.run_now(command, origin, before_reply=lambda: done.put((read_id, False)))
         except Exception:  # the database away, say: the user hears of it, the thread goes on
             log.exception("a read failed in the read process")
             runner.tell_now(origin, runner.busy_notice())
         finally:
-            done.put(read_id)
+            done.put((read_id, True))
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -13,12 +13,12 @@ Two lanes, both bounded:
 
 from __future__ import annotations
 
-import logging
 import itertools
+import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
 from typing import Any
 
@@ -32,6 +32,8 @@ from vpabot.bot.blocks.replies import build_error, build_notice
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.home import HomeOpened, HomeRefresher
 from vpabot.bot.interactions.origin import Origin
+from vpabot.bot.interactions.pools import BoundedPool, tell_all
+from vpabot.bot.interactions import read_lane
 from vpabot.bot.interactions.read_lane import LaneClosed, ReadProcess
 from vpabot.bot.interactions.registry import Turn, command_types, handler_for
 from vpabot.policy.errors import PolicyError
@@ -50,36 +52,13 @@ TELL_WORKERS, TELL_QUEUE = 2, 512  # more than the read process holds (read_lane
 FORM_WORKERS, FORM_QUEUE = 4, 32
 BACKLOG_SECONDS = 1.0  # how stale the "busy" decision's count of queued rows may be
 HOME_HANDOVER_SECONDS = 0.25  # how long a Home opened on a web process waits for its row
+LAST_WORDS_SECONDS = 3.0  # on stop, after the drain: Docker's default patience is 10 s
 
 
 class Outcome(Enum):
     ACCEPTED = "ok"
     DUPLICATE = "duplicate"
     BUSY = "busy"
-
-
-class BoundedPool:
-    """A thread pool that says no instead of queueing without end."""
-
-    def __init__(self, workers: int, queue: int, name: str, *, cancel_on_stop: bool = True) -> None:
-        """``cancel_on_stop``: what is still queued at ``shutdown`` is dropped (else done)."""
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
-        self._slots = threading.BoundedSemaphore(workers + queue)
-        self._cancel = cancel_on_stop
-
-    def try_submit(self, fn: Callable[..., Any], *args: Any) -> bool:
-        if not self._slots.acquire(blocking=False):
-            return False
-        try:
-            future = self._pool.submit(fn, *args)
-        except RuntimeError:  # shut down already (the process is stopping)
-            self._slots.release()
-            return False
-        future.add_done_callback(lambda _f: self._slots.release())
-        return True
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=self._cancel)
 
 
 class Runner:
@@ -111,11 +90,13 @@ class Runner:
         self.render_homes = render_homes
         self._lock = threading.Lock()
         self._opened: set[str] = set()  # Homes opened here, not yet handed to the workers
-        self._immediate = BoundedPool(immediate_workers, immediate_queue, "vpabot-now")
-        self._forms = BoundedPool(FORM_WORKERS, FORM_QUEUE, "vpabot-form")
+        # What a stop drops is told in one last round (``stop``), not silently cancelled.
+        self._last_words: list[tuple[Origin, dict[str, Any]]] = []
+        self._immediate = BoundedPool(immediate_workers, immediate_queue, "vpabot-now", on_cancel=self._dropped)
+        self._forms = BoundedPool(FORM_WORKERS, FORM_QUEUE, "vpabot-form", on_cancel=self._dropped)
         # Refusals told after an empty ack ("busy" for a click) have threads of their own: a
-        # flood of reads filling the pool above must not swallow them. Told on stop too.
-        self._teller = BoundedPool(TELL_WORKERS, TELL_QUEUE, "vpabot-tell", cancel_on_stop=False)
+        # flood of reads filling the pool above must not swallow them.
+        self._teller = BoundedPool(TELL_WORKERS, TELL_QUEUE, "vpabot-tell", on_cancel=self._dropped)
         self._reads: ReadProcess | None = None
         if reads is not None:
             self.read_in(reads)
@@ -131,9 +112,9 @@ class Runner:
 
     def read_in(self, reads: ReadProcess) -> None:
         """Run reads and modals in ``reads`` from now on: what it loses when it dies runs here,
-        what it drops on stop is told "busy"."""
+        what it drops on stop is told so in the stop's last round."""
         reads.on_lost = self._lost
-        reads.on_dropped = lambda _command, origin: self.tell(origin, self.busy_notice())
+        reads.on_dropped = lambda command, origin: self._dropped(self.run_now, (command, origin))
         self._reads = reads
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -146,18 +127,39 @@ class Runner:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Finish what is running; queued inbox rows stay for the next start."""
+        """Finish what is running; queued inbox rows stay for the next start. Queued reads
+        and forms get ``DRAIN_SECONDS`` to start; whoever is still waiting then is told in
+        one last round of at most ``LAST_WORDS_SECONDS`` (read_lane, pools)."""
         self._stop.set()
         self._wake.set()
         for thread in [*self._workers, self._counter]:
             if thread.is_alive():
                 thread.join(timeout)
+        until = time.monotonic() + read_lane.DRAIN_SECONDS
         if self._reads is not None:  # first: what it hands back while draining runs on the threads
-            self._reads.shutdown()
-        self._immediate.shutdown()
-        self._forms.shutdown()
-        self._teller.shutdown()
+            self._reads.shutdown(max(0.0, until - time.monotonic()))
+        for pool in (self._immediate, self._forms, self._teller):
+            pool.shutdown(until=until)
+        with self._lock:
+            words, self._last_words = self._last_words, []
+        if words:
+            log.warning("%d request(s) not answered when stopping; telling them so", len(words))
+        untold = tell_all(words, self.send_reply, seconds=LAST_WORDS_SECONDS)
+        if untold:
+            log.warning("%d of them not told within %s s", untold, LAST_WORDS_SECONDS)
         self.home.stop()
+
+    def _dropped(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        """A stop dropped ``fn(*args)`` before it ran: a read or form is told the bot
+        restarted, a refusal is told as it was meant; background work has nobody to tell."""
+        if fn == self.run_now:
+            word = (args[1], build_notice(self.ctx.t("error.restarting")))
+        elif fn == self.tell_now:
+            word = (args[0], args[1])
+        else:
+            return
+        with self._lock:
+            self._last_words.append(word)
 
     # -- called by the shell, before the ack --------------------------------------------------
     def accept(self, command: Any, origin: Origin, dedup_key: str) -> Outcome:
@@ -272,11 +274,13 @@ class Runner:
             self.tell(origin, self.busy_notice())
 
     # -- the immediate lane -------------------------------------------------------------------
-    def run_now(self, command: Any, origin: Origin) -> None:
+    def run_now(self, command: Any, origin: Origin, before_reply: Callable[[], None] | None = None) -> None:
         """Run a read or modal handler and send its reply (no inbox: nothing is written that
-        the user could miss)."""
+        the user could miss). ``before_reply``: called just before the reply is sent."""
         reply = self._answer(command, origin)
         if reply is not None:
+            if before_reply is not None:
+                before_reply()
             try:
                 self.send_reply(origin, reply)
             except Exception:

@@ -16,6 +16,7 @@ from vpabot.bot.blocks.modals import build_assistant_choices
 from vpabot.bot.context import AppContext
 from vpabot.bot.ids import Action, Block
 from vpabot.bot.listeners.modal_state import modal_values
+from vpabot.bot.listeners.shell import OK, guarded
 from vpabot.bot.services.files import violation_label
 from vpabot.policy.text import MAX_NAME, clean
 from vpabot.storage import repositories as repo
@@ -42,8 +43,13 @@ def register(app: App, ctx: AppContext) -> None:
         Action.VIOLATION_SELECT.value: _violations_of_chosen_assistant(ctx),
     }
 
-    def on_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
+    def on_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> str:
         searches[payload["action_id"]](ack, payload, body)
+        return OK
+
+    # Guarded like every listener: a database gone away answers "no options" and logs one
+    # line (no traceback, no typed text), and the ack is timed for /metrics.
+    on_options = guarded(on_options, "options", ctx.t)
 
     # Only these ids: any other still finds no listener, as before (Bolt answers 404).
     app.options({"action_id": re.compile("^(?:" + "|".join(map(re.escape, searches)) + ")$")})(on_options)

@@ -249,6 +249,8 @@ def _ack_failure(ack: Ack, kind: str, t: Any) -> None:
     message (an empty ack would close it as if it had been saved); anything else acks."""
     if kind == "command":
         ack(**build_notice(t("error.internal")))
+    elif kind == "options":  # a picker shows "no options", not Slack's own error
+        ack(options=[])
     elif kind == "view":
         ack(response_action="update", view=build_notice_modal(t, t("error.form_unreadable")))
     else:

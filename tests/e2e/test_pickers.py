@@ -43,3 +43,32 @@ def test_the_stop_forms_violation_picker_lists_the_chosen_assistants_newest_firs
     assert picked[0]["text"]["type"] == "plain_text"
     assert stop_form_picks(anna, "nobody")["options"] == []
     assert stop_form_picks(anna, "anna.m", user=OUTSIDER)["options"] == []
+
+
+def test_typing_what_no_name_is_indexed_under_offers_nobody(anna: BotUnderTest) -> None:
+    """Cyrillic or an emoji folds to nothing in the Latin index: an admin gets no options,
+    not the first handles of the roster as if nothing had been typed (and picks a wrong one)."""
+    assert values(anna.slack.options("assistant_select", "").json()) == ["anna.m"]
+    for typed in ("ольга", "😀", "ольга 😀"):
+        assert values(anna.slack.options("assistant_select", typed).json()) == []
+
+
+def test_a_database_gone_away_answers_no_options_and_logs_no_typed_text(anna: BotUnderTest, caplog) -> None:  # type: ignore[no-untyped-def]
+    """A picker answered from a database that just failed: Slack gets an empty list (not a
+    500 with a traceback), and the log line names the failure without the typed name."""
+    import logging
+
+    from sqlalchemy import event
+
+    def fail(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise anna.runtime.engine.dialect.dbapi.OperationalError("server closed the connection")
+
+    event.listen(anna.runtime.engine, "before_cursor_execute", fail)
+    try:
+        with caplog.at_level(logging.WARNING):
+            answer = anna.slack.options("assistant_select", "Zanowski")
+    finally:
+        event.remove(anna.runtime.engine, "before_cursor_execute", fail)
+    assert answer.status == 200 and answer.json() == {"options": []}
+    assert "OperationalError" in caplog.text and "zanowski" not in caplog.text.lower()
+    assert values(anna.slack.options("assistant_select", "anna").json()) == ["anna.m"]  # and on it goes

@@ -264,7 +264,7 @@ def test_a_full_inbox_makes_the_ack_say_busy_and_stores_nothing(anna: BotUnderTe
 def test_the_pool_for_reads_refuses_instead_of_queueing_without_end() -> None:
     import threading
 
-    from vpabot.bot.interactions.runner import BoundedPool
+    from vpabot.bot.interactions.pools import BoundedPool
 
     release = threading.Event()
     pool = BoundedPool(workers=1, queue=1, name="t")

@@ -68,3 +68,20 @@ def test_two_word_search_equals_the_rule(
             found = repo.find_assistants(session, text, limit=limit)
             assert [a.handle for a in found.rows] == expected(names, text, limit), text
             assert found.more == (len(expected(names, text, limit + 1)) > limit), text
+
+
+def test_of_five_words_the_same_four_are_checked_in_every_process() -> None:
+    """Only the four longest typed words are checked; of equally long ones the first in
+    alphabetical order, not whichever a process's hash seed happens to put first (found:
+    "anna müller anna.m m q" found anna.m under some seeds and not under others)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from vpabot.storage.assistant_search import search_terms; print(search_terms('anna müller anna.m m q'))"
+    seen = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+        for seed in range(1, 7)
+    }
+    assert seen == {"['mueller', 'anna.m', 'anna', 'm']"}
