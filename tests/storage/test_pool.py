@@ -42,3 +42,17 @@ def test_a_connection_in_steady_use_is_not_pinged(
         assert pings == []
     finally:
         engine.dispose()
+
+
+def test_a_database_error_names_the_statement_but_not_the_users_text(db_url: str) -> None:
+    """Database errors end up in logs, which carry no personal data: the values bound to a
+    failed statement (a typed name, a note) are left out of the message."""
+    from sqlalchemy.exc import DBAPIError
+
+    engine = db.make_engine(db_url)
+    try:
+        with pytest.raises(DBAPIError) as failed, engine.connect() as conn:
+            conn.execute(text("SELECT handle FROM no_such_table WHERE name = :name"), {"name": "Olga Zanowski"})
+    finally:
+        engine.dispose()
+    assert "no_such_table" in str(failed.value) and "Zanowski" not in str(failed.value)
