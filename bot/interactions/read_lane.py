@@ -22,8 +22,11 @@ for 3 s only) have a queue and threads of their own, so a form never waits behin
 If the child dies, the reads it held are handed back (``on_lost``: the runner runs them on
 its threads, or says "busy") and later reads run on threads too: a threaded process is not
 forked again, since the child could inherit a lock some thread held. On stop, reads still
-queued after the drain go to ``on_dropped``; a read whose reply was already on its way when
-the child ended is neither run again nor told (it would be answered twice). A child whose parent was SIGKILLed
+queued after the drain go to ``on_dropped``. A read whose reply was already on its way when
+the child ended is neither run again nor told: Slack has it, often for seconds when it is
+slow, and it would be answered twice. (The child marks "on its way" just before sending: a
+child killed in that instant leaves one read unanswered, a far smaller window than the
+seconds a double answer had.) A child whose parent was SIGKILLed
 leaves within a second.
 """
 
@@ -35,7 +38,6 @@ import logging
 import multiprocessing
 import os
 import pickle
-import queue
 import signal
 import threading
 import time
@@ -106,14 +108,18 @@ class ReadProcess:
         fork = multiprocessing.get_context("fork")
         self._reads = Lane.make(fork, threads, queue)
         self._forms = Lane.make(fork, form_threads, form_queue)
-        self._done = fork.Queue()
+        # What the child reports (a reply on its way, a read done) goes through a plain pipe,
+        # written at once: a queue's feeder thread could still hold "on its way" when the
+        # child dies, and the read would be answered twice.
+        self._done, done = fork.Pipe(duplex=False)
         self._process = fork.Process(
             target=_child_main,
-            args=(ctx, client, engine, (self._reads, self._forms), self._done),
+            args=(ctx, client, engine, (self._reads, self._forms), done),
             name="vpabot-reads",
             daemon=True,  # at interpreter exit multiprocessing ends it instead of waiting
         )
         self._process.start()
+        done.close()  # the child's end: once the child is gone, reading ours ends (EOFError)
         # Before multiprocessing's own exit hook (atexit runs last-in first): that one sends
         # SIGTERM, which the child ignores, and then waits for it without end.
         atexit.register(self._end_child)
@@ -150,13 +156,13 @@ class ReadProcess:
         """Frees the slot of each finished read; hands back every read a dead child held."""
         while True:
             try:
-                read_id, finished = self._done.get(timeout=WATCH_SECONDS)
-            except queue.Empty:
-                if self._process.is_alive():
-                    continue
+                if not self._done.poll(WATCH_SECONDS):
+                    if self._process.is_alive():
+                        continue
+                    raise EOFError
+                read_id, finished = self._done.recv()
+            except (EOFError, OSError):  # the child is gone, and all it reported was read
                 self._lose_all()
-                return
-            except (EOFError, OSError):  # the queue was closed on stop
                 return
             with self._lock:
                 if not finished:
@@ -210,6 +216,7 @@ class ReadProcess:
 def _child_main(
     ctx: AppContext, client: WebClient, engine: Engine, lanes: tuple[Lane, ...], done: Any
 ) -> None:
+    """``done``: the write end of the pipe to the parent's watcher, shared by the threads."""
     from vpabot.bot.interactions.runner import Runner  # runner imports this module
 
     engine.dispose(close=False)  # the parent's connections stay the parent's
@@ -219,9 +226,15 @@ def _child_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     runner = Runner(ctx, client, workers=0, render_homes=False)
+    sending = threading.Lock()
+
+    def report(read_id: int, finished: bool) -> None:
+        with sending:  # one message at a time on the pipe
+            done.send((read_id, finished))
+
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     workers = [
-        threading.Thread(target=_work, args=(runner, lane.requests, done), name=f"vpabot-read-{k}-{n}")
+        threading.Thread(target=_work, args=(runner, lane.requests, report), name=f"vpabot-read-{k}-{n}")
         for k, lane in enumerate(lanes)
         for n in range(lane.threads)
     ]
@@ -231,7 +244,7 @@ def _child_main(
         worker.join()
 
 
-def _work(runner: Any, requests: Any, done: Any) -> None:
+def _work(runner: Any, requests: Any, report: Callable[[int, bool], None]) -> None:
     while True:
         item = requests.get()
         if item is None:
@@ -239,12 +252,12 @@ def _work(runner: Any, requests: Any, done: Any) -> None:
         read_id, command, origin, groups = pickle.loads(item)
         try:
             runner.ctx.settings.group_members.restore(groups)
-            runner.run_now(command, origin, before_reply=lambda: done.put((read_id, False)))
+            runner.run_now(command, origin, before_reply=lambda: report(read_id, False))
         except Exception:  # the database away, say: the user hears of it, the thread goes on
             log.exception("a read failed in the read process")
             runner.tell_now(origin, runner.busy_notice())
         finally:
-            done.put((read_id, True))
+            report(read_id, True)
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -135,9 +135,10 @@ def test_reads_a_dying_read_process_held_are_answered_on_threads_and_reads_go_on
     answered a second time, and later reads run on threads too."""
     web.fake.delay("response_url", 3)
     keys = [web.slack.command("akte anna.m")[1] for _ in range(6)]
-    web.fake.wait_for("response_url", count=4)  # the read process is inside four replies
+    # The read process is inside four replies (the fixture's own reply is not one of them).
+    web.fake.wait_for("response_url", count=4, predicate=lambda c: c.args.get("_key") in keys)
     os.kill(reads_of(web).pid, signal.SIGKILL)
-    web.fake.wait_for("response_url", count=6, timeout=20)
+    web.fake.wait_for("response_url", count=6, timeout=20, predicate=lambda c: c.args.get("_key") in keys)
     time.sleep(1)  # nothing more is coming
     answers = [[c for c in web.fake.calls_to("response_url") if c.args.get("_key") == key] for key in keys]
     assert all(len(calls) == 1 and "Anna Müller" in render(calls[0].args) for calls in answers)

@@ -23,7 +23,7 @@ def test_reads_queued_on_the_threads_at_a_stop_are_told_and_none_twice(anna: Bot
     monkeypatch.setattr(read_lane, "DRAIN_SECONDS", 0.5)
     anna.fake.delay("response_url", 2)  # 4 threads: the first 4 files take 2 s, 20 wait
     keys = [anna.slack.command("akte anna.m")[1] for _ in range(24)]
-    anna.fake.wait_for("response_url", count=4)
+    anna.fake.wait_for("response_url", count=4, predicate=lambda c: c.args.get("_key") in keys)
     anna.fake.delay("response_url", 0)
     anna.runtime.stop()
     answers = answers_to(anna, keys)
@@ -39,7 +39,7 @@ def test_a_stop_ends_in_bounded_time_however_slow_slack_is(anna: BotUnderTest, m
     monkeypatch.setattr(read_lane, "DRAIN_SECONDS", 0.5)
     anna.fake.delay("response_url", 3)
     keys = [anna.slack.command("akte anna.m")[1] for _ in range(60)]
-    anna.fake.wait_for("response_url", count=4)
+    anna.fake.wait_for("response_url", count=4, predicate=lambda c: c.args.get("_key") in keys)
     started = time.monotonic()
     anna.runtime.stop()
     assert time.monotonic() - started < 10  # drain 0.5 s + running files 3 s + last round 3 s
