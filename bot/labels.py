@@ -6,7 +6,20 @@ list's label, a refusal naming a status), so they live below both services and b
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from vpabot.bot.i18n import Translator
+from vpabot.bot.mrkdwn import escape
+
+
+def stored_label(t: Translator, prefix: str, value: StrEnum | str) -> str:
+    """The words for ``value`` (message ``prefix.value``); a value this version has no words
+    for (stored by a newer version before a rollback, or by hand) shows as stored, escaped,
+    so one such row does not take the whole view down (``storage.models.base.StoredEnum``)."""
+    try:
+        return t(f"{prefix}.{value}")
+    except KeyError:
+        return escape(str(value))
 
 
 def step_label(t: Translator, step: int | None, severe: bool) -> str:
@@ -16,12 +29,12 @@ def step_label(t: Translator, step: int | None, severe: bool) -> str:
 
 
 def state_label(t: Translator, state: str) -> str:
-    return t(f"state.{state}")
+    return stored_label(t, "state", state)
 
 
 def status_label(t: Translator, status: str) -> str:
-    return t(f"status.{status}")
+    return stored_label(t, "status", status)
 
 
 def source_label(t: Translator, source: str) -> str:
-    return t(f"source.{source}")
+    return stored_label(t, "source", source)

@@ -351,10 +351,14 @@ class OutboxWorker:
         """Send right away instead of waiting for the interval."""
         self._kicked.set()
 
-    def stop(self, timeout: float = 30) -> None:
-        """Finish the send in flight, then stop (its lease keeps others off until then)."""
+    def begin_stop(self) -> None:
+        """Send nothing more after the send in flight (``stop`` waits for it)."""
         self.dispatcher.stopping.set()
         self._kicked.set()
+
+    def stop(self, timeout: float = 30) -> None:
+        """Finish the send in flight, then stop (its lease keeps others off until then)."""
+        self.begin_stop()
         if self._thread is not None:
             self._thread.join(timeout)
 

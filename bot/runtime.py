@@ -206,7 +206,9 @@ class Runtime:
         return erased
 
     def stop(self) -> None:
-        # What is running finishes; acknowledged work still queued waits in the inbox.
+        # What is running finishes; acknowledged work still queued waits in the inbox. The
+        # outbox's send in flight ends while the runner drains, not after it.
+        self.outbox.begin_stop()
         self.runner.stop()
         self.outbox.stop()  # the send in flight ends; the rest waits in the table for any instance
         if self.scheduler is not None and self.scheduler.running:

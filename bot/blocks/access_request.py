@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from vpabot.bot.i18n import Translator
+from vpabot.bot.labels import status_label
 from vpabot.bot.results.access_request import AccessRequest
 from vpabot.bot.datefmt import fmt_date, fmt_instant
 from vpabot.policy.catalogue import TagCatalogue
@@ -50,7 +51,7 @@ def render_access_request(
             P + "person",
             name=plain(person.name),
             handle=person.handle,
-            status=t(f"status.{person.status}"),
+            status=status_label(t, person.status),
             joined=fmt_date(person.joined_on, lang) if person.joined_on else t(P + "unknown"),
             cg=fmt_date(person.cg_accepted_on, lang) if person.cg_accepted_on else t(P + "unknown"),
             slack=t(P + ("yes" if person.has_slack_account else "no")),

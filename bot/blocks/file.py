@@ -25,7 +25,7 @@ from vpabot.bot.blocks.common import (
     user,
 )
 from vpabot.bot.blocks.cg import cg_file_blocks
-from vpabot.bot.labels import source_label, state_label, status_label, step_label
+from vpabot.bot.labels import source_label, state_label, status_label, step_label, stored_label
 from vpabot.bot.blocks.stops import period
 from vpabot.bot.i18n import Translator
 from vpabot.bot.ids import Action
@@ -69,7 +69,7 @@ def _entries(t: Translator, file: AssistantFile, tags: TagCatalogue, tz: Any) ->
                     by=user(n.author),
                     text=escape(n.text),
                 )
-                + (f" _({t(f'file.note_kind.{n.kind}')})_" if n.kind != NoteKind.NOTE else ""),
+                + (f" _({stored_label(t, 'file.note_kind', n.kind)})_" if n.kind != NoteKind.NOTE else ""),
             )
         )
     for e in file.audit:
@@ -97,6 +97,8 @@ def build_file(t: Translator, file: AssistantFile, *, tags: TagCatalogue, tz: An
     if page == 0:
         stop = (
             t(f"file.stop.{file.stop.kind}", period=period(t, file.stop.until))
+            if file.stop and t.has(f"file.stop.{file.stop.kind}")
+            else f"{stored_label(t, 'stop.kind', file.stop.kind)} {period(t, file.stop.until)}"
             if file.stop
             else t("file.stop.none")
         )

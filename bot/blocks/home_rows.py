@@ -73,8 +73,8 @@ def stop_row(t: Translator, stop: ActiveStop, *, is_admin: bool) -> list[Block]:
     token = ReviewToken(stop.stop_id, stop.until)
     buttons: list[ButtonElement] = []
     if is_admin and stop.liftable and stop.stop_id:
-        if stop.due:
-            other = StopKind(stop.kind).other
+        if stop.due and isinstance(stop.kind, StopKind):  # else: no kind to convert it to
+            other = stop.kind.other
             buttons = [
                 button(t("review.lift"), Action.REVIEW_LIFT, token, style="primary"),
                 button(t("review.extend"), Action.REVIEW_EXTEND, token),

@@ -62,7 +62,7 @@ def build_violation_logged(t: Translator, logged: LoggedViolation) -> dict[str, 
             t(
                 "reply.violation.filed",
                 tag=logged.tag.label,
-                source=source_label(t, logged.source.value),
+                source=source_label(t, logged.source),
                 note=excerpt(logged.note),
             )
         ),

@@ -77,7 +77,8 @@ def build_review_reminder(
         t("review.note_line", date=fmt_date(n.created_at.astimezone(tz).date(), t.lang), text=excerpt(n.text, LISTED_TEXT))
         for n in notes
     ]
-    other = StopKind(kind).other
+    # A kind this version does not know (read as text) has no other kind to convert it to.
+    other = StopKind(kind).other if kind in set(StopKind) else None
     blocks: list[Any] = [
         section(title),
         section(
@@ -94,7 +95,8 @@ def build_review_reminder(
             elements=[
                 button(t("review.lift"), Action.REVIEW_LIFT, token, style="primary"),
                 button(t("review.extend"), Action.REVIEW_EXTEND, token),
-                button(t("review.convert", kind=kind_label(t, other)), Action.REVIEW_CONVERT, token),
+                *([button(t("review.convert", kind=kind_label(t, other)), Action.REVIEW_CONVERT, token)]
+                  if other is not None else []),
             ]
         ),
     ]

@@ -13,8 +13,8 @@ from vpabot.bot.results.roster import StatusChange
 
 def build_status_changed(t: Translator, change: StatusChange) -> dict[str, Any]:
     named = who(change.name, change.handle)
-    after = status_label(t, change.after.value)
+    after = status_label(t, change.after)
     if not change.changed:
         return build_notice(t("roster.status.unchanged", who=named, status=after))
-    before = status_label(t, change.before.value)
+    before = status_label(t, change.before)
     return build_notice(t("roster.status.changed", who=named, before=before, after=after))

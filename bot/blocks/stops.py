@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from vpabot.bot.blocks.common import button, confirm_dialog, context, fmt_date, message, section, user, who
 from vpabot.bot.datefmt import fmt_date_for_slack
 from vpabot.bot.i18n import Translator
+from vpabot.bot.labels import stored_label
 from vpabot.bot.ids import Action
 from vpabot.bot.payloads import HandleRef, StopOpen
 from vpabot.bot.results.stops import ActiveStop
@@ -17,11 +18,11 @@ from vpabot.policy.stops import StopKind
 
 
 def kind_label(t: Translator, kind: StopKind | str) -> str:
-    return t(f"stop.kind.{StopKind(kind).value}")
+    return stored_label(t, "stop.kind", kind)
 
 
 def kind_meaning(t: Translator, kind: StopKind | str) -> str:
-    return t(f"stop.meaning.{StopKind(kind).value}")
+    return stored_label(t, "stop.meaning", kind)
 
 
 def period(t: Translator, until: date | None, *, tz: Any = None) -> str:

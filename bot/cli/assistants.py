@@ -115,7 +115,7 @@ def import_assistants_command(args: argparse.Namespace) -> int:
     for change in result.changes:
         print(_change_text(t, change))
     for row in result.skipped:
-        status = status_label(t, row.status.value)
+        status = status_label(t, row.status)
         print(t("roster.import.skipped_line", line=row.line, handle=row.handle, status=status))
     counts = dict(new=len(result.new), changed=len(result.changed), unchanged=result.unchanged)
     print(t("roster.import.dry_run" if args.dry_run else "roster.import.summary", **counts))

@@ -9,11 +9,10 @@ deadline, instead of nothing (a cancelled future) or one by one (minutes with a 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from queue import Empty, SimpleQueue
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -26,59 +25,101 @@ Dropped = Callable[[Callable[..., Any], tuple[Any, ...]], None]
 class BoundedPool:
     """A thread pool that says no instead of queueing without end.
 
+    Its own threads, not a ``ThreadPoolExecutor``: the executor's threads are joined at
+    interpreter exit, so a stop cut short (a second Ctrl-C) went on to run every queued task
+    one by one, and a task stuck in a slow Slack call held the stop past Docker's 10 s. These
+    are daemon threads that ``shutdown`` waits for only until its deadline.
+
     ``on_cancel``: called with a task's function and arguments when a stop drops it before
     it ran."""
 
     def __init__(
         self, workers: int, queue: int, name: str, *, on_cancel: Dropped | None = None
     ) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._tasks: SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = SimpleQueue()
         self._slots = threading.BoundedSemaphore(workers + queue)
         self._on_cancel = on_cancel
         self._lock = threading.Lock()
         self._pending = 0  # submitted, not finished (queued or running)
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._run, name=f"{name}-{n}", daemon=True) for n in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def try_submit(self, fn: Callable[..., Any], *args: Any) -> bool:
         """Queue ``fn(*args)``; False (nothing queued) when ``workers + queue`` are taken or
         the pool is shut down."""
         if not self._slots.acquire(blocking=False):
             return False
-        try:
-            future = self._pool.submit(fn, *args)
-        except RuntimeError:  # shut down already (the process is stopping)
-            self._slots.release()
-            return False
         with self._lock:
+            if self._closed:
+                self._slots.release()
+                return False
             self._pending += 1
-        future.add_done_callback(lambda done: self._finished(done, fn, args))
+        self._tasks.put((fn, args))
         return True
 
-    def _finished(self, future: Future[Any], fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def _run(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            fn, args = task
+            if self._closed:  # taken off the queue after the stop's deadline: dropped
+                self._finish()
+                self._cancel(fn, args)
+                continue
+            try:
+                fn(*args)
+            except Exception:  # noqa: BLE001 - one task failed; the thread serves the next
+                log.exception("a task on %s failed", threading.current_thread().name)
+            finally:
+                self._finish()
+
+    def _finish(self) -> None:
         with self._lock:
             self._pending -= 1
         self._slots.release()
-        if future.cancelled() and self._on_cancel is not None:
+
+    def _cancel(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        if self._on_cancel is not None:
             self._on_cancel(fn, args)
 
     def shutdown(self, *, until: float | None = None) -> None:
-        """Let queued tasks start until ``until`` (a ``time.monotonic()`` instant; default:
-        none), drop the rest (each to ``on_cancel``) and wait for the running ones."""
-        while until is not None and time.monotonic() < until:
+        """Let queued tasks start until ``until`` (a ``time.monotonic()`` instant; ``None``:
+        until all are done), drop the rest (each to ``on_cancel``), and wait for running
+        ones until then at most (daemon threads: the interpreter's exit ends them)."""
+        while True:
             with self._lock:
                 if self._pending == 0:
                     break
+            if until is not None and time.monotonic() >= until:
+                break
             time.sleep(0.05)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                task = self._tasks.get_nowait()
+            except Empty:
+                break
+            if task is not None:
+                self._finish()
+                self._cancel(*task)
+        for _ in self._threads:
+            self._tasks.put(None)
+        for thread in self._threads:
+            thread.join(None if until is None else max(0.0, until - time.monotonic()))
 
 
 def tell_all(words: list[tuple[Any, dict[str, Any]]], send: Callable[[Any, dict[str, Any]], None],
              *, seconds: float) -> int:
     """Send each ``(origin, payload)`` with ``send`` on up to ``LAST_WORDS_THREADS`` daemon
-    threads, for at most ``seconds``; returns how many were not sent in time or failed (a
-    thread still inside a call at the deadline is left to the interpreter's exit)."""
+    threads, for at most ``seconds``; returns how many were not confirmed sent by then (a
+    call Slack has not answered yet counts; a thread still inside one at the deadline is left
+    to the interpreter's exit)."""
     if not words:
         return 0
-    todo: queue.SimpleQueue[tuple[Any, dict[str, Any]]] = queue.SimpleQueue()
+    todo: SimpleQueue[tuple[Any, dict[str, Any]]] = SimpleQueue()
     for word in words:
         todo.put(word)
     deadline = time.monotonic() + seconds
@@ -89,7 +130,7 @@ def tell_all(words: list[tuple[Any, dict[str, Any]]], send: Callable[[Any, dict[
         while time.monotonic() < deadline:
             try:
                 origin, payload = todo.get_nowait()
-            except queue.Empty:
+            except Empty:
                 return
             try:
                 send(origin, payload)

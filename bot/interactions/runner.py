@@ -49,7 +49,8 @@ WORKER_POLL_SECONDS = 0.1
 TELL_WORKERS, TELL_QUEUE = 2, 512  # more than the read process holds (read_lane.py)
 # Forms mostly wait for Slack's views.open; a few threads keep one slow call from holding
 # the next form past its trigger_id's 3 s.
-FORM_WORKERS, FORM_QUEUE = 4, 32
+# No deeper queue than opens in time: with views.open at ~1 s, the 12th form opens at ~3 s.
+FORM_WORKERS, FORM_QUEUE = 4, 8
 BACKLOG_SECONDS = 1.0  # how stale the "busy" decision's count of queued rows may be
 HOME_HANDOVER_SECONDS = 0.25  # how long a Home opened on a web process waits for its row
 LAST_WORDS_SECONDS = 3.0  # on stop, after the drain: Docker's default patience is 10 s
@@ -132,10 +133,12 @@ class Runner:
         one last round of at most ``LAST_WORDS_SECONDS`` (read_lane, pools)."""
         self._stop.set()
         self._wake.set()
+        # One deadline for all of it: an inbox worker stuck in a slow reply may be left (its
+        # row's reply is stored and sent again after the restart), a stop may not wait on it.
+        until = time.monotonic() + min(timeout, read_lane.DRAIN_SECONDS)
         for thread in [*self._workers, self._counter]:
             if thread.is_alive():
-                thread.join(timeout)
-        until = time.monotonic() + read_lane.DRAIN_SECONDS
+                thread.join(max(0.0, until - time.monotonic()))
         if self._reads is not None:  # first: what it hands back while draining runs on the threads
             self._reads.shutdown(max(0.0, until - time.monotonic()))
         for pool in (self._immediate, self._forms, self._teller):
@@ -144,9 +147,9 @@ class Runner:
             words, self._last_words = self._last_words, []
         if words:
             log.warning("%d request(s) not answered when stopping; telling them so", len(words))
-        untold = tell_all(words, self.send_reply, seconds=LAST_WORDS_SECONDS)
-        if untold:
-            log.warning("%d of them not told within %s s", untold, LAST_WORDS_SECONDS)
+        unconfirmed = tell_all(words, self.send_reply, seconds=LAST_WORDS_SECONDS)
+        if unconfirmed:
+            log.warning("%d of them not confirmed by Slack within %s s", unconfirmed, LAST_WORDS_SECONDS)
         self.home.stop()
 
     def _dropped(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:

@@ -236,7 +236,7 @@ def guarded(listener: Callable[..., str], kind: str, t: Any) -> Callable[..., No
                 outcome = listener(**kwargs)
             except Exception as error:  # noqa: BLE001 - the boundary: nothing may escape to Bolt
                 outcome = "error"
-                log.warning("could not handle a %s: %s: %s", kind, type(error).__name__, error)
+                log.warning("could not handle this %s request: %s: %s", kind, type(error).__name__, error)
                 if ack.response is None:
                     _ack_failure(ack, kind, t)
         metrics.request_acked(kind=kind, outcome=outcome, seconds=time.perf_counter() - started)

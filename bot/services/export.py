@@ -41,8 +41,8 @@ def stop_records(stops: Iterable[ActiveStop]) -> list[StopRecord]:
         StopRecord(
             handle=stop.handle,
             name=stop.name,
-            kind=stop.kind.value,
-            kind_label=KIND_LABELS[stop.kind],
+            kind=str(stop.kind),  # a member, or a kind this version does not know (text)
+            kind_label=KIND_LABELS.get(stop.kind, str(stop.kind)),
             since=stop.starts_on.isoformat(),
             until=stop.until.isoformat() if stop.until else None,
             review_overdue=stop.overdue,
