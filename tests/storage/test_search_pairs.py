@@ -23,8 +23,9 @@ CASES = settings(
 
 def expected(names: dict[int, tuple[str, str]], text: str, limit: int) -> list[str]:
     """The picker's rule in Python: every typed word starts a word of the name or handle;
-    ordered by the word the longest typed word matched, then by id; one row per assistant."""
-    terms = sorted({fold_term(w) for w in text.split()} - {""}, key=len, reverse=True)[:4]
+    ordered by the word the longest typed word (of equally long ones the first in the
+    alphabet) matched, then by id; one row per assistant."""
+    terms = sorted({fold_term(w) for w in text.split()} - {""}, key=lambda w: (-len(w), w))[:4]
     walked, *others = terms
     words = {n: search_words(name, handle) for n, (name, handle) in names.items()}
     rows = sorted(
