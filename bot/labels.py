@@ -16,10 +16,8 @@ def stored_label(t: Translator, prefix: str, value: StrEnum | str) -> str:
     """The words for ``value`` (message ``prefix.value``); a value this version has no words
     for (stored by a newer version before a rollback, or by hand) shows as stored, escaped,
     so one such row does not take the whole view down (``storage.models.base.StoredEnum``)."""
-    try:
-        return t(f"{prefix}.{value}")
-    except KeyError:
-        return escape(str(value))
+    key = f"{prefix}.{value}"
+    return t(key) if t.has(key) else escape(str(value))
 
 
 def step_label(t: Translator, step: int | None, severe: bool) -> str:

@@ -17,7 +17,7 @@ from vpabot.bot.config import Settings
 from vpabot.bot.blocks import notices
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.read_lane import ReadProcess
-from vpabot.bot.interactions.runner import FORM_QUEUE, FORM_WORKERS, WORKER_POLL_SECONDS, Runner
+from vpabot.bot.interactions.runner import WORKER_POLL_SECONDS, Runner
 from vpabot.bot.outbox import OutboxDispatcher, OutboxWorker
 from vpabot.bot.services.approvals import sweep_approvals
 from vpabot.bot.services.cg import sweep_cg_digest
@@ -85,10 +85,7 @@ class Runtime:
                 read_process = clock is None
             reads = None
             if read_process and ReadProcess.available():  # forked now: no thread runs yet
-                reads = ReadProcess(
-                    self.ctx, web, self.engine, threads=READ_THREADS, queue=READ_QUEUE,
-                    form_threads=FORM_WORKERS, form_queue=FORM_QUEUE,
-                )
+                reads = ReadProcess(self.ctx, web, self.engine, threads=READ_THREADS, queue=READ_QUEUE)
             self.runner = Runner(self.ctx, web, workers=0, render_homes=False, reads=reads)
         elif role == WORKER:
             self.runner = Runner(self.ctx, web, poll_seconds=WORKER_POLL_SECONDS)

@@ -17,6 +17,12 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+# Forms (runs that open a modal) mostly wait for Slack's views.open: a few threads keep one
+# slow call from holding the next form past its trigger_id's 3 s, and the queue is no deeper
+# than opens in time (with views.open at ~1 s, the 12th form opens at ~3 s). The same sizes
+# in the read process (read_lane.py) and on a runner's threads.
+FORM_WORKERS, FORM_QUEUE = 4, 8
+
 LAST_WORDS_THREADS = 32  # one short HTTP call each; a stop tells up to a few hundred users
 
 Dropped = Callable[[Callable[..., Any], tuple[Any, ...]], None]

@@ -50,6 +50,7 @@ from sqlalchemy import Engine
 
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.origin import Origin
+from vpabot.bot.interactions.pools import FORM_QUEUE, FORM_WORKERS
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,6 @@ class Lane:
     """``threads`` in the child take items off ``requests``; ``threads + queue`` out at once."""
 
     threads: int
-    queue: int
     requests: Any  # a multiprocessing queue of pickled items, ``None`` ends one thread
     slots: threading.BoundedSemaphore
 
@@ -74,7 +74,7 @@ class Lane:
         requests = fork.Queue()
         # On stop, reads still queued when the child is gone must not hold the exit.
         requests.cancel_join_thread()
-        return cls(threads, queue, requests, threading.BoundedSemaphore(threads + queue))
+        return cls(threads, requests, threading.BoundedSemaphore(threads + queue))
 
 
 class LaneClosed(Exception):
@@ -93,8 +93,8 @@ class ReadProcess:
         *,
         threads: int,
         queue: int,
-        form_threads: int = 2,
-        form_queue: int = 16,
+        form_threads: int = FORM_WORKERS,
+        form_queue: int = FORM_QUEUE,
     ) -> None:
         """Forks the child now: call it before this process starts any thread of its own."""
         self._settings = ctx.settings

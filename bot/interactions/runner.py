@@ -32,7 +32,7 @@ from vpabot.bot.blocks.replies import build_error, build_notice
 from vpabot.bot.context import AppContext
 from vpabot.bot.interactions.home import HomeOpened, HomeRefresher
 from vpabot.bot.interactions.origin import Origin
-from vpabot.bot.interactions.pools import BoundedPool, tell_all
+from vpabot.bot.interactions.pools import FORM_QUEUE, FORM_WORKERS, BoundedPool, tell_all
 from vpabot.bot.interactions import read_lane
 from vpabot.bot.interactions.read_lane import LaneClosed, ReadProcess
 from vpabot.bot.interactions.registry import Turn, command_types, handler_for
@@ -47,10 +47,6 @@ POLL_SECONDS = 1.0  # picks up rows of other instances and of a crashed worker
 # it polls, with a lock-free read, often enough that a reply follows its ack within a blink.
 WORKER_POLL_SECONDS = 0.1
 TELL_WORKERS, TELL_QUEUE = 2, 512  # more than the read process holds (read_lane.py)
-# Forms mostly wait for Slack's views.open; a few threads keep one slow call from holding
-# the next form past its trigger_id's 3 s.
-# No deeper queue than opens in time: with views.open at ~1 s, the 12th form opens at ~3 s.
-FORM_WORKERS, FORM_QUEUE = 4, 8
 BACKLOG_SECONDS = 1.0  # how stale the "busy" decision's count of queued rows may be
 HOME_HANDOVER_SECONDS = 0.25  # how long a Home opened on a web process waits for its row
 LAST_WORDS_SECONDS = 3.0  # on stop, after the drain: Docker's default patience is 10 s

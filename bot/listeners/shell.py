@@ -97,7 +97,7 @@ def hand_over(ctx: AppContext, runner: Runner, command: Any, origin: Origin, key
         return REFUSED
     outcome = runner.accept(command, origin, key)
     if outcome is Outcome.BUSY:
-        runner.tell(origin, build_notice(ctx.t("error.busy")))
+        runner.tell(origin, runner.busy_notice())
     return outcome.value
 
 
