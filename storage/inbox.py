@@ -9,15 +9,22 @@ Safe with several instances on one PostgreSQL (``FOR UPDATE SKIP LOCKED``).
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.storage.db import session_scope, skip_locked
+from vpabot.storage.group_commit import GroupCommit
 from vpabot.storage.models import InboundRequest, InboxState
 
 # A worker renews nothing: commands finish in well under this. A crashed worker's row is
@@ -57,7 +64,7 @@ def accept(
     engine = factory.kw.get("bind")
     try:
         if isinstance(engine, Engine):
-            return _accept_in_one_statement(engine, values)
+            return _accept_in_group(engine, values)
         with session_scope(factory) as session:  # bound to something else (a test's connection)
             row = InboundRequest(**values)
             session.add(row)
@@ -67,27 +74,60 @@ def accept(
         return None
 
 
-# Built once: a Core INSERT on the table, its values passed as parameters. Neither an ORM
-# Session (identity map, flush, unit of work) nor a statement built per call (``.values()``
-# coerces every value and hashes a new cache key) is needed for one row nobody reads here,
-# and each cost an ack more CPU than the INSERT itself.
-_INSERT = insert(InboundRequest.__table__).returning(InboundRequest.__table__.c.id)
+def _accept_in_group(engine: Engine, values: dict[str, Any]) -> int | None:
+    """The row committed in the engine's next group commit (``group_commit.py``): alone, a
+    transaction of its own; under load, one transaction with the rows of the acks waiting
+    alongside. ``None`` if its ``dedup_key`` is stored already."""
+    return _group_for(engine).submit(values)
 
 
-def _accept_in_one_statement(engine: Engine, values: dict[str, Any]) -> int:
-    """The INSERT as a transaction of its own, committed before this returns.
+_groups: weakref.WeakKeyDictionary[Engine, GroupCommit[dict[str, Any], int | None]] = (
+    weakref.WeakKeyDictionary()
+)
+_groups_lock = threading.Lock()
+
+
+def _group_for(engine: Engine) -> GroupCommit[dict[str, Any], int | None]:
+    with _groups_lock:
+        group = _groups.get(engine)
+        if group is None:
+            group = _groups[engine] = GroupCommit(partial(_insert_batch, engine))
+        return group
+
+
+# Built once per dialect: a Core INSERT on the table, its values passed as parameters, that
+# skips a row whose dedup_key is stored already and returns (id, dedup_key) of those it
+# stored. Neither an ORM Session (identity map, flush, unit of work) nor a statement built
+# per call is needed for rows nobody reads here, and each cost an ack more CPU than the
+# INSERT itself. Several rows go as one multi-row INSERT (SQLAlchemy's "insertmanyvalues").
+_TABLE = InboundRequest.__table__
+_INSERTS = {
+    name: module.insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.id, _TABLE.c.dedup_key)
+    for name, module in (("sqlite", sqlite_dialect), ("postgresql", postgresql_dialect))
+}
+
+
+def _insert_batch(engine: Engine, take: Callable[[], list[dict[str, Any]]]) -> list[int | None]:
+    """Insert the rows ``take()`` returns in one transaction, committed when this returns;
+    per row its id, or ``None`` where its dedup_key was stored already (or came earlier).
 
     PostgreSQL: autocommit, one round trip to the server instead of BEGIN, INSERT, COMMIT.
     Each round trip waits for the server process to be scheduled, which on a busy machine is
     most of an ack's time; the server answers only after the commit is flushed
-    (``synchronous_commit``), so the row is as durable as in a transaction.
+    (``synchronous_commit``), so the rows are as durable as in a transaction.
     SQLite: ``engine.begin()`` fires the engine's ``begin`` hook (db.py), which takes the
     write lock with ``BEGIN IMMEDIATE`` as every other writer does, then commits."""
+    statement = _INSERTS[engine.dialect.name]
     if engine.dialect.name == "postgresql":
+        rows = take()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return conn.execute(_INSERT, values).scalar_one()
-    with engine.begin() as conn:
-        return conn.execute(_INSERT, values).scalar_one()
+            stored = conn.execute(statement, rows[0] if len(rows) == 1 else rows).all()
+    else:
+        with engine.begin() as conn:  # holds the write lock: take the rows that queued for it
+            rows = take()
+            stored = conn.execute(statement, rows[0] if len(rows) == 1 else rows).all()
+    ids = {key: id_ for id_, key in stored}
+    return [ids.pop(row["dedup_key"], None) for row in rows]
 
 
 def _claimable(now: datetime) -> Any:
