@@ -58,7 +58,7 @@ def picker_query(url: str) -> Callable[[str], list[dict[str, Any]]]:
     through vpabot's lock-free read connection settings, as 25 options."""
     from sqlalchemy import text
 
-    from vpabot.policy.text import fold_term
+    from vpabot.storage.search_fold import fold_term
     from vpabot.storage.db import READ_ONLY, make_engine
 
     engine = make_engine(url).execution_options(**{READ_ONLY: True})

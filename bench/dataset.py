@@ -109,7 +109,7 @@ def _build(path: Path, size: Size) -> str:
                  now=datetime.now(timezone.utc))
     finally:
         engine.dispose()
-    from vpabot.policy.text import search_key
+    from vpabot.storage.search_fold import search_key
     from vpabot.storage.models.assistants import write_search_words
 
     conn = sqlite3.connect(path)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Row, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from vpabot.policy.text import fold_term
+from vpabot.storage.search_fold import fold_term
 from vpabot.storage.models import Assistant, AssistantSearchPair, AssistantSearchWord
 
 MAX_SEARCH_WORDS = 4  # more words narrow nothing in practice and only lengthen the query
@@ -49,15 +49,15 @@ def find_assistants(session: Session | Connection, text: str, *, limit: int = 50
     read from the entry itself, and any further words are checked per row found. The walk
     stops after ``limit`` + 1 assistants: what one call costs follows ``limit``, not how many
     on the roster match. Ordered by the matching word, then by when the assistant was added;
-    empty text lists the first ``limit`` handles, text with no Latin letter or digit nothing.
+    empty text lists the first ``limit`` handles, text with no letter or digit nothing.
 
     ``session``: a Session or a Connection; the statements are Core, so a Session's unflushed
     changes are not flushed first (nothing that searches holds any).
     """
     terms = search_terms(text)
     if not terms and text.strip():
-        # Typed, but nothing the index holds (Cyrillic, an emoji: names are indexed in Latin
-        # letters): no match, rather than the first handles as if nothing had been typed.
+        # Typed, but nothing a name is indexed under (an emoji, symbols: they fold to
+        # nothing): no match, rather than the first handles as if nothing had been typed.
         return Found([], False)
     if not terms:
         rows = session.execute(_first_handles(), {"page": limit + 1}).all()

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, text
 
 from vpabot.policy.notes import NoteKind
-from vpabot.policy.text import search_key, search_words
+from vpabot.storage.search_fold import search_key, search_words
 from vpabot.storage import rollups, stop_history
 from vpabot.storage.models.assistants import search_pairs
 from vpabot.storage.models import (

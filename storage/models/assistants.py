@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vpabot.policy.catalogue import Source
 from vpabot.policy.ladder import AssistantStatus, ViolationState
 from vpabot.policy.notes import NoteKind
-from vpabot.policy.text import search_key, search_words
+from vpabot.storage.search_fold import search_key, search_words
 from vpabot.storage.models.base import Base, length_checks, stored_enum, utcnow
 
 

@@ -46,11 +46,23 @@ def test_the_stop_forms_violation_picker_lists_the_chosen_assistants_newest_firs
 
 
 def test_typing_what_no_name_is_indexed_under_offers_nobody(anna: BotUnderTest) -> None:
-    """Cyrillic or an emoji folds to nothing in the Latin index: an admin gets no options,
+    """An emoji folds to nothing, a name nobody has to no match: an admin gets no options,
     not the first handles of the roster as if nothing had been typed (and picks a wrong one)."""
     assert values(anna.slack.options("assistant_select", "").json()) == ["anna.m"]
-    for typed in ("ольга", "😀", "ольга 😀"):
+    for typed in ("ольга", "😀", "ольга 😀", "★"):
         assert values(anna.slack.options("assistant_select", typed).json()) == []
+
+
+def test_names_in_any_script_are_found_as_admins_type_them(anna: BotUnderTest) -> None:
+    """Reported: "lukasz" did not find "Łukasz", "obrien" not "O'Brien", and a Cyrillic
+    name was found by its handle only."""
+    say(anna, "assistent neu lukasz.n Łukasz Nowak")
+    say(anna, "assistent neu siobhan.o Siobhán O'Brien")
+    say(anna, "assistent neu olga.p Ольга Петренко")
+    for typed, handle in (("lukasz", "lukasz.n"), ("Łuk", "lukasz.n"), ("obrien", "siobhan.o"),
+                          ("o’brien", "siobhan.o"), ("olga", "olga.p"), ("ольга", "olga.p"),
+                          ("ольга петр", "olga.p"), ("petrenko", "olga.p")):
+        assert values(anna.slack.options("assistant_select", typed).json()) == [handle], typed
 
 
 def test_a_database_gone_away_answers_no_options_and_logs_no_typed_text(anna: BotUnderTest, caplog) -> None:  # type: ignore[no-untyped-def]

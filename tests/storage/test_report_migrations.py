@@ -1,4 +1,4 @@
-"""Migrations end_dates_1 and search_pairs_1 fill their tables from the rows already there
+"""Migrations end_dates_1, search_pairs_1 and search_fold_1 fill their tables from the rows
 exactly as the app keeps them; months before them are reported as before."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from tests.storage.builders import AT
-from vpabot.policy.text import search_words
+from vpabot.storage.search_fold import search_words
 from vpabot.storage import stop_history
 from vpabot.storage.db import make_engine
 from vpabot.storage.migrate import upgrade
@@ -96,5 +96,49 @@ def test_the_migrations_backfill_what_the_app_would_have_kept(db_url: str) -> No
             assert sorted(tuple(r) for r in pairs) == sorted(
                 (r["first"], r["assistant_id"], r["second"]) for r in expected
             )
+    finally:
+        engine.dispose()
+
+
+def test_names_indexed_before_search_fold_are_found_after_it(db_url: str) -> None:
+    """Migration search_fold_1 re-indexes every name as the app now writes new ones: an
+    assistant stored under the old folding ("Łukasz" as "ukasz") is found as typed."""
+    from vpabot.storage.assistant_search import search_assistants
+
+    engine: Engine = make_engine(db_url)
+    try:
+        upgrade(engine, "lifted_index_1")
+        old = {1: ["nowak", "ukasz"], 2: ["o", "o'brien", "brien", "siobhan"], 3: ["olga.p"]}
+        names = {1: ("Łukasz Nowak", "lukasz.n"), 2: ("Siobhán O'Brien", "siobhan.o"),
+                 3: ("Ольга Петренко", "olga.p")}
+        with engine.begin() as conn:
+            conn.execute(insert(Assistant.__table__), [
+                {"id": n, "handle": handle, "name": name, "status": "aktiv", "created_at": AT,
+                 "created_by": "UADMIN1", "search_key": " " + " ".join(old[n]) + " "}
+                for n, (name, handle) in names.items()
+            ])  # fmt: skip
+            conn.execute(insert(AssistantSearchWord.__table__),
+                         [{"word": w, "assistant_id": n} for n, ws in old.items() for w in ws])
+            conn.execute(insert(AssistantSearchPair.__table__), [
+                {"first": a, "assistant_id": n, "second": b} for n, ws in old.items() for a in ws for b in ws
+            ])  # fmt: skip
+        with Session(engine) as session:
+            assert search_assistants(session, "lukasz") == []  # the report
+        upgrade(engine)
+        with Session(engine) as session:
+            for typed, handle in (("lukasz", "lukasz.n"), ("obrien", "siobhan.o"), ("olga", "olga.p"),
+                                  ("ольга петр", "olga.p"), ("nowak", "lukasz.n")):
+                assert [r.handle for r in search_assistants(session, typed)] == [handle], typed
+            w = AssistantSearchWord
+            stored = session.execute(select(w.assistant_id, w.word)).all()
+            assert sorted(tuple(r) for r in stored) == sorted(
+                (n, word) for n in names for word in search_words(*names[n]))
+            p = AssistantSearchPair
+            pairs = session.execute(select(p.first, p.assistant_id, p.second)).all()
+            expected = search_pairs({n: search_words(*names[n]) for n in names})
+            assert sorted(tuple(r) for r in pairs) == sorted(
+                (r["first"], r["assistant_id"], r["second"]) for r in expected)
+            keys = dict(session.execute(select(Assistant.id, Assistant.search_key)).all())
+            assert keys[1].startswith(" lukasz ")
     finally:
         engine.dispose()

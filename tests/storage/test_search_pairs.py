@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from tests.storage.builders import assistant
-from vpabot.policy.text import fold_term, search_words
+from vpabot.storage.search_fold import fold_term, search_words
 from vpabot.storage import repositories as repo
 from vpabot.storage.models import Assistant, AssistantSearchPair, AssistantSearchWord
 

@@ -8,7 +8,7 @@ Create Date: 2026-11-29
 from alembic import op
 import sqlalchemy as sa
 
-from vpabot.policy.text import search_key, search_words
+from vpabot.storage.search_fold import search_key, search_words
 
 revision = "scale_1"
 down_revision = "harden_1"

@@ -1,0 +1,84 @@
+"""Folded words for the assistant search: how names are indexed and typed text is compared.
+
+Names come in every spelling an agency's freelancers have: "Müller" typed "mueller" or
+"muller", "Łukasz" typed "lukasz", "O'Brien" typed "obrien", "Ольга" typed "olga" or in
+Cyrillic. Both sides are folded the same way: NFC, casefolded, German umlauts spelled out
+(and, as a second word, stripped to the base letter), every other letter or digit
+transliterated to ASCII by anyascii (``ł`` -> ``l``, ``ø`` -> ``o``, ``ж`` -> ``zh``);
+symbols and emoji are no part of a name and fold to nothing.
+
+Storage, not policy: the transliteration tables are a library's (anyascii), and ``policy/``
+imports the standard library only. Changing the folding changes what the index holds: add a
+migration that re-indexes (as ``0013_search_fold``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from anyascii import anyascii
+
+from vpabot.policy.text import nfc
+
+UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"))
+# Characters that end a word in a name or handle ("anna.m", "Meyer-Lüdenscheid", "o'brien").
+WORD_BREAK = re.compile(r"[^a-z0-9]+")
+NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+def _to_ascii(text: str) -> str:
+    """``text`` (casefolded) in ASCII: letters and digits transliterated, accents dropped,
+    other symbols (emoji, dingbats) left out; ASCII passes as it is."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+        elif ch.isalnum():  # a soft sign's "'" is no word break: "ольга" -> "olga"
+            out.append(NOT_ALNUM.sub("", anyascii(ch).lower()))
+        elif unicodedata.category(ch) in ("Pd", "Pf", "Pi", "Po", "Zs"):
+            out.append(anyascii(ch))  # a dash, quote or space inside a name still breaks words
+    return "".join(out)
+
+
+def fold_term(text: str) -> str:
+    """How a searched word is compared: NFC, casefolded, ä -> ae, ß -> ss, the rest in ASCII.
+
+    ``fold_term("Mu\u0308ller") == fold_term("MÜLLER") == "mueller"``; ``"Çelik" -> "celik"``,
+    ``"Łukasz" -> "lukasz"``, ``"Ольга" -> "olga"``, ``"😀" -> ""``.
+    """
+    folded = nfc(text).casefold()  # casefold also turns ß into ss
+    for umlaut, spelled in UMLAUTS:
+        folded = folded.replace(umlaut, spelled)
+    return _to_ascii(folded)
+
+
+def search_words(*texts: str) -> list[str]:
+    """Every folded word under which a name or handle is found, sorted, without duplicates.
+
+    A German name is typed both ways, "mueller" and "muller", so each word is kept with
+    umlauts spelled out and with them stripped to the base letter. Words are kept whole
+    ("anna.m", "o'brien"), in parts ("anna", "m"; "o", "brien") and run together ("obrien",
+    "annam"), since an apostrophe or a dot is often left out when typing.
+    """
+    words: set[str] = set()
+    for text in texts:
+        base = nfc(text).casefold()
+        for variant in (fold_term(base), _to_ascii(base)):
+            for chunk in variant.split():
+                parts = [part for part in WORD_BREAK.split(chunk) if part]
+                words.add(chunk)
+                words.update(parts)
+                words.add("".join(parts))
+    words.discard("")
+    return sorted(words)
+
+
+def search_key(*texts: str) -> str:
+    """The folded words of a name and handle as one string, " "-separated and -framed.
+
+    The frame lets a word-prefix match be written ``LIKE '% mue%'`` for every word.
+    """
+    return " " + " ".join(search_words(*texts)) + " "
