@@ -24,6 +24,16 @@ V = TypeVar("V")
 R = TypeVar("R")
 
 
+class Failed:
+    """A result of ``write`` meaning "this value failed with ``error``": its caller alone
+    raises it, the others of the batch get their results (one refused row fails one ack)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
 class _Slot(Generic[V, R]):
     __slots__ = ("value", "result", "error", "lead", "ready")
 
@@ -41,14 +51,16 @@ class GroupCommit(Generic[V, R]):
     ``write`` runs on the leading caller's thread. It calls ``take()`` once, as late as it
     can (SQLite: once it holds the write lock, so that calls arriving while it waited for the
     lock ride along), which returns the values of every waiting call in arrival order, and
-    returns one result per value in the same order. If it raises, every caller of that batch
-    gets the same exception; the next batch is tried afresh.
+    returns one result per value in the same order, or a :class:`Failed` for a value that
+    failed alone. If it raises, every caller of that batch gets the same exception (also if
+    it raised before ``take()``: the calls waiting then are that batch); the next batch is
+    tried afresh.
     ``max_batch`` bounds one transaction (the waiting calls are bounded anyway: one per
     request thread).
     """
 
     def __init__(
-        self, write: Callable[[Callable[[], list[V]]], Sequence[R]], *, max_batch: int = 64
+        self, write: Callable[[Callable[[], list[V]]], Sequence[R | Failed]], *, max_batch: int = 64
     ) -> None:
         self._write = write
         self._max_batch = max_batch
@@ -91,8 +103,13 @@ class GroupCommit(Generic[V, R]):
             if len(results) != len(batch):
                 raise RuntimeError(f"write returned {len(results)} results for {len(batch)} values")
             for s, r in zip(batch, results):
-                s.result = r
+                if isinstance(r, Failed):
+                    s.error = r.error
+                else:
+                    s.result = r
         except BaseException as error:  # noqa: BLE001 - each waiting caller re-raises it
+            if not batch:
+                take()  # failed before taking (e.g. no connection): the waiting calls hear it
             for s in batch:
                 s.error = error
         finally:

@@ -17,14 +17,14 @@ from functools import partial
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpabot.storage.db import session_scope, skip_locked
-from vpabot.storage.group_commit import GroupCommit
+from vpabot.storage.group_commit import Failed, GroupCommit
 from vpabot.storage.models import InboundRequest, InboxState
 
 # A worker renews nothing: commands finish in well under this. A crashed worker's row is
@@ -62,10 +62,10 @@ def accept(
     values = dict(dedup_key=dedup_key[:200], kind=kind, command=command, origin=origin,
                   state=InboxState.QUEUED, received_at=now, expires_at=now + KEEP)
     engine = factory.kw.get("bind")
-    try:
-        if isinstance(engine, Engine):
-            return _accept_in_group(engine, values)
-        with session_scope(factory) as session:  # bound to something else (a test's connection)
+    if isinstance(engine, Engine):
+        return _accept_in_group(engine, values)
+    try:  # bound to something else (a test's connection)
+        with session_scope(factory) as session:
             row = InboundRequest(**values)
             session.add(row)
             session.flush()
@@ -107,7 +107,7 @@ _INSERTS = {
 }
 
 
-def _insert_batch(engine: Engine, take: Callable[[], list[dict[str, Any]]]) -> list[int | None]:
+def _insert_batch(engine: Engine, take: Callable[[], list[dict[str, Any]]]) -> list[int | None | Failed]:
     """Insert the rows ``take()`` returns in one transaction, committed when this returns;
     per row its id, or ``None`` where its dedup_key was stored already (or came earlier).
 
@@ -121,13 +121,40 @@ def _insert_batch(engine: Engine, take: Callable[[], list[dict[str, Any]]]) -> l
     if engine.dialect.name == "postgresql":
         rows = take()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            stored = conn.execute(statement, rows[0] if len(rows) == 1 else rows).all()
-    else:
-        with engine.begin() as conn:  # holds the write lock: take the rows that queued for it
-            rows = take()
-            stored = conn.execute(statement, rows[0] if len(rows) == 1 else rows).all()
+            return _insert(conn, statement, rows)
+    with engine.begin() as conn:  # holds the write lock: take the rows that queued for it
+        return _insert(conn, statement, take())
+
+
+def _insert(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> list[int | None | Failed]:
+    """``rows`` in one statement; should one of them be refused (a value the database or its
+    bind processing rejects), each on its own, so that only that request's ack fails. A
+    failure that is not about a row (the database away or locked) fails them all."""
+    try:
+        stored = conn.execute(statement, rows[0] if len(rows) == 1 else rows).all()
+    except (StatementError, TypeError, ValueError) as error:
+        if len(rows) == 1 or not _about_a_row(error):
+            raise
+        return [_insert_one(conn, statement, row) for row in rows]
     ids = {key: id_ for id_, key in stored}
     return [ids.pop(row["dedup_key"], None) for row in rows]
+
+
+def _insert_one(conn: Connection, statement: Any, row: dict[str, Any]) -> int | None | Failed:
+    try:
+        stored = conn.execute(statement, row).all()
+    except (StatementError, TypeError, ValueError) as error:
+        if not _about_a_row(error):
+            raise
+        return Failed(error)
+    return stored[0].id if stored else None
+
+
+def _about_a_row(error: Exception) -> bool:
+    """A row's own value was refused: a constraint or a value out of range (the database),
+    or one SQLAlchemy's bind processing or the driver could not convert (no DBAPI error:
+    psycopg raises the JSON encoder's TypeError as it is)."""
+    return isinstance(error, (IntegrityError, DataError)) or not isinstance(error, DBAPIError)
 
 
 def _claimable(now: datetime) -> Any:

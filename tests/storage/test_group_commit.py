@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from tests.storage.test_concurrency import run_together
 from vpabot.storage import inbox
 from vpabot.storage.db import make_session_factory
-from vpabot.storage.group_commit import GroupCommit
+from vpabot.storage.group_commit import Failed, GroupCommit
 from vpabot.storage.models import InboundRequest
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
@@ -167,3 +167,75 @@ def test_rows_keep_their_own_values_in_a_shared_transaction(migrated_engine: Eng
         row = rows[row_id]
         assert (row.dedup_key, row.command, row.origin, row.state) == (
             f"view:{i}", {"note": f"n{i}"}, {"user_id": f"U{i}"}, "queued")
+
+
+def test_a_write_failing_before_it_took_its_batch_fails_every_caller_waiting() -> None:
+    """No connection at all (the database away): nobody may read that as "stored" or as
+    "a duplicate", and nothing is left leading."""
+    calls = []
+
+    def write(take):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("no connection")
+        return [v * 2 for v in take()]
+
+    group: GroupCommit[int, int] = GroupCommit(write)
+    with pytest.raises(ConnectionError):
+        group.submit(1)
+    assert group.submit(2) == 4 and group._waiting == []
+
+
+def test_a_value_that_failed_alone_fails_only_its_own_caller() -> None:
+    group: GroupCommit[int, int] = GroupCommit(
+        lambda take: [Failed(ValueError(v)) if v == 2 else v * 2 for v in take()])
+    assert group.submit(1) == 2
+    with pytest.raises(ValueError):
+        group.submit(2)
+
+
+def test_one_refused_row_fails_its_own_ack_and_not_the_others_of_its_batch(migrated_engine: Engine) -> None:
+    """Acks queued behind a held write lock (SQLite) or table lock (PostgreSQL) share the
+    next commit; one of them carries a value the database layer cannot store. Before, the
+    whole batch failed, so acks of good requests failed with it."""
+    sessions = make_session_factory(migrated_engine)
+    group = inbox._group_for(migrated_engine)
+    holder = migrated_engine.raw_connection()
+    cursor = holder.cursor()
+    if migrated_engine.dialect.name == "sqlite":
+        cursor.execute("BEGIN IMMEDIATE")
+    else:
+        cursor.execute("LOCK TABLE inbound_requests IN EXCLUSIVE MODE")
+
+    def ack(i: int) -> int | None:
+        command: dict[str, Any] = {"x": {1, 2}} if i == 1 else {"i": i}  # a set is no JSON
+        return inbox.accept(sessions, dedup_key=f"k{i}", kind="ShowHelp", command=command, origin={}, now=NOW)
+
+    outcome: dict[int, Any] = {}
+
+    def call(i: int) -> None:
+        try:
+            outcome[i] = ack(i)
+        except Exception as error:  # noqa: BLE001 - the test reads it
+            outcome[i] = error
+
+    first = threading.Thread(target=call, args=(0,))
+    first.start()
+    time.sleep(0.1)  # the first leads and waits for the lock
+    later = [threading.Thread(target=call, args=(i,)) for i in (1, 2, 3)]
+    for thread in later:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and sum(
+            s.value["dedup_key"] in ("k1", "k2", "k3") for s in list(group._waiting)) < 3:
+        time.sleep(0.001)
+    holder.rollback() if migrated_engine.dialect.name == "sqlite" else holder.commit()
+    for thread in [first, *later]:
+        thread.join(30)
+    holder.close()
+
+    assert isinstance(outcome[1], Exception)
+    assert all(isinstance(outcome[i], int) for i in (0, 2, 3)), outcome
+    with migrated_engine.connect() as conn:
+        keys = set(conn.scalars(select(InboundRequest.dedup_key)))
+    assert keys == {"k0", "k2", "k3"}
