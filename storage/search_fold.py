@@ -21,6 +21,10 @@ from anyascii import anyascii
 
 from vpabot.policy.text import nfc
 
+# The index's word column holds 200 characters. A name has at most 100 (policy.text), but
+# transliteration may lengthen it six times ("爽" -> "shuang"): words are cut to this, and
+# words that are equal once cut are one word (the index's key is the word).
+MAX_WORD = 200
 UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"))
 # Characters that end a word in a name or handle ("anna.m", "Meyer-Lüdenscheid", "o'brien").
 WORD_BREAK = re.compile(r"[^a-z0-9]+")
@@ -44,7 +48,8 @@ def _to_ascii(text: str) -> str:
 
 
 def fold_term(text: str) -> str:
-    """How a searched word is compared: NFC, casefolded, ä -> ae, ß -> ss, the rest in ASCII.
+    """How a searched word is compared: NFC, casefolded, ä -> ae, ß -> ss, the rest in ASCII,
+    at most ``MAX_WORD`` characters (as the index holds them).
 
     ``fold_term("Mu\u0308ller") == fold_term("MÜLLER") == "mueller"``; ``"Çelik" -> "celik"``,
     ``"Łukasz" -> "lukasz"``, ``"Ольга" -> "olga"``, ``"😀" -> ""``.
@@ -52,7 +57,7 @@ def fold_term(text: str) -> str:
     folded = nfc(text).casefold()  # casefold also turns ß into ss
     for umlaut, spelled in UMLAUTS:
         folded = folded.replace(umlaut, spelled)
-    return _to_ascii(folded)
+    return _to_ascii(folded)[:MAX_WORD]
 
 
 def search_words(*texts: str) -> list[str]:
@@ -61,7 +66,8 @@ def search_words(*texts: str) -> list[str]:
     A German name is typed both ways, "mueller" and "muller", so each word is kept with
     umlauts spelled out and with them stripped to the base letter. Words are kept whole
     ("anna.m", "o'brien"), in parts ("anna", "m"; "o", "brien") and run together ("obrien",
-    "annam"), since an apostrophe or a dot is often left out when typing.
+    "annam"), since an apostrophe or a dot is often left out when typing. Each word is cut to
+    ``MAX_WORD`` characters; the list holds each cut word once.
     """
     words: set[str] = set()
     for text in texts:
@@ -69,9 +75,8 @@ def search_words(*texts: str) -> list[str]:
         for variant in (fold_term(base), _to_ascii(base)):
             for chunk in variant.split():
                 parts = [part for part in WORD_BREAK.split(chunk) if part]
-                words.add(chunk)
-                words.update(parts)
-                words.add("".join(parts))
+                for word in (chunk, *parts, "".join(parts)):
+                    words.add(word[:MAX_WORD])
     words.discard("")
     return sorted(words)
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vpabot.policy.catalogue import Source
 from vpabot.policy.ladder import AssistantStatus, ViolationState
 from vpabot.policy.notes import NoteKind
-from vpabot.storage.search_fold import search_key, search_words
+from vpabot.storage.search_fold import MAX_WORD, search_key, search_words
 from vpabot.storage.models.base import Base, length_checks, stored_enum, utcnow
 
 
@@ -60,7 +60,7 @@ class Assistant(Base):
 
 
 # Binary order on PostgreSQL too, so ``word >= 'mue' AND word < 'muf'`` is exactly "starts with".
-SEARCH_WORD = String(200).with_variant(String(200, collation="C"), "postgresql")
+SEARCH_WORD = String(MAX_WORD).with_variant(String(MAX_WORD, collation="C"), "postgresql")
 
 
 class AssistantSearchWord(Base):
@@ -124,7 +124,7 @@ def write_search_words(
         for t in (table, pairs):
             connection.execute(delete(t).where(t.c.assistant_id.in_(list(names))))
     words = {assistant: search_words(name, handle) for assistant, (name, handle) in names.items()}
-    rows = [{"word": w[:200], "assistant_id": a} for a, found in words.items() for w in found]
+    rows = [{"word": w, "assistant_id": a} for a, found in words.items() for w in found]
     if rows:
         connection.execute(insert(table), rows)
         connection.execute(insert(pairs), list(search_pairs(words)))
@@ -133,9 +133,8 @@ def write_search_words(
 def search_pairs(words: dict[int, list[str]]) -> Iterator[dict[str, Any]]:
     """``assistant_search_pairs`` rows of ``{assistant_id: folded words}``."""
     for assistant_id, found in words.items():
-        cut = [w[:200] for w in found]
-        for first in cut:
-            for second in cut:
+        for first in found:
+            for second in found:
                 yield {"first": first, "assistant_id": assistant_id, "second": second}
 
 

@@ -65,6 +65,16 @@ def test_names_in_any_script_are_found_as_admins_type_them(anna: BotUnderTest) -
         assert values(anna.slack.options("assistant_select", typed).json()) == [handle], typed
 
 
+def test_a_name_longer_once_transliterated_than_the_index_holds_is_added_and_found(
+    anna: BotUnderTest,
+) -> None:
+    """Reported: "爽"×40 + "-a" (42 characters, within the name limit) was acked and then
+    failed on every attempt: its words, cut to the index's 200 characters, collided."""
+    assert "angelegt" in say(anna, "assistent neu hostile.cjk " + "爽" * 40 + "-a")
+    assert values(anna.slack.options("assistant_select", "shuangshuang").json()) == ["hostile.cjk"]
+    assert values(anna.slack.options("assistant_select", "爽" * 40).json()) == ["hostile.cjk"]
+
+
 def test_a_database_gone_away_answers_no_options_and_logs_no_typed_text(anna: BotUnderTest, caplog) -> None:  # type: ignore[no-untyped-def]
     """A picker answered from a database that just failed: Slack gets an empty list (not a
     500 with a traceback), and the log line names the failure without the typed name."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vpabot.storage.search_fold import fold_term, search_key, search_words
+from vpabot.storage.search_fold import MAX_WORD, fold_term, search_key, search_words
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,16 @@ def test_a_name_in_any_script_is_found_by_how_an_admin_would_type_it(name: str, 
 
 def test_symbols_and_emoji_are_no_part_of_a_name() -> None:
     assert search_words("Anna 🌸 Müller ★", "anna.m") == search_words("Anna Müller", "anna.m")
+
+
+@pytest.mark.parametrize("name", ["爽" * 40 + "-a", "ﷺ" * 9 + ".b", "爽" * 100])
+def test_words_longer_than_the_index_holds_are_cut_and_kept_once(name: str) -> None:
+    """Reported: transliterated, "爽"×40 + "-a" is 242 characters; the word whole, its part
+    before the dash and the two run together all began with the same 200, so the index got
+    one key twice: the migration failed (the bot did not start) and adding such a name was
+    acked but never done."""
+    words = search_words(name, "hostile.x")
+
+    assert len(words) == len(set(words)) and all(len(w) <= MAX_WORD for w in words)
+    assert fold_term(name)  # transliterated, not dropped
+    assert any(w.startswith(fold_term(name)) for w in words)  # typed in full, still found

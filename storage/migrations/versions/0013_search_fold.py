@@ -48,7 +48,7 @@ def upgrade() -> None:
             .values(search_key=sa.bindparam("b_key")),
             [{"b_id": r.id, "b_key": search_key(r.name, r.handle)} for r in chunk],
         )
-        folded = {r.id: [w[:200] for w in search_words(r.name, r.handle)] for r in chunk}
+        folded = {r.id: search_words(r.name, r.handle) for r in chunk}  # cut to 200, each once
         bind.execute(words.insert(), [{"word": w, "assistant_id": a} for a, ws in folded.items() for w in ws])
         bind.execute(pairs.insert(), [
             {"first": first, "assistant_id": a, "second": second}
