@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -42,6 +43,25 @@ def request_context(**fields: str | None) -> Iterator[None]:
         _request.reset(token)
 
 
+# PostgreSQL's error messages carry a DETAIL line with the values of the offending row ("Key
+# (word, assistant_id)=(mueller, 26) already exists", "Failing row contains (…)"): user text
+# that ``hide_parameters`` does not reach, since the server writes it into the message.
+_DETAIL = re.compile(r"(DETAIL:)[^\n]*")
+HIDDEN = r"\1 [hidden: the row's values]"
+
+
+def redact(text: str) -> str:
+    """``text`` without the values a database error's DETAIL line names."""
+    return _DETAIL.sub(HIDDEN, text) if "DETAIL:" in text else text
+
+
+class TextFormatter(logging.Formatter):
+    """``time level logger: message`` (and the traceback), database values hidden."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the request fields bound by :func:`request_context`."""
 
@@ -50,12 +70,12 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
             **_request.get(),
         }
         if record.exc_info:
             line["error"] = record.exc_info[0].__name__ if record.exc_info[0] else None
-            line["traceback"] = self.formatException(record.exc_info)
+            line["traceback"] = redact(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False)
 
 
@@ -65,7 +85,7 @@ def configure(*, verbose: bool = False, fmt: str = "text") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.set_name(_HANDLER)
     root = logging.getLogger()
     # Replace only our own handler (configure runs again once the settings are read); leave

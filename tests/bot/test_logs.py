@@ -65,3 +65,24 @@ def test_configure_twice_keeps_one_handler_and_leaves_others_alone() -> None:
         assert other in root.handlers
     finally:
         root.handlers[:], root.level = saved[0], saved[1]
+
+
+def test_a_database_errors_detail_line_shows_no_row_values(capsys: pytest.CaptureFixture[str]) -> None:
+    """Reported: a unique violation on PostgreSQL logged "DETAIL: Key (word,
+    assistant_id)=(shuangshuang…, 26) already exists": the server writes the row's values
+    into its message, where hide_parameters does not reach. Both formats hide them."""
+    detail = ('duplicate key value violates unique constraint "pk"\n'
+              "DETAIL:  Key (word, assistant_id)=(mueller, 26) already exists.\n[SQL: INSERT …]")
+    try:
+        raise RuntimeError(detail)
+    except RuntimeError:
+        import sys
+
+        info = sys.exc_info()
+    for fmt in ("text", "json"):
+        logs.configure(fmt=fmt)
+        logging.getLogger("vpabot.test").error("inbox row failed: %s", detail, exc_info=info)
+        out = capsys.readouterr().err
+        assert "mueller" not in out and "DETAIL: [hidden: the row's values]" in out
+        assert "duplicate key value" in out and "[SQL: INSERT" in out  # the rest stays readable
+    logs.configure()
