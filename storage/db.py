@@ -13,6 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 READ_ONLY = "vpabot_read_only"
+# Execution option: seconds a transaction of this connection waits for SQLite's write lock
+# (``BEGIN IMMEDIATE``) before it gives up with ``LockTimeout``; default ``BUSY_TIMEOUT_MS``.
+LOCK_WAIT = "vpabot_lock_wait"
+
+
+class LockTimeout(Exception):
+    """A lock was not had within the wait asked for: SQLite's write lock (``LOCK_WAIT``), or
+    a lock or statement timeout on PostgreSQL (``ack_engine``). Nothing was written."""
 
 
 def make_engine(url: str) -> Engine:
@@ -52,9 +60,56 @@ def make_engine(url: str) -> Engine:
             return
         # Take the write lock at the start: two admins logging at once must see each
         # other's violations (steps 2 and 3, never 2 and 2). SQLite has no row locks.
-        begin_immediate(conn.connection.dbapi_connection)
+        wait = conn.get_execution_options().get(LOCK_WAIT)
+        if wait is None:
+            begin_immediate(conn.connection.dbapi_connection)
+            return
+        try:
+            begin_immediate(conn.connection.dbapi_connection, wait=wait)
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error):
+                raise LockTimeout(f"write lock not free within {wait} s") from error
+            raise
 
     return engine
+
+
+def ack_engine(engine: Engine, *, lock_wait: float) -> Engine:
+    """An engine for writes an ack waits on, which give up after ``lock_wait`` seconds.
+
+    PostgreSQL: an engine of its own on the same URL (and its libpq options, e.g. a
+    ``search_path``) whose connections carry ``lock_timeout`` and a ``statement_timeout``
+    half a wait longer (a WAL flush that hangs), and connect within 2 s; a small pool, since
+    one group commit at a time uses it. A statement cancelled by either wrote nothing.
+    SQLite: ``engine`` itself, with ``LOCK_WAIT`` (the wait is on ``BEGIN IMMEDIATE``).
+    Callers turn the timeout errors into ``LockTimeout`` with :func:`as_lock_timeout`."""
+    if engine.dialect.name != "postgresql":
+        return engine.execution_options(**{LOCK_WAIT: lock_wait})
+    url = engine.url
+    existing = url.query.get("options") or ""
+    if isinstance(existing, tuple):
+        existing = " ".join(existing)
+    limits = f"-c lock_timeout={int(lock_wait * 1000)} -c statement_timeout={int(lock_wait * 1500)}"
+    url = url.update_query_dict({"options": f"{existing} {limits}".strip()})
+    ack = create_engine(url, hide_parameters=True, pool_size=1, max_overflow=2,
+                        connect_args={"connect_timeout": 2})
+    _ping_when_idle(ack)
+    return ack
+
+
+# SQLSTATEs of a statement PostgreSQL cancelled for a lock_timeout (55P03) or a
+# statement_timeout (57014).
+_PG_TIMEOUTS = {"55P03", "57014"}
+
+
+def as_lock_timeout(error: BaseException) -> LockTimeout | None:
+    """``error`` as a ``LockTimeout`` if it is one of the timeouts ``ack_engine`` sets."""
+    if isinstance(error, LockTimeout):
+        return error
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "sqlstate", None) in _PG_TIMEOUTS:
+        return LockTimeout(str(type(orig).__name__))
+    return None
 
 
 PING_AFTER_IDLE_S = 1.0

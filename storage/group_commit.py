@@ -68,17 +68,23 @@ class GroupCommit(Generic[V, R]):
         self._waiting: list[_Slot[V, R]] = []
         self._leading = False
 
-    def submit(self, value: V) -> R:
+    def submit(self, value: V, *, timeout: float | None = None) -> R:
         """Write ``value`` in the next batch; returns its result once that batch committed.
 
-        Raises whatever ``write`` raised for that batch."""
+        Raises whatever ``write`` raised for that batch; ``TimeoutError`` if no batch took
+        ``value`` within ``timeout`` seconds (it is then withdrawn: never written). Once
+        taken, it waits for its batch, which ``write`` must bound itself."""
         slot: _Slot[V, R] = _Slot(value)
         with self._lock:
             self._waiting.append(slot)
             slot.lead = not self._leading
             self._leading = True
-        if not slot.lead:
-            slot.ready.wait()  # written by a leader, or made the next leader
+        if not slot.lead and not slot.ready.wait(timeout):
+            with self._lock:
+                if not slot.lead and slot in self._waiting:
+                    self._waiting.remove(slot)
+                    raise TimeoutError(f"not taken into a batch within {timeout} s")
+            slot.ready.wait()  # taken meanwhile (or just made leader): as above
         if slot.lead:
             self._lead()
         if slot.error is not None:

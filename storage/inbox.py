@@ -13,17 +13,16 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, or_, select, update
+from sqlalchemy import Connection, Engine, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from vpabot.storage.db import session_scope, skip_locked
+from vpabot.storage.db import LOCK_WAIT, LockTimeout, ack_engine, as_lock_timeout, session_scope, skip_locked
 from vpabot.storage.group_commit import Failed, GroupCommit
 from vpabot.storage.models import InboundRequest, InboxState
 
@@ -77,22 +76,59 @@ def accept(
 def _accept_in_group(engine: Engine, values: dict[str, Any]) -> int | None:
     """The row committed in the engine's next group commit (``group_commit.py``): alone, a
     transaction of its own; under load, one transaction with the rows of the acks waiting
-    alongside. ``None`` if its ``dedup_key`` is stored already."""
-    return _group_for(engine).submit(values)
+    alongside. ``None`` if its ``dedup_key`` is stored already.
+
+    Raises ``LockTimeout`` (nothing written) when the row could not be written within
+    ``ACK_LOCK_WAIT`` seconds of waiting for its batch or for the database's lock, so the ack
+    can say "busy" while Slack still listens (3 s)."""
+    try:
+        return _acks_of(engine).group.submit(values, timeout=ACK_LOCK_WAIT)
+    except TimeoutError as error:
+        raise LockTimeout("no batch took this row in time") from error
+    except Exception as error:
+        timeout = as_lock_timeout(error)
+        if timeout is None:
+            raise
+        raise timeout from error
 
 
-_groups: weakref.WeakKeyDictionary[Engine, GroupCommit[dict[str, Any], int | None]] = (
-    weakref.WeakKeyDictionary()
-)
-_groups_lock = threading.Lock()
+# An ack waits at most this long for a batch to take its row, and its batch at most this
+# long for the lock (PostgreSQL: 1.5 times this for the statement): together under 3 s.
+ACK_LOCK_WAIT = 1.0
 
 
-def _group_for(engine: Engine) -> GroupCommit[dict[str, Any], int | None]:
-    with _groups_lock:
-        group = _groups.get(engine)
-        if group is None:
-            group = _groups[engine] = GroupCommit(partial(_insert_batch, engine))
-        return group
+class _Acks:
+    """One engine's group commit of ack rows and what it writes through (``ack_engine``).
+
+    Holds the engine weakly: kept in a WeakKeyDictionary under it, a strong reference here
+    would keep every engine (and its open connections) alive for good."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = weakref.ref(engine)
+        self._own = ack_engine(engine, lock_wait=ACK_LOCK_WAIT) if engine.dialect.name == "postgresql" else None
+        if self._own is not None:
+            own = self._own
+            event.listen(engine, "engine_disposed", lambda _conn: own.dispose())
+            weakref.finalize(engine, own.dispose)
+        self.group: GroupCommit[dict[str, Any], int | None] = GroupCommit(self._write)
+
+    def _write(self, take: Callable[[], list[dict[str, Any]]]) -> list[int | None | Failed]:
+        engine = self._own or self._engine()
+        if engine is None:
+            raise RuntimeError("engine gone")
+        return _insert_batch(engine, take)
+
+
+_acks: weakref.WeakKeyDictionary[Engine, _Acks] = weakref.WeakKeyDictionary()
+_acks_lock = threading.Lock()
+
+
+def _acks_of(engine: Engine) -> _Acks:
+    with _acks_lock:
+        acks = _acks.get(engine)
+        if acks is None:
+            acks = _acks[engine] = _Acks(engine)
+        return acks
 
 
 # Built once per dialect: a Core INSERT on the table, its values passed as parameters, that
@@ -115,15 +151,18 @@ def _insert_batch(engine: Engine, take: Callable[[], list[dict[str, Any]]]) -> l
     Each round trip waits for the server process to be scheduled, which on a busy machine is
     most of an ack's time; the server answers only after the commit is flushed
     (``synchronous_commit``), so the rows are as durable as in a transaction.
-    SQLite: ``engine.begin()`` fires the engine's ``begin`` hook (db.py), which takes the
-    write lock with ``BEGIN IMMEDIATE`` as every other writer does, then commits."""
+    SQLite: ``begin()`` fires the engine's ``begin`` hook (db.py), which takes the write
+    lock with ``BEGIN IMMEDIATE`` as every other writer does (for at most ``ACK_LOCK_WAIT``
+    seconds), then commits."""
     statement = _INSERTS[engine.dialect.name]
     if engine.dialect.name == "postgresql":
         rows = take()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             return _insert(conn, statement, rows)
-    with engine.begin() as conn:  # holds the write lock: take the rows that queued for it
-        return _insert(conn, statement, take())
+    with engine.connect() as conn:
+        conn.execution_options(**{LOCK_WAIT: ACK_LOCK_WAIT})  # read by the engine's begin hook
+        with conn.begin():  # holds the write lock: take the rows that queued for it
+            return _insert(conn, statement, take())
 
 
 def _insert(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> list[int | None | Failed]:

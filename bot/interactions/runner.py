@@ -38,6 +38,7 @@ from vpabot.bot.interactions.read_lane import LaneClosed, ReadProcess
 from vpabot.bot.interactions.registry import Turn, command_types, handler_for
 from vpabot.policy.errors import PolicyError
 from vpabot.storage import inbox
+from vpabot.storage.db import LockTimeout
 from vpabot.storage.models import InboxState
 
 log = logging.getLogger(__name__)
@@ -166,14 +167,17 @@ class Runner:
         if handler_for(command).writes:
             if self._backlog >= self.max_backlog:
                 return Outcome.BUSY
-            row = inbox.accept(
-                self.ctx.sessions,
-                dedup_key=dedup_key,
-                kind=type(command).__name__,
-                command=payloads.to_plain(command),
-                origin=payloads.to_plain(origin),
-                now=self.ctx.now(),
-            )
+            try:
+                row = inbox.accept(
+                    self.ctx.sessions,
+                    dedup_key=dedup_key,
+                    kind=type(command).__name__,
+                    command=payloads.to_plain(command),
+                    origin=payloads.to_plain(origin),
+                    now=self.ctx.now(),
+                )
+            except LockTimeout:  # the database is locked longer than an ack can wait
+                return Outcome.BUSY
             if row is None:
                 return Outcome.DUPLICATE
             self._wake.set()

@@ -89,13 +89,18 @@ def command_listener(ctx: AppContext, runner: Runner, client: WebClient) -> Call
 
 
 def hand_over(ctx: AppContext, runner: Runner, command: Any, origin: Origin, key: str) -> str:
-    """Clicks and shortcuts, after their (empty) ack: role check, then the runner; a refusal
-    or "busy" is told through the response_url (or a DM)."""
+    """Clicks and shortcuts, after their (empty) ack: role check, then the runner; a refusal,
+    "busy" or a failure to take the click on (the database away) is told through the
+    response_url (or a DM): an ack without text would otherwise leave the click unanswered."""
     handler = handler_for(command)
     if not handler.who.allows(ctx, origin.user_id):
         runner.tell(origin, build_notice(ctx.t(handler.who.refusal)))
         return REFUSED
-    outcome = runner.accept(command, origin, key)
+    try:
+        outcome = runner.accept(command, origin, key)
+    except Exception:
+        runner.tell(origin, build_notice(ctx.t("error.internal")))
+        raise  # logged and counted by ``guarded``
     if outcome is Outcome.BUSY:
         runner.tell(origin, runner.busy_notice())
     return outcome.value

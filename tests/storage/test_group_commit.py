@@ -199,7 +199,7 @@ def test_one_refused_row_fails_its_own_ack_and_not_the_others_of_its_batch(migra
     next commit; one of them carries a value the database layer cannot store. Before, the
     whole batch failed, so acks of good requests failed with it."""
     sessions = make_session_factory(migrated_engine)
-    group = inbox._group_for(migrated_engine)
+    group = inbox._acks_of(migrated_engine).group
     holder = migrated_engine.raw_connection()
     cursor = holder.cursor()
     if migrated_engine.dialect.name == "sqlite":
@@ -239,3 +239,21 @@ def test_one_refused_row_fails_its_own_ack_and_not_the_others_of_its_batch(migra
     with migrated_engine.connect() as conn:
         keys = set(conn.scalars(select(InboundRequest.dedup_key)))
     assert keys == {"k0", "k2", "k3"}
+
+
+def test_a_call_no_batch_took_in_time_is_withdrawn_and_never_written() -> None:
+    """The ack must answer within Slack's 3 s: a call still waiting behind a batch that
+    hangs (a lock held elsewhere) gives up, and its value is not written afterwards, since
+    its ack says "nothing was saved"."""
+    write = Recorder(hold=True)
+    group: GroupCommit[int, int] = GroupCommit(write)
+    first, _ = start_held_first_batch(write, group)
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        group.submit(1, timeout=0.2)
+    assert 0.2 <= time.monotonic() - started < 2
+    write.release.set()
+    first.join(10)
+    assert group.submit(2, timeout=0.2) == 4
+    assert write.batches == [[0], [2]]  # 1 was never written

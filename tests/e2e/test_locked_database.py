@@ -1,0 +1,78 @@
+"""A database that is locked or gone while Slack waits for the ack: the ack comes within
+Slack's 3 s and says what happened, nothing is written that the user was told was not, and
+no click goes unanswered (no-context break test: acks waited 9.9 s on a held lock, and a
+click with the database stopped got an empty 200 and nothing else)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event, text
+
+from tests.e2e.conftest import count
+from vpabot.bot.payloads import CaseRef, encode
+from vpabot.bot.testing.harness import BotUnderTest
+from vpabot.bot.testing.transcript import render
+from vpabot.storage.models import InboundRequest, Violation
+
+BUSY = "es wurde nichts gespeichert"
+
+
+@contextmanager
+def write_lock_held(bot: BotUnderTest) -> Iterator[None]:
+    """Another client holds the lock an ack's INSERT needs: SQLite's write lock (a
+    ``sqlite3`` shell in ``BEGIN IMMEDIATE``), on PostgreSQL a lock on the inbox table."""
+    url = bot.settings.database_url
+    if url.startswith("sqlite"):
+        holder = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("LOCK TABLE inbound_requests IN EXCLUSIVE MODE"))
+            try:
+                yield
+            finally:
+                conn.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_a_write_acked_while_the_database_is_locked_says_busy_within_slacks_3_s(anna: BotUnderTest) -> None:
+    before = count(anna, InboundRequest)
+    with write_lock_held(anna):
+        started = time.monotonic()
+        ack, _key = anna.slack.command("verstoss anna.m deadline deadline Angebot zu spät")
+        took = time.monotonic() - started
+    assert ack.status == 200 and took < 2.5, took
+    assert BUSY in render(ack.json())
+    assert count(anna, InboundRequest) == before and count(anna, Violation) == 0  # as it said
+
+    ack, key = anna.slack.command("verstoss anna.m deadline deadline Angebot zu spät")
+    assert "Erinnerung" in render(anna.slack.reply(key).args)  # the lock gone, it is taken on
+    assert count(anna, Violation) == 1
+
+
+def test_a_click_that_could_not_be_taken_on_is_told_so(anna: BotUnderTest) -> None:
+    dbapi = anna.runtime.engine.dialect.dbapi
+
+    def fail(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise dbapi.OperationalError("server closed the connection")
+
+    # every engine: the acks may write through one of their own (storage.db.ack_engine)
+    event.listen(Engine, "before_cursor_execute", fail)
+    try:
+        result, key = anna.slack.click("communicated", encode(CaseRef(1)))
+    finally:
+        event.remove(Engine, "before_cursor_execute", fail)
+    assert result.status == 200
+    assert "etwas schiefgegangen" in render(anna.slack.reply(key).args)
