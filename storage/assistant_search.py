@@ -13,6 +13,7 @@ renamed by any process is found at once.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,6 +25,9 @@ from vpabot.storage.search_fold import fold_term
 from vpabot.storage.models import Assistant, AssistantSearchPair, AssistantSearchWord
 
 MAX_SEARCH_WORDS = 4  # more words narrow nothing in practice and only lengthen the query
+# Punctuation around a typed word is no part of the name ("anna,", "(anna)", "müller!"); inside
+# one it may be ("o'brien", "anna.m"), and the index holds those words whole.
+EDGE = string.punctuation
 
 _ASSISTANTS = Assistant.__table__
 _WORDS = AssistantSearchWord.__table__
@@ -87,10 +91,10 @@ def find_assistants(session: Session | Connection, text: str, *, limit: int = 50
 
 
 def search_terms(text: str) -> list[str]:
-    """The folded words of ``text`` the search checks: at most ``MAX_SEARCH_WORDS``, longest
-    first, ties in alphabetical order, so every process checks the same ones (a set's order
-    changes with each interpreter's hash seed)."""
-    terms = sorted({fold_term(word) for word in text.split()} - {""}, key=lambda w: (-len(w), w))
+    """The folded words of ``text`` the search checks, without punctuation around them: at
+    most ``MAX_SEARCH_WORDS``, longest first, ties in alphabetical order, so every process
+    checks the same ones (a set's order changes with each interpreter's hash seed)."""
+    terms = sorted({fold_term(word).strip(EDGE) for word in text.split()} - {""}, key=lambda w: (-len(w), w))
     return terms[:MAX_SEARCH_WORDS]
 
 

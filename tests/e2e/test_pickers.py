@@ -61,7 +61,8 @@ def test_names_in_any_script_are_found_as_admins_type_them(anna: BotUnderTest) -
     say(anna, "assistent neu olga.p Ольга Петренко")
     for typed, handle in (("lukasz", "lukasz.n"), ("Łuk", "lukasz.n"), ("obrien", "siobhan.o"),
                           ("o’brien", "siobhan.o"), ("olga", "olga.p"), ("ольга", "olga.p"),
-                          ("ольга петр", "olga.p"), ("petrenko", "olga.p")):
+                          ("ольга петр", "olga.p"), ("petrenko", "olga.p"), ("(lukasz)", "lukasz.n"),
+                          ("nowak,", "lukasz.n"), ("olga!", "olga.p")):
         assert values(anna.slack.options("assistant_select", typed).json()) == [handle], typed
 
 

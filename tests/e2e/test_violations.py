@@ -42,7 +42,7 @@ def test_full_ladder_climbs_and_asks_for_approval_from_step_3(anna: BotUnderTest
     file = say(anna, "akte anna.m")
     assert "VPA Akte: Anna Müller (anna.m)" in file
     assert file.count("wartet auf Freigabe") == 3 and file.count("_eingetragen_") == 2
-    assert "Zählende Verstöße:* 4 · ein weiterer Verstoß: Ausschluss aus der Community – erst nach Freigabe" in file
+    assert "Zählende Verstöße:* 4 · *der nächste Verstoß wäre:* Ausschluss aus der Community – erst nach Freigabe" in file
     assert "Angebot zu spät" in file and "@UADMIN1" in file
 
 

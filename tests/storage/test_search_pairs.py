@@ -3,6 +3,8 @@ assistant's words finds, in the same order, after adds and renames (hypothesis).
 
 from __future__ import annotations
 
+import string
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select
@@ -25,7 +27,8 @@ def expected(names: dict[int, tuple[str, str]], text: str, limit: int) -> list[s
     """The picker's rule in Python: every typed word starts a word of the name or handle;
     ordered by the word the longest typed word (of equally long ones the first in the
     alphabet) matched, then by id; one row per assistant."""
-    terms = sorted({fold_term(w) for w in text.split()} - {""}, key=lambda w: (-len(w), w))[:4]
+    terms = sorted({fold_term(w).strip(string.punctuation) for w in text.split()} - {""},
+                   key=lambda w: (-len(w), w))[:4]
     walked, *others = terms
     words = {n: search_words(name, handle) for n, (name, handle) in names.items()}
     rows = sorted(
