@@ -7,8 +7,8 @@ Create Date: 2026-12-06
 The search folded names by stripping accents, which drops every letter that has no base
 letter under it: "Łukasz" was indexed as "ukasz", Cyrillic names not at all (found by
 handle only), and "O'Brien" only as "o'brien", "o" and "brien", not "obrien".
-``storage/search_fold.py`` now transliterates (anyascii) and also keeps a word's parts run
-together. The schema is unchanged; the search key, words and pairs of every assistant are
+``storage/search_fold.py`` now transliterates (anyascii) and also keeps a word with an
+apostrophe without it. The schema is unchanged; the search key, words and pairs of every assistant are
 written again, in batches, with the folding the app writes new names with.
 """
 
