@@ -77,22 +77,27 @@ def make_engine(url: str) -> Engine:
 def ack_engine(engine: Engine, *, lock_wait: float) -> Engine:
     """An engine for writes an ack waits on, which give up after ``lock_wait`` seconds.
 
-    PostgreSQL: an engine of its own on the same URL (and its libpq options, e.g. a
-    ``search_path``) whose connections carry ``lock_timeout`` and a ``statement_timeout``
-    half a wait longer (a WAL flush that hangs), and connect within 2 s; a small pool, since
-    one group commit at a time uses it. A statement cancelled by either wrote nothing.
+    PostgreSQL: an engine of its own on the same URL whose connections, once opened, set
+    ``lock_timeout`` and a ``statement_timeout`` half a wait longer (a WAL flush that hangs)
+    for their session, and connect within 2 s; a small pool, since one group commit at a
+    time uses it. Set by ``SET`` rather than libpq's ``options``, which would replace the
+    ``options`` of ``PGOPTIONS`` or a service file (e.g. a ``search_path``). A statement
+    cancelled by either wrote nothing.
     SQLite: ``engine`` itself, with ``LOCK_WAIT`` (the wait is on ``BEGIN IMMEDIATE``).
     Callers turn the timeout errors into ``LockTimeout`` with :func:`as_lock_timeout`."""
     if engine.dialect.name != "postgresql":
         return engine.execution_options(**{LOCK_WAIT: lock_wait})
-    url = engine.url
-    existing = url.query.get("options") or ""
-    if isinstance(existing, tuple):
-        existing = " ".join(existing)
-    limits = f"-c lock_timeout={int(lock_wait * 1000)} -c statement_timeout={int(lock_wait * 1500)}"
-    url = url.update_query_dict({"options": f"{existing} {limits}".strip()})
-    ack = create_engine(url, hide_parameters=True, pool_size=1, max_overflow=2,
-                        connect_args={"connect_timeout": 2})
+    connect_args = {} if "connect_timeout" in engine.url.query else {"connect_timeout": 2}
+    ack = create_engine(engine.url, hide_parameters=True, pool_size=1, max_overflow=2,
+                        connect_args=connect_args)
+
+    @event.listens_for(ack, "connect")
+    def _limits(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(lock_wait * 1000)}")
+            cursor.execute(f"SET statement_timeout = {int(lock_wait * 1500)}")
+        dbapi_conn.commit()
+
     _ping_when_idle(ack)
     return ack
 

@@ -68,6 +68,11 @@ class GroupCommit(Generic[V, R]):
         self._waiting: list[_Slot[V, R]] = []
         self._leading = False
 
+    @property
+    def leading(self) -> bool:
+        """Whether a batch is being written (or its leader is waiting to write it)."""
+        return self._leading
+
     def submit(self, value: V, *, timeout: float | None = None) -> R:
         """Write ``value`` in the next batch; returns its result once that batch committed.
 

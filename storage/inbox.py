@@ -80,16 +80,27 @@ def _accept_in_group(engine: Engine, values: dict[str, Any]) -> int | None:
 
     Raises ``LockTimeout`` (nothing written) when the row could not be written within
     ``ACK_LOCK_WAIT`` seconds of waiting for its batch or for the database's lock, so the ack
-    can say "busy" while Slack still listens (3 s)."""
+    can say "busy" while Slack still listens (3 s); at once while the lock was found held
+    and one batch is trying again."""
+    acks = _acks_of(engine)
+    if acks.locked and acks.group.leading:
+        # The last batch found the lock held and another is trying right now: answer at
+        # once instead of holding one of the server's few threads for a second each; with
+        # more clients than threads, queued requests would otherwise wait past Slack's 3 s.
+        raise LockTimeout("the database was locked a moment ago and still is being tried")
     try:
-        return _acks_of(engine).group.submit(values, timeout=ACK_LOCK_WAIT)
+        row = acks.group.submit(values, timeout=ACK_LOCK_WAIT)
     except TimeoutError as error:
+        acks.locked = True
         raise LockTimeout("no batch took this row in time") from error
     except Exception as error:
         timeout = as_lock_timeout(error)
         if timeout is None:
             raise
+        acks.locked = True
         raise timeout from error
+    acks.locked = False
+    return row
 
 
 # An ack waits at most this long for a batch to take its row, and its batch at most this
@@ -105,6 +116,7 @@ class _Acks:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = weakref.ref(engine)
+        self.locked = False  # the last batch gave up on a lock: until one commits, one tries
         self._own = ack_engine(engine, lock_wait=ACK_LOCK_WAIT) if engine.dialect.name == "postgresql" else None
         if self._own is not None:
             own = self._own

@@ -29,11 +29,15 @@ UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"))
 # Characters that end a word in a name or handle ("anna.m", "Meyer-Lüdenscheid", "o'brien").
 WORD_BREAK = re.compile(r"[^a-z0-9]+")
 NOT_ALNUM = re.compile(r"[^a-z0-9]")
+# Apostrophes as typed or stored: ASCII, typographic (’ ‘), the modifier letters (ʼ, the
+# Ukrainian apostrophe; ʻ), backtick and acute. One form, so "Oʼbrien" is found as "o'brien".
+APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼʻ`´′"})
 
 
 def _to_ascii(text: str) -> str:
-    """``text`` (casefolded) in ASCII: letters and digits transliterated, accents dropped,
-    other symbols (emoji, dingbats) left out; ASCII passes as it is."""
+    """``text`` (casefolded) in ASCII: apostrophes as ``'``, letters and digits
+    transliterated, accents dropped, other symbols (emoji, dingbats) left out."""
+    text = text.translate(APOSTROPHES)
     if text.isascii():
         return text
     out = []

@@ -62,6 +62,25 @@ def test_a_write_acked_while_the_database_is_locked_says_busy_within_slacks_3_s(
     assert count(anna, Violation) == 1
 
 
+def test_more_writers_than_server_threads_on_a_locked_database_all_hear_within_3_s(anna: BotUnderTest) -> None:
+    """Reported (second break test): with 30 clients and the write lock held, each "busy"
+    ack held one of the server's threads for its second of waiting, the rest queued in the
+    server, and acks took up to 4 s. Once a batch found the lock held, the acks arriving
+    while another tries answer at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def send(i: int) -> tuple[float, int, str]:
+        started = time.monotonic()
+        ack, _key = anna.slack.command(f"verstoss anna.m deadline deadline Versuch {i}")
+        return time.monotonic() - started, ack.status, render(ack.json())
+
+    with write_lock_held(anna), ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(send, range(48)))
+    assert all(status == 200 and BUSY in text for _took, status, text in results)
+    assert max(took for took, _status, _text in results) < 2.5, sorted(r[0] for r in results)[-5:]
+    assert count(anna, Violation) == 0 and count(anna, InboundRequest) == 1  # anna's row only
+
+
 def test_a_click_that_could_not_be_taken_on_is_told_so(anna: BotUnderTest) -> None:
     dbapi = anna.runtime.engine.dialect.dbapi
 

@@ -56,3 +56,27 @@ def test_a_database_error_names_the_statement_but_not_the_users_text(db_url: str
     finally:
         engine.dispose()
     assert "no_such_table" in str(failed.value) and "Zanowski" not in str(failed.value)
+
+
+def test_the_acks_engine_keeps_pgoptions_and_sets_its_timeouts(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Reported (second break test): the acks' engine passed libpq ``options`` for its
+    timeouts, which replaced ``PGOPTIONS``: with the schema named there, every write ack
+    failed with "relation inbound_requests does not exist"."""
+    import os
+
+    from vpabot.storage.db import ack_engine, make_engine
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL not set")
+    monkeypatch.setenv("PGOPTIONS", "-c search_path=acks_schema_check")
+    engine = make_engine(url)
+    ack = ack_engine(engine, lock_wait=1.0)
+    try:
+        with ack.connect() as conn:
+            shown = [conn.exec_driver_sql(f"SHOW {name}").scalar() for name in
+                     ("search_path", "lock_timeout", "statement_timeout")]
+        assert shown == ["acks_schema_check", "1s", "1500ms"]
+    finally:
+        ack.dispose()
+        engine.dispose()

@@ -54,3 +54,15 @@ def test_words_longer_than_the_index_holds_are_cut_and_kept_once(name: str) -> N
     assert len(words) == len(set(words)) and all(len(w) <= MAX_WORD for w in words)
     assert fold_term(name)  # transliterated, not dropped
     assert any(w.startswith(fold_term(name)) for w in words)  # typed in full, still found
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [("Seán Oʼbrien", "o'brien"), ("Seán Oʼbrien", "brien"), ("Seán Oʼbrien", "o`brien"),
+     ("Марʼяна Коваль", "мар'яна"), ("Марʼяна Коваль", "maryana"), ("Марʼяна Коваль", "mar'yana")],
+)
+def test_every_apostrophe_is_one_apostrophe(name: str, typed: str) -> None:
+    """Reported (second break test): "ʼ" (U+02BC, the Ukrainian apostrophe) counts as a
+    letter, so "Seán Oʼbrien" was indexed as "obrien" only: "o'brien" and "brien" found
+    nobody, and "мар'яна" did not find "Марʼяна"."""
+    assert any(word.startswith(fold_term(typed)) for word in search_words(name, "x.y"))
