@@ -71,6 +71,8 @@ def test_ended_status_is_refused_with_a_clear_message(bot: BotUnderTest) -> None
     assert status == "gekuendigt" and [e[3]["status"] for e in events] == [
         "gekuendigt"
     ]  # resign only
+    assert ("*der nächste Verstoß wäre:* entfällt – die Zusammenarbeit ist beendet, es werden keine "
+            "Verstöße mehr eingetragen") in say(bot, "akte anna.m")
 
 
 def test_typos_are_answered_in_the_ack(bot: BotUnderTest) -> None:
