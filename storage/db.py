@@ -75,18 +75,17 @@ def make_engine(url: str) -> Engine:
 
 
 def ack_engine(engine: Engine, *, lock_wait: float) -> Engine:
-    """An engine for writes an ack waits on, which give up after ``lock_wait`` seconds.
+    """A PostgreSQL engine for writes an ack waits on, which give up after ``lock_wait``
+    seconds. (On SQLite the wait is on ``BEGIN IMMEDIATE``: the ack's connection sets
+    ``LOCK_WAIT``.)
 
-    PostgreSQL: an engine of its own on the same URL whose connections, once opened, set
+    An engine of its own on the same URL whose connections, once opened, set
     ``lock_timeout`` and a ``statement_timeout`` half a wait longer (a WAL flush that hangs)
     for their session, and connect within 2 s; a small pool, since one group commit at a
     time uses it. Set by ``SET`` rather than libpq's ``options``, which would replace the
     ``options`` of ``PGOPTIONS`` or a service file (e.g. a ``search_path``). A statement
-    cancelled by either wrote nothing.
-    SQLite: ``engine`` itself, with ``LOCK_WAIT`` (the wait is on ``BEGIN IMMEDIATE``).
-    Callers turn the timeout errors into ``LockTimeout`` with :func:`as_lock_timeout`."""
-    if engine.dialect.name != "postgresql":
-        return engine.execution_options(**{LOCK_WAIT: lock_wait})
+    cancelled by either wrote nothing. Callers turn the timeout errors into ``LockTimeout``
+    with :func:`as_lock_timeout`."""
     connect_args = {} if "connect_timeout" in engine.url.query else {"connect_timeout": 2}
     ack = create_engine(engine.url, hide_parameters=True, pool_size=1, max_overflow=2,
                         connect_args=connect_args)

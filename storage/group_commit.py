@@ -131,5 +131,4 @@ class GroupCommit(Generic[V, R]):
                 else:
                     self._leading = False
             for s in batch:
-                s.lead = False
                 s.ready.set()

@@ -28,7 +28,6 @@ MAX_WORD = 200
 UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"))
 # Characters that end a word in a name or handle ("anna.m", "Meyer-Lüdenscheid", "o'brien").
 WORD_BREAK = re.compile(r"[^a-z0-9]+")
-NOT_ALNUM = re.compile(r"[^a-z0-9]")
 # Apostrophes as typed or stored: ASCII, typographic (’ ‘), the modifier letters (ʼ, the
 # Ukrainian apostrophe; ʻ), backtick and acute. One form, so "Oʼbrien" is found as "o'brien".
 APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼʻ`´′"})
@@ -45,7 +44,7 @@ def _to_ascii(text: str) -> str:
         if ch.isascii():
             out.append(ch)
         elif ch.isalnum():  # a soft sign's "'" is no word break: "ольга" -> "olga"
-            out.append(NOT_ALNUM.sub("", anyascii(ch).lower()))
+            out.append(WORD_BREAK.sub("", anyascii(ch).lower()))
         elif unicodedata.category(ch) in ("Pd", "Pf", "Pi", "Po", "Zs"):
             out.append(anyascii(ch))  # a dash, quote or space inside a name still breaks words
     return "".join(out)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -91,3 +94,29 @@ def seconds_until_a_form_opens_behind_slow_reads(bot: BotUnderTest) -> float:
     _ack, key = bot.slack.command("verstoss anna.m")
     bot.fake.wait_for("views.open", predicate=lambda c: c.args.get("trigger_id") == f"trigger-{key}", timeout=10)
     return time.monotonic() - asked
+
+
+def bot_with_slow_reads_in_a_process(
+    tmp_path: Path, *, reads: int, response_delay: float, announce: str = "'ready'", role: str = "all"
+) -> subprocess.Popen[str]:
+    """A ``BotUnderTest`` in a process of its own (a test cannot Ctrl-C its own process) with
+    ``reads`` × ``/vpa akte`` waiting on a response_url that answers after ``response_delay``
+    seconds. Once they are queued it prints ``announce`` (a Python expression over ``bot``);
+    on the first SIGINT it prints "stopping" and stops."""
+    script = (
+        "import sys, time\n"
+        "from vpabot.bot.testing.harness import BotUnderTest\n"
+        f"bot = BotUnderTest(sys.argv[1], role={role!r})\n"
+        f"bot.fake.delay('response_url', {response_delay})\n"
+        f"for _ in range({reads}): bot.slack.command('akte anna.m')\n"
+        "try:\n"
+        f"    print({announce}, flush=True)\n"
+        "    time.sleep(60)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('stopping', flush=True)\n"
+        "    bot.close()\n"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", script, f"sqlite:///{tmp_path / 'vpabot.db'}"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )

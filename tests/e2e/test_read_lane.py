@@ -20,7 +20,7 @@ from vpabot.bot.interactions.read_lane import ReadProcess
 from vpabot.bot.runtime import Runtime
 from vpabot.bot.testing.harness import BotUnderTest
 from vpabot.bot.testing.transcript import render
-from tests.e2e.conftest import seconds_until_a_form_opens_behind_slow_reads
+from tests.e2e.conftest import bot_with_slow_reads_in_a_process, seconds_until_a_form_opens_behind_slow_reads
 
 BUSY = "sehr viel zu tun"
 RESTARTED = "neu gestartet"
@@ -172,6 +172,36 @@ def test_a_read_process_leaves_when_its_parent_was_killed(tmp_path) -> None:  # 
     )
     parent = subprocess.Popen(
         [sys.executable, "-c", script, f"sqlite:///{tmp_path / 'vpabot.db'}"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        child = int(parent.stdout.readline())  # type: ignore[union-attr]
+        parent.kill()
+        parent.wait(10)
+        assert _gone_within(child, 10)
+    finally:
+        parent.kill()
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.2)
+    return not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"  # a zombie has left; only its entry waits
+    except FileNotFoundError:
+        return False
+
+
+def test_a_second_ctrl_c_while_stopping_ends_the_process_at_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Reads still queued make a stop wait (up to read_lane.DRAIN_SECONDS); an impatient
+    second Ctrl-C must end it, read process included, not hang."""
+    parent = bot_with_slow_reads_in_a_process(
+        tmp_path, reads=8, response_delay=30, announce="bot.runtime.runner._reads.pid", role="web"
     )
     try:
         child = int(parent.stdout.readline())  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ import time
 from vpabot.bot.interactions import read_lane
 from vpabot.bot.testing.harness import BotUnderTest
 from vpabot.bot.testing.transcript import render
+from tests.e2e.conftest import bot_with_slow_reads_in_a_process
 
 RESTARTED = "neu gestartet"
 
@@ -53,26 +54,7 @@ def test_a_second_ctrl_c_ends_a_stop_at_once(tmp_path) -> None:  # type: ignore[
     """Ctrl-C twice, as an impatient operator does: the process ends, instead of running
     every queued read one by one (as a ThreadPoolExecutor's exit hook did)."""
     import signal
-    import subprocess
-    import sys
-
-    script = (
-        "import sys, time\n"
-        "from vpabot.bot.testing.harness import BotUnderTest\n"
-        "bot = BotUnderTest(sys.argv[1])\n"
-        "bot.fake.delay('response_url', 3)\n"
-        "for _ in range(60): bot.slack.command('akte anna.m')\n"
-        "try:\n"
-        "    print('ready', flush=True)\n"
-        "    time.sleep(60)\n"
-        "except KeyboardInterrupt:\n"
-        "    print('stopping', flush=True)\n"
-        "    bot.close()\n"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-c", script, f"sqlite:///{tmp_path / 'vpabot.db'}"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
+    process = bot_with_slow_reads_in_a_process(tmp_path, reads=60, response_delay=3)
     try:
         assert process.stdout.readline().strip() == "ready"  # type: ignore[union-attr]
         process.send_signal(signal.SIGINT)
