@@ -92,6 +92,7 @@ class Runtime:
         else:
             self.runner = Runner(self.ctx, web)
         self.app: App = create_app(self.ctx, self.runner, client=web)
+        inbox.open_spool(self.ctx.sessions)  # after the read process forked: no file handle crosses
         self.dispatcher = OutboxDispatcher(
             self.ctx.sessions,
             make_client(settings.bot_token, settings.api_url, retries=False),

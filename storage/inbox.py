@@ -13,7 +13,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, event, func, or_, select, update
@@ -22,9 +22,18 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from vpabot.storage.db import LOCK_WAIT, LockTimeout, ack_engine, as_lock_timeout, session_scope, skip_locked
+from vpabot.storage.db import (
+    LOCK_WAIT,
+    LockTimeout,
+    ack_engine,
+    as_lock_timeout,
+    checkpoints_elsewhere,
+    session_scope,
+    skip_locked,
+)
 from vpabot.storage.group_commit import Failed, GroupCommit
 from vpabot.storage.models import InboundRequest, InboxState
+from vpabot.storage.spool import FIELDS, Spool, spool_path
 
 # A worker renews nothing: commands finish in well under this. A crashed worker's row is
 # taken over once its lease ran out.
@@ -59,7 +68,7 @@ def accept(
     Committed when this returns: the ack that follows promises the work.
     """
     values = dict(dedup_key=dedup_key[:200], kind=kind, command=command, origin=origin,
-                  state=InboxState.QUEUED, received_at=now, expires_at=now + KEEP)
+                  received_at=now, expires_at=now + KEEP)
     engine = factory.kw.get("bind")
     if isinstance(engine, Engine):
         return _accept_in_group(engine, values)
@@ -76,7 +85,8 @@ def accept(
 def _accept_in_group(engine: Engine, values: dict[str, Any]) -> int | None:
     """The row committed in the engine's next group commit (``group_commit.py``): alone, a
     transaction of its own; under load, one transaction with the rows of the acks waiting
-    alongside. ``None`` if its ``dedup_key`` is stored already.
+    alongside. ``None`` if its ``dedup_key`` is stored already. A SQLite file's acks commit
+    to its spool (``spool.py``), from which ``claim`` moves them into the inbox.
 
     Raises ``LockTimeout`` (nothing written) when the row could not be written within
     ``ACK_LOCK_WAIT`` seconds of waiting for its batch or for the database's lock, so the ack
@@ -109,7 +119,8 @@ ACK_LOCK_WAIT = 1.0
 
 
 class _Acks:
-    """One engine's group commit of ack rows and what it writes through (``ack_engine``).
+    """One engine's group commit of ack rows and what it writes to: PostgreSQL through
+    ``ack_engine``, a SQLite file into its spool, in-memory SQLite into the inbox.
 
     Holds the engine weakly: kept in a WeakKeyDictionary under it, a strong reference here
     would keep every engine (and its open connections) alive for good."""
@@ -118,17 +129,21 @@ class _Acks:
         self._engine = weakref.ref(engine)
         self.locked = False  # the last batch gave up on a lock: until one commits, one tries
         self._own = ack_engine(engine, lock_wait=ACK_LOCK_WAIT) if engine.dialect.name == "postgresql" else None
-        if self._own is not None:
-            own = self._own
+        path = spool_path(engine)
+        self.spool = Spool(path) if path is not None else None
+        own = self._own or self.spool
+        if own is not None:
             event.listen(engine, "engine_disposed", lambda _conn: own.dispose())
             weakref.finalize(engine, own.dispose)
         self.group: GroupCommit[dict[str, Any], int | None] = GroupCommit(self._write)
 
     def _write(self, take: Callable[[], list[dict[str, Any]]]) -> list[int | None | Failed]:
+        if self.spool is not None:
+            return _insert_batch(self.spool.engine, self.spool.insert, take)
         engine = self._own or self._engine()
         if engine is None:
             raise RuntimeError("engine gone")
-        return _insert_batch(engine, take)
+        return _insert_batch(engine, _INSERTS[engine.dialect.name], take)
 
 
 _acks: weakref.WeakKeyDictionary[Engine, _Acks] = weakref.WeakKeyDictionary()
@@ -143,6 +158,16 @@ def _acks_of(engine: Engine) -> _Acks:
         return acks
 
 
+def _spool_of(bind: Any) -> Spool | None:
+    """The spool of the engine a session or factory is bound to (``None``: no spool)."""
+    return _acks_of(bind).spool if isinstance(bind, Engine) else None
+
+
+def open_spool(factory: sessionmaker[Session]) -> None:
+    """Open (create) the database's spool file now, at start, not in the first ack."""
+    _spool_of(factory.kw.get("bind"))
+
+
 # Built once per dialect: a Core INSERT on the table, its values passed as parameters, that
 # skips a row whose dedup_key is stored already and returns (id, dedup_key) of those it
 # stored. Neither an ORM Session (identity map, flush, unit of work) nor a statement built
@@ -155,7 +180,9 @@ _INSERTS = {
 }
 
 
-def _insert_batch(engine: Engine, take: Callable[[], list[dict[str, Any]]]) -> list[int | None | Failed]:
+def _insert_batch(
+    engine: Engine, statement: Any, take: Callable[[], list[dict[str, Any]]]
+) -> list[int | None | Failed]:
     """Insert the rows ``take()`` returns in one transaction, committed when this returns;
     per row its id, or ``None`` where its dedup_key was stored already (or came earlier).
 
@@ -165,13 +192,13 @@ def _insert_batch(engine: Engine, take: Callable[[], list[dict[str, Any]]]) -> l
     (``synchronous_commit``), so the rows are as durable as in a transaction.
     SQLite: ``begin()`` fires the engine's ``begin`` hook (db.py), which takes the write
     lock with ``BEGIN IMMEDIATE`` as every other writer does (for at most ``ACK_LOCK_WAIT``
-    seconds), then commits."""
-    statement = _INSERTS[engine.dialect.name]
+    seconds), then commits, leaving the WAL's checkpoint to the writes after the ack
+    (``checkpoints_elsewhere``)."""
     if engine.dialect.name == "postgresql":
         rows = take()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             return _insert(conn, statement, rows)
-    with engine.connect() as conn:
+    with engine.connect() as conn, checkpoints_elsewhere(conn):
         conn.execution_options(**{LOCK_WAIT: ACK_LOCK_WAIT})  # read by the engine's begin hook
         with conn.begin():  # holds the write lock: take the rows that queued for it
             return _insert(conn, statement, take())
@@ -217,7 +244,11 @@ def _claimable(now: datetime) -> Any:
 
 
 def has_work(session: Session, *, now: datetime) -> bool:
-    """Whether ``claim`` would find a row: a read on the (state, lease) index, no lock."""
+    """Whether ``claim`` would find a row: reads on the spool's pending index and the inbox's
+    (state, lease) index, no lock."""
+    spool = _spool_of(session.get_bind())
+    if spool is not None and spool.pending(1):
+        return True
     return session.scalar(select(InboundRequest.id).where(_claimable(now)).limit(1)) is not None
 
 
@@ -246,8 +277,15 @@ def accept_many(factory: sessionmaker[Session], requests: list[Request], *, now:
 def claim(
     factory: sessionmaker[Session], *, now: datetime, limit: int = 1, ids: list[int] | None = None
 ) -> list[Claimed]:
-    """Take up to ``limit`` rows to work on: queued ones, and ones whose worker vanished."""
+    """Take up to ``limit`` rows to work on: queued ones, and ones whose worker vanished.
+
+    First moves up to ``MOVE_BATCH`` rows from the spool (SQLite file) into the inbox, in
+    the claim's transaction; a key the inbox has already is skipped (a move that crashed
+    before ``mark_moved``)."""
+    spool = _spool_of(factory.kw.get("bind"))
+    spooled = spool.pending(MOVE_BATCH) if spool is not None else []
     with session_scope(factory) as session:
+        _move(session, spooled)
         query = (
             select(InboundRequest)
             .where(_claimable(now))
@@ -268,7 +306,39 @@ def claim(
             claimed.append(
                 Claimed(row.id, row.kind, row.command, row.origin, row.state, row.reply, row.attempts)
             )
-        return claimed
+    if spool is not None and spooled:
+        spool.mark_moved([row["id"] for row in spooled])
+    return claimed
+
+
+MOVE_BATCH = 100
+_MOVE = sqlite_dialect.insert(_TABLE).on_conflict_do_nothing()
+
+
+def _move(session: Session, spooled: list[dict[str, Any]]) -> None:
+    if spooled:
+        session.execute(_MOVE, [{name: row[name] for name in FIELDS} for row in spooled])
+
+
+def add_spooled(engine: Engine, spooled: list[dict[str, Any]]) -> None:
+    """Put rows read from a spool (``spool.pending_in``) into the inbox at ``engine``,
+    skipping keys it has: a backup of a SQLite database then holds every request
+    acknowledged before it began, also those the worker had not taken yet."""
+    with session_scope(sessionmaker(engine)) as session:
+        _move(session, spooled)
+
+
+def move_spooled(factory: sessionmaker[Session]) -> int:
+    """Move every row the spool holds into the inbox (as ``claim`` does, without claiming);
+    returns how many were pending. For tools and tests that read the inbox table."""
+    spool = _spool_of(factory.kw.get("bind"))
+    moved = 0
+    while spool is not None and (spooled := spool.pending(MOVE_BATCH)):
+        with session_scope(factory) as session:
+            _move(session, spooled)
+        spool.mark_moved([row["id"] for row in spooled])
+        moved += len(spooled)
+    return moved
 
 
 class Superseded(Exception):
@@ -303,16 +373,21 @@ def mark_done(factory: sessionmaker[Session], request_id: int, *, error: str | N
 
 
 def backlog(session: Session) -> int:
-    """How many acknowledged requests wait for a worker (all instances)."""
-    return session.scalar(
+    """How many acknowledged requests wait for a worker (all instances; spool included)."""
+    spool = _spool_of(session.get_bind())
+    return (spool.count_pending() if spool is not None else 0) + (session.scalar(
         select(func.count())
         .select_from(InboundRequest)
         .where(InboundRequest.state == InboxState.QUEUED)
-    ) or 0
+    ) or 0)
 
 
 def purge(factory: sessionmaker[Session], *, now: datetime) -> int:
-    """Forget finished requests whose retry window is over; returns how many."""
+    """Forget finished requests whose retry window is over, in the inbox and the spool;
+    returns how many requests (each counted once, from the inbox)."""
+    spool = _spool_of(factory.kw.get("bind"))
+    if spool is not None:
+        spool.purge(now=now)
     with session_scope(factory) as session:
         result = session.execute(
             delete(InboundRequest).where(
@@ -324,14 +399,13 @@ def purge(factory: sessionmaker[Session], *, now: datetime) -> int:
 
 def oldest_queued_seconds(session: Session, *, now: datetime) -> float:
     """How long (seconds) the oldest request still waiting for a worker has waited; 0.0 if none."""
+    spool = _spool_of(session.get_bind())
+    spooled = spool.oldest_pending() if spool is not None else None
     oldest = session.scalar(
         select(func.min(InboundRequest.received_at))
         .where(InboundRequest.state == InboxState.QUEUED)
     )
-    if oldest is None:
-        return 0.0
-    if oldest.tzinfo is None:  # SQLite's MIN() bypasses the column type
-        from datetime import timezone
-
+    if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() bypasses the column type
         oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=timezone.utc)
-    return max((now - oldest).total_seconds(), 0.0)
+    times = [t for t in (spooled, oldest) if t is not None]
+    return max((now - min(times)).total_seconds(), 0.0) if times else 0.0

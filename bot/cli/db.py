@@ -45,7 +45,11 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _db_backup(args: argparse.Namespace) -> int:
-    """SQLite's online backup API: a consistent copy while the bot keeps writing (WAL)."""
+    """SQLite's online backup API: a consistent copy while the bot keeps writing (WAL),
+    with the requests acknowledged before it began (spool included)."""
+    from vpabot.storage import inbox, spool
+    from vpabot.storage.db import make_engine
+
     settings = core_settings(args)
     source = sqlite_file(settings.database_url)
     if source is None:
@@ -59,6 +63,9 @@ def _db_backup(args: argparse.Namespace) -> int:
     target = Path(args.file)
     if target.exists():
         raise Exit(1, f"vpabot: {target} gibt es schon; eine Sicherung überschreibt nichts.")
+    # Acknowledged requests a worker has not taken yet wait in the spool file beside the
+    # database; read before the copy, each is either in the copy already or added to it.
+    pending = spool.pending_in(source.with_name(source.name + spool.SUFFIX))
     # Read-only source: a backup must never change the live database.
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     try:
@@ -75,6 +82,12 @@ def _db_backup(args: argparse.Namespace) -> int:
         src.close()
     if check != "ok":
         raise Exit(1, f"vpabot: Sicherung {target} ist beschädigt ({check}).")
+    if pending:
+        copy = make_engine(f"sqlite:///{target}")
+        try:
+            inbox.add_spooled(copy, pending)
+        finally:
+            copy.dispose()
     size = target.stat().st_size
     print(f"Sicherung geschrieben: {target.resolve()} ({size // 1024} KiB, geprüft).")
     return 0

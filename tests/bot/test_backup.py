@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from vpabot.bot.cli import main
 from vpabot.storage.db import make_engine
@@ -89,3 +89,34 @@ def test_a_missing_database_is_said_not_created(
     assert main(["db", "backup", str(tmp_path / "copy.db")]) == 1
     assert "gibt es nicht" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_requests_acknowledged_but_not_yet_taken_by_a_worker_are_in_the_backup(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Acks commit to the spool file beside the database (``storage/spool.py``) and a worker
+    moves them into the inbox; a backup taken in between still holds them, so a restore
+    does their work."""
+    from datetime import datetime, timezone
+
+    from vpabot.storage import inbox
+    from vpabot.storage.db import make_session_factory
+    from vpabot.storage.models import InboundRequest
+
+    engine = make_engine(f"sqlite:///{live}")
+    sessions = make_session_factory(engine)
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+    for n in range(3):
+        inbox.accept(sessions, dedup_key=f"command:{n}", kind="ShowHelp", command={"n": n}, origin={}, now=now)
+    inbox.claim(sessions, now=now)  # the worker took the first three
+    inbox.accept(sessions, dedup_key="command:late", kind="ShowHelp", command={"n": 9}, origin={}, now=now)
+    engine.dispose()
+
+    assert main(["db", "backup", "sicherung.db"]) == 0
+    copy = make_engine(f"sqlite:///{live.with_name('sicherung.db')}")
+    try:
+        with copy.connect() as conn:
+            rows = dict(conn.execute(select(InboundRequest.dedup_key, InboundRequest.state)).all())
+    finally:
+        copy.dispose()
+    assert rows == {"command:0": "running", "command:1": "queued", "command:2": "queued", "command:late": "queued"}

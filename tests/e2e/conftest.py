@@ -14,8 +14,10 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.clock import SettableClock
-from vpabot.storage import rollups
-from vpabot.storage.models import AuditEvent, Violation
+from vpabot.bot.cli.common import sqlite_file
+from vpabot.storage import inbox, rollups, spool
+from vpabot.storage.db import make_engine
+from vpabot.storage.models import AuditEvent, InboundRequest, Violation
 from vpabot.bot.testing.harness import BotUnderTest
 from vpabot.bot.testing.transcript import render
 
@@ -59,6 +61,25 @@ def count(bot: BotUnderTest, model: type) -> int:
     try:
         with Session(engine) as session:
             return session.scalar(select(func.count()).select_from(model)) or 0
+    finally:
+        engine.dispose()
+
+
+def acknowledged(bot: BotUnderTest) -> int:
+    """Requests acknowledged and kept: the inbox's rows and, on SQLite, the spool's rows no
+    worker has moved into the inbox yet (``storage/spool.py``)."""
+    database = sqlite_file(bot.settings.database_url)
+    pending = spool.pending_in(database.with_name(database.name + spool.SUFFIX)) if database else []
+    return count(bot, InboundRequest) + len(pending)
+
+
+def waiting(bot: BotUnderTest) -> int:
+    """Acknowledged requests no worker has taken yet, as the bot counts them for "busy" and
+    its metrics (``inbox.backlog``: the inbox's queued rows and, on SQLite, the spool's)."""
+    engine = make_engine(bot.settings.database_url)
+    try:
+        with Session(engine) as session:
+            return inbox.backlog(session)
     finally:
         engine.dispose()
 

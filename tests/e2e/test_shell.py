@@ -16,7 +16,7 @@ from vpabot.bot.testing.harness import ADMIN, MANAGER, OUTSIDER, BotUnderTest
 from vpabot.bot.testing.transcript import render
 from vpabot.policy.clock import SettableClock
 from vpabot.storage.models import Assistant, InboundRequest, InboxState, SevereQuestion, Violation
-from tests.e2e.conftest import count, seconds_until_a_form_opens_behind_slow_reads
+from tests.e2e.conftest import acknowledged, count, seconds_until_a_form_opens_behind_slow_reads, waiting
 
 
 def say(bot: BotUnderTest, text: str, user: str = ADMIN) -> str:
@@ -29,7 +29,7 @@ def settle(bot: BotUnderTest, seconds: float = 0.5) -> None:
     """Give the inbox workers a moment, then make sure nothing is left queued."""
     deadline = time.monotonic() + 10
     time.sleep(seconds)
-    while count_where(bot, InboxState.QUEUED) and time.monotonic() < deadline:
+    while waiting(bot) and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
@@ -129,13 +129,13 @@ def test_a_refused_form_runs_nothing_after_the_ack(anna: BotUnderTest) -> None:
         "until": {"type": "plain_text_input", "value": "31.04.2027"},
         "reason": {"type": "static_select", "selected_option": {"value": "sonstiges"}},
     }
-    before = count(anna, InboundRequest)
+    before = acknowledged(anna)
     metadata = encode(ReplyTo(anna.fake.response_url("late")))
     ack = anna.slack.submit_view("stop_modal", values, metadata=metadata)
     assert ack.json()["response_action"] == "errors"
     time.sleep(0.5)
     assert not [c for c in anna.fake.calls_to("response_url") if c.args.get("_key") == "late"]
-    assert count(anna, InboundRequest) == before  # nothing was accepted
+    assert acknowledged(anna) == before  # nothing was accepted
 
 
 # --- acknowledged means durable --------------------------------------------------------------
@@ -148,7 +148,7 @@ def test_work_acknowledged_before_a_crash_is_done_after_the_restart(db_url: str)
         first.runtime.runner.stop()  # the process dies right after acking: nobody works
         ack, _key = first.slack.command("verstoss anna.m deadline deadline zu spät")
         assert ack.status == 200 and not ack.body
-        assert count(first, Violation) == 0 and count_where(first, InboxState.QUEUED) == 1
+        assert count(first, Violation) == 0 and waiting(first) == 1
     # its response_url is gone with it (the fake that served it stopped): the answer is a DM
     with BotUnderTest(db_url, clock=clock) as restarted:
         dm = restarted.fake.wait_for(
@@ -255,10 +255,10 @@ def test_garbage_inside_a_well_formed_form_is_acked_and_writes_nothing(anna: Bot
 
 def test_a_full_inbox_makes_the_ack_say_busy_and_stores_nothing(anna: BotUnderTest) -> None:
     anna.runtime.runner.max_backlog = 0
-    before = count(anna, InboundRequest)
+    before = acknowledged(anna)
     ack, _key = anna.slack.command("verstoss anna.m deadline deadline zu spät")
     assert ack.status == 200 and "versuch es in einer Minute noch einmal" in render(ack.json())
-    assert count(anna, InboundRequest) == before and count(anna, Violation) == 0
+    assert acknowledged(anna) == before and count(anna, Violation) == 0
 
 
 def test_the_pool_for_reads_refuses_instead_of_queueing_without_end() -> None:

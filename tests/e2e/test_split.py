@@ -11,8 +11,8 @@ from vpabot.bot.runtime import Runtime
 from vpabot.bot.testing.harness import ADMIN, BotUnderTest
 from vpabot.bot.testing.transcript import render
 from vpabot.policy.clock import SettableClock
-from vpabot.storage.models import InboundRequest, InboxState, Violation
-from tests.e2e.conftest import count
+from vpabot.storage.models import InboundRequest, Violation
+from tests.e2e.conftest import count, waiting
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def worker(web: BotUnderTest, clock: SettableClock) -> Iterator[Runtime]:
 def test_a_worker_process_does_what_the_web_process_acknowledged(web: BotUnderTest, clock: SettableClock) -> None:
     ack, key = web.slack.command("assistent neu anna.m Anna Müller")
     assert ack.status == 200
-    assert queued(web) == 1  # the web process has no inbox workers: the row waits
+    assert waiting(web) == 1  # the web process has no inbox workers: the row waits
     worker = Runtime(web.settings, clock=clock, role="worker")
     try:
         assert "angelegt" in render(web.slack.reply(key).args)
@@ -43,18 +43,6 @@ def test_a_worker_process_does_what_the_web_process_acknowledged(web: BotUnderTe
     finally:
         worker.stop()
     assert count(web, Violation) == 1
-
-
-def queued(bot: BotUnderTest) -> int:
-    from sqlalchemy import create_engine, func, select
-
-    engine = create_engine(bot.settings.database_url)
-    try:
-        with engine.connect() as conn:
-            query = select(func.count()).select_from(InboundRequest).where(InboundRequest.state == InboxState.QUEUED)
-            return conn.scalar(query) or 0
-    finally:
-        engine.dispose()
 
 
 def test_a_home_opened_on_the_web_process_is_published_by_the_worker(web: BotUnderTest, worker: Runtime) -> None:

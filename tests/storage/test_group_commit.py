@@ -15,6 +15,7 @@ from vpabot.storage import inbox
 from vpabot.storage.db import make_session_factory
 from vpabot.storage.group_commit import Failed, GroupCommit
 from vpabot.storage.models import InboundRequest
+from vpabot.storage.spool import spooled
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 
@@ -144,11 +145,15 @@ def test_concurrent_acks_are_each_stored_once_and_a_repeated_key_once(migrated_e
     for pair in range(25):
         first, second = ids[2 * pair], ids[2 * pair + 1]
         assert (first is None) != (second is None), f"request {pair}: {first}, {second}"
-    stored = [i for i in ids if i is not None]
+    stored = {ids[i] for i in range(50) if ids[i] is not None}
+    assert len(stored) == 25  # each ack its own row
+    inbox.move_spooled(sessions)  # the worker's first step (SQLite)
     with migrated_engine.connect() as conn:
-        rows = dict(conn.execute(select(InboundRequest.id, InboundRequest.dedup_key)).all())
-    assert sorted(stored) == sorted(rows) and len(set(rows.values())) == 25
+        rows = dict(conn.execute(select(InboundRequest.dedup_key, InboundRequest.command)).all())
+    winners = [2 * pair if ids[2 * pair] is not None else 2 * pair + 1 for pair in range(25)]
+    assert rows == {f"command:t{i // 2}": {"i": i} for i in winners}
     assert inbox.accept(sessions, dedup_key="command:t3", kind="ShowHelp", command={}, origin={}, now=NOW) is None
+    inbox.move_spooled(sessions)
     with migrated_engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(InboundRequest)) == 25
 
@@ -161,12 +166,23 @@ def test_rows_keep_their_own_values_in_a_shared_transaction(migrated_engine: Eng
         sessions, dedup_key=f"view:{i}", kind="LogViolation", command={"note": f"n{i}"},
         origin={"user_id": f"U{i}"}, now=NOW))
 
-    with migrated_engine.connect() as conn:
-        rows = {r.id: r for r in conn.execute(select(InboundRequest)).all()}
+    rows = acknowledged(migrated_engine)
     for i, row_id in enumerate(ids):
         row = rows[row_id]
-        assert (row.dedup_key, row.command, row.origin, row.state) == (
-            f"view:{i}", {"note": f"n{i}"}, {"user_id": f"U{i}"}, "queued")
+        assert (row.dedup_key, row.command, row.origin) == (f"view:{i}", {"note": f"n{i}"}, {"user_id": f"U{i}"})
+    inbox.move_spooled(sessions)
+    with migrated_engine.connect() as conn:
+        moved = {r.dedup_key: r for r in conn.execute(select(InboundRequest)).all()}
+    assert {key: (r.command, r.origin, r.state) for key, r in moved.items()} == {
+        f"view:{i}": ({"note": f"n{i}"}, {"user_id": f"U{i}"}, "queued") for i in range(size)}
+
+
+def acknowledged(engine: Engine) -> dict[int, Any]:
+    """The rows acks wrote, by the id each ack returned: the spool's (SQLite file) or the
+    inbox's."""
+    spool = inbox._spool_of(engine)
+    with (spool.engine if spool else engine).connect() as conn:
+        return {r.id: r for r in conn.execute(select(spooled if spool else InboundRequest.__table__))}
 
 
 def test_a_write_failing_before_it_took_its_batch_fails_every_caller_waiting() -> None:
@@ -200,10 +216,11 @@ def test_one_refused_row_fails_its_own_ack_and_not_the_others_of_its_batch(migra
     whole batch failed, so acks of good requests failed with it."""
     sessions = make_session_factory(migrated_engine)
     group = inbox._acks_of(migrated_engine).group
-    holder = migrated_engine.raw_connection()
+    spool = inbox._spool_of(migrated_engine)
+    holder = (spool.engine if spool else migrated_engine).raw_connection()
     cursor = holder.cursor()
     if migrated_engine.dialect.name == "sqlite":
-        cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute("BEGIN IMMEDIATE")  # the file acks write to
     else:
         cursor.execute("LOCK TABLE inbound_requests IN EXCLUSIVE MODE")
 
@@ -236,6 +253,7 @@ def test_one_refused_row_fails_its_own_ack_and_not_the_others_of_its_batch(migra
 
     assert isinstance(outcome[1], Exception)
     assert all(isinstance(outcome[i], int) for i in (0, 2, 3)), outcome
+    inbox.move_spooled(sessions)
     with migrated_engine.connect() as conn:
         keys = set(conn.scalars(select(InboundRequest.dedup_key)))
     assert keys == {"k0", "k2", "k3"}
