@@ -33,7 +33,7 @@ from vpabot.storage.db import (
 )
 from vpabot.storage.group_commit import Failed, GroupCommit
 from vpabot.storage.models import InboundRequest, InboxState
-from vpabot.storage.spool import FIELDS, Spool, spool_path
+from vpabot.storage.spool import Spool, moved_through, spool_path, take_in
 
 # A worker renews nothing: commands finish in well under this. A crashed worker's row is
 # taken over once its lease ran out.
@@ -86,7 +86,7 @@ def _accept_in_group(engine: Engine, values: dict[str, Any]) -> int | None:
     """The row committed in the engine's next group commit (``group_commit.py``): alone, a
     transaction of its own; under load, one transaction with the rows of the acks waiting
     alongside. ``None`` if its ``dedup_key`` is stored already. A SQLite file's acks commit
-    to its spool (``spool.py``), from which ``claim`` moves them into the inbox.
+    to its spool (``spool.py``), from which ``claim`` copies them into the inbox.
 
     Raises ``LockTimeout`` (nothing written) when the row could not be written within
     ``ACK_LOCK_WAIT`` seconds of waiting for its batch or for the database's lock, so the ack
@@ -247,7 +247,7 @@ def has_work(session: Session, *, now: datetime) -> bool:
     """Whether ``claim`` would find a row: reads on the spool's pending index and the inbox's
     (state, lease) index, no lock."""
     spool = _spool_of(session.get_bind())
-    if spool is not None and spool.pending(1):
+    if spool is not None and spool.pending(after=moved_through(session, spool), limit=1):
         return True
     return session.scalar(select(InboundRequest.id).where(_claimable(now)).limit(1)) is not None
 
@@ -279,13 +279,13 @@ def claim(
 ) -> list[Claimed]:
     """Take up to ``limit`` rows to work on: queued ones, and ones whose worker vanished.
 
-    First moves up to ``MOVE_BATCH`` rows from the spool (SQLite file) into the inbox, in
-    the claim's transaction; a key the inbox has already is skipped (a move that crashed
-    before ``mark_moved``)."""
+    First, on a SQLite file, copies the rows acks wrote to its spool into the inbox, in the
+    claim's transaction (``spool.take_in``)."""
     spool = _spool_of(factory.kw.get("bind"))
-    spooled = spool.pending(MOVE_BATCH) if spool is not None else []
+    taken = 0
     with session_scope(factory) as session:
-        _move(session, spooled)
+        if spool is not None:
+            taken = take_in(session, spool)
         query = (
             select(InboundRequest)
             .where(_claimable(now))
@@ -306,38 +306,23 @@ def claim(
             claimed.append(
                 Claimed(row.id, row.kind, row.command, row.origin, row.state, row.reply, row.attempts)
             )
-    if spool is not None and spooled:
-        spool.mark_moved([row["id"] for row in spooled])
+    if spool is not None and taken:
+        spool.taken(taken)
     return claimed
 
 
-MOVE_BATCH = 100
-_MOVE = sqlite_dialect.insert(_TABLE).on_conflict_do_nothing()
-
-
-def _move(session: Session, spooled: list[dict[str, Any]]) -> None:
-    if spooled:
-        session.execute(_MOVE, [{name: row[name] for name in FIELDS} for row in spooled])
-
-
-def add_spooled(engine: Engine, spooled: list[dict[str, Any]]) -> None:
-    """Put rows read from a spool (``spool.pending_in``) into the inbox at ``engine``,
-    skipping keys it has: a backup of a SQLite database then holds every request
-    acknowledged before it began, also those the worker had not taken yet."""
-    with session_scope(sessionmaker(engine)) as session:
-        _move(session, spooled)
-
-
 def move_spooled(factory: sessionmaker[Session]) -> int:
-    """Move every row the spool holds into the inbox (as ``claim`` does, without claiming);
-    returns how many were pending. For tools and tests that read the inbox table."""
+    """Copy every row the spool holds above its mark into the inbox, as ``claim`` does but
+    without claiming; returns how many. For tests that read the inbox table."""
     spool = _spool_of(factory.kw.get("bind"))
     moved = 0
-    while spool is not None and (spooled := spool.pending(MOVE_BATCH)):
+    while spool is not None:
         with session_scope(factory) as session:
-            _move(session, spooled)
-        spool.mark_moved([row["id"] for row in spooled])
-        moved += len(spooled)
+            taken = take_in(session, spool)
+        if not taken:
+            break
+        spool.taken(taken)
+        moved += taken
     return moved
 
 
@@ -372,10 +357,16 @@ def mark_done(factory: sessionmaker[Session], request_id: int, *, error: str | N
         )
 
 
+def spooled(session: Session) -> int:
+    """How many acknowledged requests the spool holds that no worker took into the inbox yet
+    (0 without a spool)."""
+    spool = _spool_of(session.get_bind())
+    return spool.count_pending(after=moved_through(session, spool)) if spool is not None else 0
+
+
 def backlog(session: Session) -> int:
     """How many acknowledged requests wait for a worker (all instances; spool included)."""
-    spool = _spool_of(session.get_bind())
-    return (spool.count_pending() if spool is not None else 0) + (session.scalar(
+    return spooled(session) + (session.scalar(
         select(func.count())
         .select_from(InboundRequest)
         .where(InboundRequest.state == InboxState.QUEUED)
@@ -386,9 +377,9 @@ def purge(factory: sessionmaker[Session], *, now: datetime) -> int:
     """Forget finished requests whose retry window is over, in the inbox and the spool;
     returns how many requests (each counted once, from the inbox)."""
     spool = _spool_of(factory.kw.get("bind"))
-    if spool is not None:
-        spool.purge(now=now)
     with session_scope(factory) as session:
+        if spool is not None:
+            spool.purge(through=moved_through(session, spool), now=now)
         result = session.execute(
             delete(InboundRequest).where(
                 InboundRequest.state == InboxState.DONE, InboundRequest.expires_at < now
@@ -400,7 +391,7 @@ def purge(factory: sessionmaker[Session], *, now: datetime) -> int:
 def oldest_queued_seconds(session: Session, *, now: datetime) -> float:
     """How long (seconds) the oldest request still waiting for a worker has waited; 0.0 if none."""
     spool = _spool_of(session.get_bind())
-    spooled = spool.oldest_pending() if spool is not None else None
+    spooled = spool.oldest_pending(after=moved_through(session, spool)) if spool is not None else None
     oldest = session.scalar(
         select(func.min(InboundRequest.received_at))
         .where(InboundRequest.state == InboxState.QUEUED)

@@ -3,62 +3,68 @@
 SQLite has one write lock per file. With the inbox in the database file itself, every ack's
 INSERT queued behind the worker's transactions for the acks before it (claim, the work, its
 reply, the outbox, Homes): at one client an ack waited 1.3 ms for the lock at the median and
-24 ms at p99 (its INSERT and commit: 0.4 ms). In a file of its own, an ack shares the lock
-only with other acks (one group commit, ``group_commit.py``) and with the short UPDATE that
-marks rows moved.
+24 ms at p99 (its INSERT and commit: 0.4 ms). Only acks write to this file, so an ack shares
+its lock with other acks alone (one group commit, ``group_commit.py``), and with a purge of
+day-old rows now and then.
 
 A row's way: the ack commits it here (``synchronous=NORMAL`` in WAL mode, like the database:
-it survives the process being killed); ``inbox.claim`` copies pending rows into the inbox in
-its own transaction, skipping keys the inbox has, and then marks them moved here. A crash
-between the two copies them again, and the inbox's unique key drops the copy, so a row is
-worked on once. Moved rows keep their key for ``inbox.KEEP``, so a retried delivery is still
-recognised at the ack.
+it survives the process being killed). ``inbox.claim`` copies rows above the database's mark
+for this file (``SpoolMark``) into the inbox and raises the mark in the same transaction:
+copied once, and nothing to write back here. Row ids grow in commit order (one writer at a
+time), so every row at or below a mark was there when the mark was set. Rows keep their key
+for ``inbox.KEEP``, so a retried delivery is still recognised at the ack.
 
 The file sits beside the database (``vpabot.db`` → ``vpabot.db-inbox``) and, like SQLite's
-own ``-wal`` file, belongs to it: it holds only what was acknowledged in the last moments,
-and its layout is fixed here, not by migrations (``user_version`` tells a future layout).
+own ``-wal`` file, belongs to it; its layout is fixed here, not by migrations
+(``user_version`` tells a future layout). It names itself with a random identity, so a file
+made anew starts from mark 0.
 """
 
 from __future__ import annotations
 
+import threading
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
-    Index,
     Integer,
     MetaData,
+    String,
     Table,
     create_engine,
     delete,
     func,
     select,
-    text,
-    update,
 )
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.orm import Session
 
-from vpabot.storage.db import make_engine
-from vpabot.storage.models import InboundRequest
+from vpabot.storage.db import READ_ONLY, make_engine
+from vpabot.storage.models import InboundRequest, SpoolMark
 
 SUFFIX = "-inbox"
 LAYOUT = 1  # PRAGMA user_version of the file
+TAKE_BATCH = 100  # rows a claim copies into the inbox at most
+CHECKPOINT_ROWS = 256  # rows taken between two checkpoints of the file's WAL
 
 _INBOX = InboundRequest.__table__
 FIELDS = ("dedup_key", "kind", "command", "origin", "received_at", "expires_at")
 _metadata = MetaData()
 # The columns an ack writes, typed as the inbox types them (JSON, UTC instants).
+# AUTOINCREMENT: an id is never handed out twice, also after the newest rows were purged.
 spooled = Table(
     "spooled_requests",
     _metadata,
     Column("id", Integer, primary_key=True),
     *(Column(name, _INBOX.c[name].type, nullable=False, unique=name == "dedup_key") for name in FIELDS),
-    Column("moved", Integer, nullable=False, default=0),
-    Index("ix_spooled_requests_pending", "id", sqlite_where=text("moved = 0")),
+    sqlite_autoincrement=True,
 )
+identity = Table("spool_identity", _metadata, Column("spool", String(36), primary_key=True))
 
 
 def spool_path(engine: Engine) -> Path | None:
@@ -70,23 +76,9 @@ def spool_path(engine: Engine) -> Path | None:
     return Path(database).with_name(Path(database).name + SUFFIX)
 
 
-def pending_in(path: Path) -> list[dict[str, Any]]:
-    """The rows of the spool file at ``path`` not moved yet, read without writing to it
-    (``[]`` when there is no such file): for a backup of the database."""
-    if not path.exists():
-        return []
-    engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
-    try:
-        query = select(spooled).where(spooled.c.moved == 0).order_by(spooled.c.id)
-        with engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
-    finally:
-        engine.dispose()
-
-
 class Spool:
     """The spool file of one database: an engine of its own (WAL, the same ``BEGIN
-    IMMEDIATE`` hook, ``LOCK_WAIT``) and the table, created when missing."""
+    IMMEDIATE`` hook, ``LOCK_WAIT``) and its tables, created when missing."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -96,35 +88,118 @@ class Spool:
                 raise RuntimeError(f"{path} was written by a newer vpabot")
             _metadata.create_all(conn)
             conn.exec_driver_sql(f"PRAGMA user_version={LAYOUT}")
+            name = conn.scalar(select(identity.c.spool))
+            if name is None:
+                name = str(uuid.uuid4())
+                conn.execute(identity.insert().values(spool=name))
+        self.identity: str = name
+        self._lock = threading.Lock()
+        self._since_checkpoint = 0
         self.insert = sqlite_dialect.insert(spooled).on_conflict_do_nothing().returning(
             spooled.c.id, spooled.c.dedup_key)
 
-    def pending(self, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` rows not moved yet, oldest first: ``id`` and the inbox's fields."""
-        query = select(spooled).where(spooled.c.moved == 0).order_by(spooled.c.id).limit(limit)
-        with self.engine.connect() as conn:
+    def pending(self, *, after: int, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` rows with ids above ``after``, oldest first: ``id`` and ``FIELDS``."""
+        query = select(spooled).where(spooled.c.id > after).order_by(spooled.c.id).limit(limit)
+        with self._read() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
-    def mark_moved(self, ids: list[int]) -> None:
-        """The inbox has these rows now (committed there): they only keep their keys here."""
-        with self.engine.begin() as conn:
-            conn.execute(update(spooled).where(spooled.c.id.in_(ids)).values(moved=1))
+    def count_pending(self, *, after: int) -> int:
+        with self._read() as conn:
+            return conn.scalar(select(func.count()).select_from(spooled).where(spooled.c.id > after)) or 0
 
-    def count_pending(self) -> int:
-        with self.engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(spooled).where(spooled.c.moved == 0)) or 0
-
-    def oldest_pending(self) -> datetime | None:
-        """When the oldest row not moved yet was acknowledged (UTC)."""
-        query = select(spooled.c.received_at).where(spooled.c.moved == 0).order_by(spooled.c.id).limit(1)
-        with self.engine.connect() as conn:
+    def oldest_pending(self, *, after: int) -> datetime | None:
+        """When the oldest row above ``after`` was acknowledged (UTC); ``None``: none."""
+        query = select(spooled.c.received_at).where(spooled.c.id > after).order_by(spooled.c.id).limit(1)
+        with self._read() as conn:
             return conn.scalar(query)
 
-    def purge(self, *, now: datetime) -> int:
-        """Forget moved rows whose retry window is over; returns how many."""
+    def purge(self, *, through: int, now: datetime) -> int:
+        """Forget rows up to id ``through`` (copied into the inbox) whose retry window is over;
+        returns how many. Then copies the WAL into the file (a PASSIVE checkpoint, which
+        waits for no ack): acks leave that to others (``db.checkpoints_elsewhere``)."""
         with self.engine.begin() as conn:
-            result = conn.execute(delete(spooled).where(spooled.c.moved == 1, spooled.c.expires_at < now))
-            return result.rowcount or 0
+            result = conn.execute(delete(spooled).where(spooled.c.id <= through, spooled.c.expires_at < now))
+        self.checkpoint()
+        return result.rowcount or 0
+
+    def _read(self) -> Connection:
+        """A connection whose transactions read (plain ``BEGIN``, no write lock: WAL)."""
+        return self.engine.connect().execution_options(**{READ_ONLY: True})
+
+    def taken(self, rows: int) -> None:
+        """``rows`` were copied into the inbox (committed there): every ``CHECKPOINT_ROWS``
+        rows, checkpoint the file, since acks never do."""
+        with self._lock:
+            self._since_checkpoint += rows
+            due = self._since_checkpoint >= CHECKPOINT_ROWS
+            if due:
+                self._since_checkpoint = 0
+        if due:
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the file without waiting for anyone (``wal_checkpoint(PASSIVE)``)."""
+        with self._read() as conn:
+            conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def read_spool(path: Path) -> tuple[str, list[dict[str, Any]]] | None:
+    """The identity and all rows of the spool file at ``path``, read without writing to it;
+    ``None`` when there is no such file. For a backup of the database."""
+    if not path.exists():
+        return None
+    engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
+    try:
+        with engine.connect() as conn:
+            name = conn.scalar(select(identity.c.spool))
+            rows = [dict(row._mapping) for row in conn.execute(select(spooled).order_by(spooled.c.id))]
+    finally:
+        engine.dispose()
+    return (name, rows) if name is not None else None
+
+
+def moved_through(session: Session, spool: Spool) -> int:
+    """The database's mark for ``spool``: rows with ids up to it are in the inbox."""
+    return session.scalar(select(SpoolMark.moved_through).where(SpoolMark.spool == spool.identity)) or 0
+
+
+def take_in(session: Session, spool: Spool, *, limit: int = TAKE_BATCH) -> int:
+    """In ``session``'s transaction (a claim's, on the database): copy up to ``limit`` rows
+    above the mark into the inbox and raise the mark to the last of them; returns how many.
+    Call ``spool.taken`` once that transaction committed."""
+    rows = spool.pending(after=moved_through(session, spool), limit=limit)
+    _copy(session, spool.identity, rows)
+    return len(rows)
+
+
+def _copy(session: Session, name: str, rows: list[dict[str, Any]]) -> None:
+    """``rows`` into the inbox as queued requests (a key it has already is skipped: a retry
+    of a request older than the spool), and the mark for ``name`` raised to their last id.
+    Workers take turns: the mark is read and raised in one transaction, which holds the
+    database's write lock from its start (``BEGIN IMMEDIATE``)."""
+    if not rows:
+        return
+    session.execute(_TAKE, [{field: row[field] for field in FIELDS} for row in rows])
+    mark = sqlite_dialect.insert(SpoolMark).values(spool=name, moved_through=rows[-1]["id"])
+    session.execute(mark.on_conflict_do_update(
+        index_elements=[SpoolMark.spool],
+        set_={"moved_through": mark.excluded.moved_through}))
+
+
+_TAKE = sqlite_dialect.insert(_INBOX).on_conflict_do_nothing()
+
+
+def add_to_copy(copy: Engine, found: tuple[str, list[dict[str, Any]]]) -> int:
+    """A backup's part: the rows of the live spool (``read_spool``, read before the database
+    was copied, so each is in the copy already or above its mark) put into the copy's inbox.
+    Returns how many were added."""
+    name, rows = found
+    with Session(copy) as session, session.begin():
+        mark = session.scalar(select(SpoolMark.moved_through).where(SpoolMark.spool == name)) or 0
+        above = [row for row in rows if row["id"] > mark]
+        _copy(session, name, above)
+    return len(above)

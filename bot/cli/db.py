@@ -47,7 +47,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _db_backup(args: argparse.Namespace) -> int:
     """SQLite's online backup API: a consistent copy while the bot keeps writing (WAL),
     with the requests acknowledged before it began (spool included)."""
-    from vpabot.storage import inbox, spool
+    from vpabot.storage import spool
     from vpabot.storage.db import make_engine
 
     settings = core_settings(args)
@@ -65,7 +65,7 @@ def _db_backup(args: argparse.Namespace) -> int:
         raise Exit(1, f"vpabot: {target} gibt es schon; eine Sicherung überschreibt nichts.")
     # Acknowledged requests a worker has not taken yet wait in the spool file beside the
     # database; read before the copy, each is either in the copy already or added to it.
-    pending = spool.pending_in(source.with_name(source.name + spool.SUFFIX))
+    spooled = spool.read_spool(source.with_name(source.name + spool.SUFFIX))
     # Read-only source: a backup must never change the live database.
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     try:
@@ -82,10 +82,10 @@ def _db_backup(args: argparse.Namespace) -> int:
         src.close()
     if check != "ok":
         raise Exit(1, f"vpabot: Sicherung {target} ist beschädigt ({check}).")
-    if pending:
+    if spooled is not None:
         copy = make_engine(f"sqlite:///{target}")
         try:
-            inbox.add_spooled(copy, pending)
+            spool.add_to_copy(copy, spooled)
         finally:
             copy.dispose()
     size = target.stat().st_size

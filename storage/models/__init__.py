@@ -28,6 +28,7 @@ from vpabot.storage.models.queues import (
     OutboxLane,
     OutboxMessage,
     OutboxStatus,
+    SpoolMark,
 )
 from vpabot.storage.models.stops import SalesStop, StopEndDate
 
@@ -45,6 +46,7 @@ __all__ = [
     "OutboxLane",
     "OutboxMessage",
     "OutboxStatus",
+    "SpoolMark",
     "SalesStop",
     "SevereQuestion",
     "StopEndDate",

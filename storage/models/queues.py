@@ -137,3 +137,18 @@ class InboundRequest(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_inbound_requests_state_lease", "state", "lease_until"),)
+
+
+class SpoolMark(Base):
+    """How far the inbox has taken a SQLite spool file's rows (``storage/spool.py``).
+
+    ``moved_through`` is the highest spool row id copied into ``inbound_requests``, raised in
+    the transaction that copied them, so a row is copied once and the spool is never written
+    by a worker. Keyed by the spool file's identity: a spool file made anew (deleted, or
+    restored with the database) starts from 0.
+    """
+
+    __tablename__ = "inbox_spool_marks"
+
+    spool: Mapped[str] = mapped_column(String(36), primary_key=True)
+    moved_through: Mapped[int]

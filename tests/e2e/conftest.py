@@ -14,8 +14,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from vpabot.policy.clock import SettableClock
-from vpabot.bot.cli.common import sqlite_file
-from vpabot.storage import inbox, rollups, spool
+from vpabot.storage import inbox, rollups
 from vpabot.storage.db import make_engine
 from vpabot.storage.models import AuditEvent, InboundRequest, Violation
 from vpabot.bot.testing.harness import BotUnderTest
@@ -68,9 +67,12 @@ def count(bot: BotUnderTest, model: type) -> int:
 def acknowledged(bot: BotUnderTest) -> int:
     """Requests acknowledged and kept: the inbox's rows and, on SQLite, the spool's rows no
     worker has moved into the inbox yet (``storage/spool.py``)."""
-    database = sqlite_file(bot.settings.database_url)
-    pending = spool.pending_in(database.with_name(database.name + spool.SUFFIX)) if database else []
-    return count(bot, InboundRequest) + len(pending)
+    engine = make_engine(bot.settings.database_url)
+    try:
+        with Session(engine) as session:
+            return inbox.spooled(session) + (session.scalar(select(func.count()).select_from(InboundRequest)) or 0)
+    finally:
+        engine.dispose()
 
 
 def waiting(bot: BotUnderTest) -> int:

@@ -17,8 +17,8 @@ PAGE = 4096  # SQLite's default page size
 
 def test_acks_leave_the_checkpoint_to_the_writes_after_them(sqlite_url: str) -> None:
     """Acks filling the spool's WAL past the checkpoint threshold twice over leave the spool
-    file as it was (no ack's commit ran the checkpoint, which syncs the disk); the worker's
-    next write to it (marking rows moved) runs it, so the WAL stays bounded."""
+    file as it was (no ack's commit ran the checkpoint, which syncs the disk); the worker
+    runs it once it has taken rows into the inbox, so the WAL stays bounded."""
     engine = make_engine(sqlite_url)
     upgrade(engine)
     sessions = make_session_factory(engine)
@@ -36,6 +36,6 @@ def test_acks_leave_the_checkpoint_to_the_writes_after_them(sqlite_url: str) -> 
     assert wal.stat().st_size > 2 * WAL_AUTOCHECKPOINT_PAGES * PAGE
     assert spool.stat().st_size == size_before
 
-    assert len(inbox.claim(sessions, now=NOW)) == 1  # moves a batch: its commit checkpoints
+    assert inbox.move_spooled(sessions) == WAL_AUTOCHECKPOINT_PAGES
     assert spool.stat().st_size > size_before + WAL_AUTOCHECKPOINT_PAGES * PAGE
     engine.dispose()

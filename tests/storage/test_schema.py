@@ -23,7 +23,7 @@ TABLES = {
     "assistants", "violations", "notes", "sales_stops", "audit_events", "outbox", "job_runs",
     "inbound_requests", "severe_questions", "assistant_search_words", "outbox_lanes",
     "violation_month_counts", "stop_end_dates", "cg_month_figures",
-    "assistant_search_pairs",
+    "assistant_search_pairs", "inbox_spool_marks",
 }
 BERLIN = ZoneInfo("Europe/Berlin")
 
