@@ -5,9 +5,9 @@ with the same thread count, same signing secret. Whatever vpabot's ack costs abo
 vpabot's own. Run: ``python -m bench.bare --port N --threads 8``.
 
 ``--durable URL``: the *floor*. A command or form submission first commits one row
-into a table of its own (``bench_floor``) on vpabot's database, through vpabot's engine
-settings (``storage.db.make_engine``: SQLite's WAL and ``BEGIN IMMEDIATE``, one autocommit
-round trip on PostgreSQL), then acks. It is the least an ack can do that keeps issue 9's
+into a table of its own (``bench_floor``) where vpabot's acks write, through vpabot's engine
+settings (``storage.db.make_engine``: on a SQLite file its spool, ``storage/spool.py``, in
+WAL mode with ``BEGIN IMMEDIATE``; one autocommit round trip on PostgreSQL), then acks. It is the least an ack can do that keeps issue 9's
 first promise ("acknowledged means durable"), so it shows how much of vpabot's ratio to the
 ack-only app that promise alone costs on this machine and database. An options request gets
 25 options from one indexed read of vpabot's picker index (``picker_query``): the least an
@@ -29,12 +29,18 @@ from slack_sdk import WebClient
 
 
 def durable_write(url: str) -> Callable[[dict[str, Any]], None]:
-    """One committed INSERT per call into ``bench_floor`` at ``url`` (created if missing)."""
+    """One committed INSERT per call into ``bench_floor`` where vpabot's acks write for the
+    database at ``url`` (created if missing)."""
     from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
 
     from vpabot.storage.db import make_engine
+    from vpabot.storage.spool import spool_path
 
     engine = make_engine(url)
+    spool = spool_path(engine)
+    if spool is not None:
+        engine.dispose()
+        engine = make_engine(f"sqlite:///{spool}")
     table = Table("bench_floor", MetaData(), Column("id", Integer, primary_key=True),
                   Column("body", Text, nullable=False))
     table.create(engine, checkfirst=True)

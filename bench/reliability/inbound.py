@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.common import Result, load
 from bench.payloads import (
-    ADMIN, ADMIN_2, MANAGER, Req, click, command, home_opened, sign, violation_view,
+    ADMIN, MANAGER, Req, click, command, home_opened, sign, violation_view,
 )
 from bench.reliability.inputs import (
     EVIL, MENTIONS, kind_of, malformed_requests, stop_form_with_impossible_date,
@@ -98,16 +98,22 @@ class InboundScenarios(Stage):
                          five_xx=five_xx(results), note="audit rows, twice vs once"))
 
         # the same event_id twice: App Home published once per event. One user per event:
-        # a Home that coalesces renders per user must not read as a lost event.
-        results, users = [], [ADMIN, ADMIN_2, MANAGER]
+        # a Home that coalesces renders per user must not read as a lost event. Users who did
+        # nothing else: the Home an approval click above re-renders for the manager a moment
+        # later is no second publish of this event (it read as one, now and then).
+        results, users = [], [f"UHOMEDUP{k}" for k in range(3)]
         n = len(users)
-        before = self.fake.count("views.publish")
+        since = self.fake.count()
+
+        def publishes() -> int:
+            return sum(c["args"].get("user_id") in users for c in self.fake.calls("views.publish", since=since))
+
         for user in users:
             req = home_opened(user, event_id=f"Ev{uuid.uuid4().hex[:10]}")
             results += [s.send(req), s.send(Req(req.body, req.content_type, dict(retry)))]
-        wait_until(lambda: self.fake.count("views.publish") - before >= n, 15)
+        wait_until(lambda: publishes() >= n, 15)
         time.sleep(3)  # room for the second delivery's publish
-        published = self.fake.count("views.publish") - before
+        published = publishes()
         self.add(Row("duplicate event (same event_id)", tried=len(results), expected=n,
                      delivered=min(published, n), duplicated=max(0, published - n),
                      lost=max(0, n - published), five_xx=five_xx(results),
