@@ -25,6 +25,7 @@ from sqlalchemy import text
 
 from vpabot.bot import metrics
 from vpabot.storage import inbox
+from vpabot.storage.db import read_only
 from vpabot.storage.migrate import is_current
 from vpabot.storage.models import OutboxStatus
 from vpabot.storage.outbox_stats import OutboxStats, outbox_stats
@@ -50,18 +51,26 @@ def read_outbox(runtime: Runtime) -> OutboxStats:
         return outbox_stats(session, now=runtime.ctx.now())
 
 
+def read_inbox(runtime: Runtime) -> tuple[int, float]:
+    """(acknowledged requests no worker took yet, seconds the oldest of them waited), read
+    without the write lock; on SQLite the spool's rows count too."""
+    with runtime.ctx.read() as session:
+        return inbox.backlog(session), inbox.oldest_queued_seconds(session, now=runtime.ctx.now())
+
+
 def readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
-    """(ready, checks). Each check is ``{"ok": bool, ...details}``; never raises."""
+    """(ready, checks). Each check is ``{"ok": bool, ...details}``; never raises. Reads only,
+    without SQLite's write lock: a probe never waits for a long write (it took 30 s)."""
     checks: dict[str, Any] = {}
     try:
-        with runtime.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with runtime.ctx.read() as session:
+            session.execute(text("SELECT 1"))
         checks["database"] = {"ok": True}
     except Exception as error:  # report, don't crash: a load balancer reads this
         checks["database"] = {"ok": False, "error": str(error).splitlines()[0]}
         return False, checks
     try:
-        checks["migrations"] = {"ok": is_current(runtime.engine)}
+        checks["migrations"] = {"ok": is_current(read_only(runtime.engine))}
     except Exception as error:
         checks["migrations"] = {"ok": False, "error": str(error).splitlines()[0]}
     if runtime.settings.run_scheduler and getattr(runtime, "role", "all") != "web":
@@ -81,9 +90,7 @@ def readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
     except Exception as error:
         checks["outbox"] = {"ok": False, "error": str(error).splitlines()[0]}
     try:  # acknowledged work nobody picks up: the inbox workers are stuck or gone
-        with runtime.ctx.read() as session:
-            waited = inbox.oldest_queued_seconds(session, now=runtime.ctx.now())
-            queued = inbox.backlog(session)
+        queued, waited = read_inbox(runtime)
         checks["inbox"] = {"ok": waited < INBOX_STUCK_AFTER.total_seconds(), "queued": queued,
                            "oldest_queued_seconds": round(waited, 1)}
     except Exception as error:
@@ -98,7 +105,8 @@ def _respond(start_response: Callable[..., Any], status: str, ctype: str, body: 
 
 def make_ops_app(runtime: Runtime, fallback: WSGIApp | None = None) -> WSGIApp:
     """WSGI app for /healthz, /readyz and /metrics; anything else goes to ``fallback`` (404)."""
-    collector = metrics.OutboxCollector(lambda: read_outbox(runtime))
+    collectors = (metrics.OutboxCollector(lambda: read_outbox(runtime)),
+                  metrics.InboxCollector(lambda: read_inbox(runtime)))
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -111,7 +119,7 @@ def make_ops_app(runtime: Runtime, fallback: WSGIApp | None = None) -> WSGIApp:
             return _respond(start_response, status, "application/json", body)
         if method == "GET" and path == "/metrics":
             try:
-                body, ctype = metrics.exposition(collector)
+                body, ctype = metrics.exposition(*collectors)
             except Exception as error:  # database down: say so, Prometheus marks the scrape
                 log.warning("metrics scrape failed: %s", error)
                 return _respond(start_response, "503 Service Unavailable", "text/plain", b"")

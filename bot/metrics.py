@@ -119,6 +119,27 @@ class OutboxCollector(Collector):
         )
 
 
+class InboxCollector(Collector):
+    """Inbox gauges computed at scrape time by ``read``: (queued, oldest queued seconds)."""
+
+    def __init__(self, read: Callable[[], tuple[int, float]]) -> None:
+        self.read = read
+
+    def collect(self) -> Iterator[Metric]:
+        queued, waited = self.read()
+        yield GaugeMetricFamily(
+            "vpabot_inbox_queued_requests",
+            "Acknowledged requests no worker has taken yet (all instances; on SQLite with the "
+            "spool's). Past the runner's max_backlog, write acks say busy.",
+            value=queued,
+        )
+        yield GaugeMetricFamily(
+            "vpabot_inbox_oldest_queued_seconds",
+            "How long the oldest acknowledged request no worker took yet has waited (0: none).",
+            value=waited,
+        )
+
+
 class _Scrape:
     """The process-wide metrics plus one runtime's database-backed ones."""
 

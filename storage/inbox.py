@@ -9,6 +9,7 @@ Safe with several instances on one PostgreSQL (``FOR UPDATE SKIP LOCKED``).
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from vpabot.storage.db import (
 )
 from vpabot.storage.group_commit import Failed, GroupCommit
 from vpabot.storage.models import InboundRequest, InboxState
+
+log = logging.getLogger(__name__)
 from vpabot.storage.spool import Spool, moved_through, spool_path, take_in
 
 # A worker renews nothing: commands finish in well under this. A crashed worker's row is
@@ -93,6 +96,8 @@ def _accept_in_group(engine: Engine, values: dict[str, Any]) -> int | None:
     can say "busy" while Slack still listens (3 s); at once while the lock was found held
     and one batch is trying again."""
     acks = _acks_of(engine)
+    if acks.spool is not None:
+        acks.spool.refresh(wait=ACK_LOCK_WAIT)
     if acks.locked and acks.group.leading:
         # The last batch found the lock held and another is trying right now: answer at
         # once instead of holding one of the server's few threads for a second each; with
@@ -130,7 +135,7 @@ class _Acks:
         self.locked = False  # the last batch gave up on a lock: until one commits, one tries
         self._own = ack_engine(engine, lock_wait=ACK_LOCK_WAIT) if engine.dialect.name == "postgresql" else None
         path = spool_path(engine)
-        self.spool = Spool(path) if path is not None else None
+        self.spool = Spool(path, engine) if path is not None else None
         own = self._own or self.spool
         if own is not None:
             event.listen(engine, "engine_disposed", lambda _conn: own.dispose())
@@ -151,16 +156,26 @@ _acks_lock = threading.Lock()
 
 
 def _acks_of(engine: Engine) -> _Acks:
-    with _acks_lock:
-        acks = _acks.get(engine)
-        if acks is None:
-            acks = _acks[engine] = _Acks(engine)
-        return acks
+    # Read sessions are bound to an OptionEngine over the same pool: one _Acks (and one
+    # spool) per database, not one per set of options (a second spool opened lazily in
+    # the backlog count held every ack behind this lock).
+    engine = getattr(engine, "_proxied", engine)
+    acks = _acks.get(engine)
+    if acks is None:
+        with _acks_lock:
+            acks = _acks.get(engine)
+            if acks is None:
+                acks = _acks[engine] = _Acks(engine)
+    return acks
 
 
 def _spool_of(bind: Any) -> Spool | None:
-    """The spool of the engine a session or factory is bound to (``None``: no spool)."""
-    return _acks_of(bind).spool if isinstance(bind, Engine) else None
+    """The spool of the engine a session or factory is bound to (``None``: no spool),
+    checked to be the file on disk (``Spool.refresh``; call outside a transaction)."""
+    spool = _acks_of(bind).spool if isinstance(bind, Engine) else None
+    if spool is not None:
+        spool.refresh(wait=ACK_LOCK_WAIT)
+    return spool
 
 
 def open_spool(factory: sessionmaker[Session]) -> None:
@@ -247,8 +262,13 @@ def has_work(session: Session, *, now: datetime) -> bool:
     """Whether ``claim`` would find a row: reads on the spool's pending index and the inbox's
     (state, lease) index, no lock."""
     spool = _spool_of(session.get_bind())
-    if spool is not None and spool.pending(after=moved_through(session, spool), limit=1):
-        return True
+    if spool is not None:
+        after = moved_through(session, spool)
+        try:
+            if spool.pending(after=after, limit=1):
+                return True
+        except DBAPIError as error:  # the spool unreadable: the inbox's own rows still run
+            log.warning("the inbox spool cannot be read: %s", error)
     return session.scalar(select(InboundRequest.id).where(_claimable(now)).limit(1)) is not None
 
 
@@ -377,9 +397,12 @@ def purge(factory: sessionmaker[Session], *, now: datetime) -> int:
     """Forget finished requests whose retry window is over, in the inbox and the spool;
     returns how many requests (each counted once, from the inbox)."""
     spool = _spool_of(factory.kw.get("bind"))
+    if spool is not None:
+        try:  # not inside the database's write transaction: nothing waits for the spool's lock
+            spool.purge(through=spool.mark(), now=now, wait=ACK_LOCK_WAIT)
+        except LockTimeout:
+            log.info("inbox spool busy; its purge waits for the next round")
     with session_scope(factory) as session:
-        if spool is not None:
-            spool.purge(through=moved_through(session, spool), now=now)
         result = session.execute(
             delete(InboundRequest).where(
                 InboundRequest.state == InboxState.DONE, InboundRequest.expires_at < now

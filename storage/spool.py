@@ -14,16 +14,22 @@ copied once, and nothing to write back here. Row ids grow in commit order (one w
 time), so every row at or below a mark was there when the mark was set. Rows keep their key
 for ``inbox.KEEP``, so a retried delivery is still recognised at the ack.
 
-The file sits beside the database (``vpabot.db`` → ``vpabot.db-inbox``) and, like SQLite's
-own ``-wal`` file, belongs to it; its layout is fixed here, not by migrations
-(``user_version`` tells a future layout). It names itself with a random identity, so a file
-made anew starts from mark 0.
+The file sits beside the database (``vpabot.db`` → ``vpabot.db-inbox``, symlinks resolved
+as SQLite resolves them for its ``-wal`` file) and, like that file, belongs to it; its layout
+is fixed here, not by migrations (``user_version`` tells a future layout). It names itself
+with a random identity, registered in the database (a mark of 0) before the file is usable:
+a file the database does not know (another database's, or one left from before a restore)
+is not run, its rows are marked taken and a warning says how many. A file deleted or
+replaced while running is noticed before the next use (``refresh``) and opened anew.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import uuid
+import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,10 +48,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from vpabot.storage.db import READ_ONLY, make_engine
+from vpabot.storage.db import LOCK_WAIT, READ_ONLY, make_engine
 from vpabot.storage.models import InboundRequest, SpoolMark
+
+log = logging.getLogger(__name__)
 
 SUFFIX = "-inbox"
 LAYOUT = 1  # PRAGMA user_version of the file
@@ -73,30 +82,100 @@ def spool_path(engine: Engine) -> Path | None:
     database = engine.url.database
     if engine.dialect.name != "sqlite" or database in (None, "", ":memory:") or database.startswith("file:"):
         return None
-    return Path(database).with_name(Path(database).name + SUFFIX)
+    real = Path(database).resolve()  # one spool for every path that reaches the database
+    return real.with_name(real.name + SUFFIX)
 
 
 class Spool:
-    """The spool file of one database: an engine of its own (WAL, the same ``BEGIN
-    IMMEDIATE`` hook, ``LOCK_WAIT``) and its tables, created when missing."""
+    """The spool file of the SQLite database ``database``: an engine of its own (WAL, the
+    same ``BEGIN IMMEDIATE`` hook, ``LOCK_WAIT``) and its tables, created when missing.
 
-    def __init__(self, path: Path) -> None:
+    Opening waits up to ``wait`` seconds for the file's and the database's write locks
+    (only a file new to the database needs them); raises ``LockTimeout`` past that."""
+
+    def __init__(self, path: Path, database: Engine, *, wait: float = 30.0) -> None:
         self.path = path
-        self.engine = make_engine(f"sqlite:///{path}")
-        with self.engine.begin() as conn:  # BEGIN IMMEDIATE: processes starting together take turns
-            if conn.exec_driver_sql("PRAGMA user_version").scalar() not in (0, LAYOUT):
-                raise RuntimeError(f"{path} was written by a newer vpabot")
-            _metadata.create_all(conn)
-            conn.exec_driver_sql(f"PRAGMA user_version={LAYOUT}")
-            name = conn.scalar(select(identity.c.spool))
-            if name is None:
-                name = str(uuid.uuid4())
-                conn.execute(identity.insert().values(spool=name))
-        self.identity: str = name
+        self._database = weakref.ref(database)  # the database holds its spool, not the reverse
         self._lock = threading.Lock()
         self._since_checkpoint = 0
+        self.engine, self.identity, self._file = self._open(wait)
         self.insert = sqlite_dialect.insert(spooled).on_conflict_do_nothing().returning(
             spooled.c.id, spooled.c.dedup_key)
+
+    def refresh(self, *, wait: float) -> None:
+        """Open the file anew if the one at ``path`` is no longer the one open here (deleted
+        or replaced while running: whatever were written to the old one would be lost with
+        it). One ``stat`` when nothing changed. Call it outside a database transaction."""
+        if self._on_disk() == self._file:
+            return
+        with self._lock:
+            if self._on_disk() == self._file:
+                return
+            old = self.engine
+            self.engine, self.identity, self._file = self._open(wait)
+            old.dispose()
+            log.warning("the inbox spool %s was replaced or deleted while running; opened anew", self.path)
+
+    def _on_disk(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def _open(self, wait: float) -> tuple[Engine, str, tuple[int, int] | None]:
+        engine = make_engine(f"sqlite:///{self.path}")
+        try:
+            with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+                known = self._version(conn) == LAYOUT and self._mark_of(conn.scalar(select(identity.c.spool)))
+            if not known:
+                with engine.connect().execution_options(**{LOCK_WAIT: wait}) as conn, conn.begin():
+                    name = self._adopt(conn, wait)
+            else:
+                name = known
+            return engine, name, self._on_disk()
+        except BaseException:
+            engine.dispose()
+            raise
+
+    @staticmethod
+    def _version(conn: Connection) -> int:
+        version = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
+        if version not in (0, LAYOUT):
+            raise RuntimeError(f"the inbox spool was written by a newer vpabot (layout {version})")
+        return int(version)
+
+    def _mark_of(self, name: str | None) -> str | None:
+        """``name`` if the database has a mark for it (it is this database's spool)."""
+        database = self._database()
+        if name is None or database is None:
+            return None
+        with database.connect().execution_options(**{READ_ONLY: True}) as conn:
+            return name if conn.scalar(select(SpoolMark.spool).where(SpoolMark.spool == name)) else None
+
+    def _adopt(self, conn: Connection, wait: float) -> str:
+        """Under the file's write lock: tables, identity, and the database's mark for it,
+        committed there first, so a second process opening the file finds both."""
+        self._version(conn)
+        _metadata.create_all(conn)
+        conn.exec_driver_sql(f"PRAGMA user_version={LAYOUT}")
+        name = conn.scalar(select(identity.c.spool))
+        if name is None:
+            name = str(uuid.uuid4())
+            conn.execute(identity.insert().values(spool=name))
+        if self._mark_of(name):
+            return name
+        top, count = conn.execute(select(func.coalesce(func.max(spooled.c.id), 0), func.count())).one()
+        database = self._database()
+        if database is None:
+            raise RuntimeError("database gone")
+        with database.connect().execution_options(**{LOCK_WAIT: wait}) as db, db.begin():
+            db.execute(SpoolMark.__table__.insert().values(spool=name, moved_through=top))
+        if count:
+            log.warning("the inbox spool %s holds %d request(s) this database never took and does not "
+                        "know (another database's, or one from before a restore): they are not run",
+                        self.path, count)
+        return name
 
     def pending(self, *, after: int, limit: int) -> list[dict[str, Any]]:
         """Up to ``limit`` rows with ids above ``after``, oldest first: ``id`` and ``FIELDS``."""
@@ -114,11 +193,20 @@ class Spool:
         with self._read() as conn:
             return conn.scalar(query)
 
-    def purge(self, *, through: int, now: datetime) -> int:
+    def mark(self) -> int:
+        """The database's mark for this file, read without a write lock."""
+        database = self._database()
+        if database is None:
+            raise RuntimeError("database gone")
+        with database.connect().execution_options(**{READ_ONLY: True}) as conn:
+            return conn.scalar(select(SpoolMark.moved_through).where(SpoolMark.spool == self.identity)) or 0
+
+    def purge(self, *, through: int, now: datetime, wait: float) -> int:
         """Forget rows up to id ``through`` (copied into the inbox) whose retry window is over;
-        returns how many. Then copies the WAL into the file (a PASSIVE checkpoint, which
-        waits for no ack): acks leave that to others (``db.checkpoints_elsewhere``)."""
-        with self.engine.begin() as conn:
+        returns how many. Waits at most ``wait`` seconds for the lock (``LockTimeout``). Then
+        copies the WAL into the file (a PASSIVE checkpoint, which waits for no ack): acks
+        leave that to others (``db.checkpoints_elsewhere``)."""
+        with self.engine.connect().execution_options(**{LOCK_WAIT: wait}) as conn, conn.begin():
             result = conn.execute(delete(spooled).where(spooled.c.id <= through, spooled.c.expires_at < now))
         self.checkpoint()
         return result.rowcount or 0
@@ -171,7 +259,12 @@ def take_in(session: Session, spool: Spool, *, limit: int = TAKE_BATCH) -> int:
     """In ``session``'s transaction (a claim's, on the database): copy up to ``limit`` rows
     above the mark into the inbox and raise the mark to the last of them; returns how many.
     Call ``spool.taken`` once that transaction committed."""
-    rows = spool.pending(after=moved_through(session, spool), limit=limit)
+    after = moved_through(session, spool)
+    try:
+        rows = spool.pending(after=after, limit=limit)
+    except DBAPIError as error:  # the spool unreadable: the claim goes on with the inbox's rows
+        log.warning("the inbox spool cannot be read: %s", error)
+        return 0
     _copy(session, spool.identity, rows)
     return len(rows)
 

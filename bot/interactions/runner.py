@@ -106,6 +106,9 @@ class Runner:
         ]
         # The ack's "busy" test reads a count refreshed here, never a query of its own.
         self._counter = threading.Thread(target=self._count_loop, name="vpabot-backlog", daemon=True)
+        # Counted from the database every BACKLOG_SECONDS (all instances), and in between
+        # raised by every write this process accepts: starting at 0 and counting nothing
+        # between refreshes let a restart accept a second of writes past the limit each time.
         self._backlog = 0
 
     def read_in(self, reads: ReadProcess) -> None:
@@ -117,6 +120,7 @@ class Runner:
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> Runner:
+        self._count_backlog()  # before the first ack, not a second after it
         for thread in self._workers:
             thread.start()
         self._counter.start()
@@ -180,6 +184,7 @@ class Runner:
                 return Outcome.BUSY
             if row is None:
                 return Outcome.DUPLICATE
+            self._backlog += 1
             self._wake.set()
             return Outcome.ACCEPTED
         form = handler_for(command).opens_modal(origin)
@@ -323,11 +328,17 @@ class Runner:
             try:
                 self._hand_homes_over()
                 if n % rounds == 0:
-                    with self.ctx.read() as session:
-                        self._backlog = inbox.backlog(session)
+                    self._count_backlog()
             except Exception as error:  # the database is away: the next round tries again
                 log.warning("inbox housekeeping failed: %s", error)
         self._hand_homes_over()
+
+    def _count_backlog(self) -> None:
+        try:
+            with self.ctx.read() as session:
+                self._backlog = inbox.backlog(session)
+        except Exception as error:  # the database is away: the next round tries again
+            log.warning("could not count the inbox backlog: %s", error)
 
     def run_once(self) -> bool:
         """Claim and carry out one inbox row; False when there was nothing to do."""

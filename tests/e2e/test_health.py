@@ -199,6 +199,30 @@ def test_readiness_fails_when_acknowledged_work_waits_for_no_worker(db_url: str,
         status, body = ready(bot.url)
         assert status == 503
         assert body["checks"]["inbox"] == {"ok": False, "queued": 1, "oldest_queued_seconds": 180.0}
+        status, text = get(f"{bot.url}/metrics")
+        assert status == 200
+        assert metric(text, "vpabot_inbox_queued_requests") == 1.0
+        assert metric(text, "vpabot_inbox_oldest_queued_seconds") == 180.0
+
+
+def test_readiness_answers_at_once_while_a_long_write_holds_the_database(db_url: str, clock: SettableClock) -> None:
+    """Reported (break test): /readyz took SQLite's write lock to say "SELECT 1" and waited
+    30 s behind a ``sqlite3`` shell in ``BEGIN IMMEDIATE``, then said 503."""
+    import sqlite3
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL readers never wait for writers")
+    with BotUnderTest(db_url, clock=clock) as bot:
+        holder = sqlite3.connect(db_url.split("///", 1)[1], isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            started = time.monotonic()
+            status, body = ready(bot.url)
+            took = time.monotonic() - started
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert status == 200 and took < 2.0, (took, body)
 
 
 def test_a_stored_status_this_version_does_not_know_takes_nothing_down(db_url: str, clock: SettableClock) -> None:

@@ -261,6 +261,25 @@ def test_a_full_inbox_makes_the_ack_say_busy_and_stores_nothing(anna: BotUnderTe
     assert acknowledged(anna) == before and count(anna, Violation) == 0
 
 
+def test_the_backlog_limit_holds_between_counts_and_across_a_restart(db_url: str) -> None:
+    """Reported (break test): the count of waiting requests started at 0 and was refreshed
+    once a second, so each start accepted a second of writes past the limit (1,034, then
+    2,130 and 3,152 waiting for a limit of 500). Now the count is read before the first ack
+    and raised by every write accepted in between."""
+    busy = "versuch es in einer Minute noch einmal"
+    clock = SettableClock(datetime_now())
+    with BotUnderTest(db_url, clock=clock) as first:
+        first.runtime.runner.stop()  # nobody works: every write waits
+        first.runtime.runner.max_backlog = 3
+        answers = [first.slack.command(f"assistent neu anna.{n} Anna Nr. {n}")[0] for n in range(5)]
+        assert [busy in a.body for a in answers] == [False, False, False, True, True]
+        assert waiting(first) == 3
+    with BotUnderTest(db_url, clock=clock, role="web") as restarted:  # no workers either
+        restarted.runtime.runner.max_backlog = 3
+        ack, _key = restarted.slack.command("assistent neu anna.neu Anna nach dem Neustart")
+        assert busy in ack.body and waiting(restarted) == 3
+
+
 def test_the_pool_for_reads_refuses_instead_of_queueing_without_end() -> None:
     import threading
 
