@@ -26,7 +26,7 @@ from vpabot.bot.services.monthly_report import sweep_monthly_report
 from vpabot.bot.services.replan import replan_reminders
 from vpabot.bot.services.reviews import sweep_reviews
 from vpabot.policy.clock import Clock
-from vpabot.storage import inbox
+from vpabot.storage import inbox, inbox_acks
 from vpabot.storage.db import make_engine
 from vpabot.storage.migrate import upgrade
 
@@ -92,7 +92,7 @@ class Runtime:
         else:
             self.runner = Runner(self.ctx, web)
         self.app: App = create_app(self.ctx, self.runner, client=web)
-        inbox.open_spool(self.ctx.sessions)  # after the read process forked: no file handle crosses
+        inbox_acks.open_spool(self.ctx.sessions)  # after the read process forked: no file handle crosses
         self.dispatcher = OutboxDispatcher(
             self.ctx.sessions,
             make_client(settings.bot_token, settings.api_url, retries=False),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from vpabot.storage import inbox
+from vpabot.storage import inbox, inbox_acks
 from vpabot.storage.db import WAL_AUTOCHECKPOINT_PAGES, make_engine, make_session_factory
 from vpabot.storage.migrate import upgrade
 
@@ -22,7 +22,7 @@ def test_acks_leave_the_checkpoint_to_the_writes_after_them(sqlite_url: str) -> 
     engine = make_engine(sqlite_url)
     upgrade(engine)
     sessions = make_session_factory(engine)
-    inbox.open_spool(sessions)
+    inbox_acks.open_spool(sessions)
     database = Path(make_url(sqlite_url).database or "")
     spool = database.with_name(database.name + "-inbox")
     size_before = spool.stat().st_size

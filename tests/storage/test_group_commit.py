@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.storage.test_concurrency import run_together
-from vpabot.storage import inbox
+from vpabot.storage import inbox, inbox_acks
 from vpabot.storage.db import make_session_factory
 from vpabot.storage.group_commit import Failed, GroupCommit
 from vpabot.storage.models import InboundRequest
@@ -180,7 +180,7 @@ def test_rows_keep_their_own_values_in_a_shared_transaction(migrated_engine: Eng
 def acknowledged(engine: Engine) -> dict[int, Any]:
     """The rows acks wrote, by the id each ack returned: the spool's (SQLite file) or the
     inbox's."""
-    spool = inbox._spool_of(engine)
+    spool = inbox_acks.spool_of(engine)
     with (spool.engine if spool else engine).connect() as conn:
         return {r.id: r for r in conn.execute(select(spooled if spool else InboundRequest.__table__))}
 
@@ -215,8 +215,8 @@ def test_one_refused_row_fails_its_own_ack_and_not_the_others_of_its_batch(migra
     next commit; one of them carries a value the database layer cannot store. Before, the
     whole batch failed, so acks of good requests failed with it."""
     sessions = make_session_factory(migrated_engine)
-    group = inbox._acks_of(migrated_engine).group
-    spool = inbox._spool_of(migrated_engine)
+    group = inbox_acks.acks_of(migrated_engine).group
+    spool = inbox_acks.spool_of(migrated_engine)
     holder = (spool.engine if spool else migrated_engine).raw_connection()
     cursor = holder.cursor()
     if migrated_engine.dialect.name == "sqlite":

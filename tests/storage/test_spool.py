@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.storage.test_concurrency import run_together
-from vpabot.storage import inbox
+from vpabot.storage import inbox, inbox_acks
 from vpabot.storage.db import LockTimeout, make_engine, make_read_session_factory, make_session_factory
 from vpabot.storage.migrate import upgrade
 from vpabot.storage.models import InboundRequest
@@ -125,10 +125,10 @@ def test_reading_through_read_only_sessions_uses_the_spool_opened_at_start(engin
     """Reported (break test): read sessions are bound to a read-only view of the engine, which
     opened a second spool lazily, under a lock every ack takes; with the spool's lock held
     (an ack batch, a shell) the backlog count and every ack behind it waited 12-30 s."""
-    inbox.open_spool(make_session_factory(engine))
+    inbox_acks.open_spool(make_session_factory(engine))
     ack(engine, "command:1")
     reads = make_read_session_factory(engine)
-    assert inbox._spool_of(reads.kw["bind"]) is inbox._spool_of(engine)  # one per database
+    assert inbox_acks.spool_of(reads.kw["bind"]) is inbox_acks.spool_of(engine)  # one per database
     with spool_locked(tmp_path):
         started = time.monotonic()
         with reads() as session:
@@ -201,7 +201,7 @@ def test_the_purge_neither_waits_long_for_the_spool_nor_holds_the_database_meanw
     """Reported (break test): the purge opened the database's write transaction, then waited
     up to 30 s for the spool's lock, holding up every claim and worker write meanwhile."""
     sessions = make_session_factory(engine)
-    inbox.open_spool(sessions)
+    inbox_acks.open_spool(sessions)
     with spool_locked(tmp_path):
         started = time.monotonic()
         inbox.purge(sessions, now=NOW)
@@ -212,7 +212,7 @@ def test_acks_answer_within_about_a_second_while_the_lock_is_held_most_of_the_ti
         engine: Engine, tmp_path: Path) -> None:
     """The break test held the spool's lock 0.95 s of every second: each ack, stored or told
     busy, is answered once the lock is free or its second is over (``ACK_LOCK_WAIT``)."""
-    inbox.open_spool(make_session_factory(engine))
+    inbox_acks.open_spool(make_session_factory(engine))
     stop = threading.Event()
 
     def flapping_lock() -> None:
@@ -250,7 +250,7 @@ def test_a_spool_that_cannot_be_read_stops_only_itself_not_the_inbox(engine: Eng
     """Reported (break test): a spool corrupted while running made every claim fail, so the
     requests already in the inbox waited too."""
     sessions = make_session_factory(engine)
-    inbox.open_spool(sessions)
+    inbox_acks.open_spool(sessions)
     inbox.accept_many(sessions, [inbox.Request("home:U1:x", "HomeOpened", {}, {"user_id": "U1"})], now=NOW)
     engine.dispose()  # no connection keeps the old pages
     (tmp_path / f"vpabot.db{SUFFIX}").write_bytes(b"not a database at all" * 300)
