@@ -23,6 +23,8 @@ from vpabot.bot.services.home import load_home
 
 log = logging.getLogger(__name__)
 
+MIN_INTERVAL = 2.0  # seconds between two renders of one user's Home
+
 
 def publish_home(
     ctx: AppContext, client: WebClient, user_id: str, *, offsets: Mapping[str, int] | None = None
@@ -52,7 +54,7 @@ def _groups_changed(turn: Turn, command: GroupsChanged) -> None:
 
 
 class HomeRefresher:
-    def __init__(self, ctx: AppContext, client: WebClient, *, min_interval: float = 2.0) -> None:
+    def __init__(self, ctx: AppContext, client: WebClient, *, min_interval: float = MIN_INTERVAL) -> None:
         self.ctx = ctx
         self.client = client
         self.min_interval = min_interval

@@ -319,6 +319,10 @@ class Runner:
             if not did:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
+                if self._stop.is_set():
+                    # stop() may have set the wake-up just before this clear(): set it again,
+                    # or a worker that has not reached its wait yet sleeps a whole poll.
+                    self._wake.set()
 
     def _count_loop(self) -> None:
         rounds = int(BACKLOG_SECONDS / HOME_HANDOVER_SECONDS)

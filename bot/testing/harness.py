@@ -33,6 +33,10 @@ MANAGER = "UMANAGER1"
 OUTSIDER = "UOUTSIDER"
 TEAM_CHANNEL = "CTEAM"
 FAKE_PACE = timedelta(milliseconds=10)
+# Production renders a user's Home at most every 2 s; the fake's Homes may come faster, so a
+# test that waits for the Home after each of several writes does not wait 2 s of real time
+# for each (a test of the coalescing itself passes ``home_interval``).
+FAKE_HOME_INTERVAL = 0.2
 
 
 def demo_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
@@ -258,17 +262,20 @@ class BotUnderTest:
         *,
         clock: Clock | None = None,
         outbox_pace: timedelta = FAKE_PACE,
+        home_interval: float = FAKE_HOME_INTERVAL,
         role: str = "all",
         **settings: Any,
     ) -> None:
         """``outbox_pace``: the outbox's pause between two messages to one channel. The fake
         has no rate limit unless a test sets one, so the e2e tests and the demo need not wait
         Slack's second; pass ``vpabot.bot.outbox.PER_CHANNEL`` to play it for real.
+        ``home_interval``: seconds between two Home renders for one user (production: 2).
         ``role``: the Runtime's (``web`` answers Slack and needs a ``worker`` Runtime beside it)."""
         self.fake = FakeSlack(token=BOT_TOKEN).start()
         self.settings = demo_settings(database_url, self.fake.base_url, **settings)
         self.runtime = Runtime(self.settings, clock=clock, role=role)
         self.runtime.dispatcher.per_channel = outbox_pace
+        self.runtime.runner.home.min_interval = home_interval
         from waitress import create_server
 
         self.server = create_server(make_wsgi_app(self.runtime), host="127.0.0.1", port=0, threads=4)
