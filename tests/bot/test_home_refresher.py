@@ -66,3 +66,52 @@ def test_one_users_interval_does_not_hold_up_anothers_home(ctx: AppContext) -> N
         assert published[1][0] == "UADMIN2" and published[1][1] - asked < 1.0
     finally:
         refresher.stop()
+
+
+class SlowSlack(Recorder):
+    """``views.publish`` answers after ``seconds``; counts renders of one user at once."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.at_once: dict[str, int] = {}
+        self.most_at_once = 0
+
+    def views_publish(self, *, user_id: str, view: dict[str, Any]) -> None:
+        with self._cond:
+            self.at_once[user_id] = self.at_once.get(user_id, 0) + 1
+            self.most_at_once = max(self.most_at_once, self.at_once[user_id])
+        time.sleep(self.seconds)
+        with self._cond:
+            self.at_once[user_id] -= 1
+        super().views_publish(user_id=user_id, view=view)
+
+
+def test_many_people_opening_home_at_once_do_not_wait_in_one_line(ctx: AppContext) -> None:
+    """Eight Homes while Slack takes 0.5 s per publish: one at a time, the last would come
+    after 4 s; rendered side by side, within about 1 s."""
+    client = SlowSlack(0.5)
+    refresher = HomeRefresher(ctx, client)  # type: ignore[arg-type]
+    refresher.start()
+    try:
+        asked = time.monotonic()
+        for n in range(8):
+            refresher.touch(f"U{n}")
+        published = client.wait(8, timeout=10)
+        assert published[-1][1] - asked < 2.0
+    finally:
+        refresher.stop()
+
+
+def test_one_users_home_is_never_rendered_twice_at_the_same_time(ctx: AppContext) -> None:
+    client = SlowSlack(0.4)  # slower than the interval: a touch meanwhile is due before it ends
+    refresher = HomeRefresher(ctx, client, min_interval=0.1)  # type: ignore[arg-type]
+    refresher.start()
+    try:
+        for _ in range(10):
+            refresher.touch("UADMIN1")
+            time.sleep(0.1)
+        client.wait(2, timeout=5)
+    finally:
+        refresher.stop()
+    assert client.most_at_once == 1
