@@ -152,7 +152,7 @@ def _review(ctx: AppContext, n: ReviewDue, to: To) -> Message:
     payload = build_review_reminder(
         ctx.t, name=n.name, handle=n.handle, kind=n.kind, starts_on=n.starts_on, until=n.until,
         overdue=n.overdue, today=n.today, violations=n.violations, notes=n.notes,
-        tags=ctx.tags, tz=ctx.settings.tz, token=ReviewToken(n.stop_id, n.until),
+        tags=ctx.tags, tz=ctx.settings.tz, token=ReviewToken(n.stop_id, n.until), reason=n.reason, note=n.note,
     )  # fmt: skip
     if n.thread is not None and ctx.settings.is_admin(n.admin):
         # A reply in a thread notifies only who follows it, and the bot started this one:

@@ -21,7 +21,7 @@ from vpabot.bot.blocks.common import (
     section,
     sections_from_lines,
 )
-from vpabot.bot.labels import state_label, step_label
+from vpabot.bot.labels import state_label, step_label, stored_label
 from vpabot.bot.blocks.stops import kind_label, period, stop_line
 from vpabot.bot.i18n import Translator
 from vpabot.bot.blocks.paging import page_blocks
@@ -30,7 +30,7 @@ from vpabot.bot.payloads import ListPage
 from vpabot.bot.results.listing import Listing
 from vpabot.policy.stops import ReviewToken
 from vpabot.policy.catalogue import TagCatalogue
-from vpabot.policy.stops import StopKind
+from vpabot.policy.stops import StopKind, StopReason
 
 from vpabot.bot.results.notices import SinceStartNote, SinceStartViolation
 from vpabot.bot.results.stops import StopList
@@ -54,7 +54,12 @@ def build_review_reminder(
     tags: TagCatalogue,
     tz: Any,
     token: ReviewToken,
+    reason: str = "",
+    note: str = "",
 ) -> dict[str, Any]:
+    """The DM to the admin who set a stop, on its end date: what happened since it began
+    (violations, notes), why it was set (``reason``, a ``StopReason`` value, and the admin's
+    ``note``), and the three decisions as buttons carrying ``token``."""
     named = who(name, handle)
     if overdue:
         title = t("review.overdue", who=named, kind=kind_label(t, kind))
@@ -87,6 +92,7 @@ def build_review_reminder(
                 since=fmt_date_for_slack(starts_on, t.lang, tz),
                 period=period(t, until, tz=tz),
             )
+            + _why(t, reason, note)
         ),
         section(f"*{t('review.since_start')}*"),
         *sections_from_lines(lines)[:10],
@@ -102,6 +108,16 @@ def build_review_reminder(
     ]
     plain = t("review.plain", name=name)
     return message(plain, blocks)
+
+
+def _why(t: Translator, reason: str, note: str) -> str:
+    """The "Grund: …" after the period, with the admin's note when they gave one."""
+    if not reason and not note.strip():
+        return ""
+    label = stored_label(t, "stop.reason", reason or StopReason.OTHER)
+    if note.strip():
+        return " " + t("review.reason_note", reason=label, note=excerpt(note, LISTED_TEXT))
+    return " " + t("review.reason", reason=label)
 
 
 def build_stops_list(

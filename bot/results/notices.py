@@ -265,6 +265,10 @@ class ReviewDue:
     notes: tuple[SinceStartNote, ...]
     admin: str
     thread: Thread | None = None  # a re-reminder: under the first reminder of this round
+    # Why the stop was set, as the admin gave it: the decision is theirs. Defaults read the
+    # reminders queued before these fields existed.
+    reason: str = ""  # a StopReason value
+    note: str = ""
     routes: ClassVar = (Route(To.ADMIN, Purpose.STOP_REVIEW),)
 
     @property

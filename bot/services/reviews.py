@@ -123,6 +123,8 @@ def _review(
         notes=tuple(SinceStartNote(n.created_at, n.text) for n in notes),
         admin=stop.set_by,
         thread=Thread(parents) if parents and stop.review_reminders else None,
+        reason=str(stop.reason or ""),
+        note=stop.note or "",
     )
 
 

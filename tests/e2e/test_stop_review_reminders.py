@@ -18,7 +18,7 @@ from tests.e2e.stops_support import (
 )
 from tests.e2e.stops_support import clock as clock  # noqa: F401 - the fixture
 from vpabot.policy.clock import SettableClock
-from vpabot.bot.testing.harness import ADMIN, ADMIN_2, BotUnderTest
+from vpabot.bot.testing.harness import ADMIN, ADMIN_2, TEAM_CHANNEL, BotUnderTest
 from vpabot.bot.testing.transcript import render
 from vpabot.policy.stops import ReviewToken
 from vpabot.bot.payloads import encode
@@ -173,3 +173,28 @@ def test_without_a_region_only_nationwide_holidays_count(bot: BotUnderTest, cloc
     say(bot, "assistent neu anna.m Anna Müller")
     say(bot, "stop anna.m voll 04.06.2026")
     assert sweep_at(bot, clock, berlin(2026, 6, 4, 9, 0)) == 1  # Fronleichnam is a working day here
+
+
+def test_the_review_says_why_the_stop_was_set_in_the_admins_words_and_only_to_them(
+    anna: BotUnderTest, clock: SettableClock
+) -> None:
+    clock.set(START)
+    say(anna, "stop anna.m voll 11.12.2026 verstoss Zeit zum Neuorganisieren <!channel> *fett*")
+    drain(anna)
+    assert sweep_at(anna, clock, berlin(2026, 12, 11, 9, 0)) == 1
+    (dm,) = review_dms(anna)
+    text = render(dm.args)
+    assert "Seit 30.11.2026, bis 11.12.2026. Grund: Verstoß – „Zeit zum Neuorganisieren" in text
+    raw = str(dm.args)
+    assert "<!channel>" not in raw and "&lt;!channel&gt;" in raw  # the admin's text, not a ping
+    team = [render(c.args) for c in anna.fake.calls_to("chat.postMessage") if c.args.get("channel") == TEAM_CHANNEL]
+    assert team and not any("Neuorganisieren" in t for t in team)  # the team hears the stop, not why
+
+
+def test_a_stop_set_without_a_reason_is_reviewed_as_sonstiges(anna: BotUnderTest, clock: SettableClock) -> None:
+    clock.set(START)
+    say(anna, "stop anna.m kunden 11.12.2026")
+    drain(anna)
+    assert sweep_at(anna, clock, berlin(2026, 12, 11, 9, 0)) == 1
+    (dm,) = review_dms(anna)
+    assert "Grund: Sonstiges." in render(dm.args)
