@@ -17,7 +17,6 @@ import itertools
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -27,10 +26,10 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import DBAPIError
 
 from vpabot.bot import logs, payloads, roles
-from vpabot.bot.commands.events import GroupsChanged
 from vpabot.bot.blocks.replies import build_error, build_notice
 from vpabot.bot.context import AppContext
-from vpabot.bot.interactions.home import HomeOpened, HomeRefresher
+from vpabot.bot.interactions.handover import HOME_HANDOVER_SECONDS, Handover
+from vpabot.bot.interactions.home import HomeRefresher
 from vpabot.bot.interactions.origin import Origin
 from vpabot.bot.interactions.pools import FORM_QUEUE, FORM_WORKERS, BoundedPool, tell_all
 from vpabot.bot.interactions import read_lane
@@ -49,7 +48,6 @@ POLL_SECONDS = 1.0  # picks up rows of other instances and of a crashed worker
 WORKER_POLL_SECONDS = 0.1
 TELL_WORKERS, TELL_QUEUE = 2, 512  # more than the read process holds (read_lane.py)
 BACKLOG_SECONDS = 1.0  # how stale the "busy" decision's count of queued rows may be
-HOME_HANDOVER_SECONDS = 0.25  # how long a Home opened on a web process waits for its row
 LAST_WORDS_SECONDS = 3.0  # on stop, after the drain: Docker's default patience is 10 s
 
 
@@ -87,7 +85,7 @@ class Runner:
         self.home = HomeRefresher(ctx, client)
         self.render_homes = render_homes
         self._lock = threading.Lock()
-        self._opened: set[str] = set()  # Homes opened here, not yet handed to the workers
+        self._handover = Handover(ctx)  # where this process renders no Homes
         # What a stop drops is told in one last round (``stop``), not silently cancelled.
         self._last_words: list[tuple[Origin, dict[str, Any]]] = []
         self._immediate = BoundedPool(immediate_workers, immediate_queue, "vpabot-now", on_cancel=self._dropped)
@@ -204,8 +202,7 @@ class Runner:
         if self.render_homes:
             self.home.touch(user_id)
         else:
-            with self._lock:
-                self._opened.add(user_id)
+            self._handover.home_opened(user_id)
         return Outcome.ACCEPTED
 
     def groups_changed(self, subteam_id: str, users: list[str]) -> None:
@@ -220,38 +217,10 @@ class Runner:
             if self.render_homes:
                 for user in users:
                     self.home.touch(user)
-                return
-            inbox.accept_many(
-                self.ctx.sessions,
-                [
-                    inbox.Request(f"groups:{subteam_id}:{user}:{uuid.uuid4().hex}", GroupsChanged.__name__,
-                                  payloads.to_plain(GroupsChanged(subteam_id)),
-                                  payloads.to_plain(Origin(user_id=user)))
-                    for user in users or [""]
-                ],
-                now=self.ctx.now(),
-            )
+            else:
+                self._handover.groups_changed(subteam_id, users)
 
         self.background(refresh)
-
-    def _hand_homes_over(self) -> None:
-        """Homes opened here since the last round become inbox rows, all in one transaction
-        and never inside an ack. A crash loses at most these marks: a Home stays as it was
-        until the next open, which is what opening Home promises (it writes nothing)."""
-        with self._lock:
-            users, self._opened = self._opened, set()
-        if not users:
-            return
-        now = self.ctx.now()
-        inbox.accept_many(
-            self.ctx.sessions,
-            [
-                inbox.Request(f"home:{user}:{uuid.uuid4().hex}", HomeOpened.__name__, {},
-                              payloads.to_plain(Origin(user_id=user)))
-                for user in sorted(users)
-            ],
-            now=now,
-        )
 
     def background(self, fn: Callable[..., Any], *args: Any) -> bool:
         """Run ``fn`` on the bounded pool (no answer to anyone); False when the pool is full."""
@@ -330,12 +299,12 @@ class Runner:
             if self._stop.wait(HOME_HANDOVER_SECONDS):
                 break
             try:
-                self._hand_homes_over()
+                self._handover.hand_over()
                 if n % rounds == 0:
                     self._count_backlog()
             except Exception as error:  # the database is away: the next round tries again
                 log.warning("inbox housekeeping failed: %s", error)
-        self._hand_homes_over()
+        self._handover.hand_over()
 
     def _count_backlog(self) -> None:
         try:
